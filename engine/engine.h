@@ -1,0 +1,107 @@
+#pragma once
+/// The correlator: applies events in event time, keeps the network's state,
+/// and scores each call segment once the telemetry covering it can be complete.
+///
+/// Event time: the watermark is the highest event time seen minus the allowed
+/// lateness. Telemetry older than the watermark is late: counted and dropped,
+/// never merged silently. A segment is scored as soon as the watermark has
+/// passed its end plus the grace period (at arrival, for call records that
+/// come minutes after the call), otherwise when the watermark gets there, or
+/// at flush(). The engine never reads a clock: the same input in the same
+/// order always gives the same verdicts.
+
+#include <cstdint>
+#include <memory>
+#include <queue>
+#include <vector>
+
+#include "engine/attribution.h"
+#include "engine/sink.h"
+#include "models/directory.h"
+#include "models/events.h"
+#include "models/metric_store.h"
+#include "models/topology.h"
+
+namespace callroot::engine {
+
+struct EngineConfig {
+  DurationMs allowed_lateness = 120'000;  ///< telemetry this far behind the newest event is still merged
+  DurationMs grace = 60'000;              ///< wait this long past a segment's end for its telemetry
+  DurationMs evidence_padding = 30'000;   ///< telemetry window = segment window widened by this on each side
+  DurationMs retention = 2 * 3600 * 1000;
+  DurationMs expire_every = 5 * 60 * 1000;  ///< event time between housekeeping passes
+  std::size_t max_pending_segments = 200'000;  ///< beyond this the oldest pending segment is scored early
+};
+
+struct EngineStats {
+  std::uint64_t events = 0;
+  std::uint64_t late_dropped = 0;  ///< telemetry older than the watermark
+  std::uint64_t segments_received = 0;
+  std::uint64_t segments_scored = 0;
+  std::uint64_t segments_scored_early = 0;  ///< pushed out by max_pending_segments
+  std::uint64_t segments_poor = 0;
+  std::uint64_t segments_good = 0;
+  std::uint64_t segments_unclassified = 0;
+  std::uint64_t blamed[6] = {};  ///< by ComponentKind of the top blame
+};
+
+enum class ApplyResult : std::uint8_t { kApplied, kLate, kScored, kPending };
+
+class Engine {
+ public:
+  /// `directory` and `sink` must outlive the engine. The attributor defaults
+  /// to the threshold heuristic (HeuristicAttributor).
+  Engine(EngineConfig config, Directory& directory, VerdictSink& sink,
+         std::unique_ptr<Attributor> attributor = nullptr);
+  ~Engine();
+
+  ApplyResult apply(Event&& event);
+  /// Scores every pending segment (end of input, shutdown).
+  void flush();
+
+  /// Swaps the attribution strategy (rules reload); takes effect for the next segment.
+  void set_attributor(std::unique_ptr<Attributor> attributor);
+
+  [[nodiscard]] TimeMs watermark() const noexcept { return watermark_; }
+  [[nodiscard]] std::size_t pending() const noexcept { return pending_.size(); }
+  [[nodiscard]] const EngineStats& stats() const noexcept { return stats_; }
+  [[nodiscard]] const Topology& topology() const noexcept { return topology_; }
+  [[nodiscard]] const MetricStore& store() const noexcept { return store_; }
+  [[nodiscard]] const Directory& directory() const noexcept { return directory_; }
+
+ private:
+  struct Pending {
+    TimeMs due;
+    std::uint64_t order;  // arrival order breaks ties, keeping output deterministic
+    CallSegment segment;
+  };
+  struct Later {
+    bool operator()(const Pending& a, const Pending& b) const noexcept {
+      return a.due != b.due ? a.due > b.due : a.order > b.order;
+    }
+  };
+
+  void advance(TimeMs t);
+  void score(const CallSegment& segment);
+  void score_due();
+  void apply_telemetry(const TelemetrySample& s);
+  void apply_room_health(const RoomHealth& r);
+
+  EngineConfig config_;
+  Directory& directory_;
+  VerdictSink& sink_;
+  std::unique_ptr<Attributor> attributor_;
+  Topology topology_;
+  MetricStore store_;
+  RoomHealthBook rooms_;
+  std::priority_queue<Pending, std::vector<Pending>, Later> pending_;
+  std::uint64_t order_ = 0;
+  TimeMs max_time_ = kNoTime;
+  TimeMs watermark_ = kNoTime;
+  TimeMs next_expire_ = kNoTime;
+  EngineStats stats_;
+  Verdict verdict_;  // reused across segments to keep its buffers
+  ScoringContext context_;
+};
+
+}  // namespace callroot::engine

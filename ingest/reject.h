@@ -1,0 +1,71 @@
+#pragma once
+/// Why a record was rejected: one X-macro list of stable codes (the ClickHouse
+/// ErrorCodes model), so counters, logs and the replay summary agree on names.
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace callroot::ingest {
+
+#define CALLROOT_REJECT_REASONS(X)                                                   \
+  X(kBadJson, "bad_json", "the record is not valid JSON")                            \
+  X(kNotObject, "not_object", "the record is not a JSON object")                     \
+  X(kMissingType, "missing_type", "the record has no \"type\"")                      \
+  X(kUnknownType, "unknown_type", "the record type is not known")                    \
+  X(kUnsupportedType, "unsupported_type", "the record type is not decoded yet")      \
+  X(kMissingField, "missing_field", "a required field is missing")                   \
+  X(kWrongType, "wrong_type", "a field has the wrong JSON type")                     \
+  X(kBadTimestamp, "bad_timestamp", "a timestamp is not RFC 3339 or epoch ms")       \
+  X(kBadMac, "bad_mac", "a MAC address cannot be read")                              \
+  X(kBadIp, "bad_ip", "an IP address cannot be read")                                \
+  X(kBadCidr, "bad_cidr", "a subnet is not CIDR")                                    \
+  X(kBadEnum, "bad_enum", "a field has a value outside its enumeration")             \
+  X(kOutOfRange, "out_of_range", "a number is outside its valid range")              \
+  X(kBadValue, "bad_value", "the values contradict each other")                      \
+  X(kTooManyEntities, "too_many_entities", "an entity table is full")                \
+  X(kTooLarge, "too_large", "the record exceeds the maximum size")
+
+enum class RejectReason : std::uint8_t {
+#define CALLROOT_X(id, code, text) id,
+  CALLROOT_REJECT_REASONS(CALLROOT_X)
+#undef CALLROOT_X
+};
+
+inline constexpr std::size_t kRejectReasonCount = 0
+#define CALLROOT_X(id, code, text) +1
+    CALLROOT_REJECT_REASONS(CALLROOT_X)
+#undef CALLROOT_X
+    ;
+
+/// The stable code, e.g. "bad_timestamp".
+std::string_view code(RejectReason r) noexcept;
+/// A short sentence, e.g. "a timestamp is not RFC 3339 or epoch ms".
+std::string_view description(RejectReason r) noexcept;
+
+/// A rejection: the reason and what exactly was wrong ("field `ts`: ...").
+struct DecodeError {
+  RejectReason reason = RejectReason::kBadJson;
+  std::string detail;
+};
+
+/// Where a record came from, for messages: "demo/wifi.jsonl:42" or "tcp://...#1207".
+struct Position {
+  std::string_view source;
+  std::uint64_t index = 0;  ///< line number (1-based) or message sequence number
+  [[nodiscard]] std::string str() const;
+};
+
+/// Rejections counted per reason.
+class RejectCounters {
+ public:
+  void add(RejectReason r) noexcept { ++counts_[static_cast<std::size_t>(r)]; }
+  [[nodiscard]] std::uint64_t count(RejectReason r) const noexcept { return counts_[static_cast<std::size_t>(r)]; }
+  [[nodiscard]] std::uint64_t total() const noexcept;
+
+ private:
+  std::array<std::uint64_t, kRejectReasonCount> counts_{};
+};
+
+}  // namespace callroot::ingest

@@ -1,0 +1,54 @@
+#pragma once
+/// A minimal streaming JSON writer for the output records. Verdicts are written
+/// on the scoring path, so this appends to one reused string instead of
+/// building a DOM (nlohmann/json is used where convenience matters more).
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace callroot {
+
+class JsonWriter {
+ public:
+  explicit JsonWriter(std::string& out) : out_(out) {}
+
+  JsonWriter& begin_object() { sep(); out_ += '{'; first_ = true; return *this; }
+  JsonWriter& end_object() { out_ += '}'; first_ = false; return *this; }
+  JsonWriter& begin_array() { sep(); out_ += '['; first_ = true; return *this; }
+  JsonWriter& end_array() { out_ += ']'; first_ = false; return *this; }
+  JsonWriter& key(std::string_view k) {
+    sep();
+    write_string(k);
+    out_ += ':';
+    first_ = true;  // the value that follows needs no comma
+    return *this;
+  }
+  JsonWriter& value(std::string_view s) { sep(); write_string(s); return *this; }
+  JsonWriter& value(const char* s) { return value(std::string_view(s)); }
+  JsonWriter& value(bool b) { sep(); out_ += b ? "true" : "false"; return *this; }
+  JsonWriter& value(std::int64_t v) { sep(); out_ += std::to_string(v); return *this; }
+  JsonWriter& value(int v) { return value(static_cast<std::int64_t>(v)); }
+  JsonWriter& value(std::uint64_t v) { sep(); out_ += std::to_string(v); return *this; }
+  /// Non-finite numbers have no JSON form and are written as null.
+  JsonWriter& value(double v, int max_decimals = 3);
+  JsonWriter& null() { sep(); out_ += "null"; return *this; }
+  /// An RFC 3339 timestamp string.
+  JsonWriter& time(std::int64_t ms);
+
+ private:
+  void sep() {
+    if (!first_) out_ += ',';
+    first_ = false;
+  }
+  void write_string(std::string_view s);
+
+  std::string& out_;
+  bool first_ = true;
+};
+
+/// Formats a number with at most `max_decimals` decimals and no trailing zeros.
+std::string format_number(double v, int max_decimals = 3);
+
+}  // namespace callroot

@@ -1,0 +1,170 @@
+#pragma once
+/// The network as the inventory describes it, and where each client was when.
+///
+/// Components (sites' APs, switches, WAN edges, WAN links) are vertices of a
+/// Boost.Graph; uplinks (AP -> switch port, switch -> switch port, switch -> edge)
+/// and carriage (edge -> WAN link) are its edges. Client attachments are time
+/// intervals per client, so path(client, t) gives the hops at the time of a
+/// call, roaming included. Address maps answer "which site owns this client
+/// address" (subnets) and "which WAN link is this public address" (reflexive IPs).
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/graph/adjacency_list.hpp>
+
+#include "models/directory.h"
+#include "models/events.h"
+#include "models/net.h"
+#include "models/segment.h"
+#include "models/time.h"
+
+namespace callroot {
+
+/// Where a client was attached over [from, to).
+struct Attachment {
+  TimeMs from = kNoTime;
+  TimeMs to = std::numeric_limits<TimeMs>::max();
+  ApId ap;
+  std::optional<Mac> bssid;
+  double band = kMissing;
+  double channel = kMissing;
+  SwitchId sw;  ///< wired: the access switch
+  PortId port;  ///< wired: its port
+};
+
+/// A switch on a path, with the port through which the path enters it.
+struct SwitchHop {
+  SwitchId sw;
+  PortId port;
+};
+
+inline constexpr std::size_t kMaxSwitchHops = 8;
+inline constexpr std::size_t kMaxLinks = 8;
+
+/// The hops between an organization endpoint and the Internet.
+struct Path {
+  SiteId site;
+  ClientId client;
+  ApId ap;
+  std::optional<Mac> bssid;
+  std::uint8_t switch_count = 0;
+  std::array<SwitchHop, kMaxSwitchHops> switches{};
+  EdgeId edge;
+  /// The WAN link the media used when known (by reflexive IP); otherwise the
+  /// candidate links of the site, in inventory order.
+  std::uint8_t link_count = 0;
+  std::array<LinkId, kMaxLinks> links{};
+  bool link_known = false;
+
+  [[nodiscard]] std::span<const SwitchHop> switch_hops() const noexcept { return {switches.data(), switch_count}; }
+  [[nodiscard]] std::span<const LinkId> wan_links() const noexcept { return {links.data(), link_count}; }
+};
+
+/// What is known of a client besides its attachments.
+struct ClientProfile {
+  std::string user;
+  std::string hostname;
+  DeviceType device_type = DeviceType::kUnknown;
+  std::optional<IpAddr> ip;
+};
+
+/// How a call endpoint maps onto the organization.
+struct EndpointResolution {
+  bool organization = false;  ///< false: a remote party; its hops are never blamed by name
+  bool client_known = false;
+  Path path;
+  enum class By : std::uint8_t { kNone, kMac, kIp, kUser, kBssid, kSubnet } by = By::kNone;
+};
+std::string_view to_string(EndpointResolution::By by) noexcept;
+
+struct TopologyConfig {
+  std::size_t max_attachments_per_client = 64;
+  std::size_t max_ip_history = 8;  ///< per address
+};
+
+class Topology {
+ public:
+  explicit Topology(TopologyConfig config = {});
+
+  void apply(const SiteInventory& e);
+  void apply(const ApInventory& e);
+  void apply(const SwitchInventory& e);
+  void apply(const WanInventory& e);
+  void apply(const ClientAssoc& e);
+  void apply(const ClientDisassoc& e);
+  void apply(const ClientInfo& e);
+
+  [[nodiscard]] std::optional<Attachment> attachment(ClientId client, TimeMs t) const;
+  /// The path of `client` at `t`; nullopt when it was not attached then.
+  [[nodiscard]] std::optional<Path> path(ClientId client, TimeMs t) const;
+  [[nodiscard]] Path path_from_ap(ApId ap) const;
+  /// Maps a call endpoint onto the organization: the client by MAC, then by
+  /// IP at the time (client.info history), then by user; failing that, the AP
+  /// by BSSID, the site by subnet, the WAN link by reflexive IP. `directory`
+  /// turns the endpoint's MAC into a client id.
+  [[nodiscard]] EndpointResolution resolve(const Endpoint& ep, TimeMs t, const Directory& directory) const;
+  /// True once inventory, association or client.info has mentioned the client.
+  [[nodiscard]] bool is_known(ClientId client) const noexcept;
+
+  [[nodiscard]] std::optional<SiteId> site_of_ip(const IpAddr& ip) const noexcept;
+  [[nodiscard]] std::optional<LinkId> link_of_public_ip(const IpAddr& ip) const noexcept;
+  [[nodiscard]] std::optional<ClientId> client_at_ip(const IpAddr& ip, TimeMs t) const noexcept;
+  [[nodiscard]] std::optional<ClientId> client_of_user(std::string_view user) const noexcept;
+  [[nodiscard]] std::optional<ApId> ap_of_bssid(Mac bssid) const noexcept;
+  [[nodiscard]] SiteId site_of(ApId ap) const noexcept;
+  [[nodiscard]] SiteId site_of(SwitchId sw) const noexcept;
+  [[nodiscard]] SiteId site_of(LinkId link) const noexcept;
+  [[nodiscard]] std::span<const LinkId> links_of_site(SiteId site) const noexcept;
+  [[nodiscard]] const ClientProfile* profile(ClientId client) const noexcept;
+  [[nodiscard]] bool is_known(ApId ap) const noexcept;
+
+  /// Forgets attachment intervals and address history that ended before `horizon`.
+  void expire(TimeMs horizon);
+
+ private:
+  enum class VertexKind : std::uint8_t { kAp, kSwitch, kEdge, kLink };
+  struct VertexProps {
+    VertexKind kind = VertexKind::kAp;
+    std::uint32_t index = 0;
+  };
+  enum class EdgeKind : std::uint8_t { kUplink, kCarries };
+  struct EdgeProps {
+    EdgeKind kind = EdgeKind::kUplink;
+    PortId port;  ///< for uplinks into a switch: the port on that switch
+  };
+  using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS, VertexProps, EdgeProps>;
+  using Vertex = Graph::vertex_descriptor;
+  static constexpr Vertex kNoVertex = std::numeric_limits<Vertex>::max();
+
+  Vertex vertex(VertexKind kind, std::uint32_t index);
+  void set_uplink(Vertex child, Vertex parent, EdgeProps props);
+  /// Follows uplinks from `start`, filling switches, edge and links.
+  void climb(Vertex start, PortId entry_port, Path& path) const;
+  void add_site_link(SiteId site, LinkId link);
+  void add_site_links(Path& path) const;
+
+  TopologyConfig config_;
+  Graph graph_;
+  std::array<std::vector<Vertex>, 4> vertex_of_;  // per VertexKind, by index
+  std::vector<SiteId> ap_site_, switch_site_, link_site_;
+  std::vector<std::vector<LinkId>> site_links_;
+  std::vector<std::pair<Cidr, SiteId>> subnets_;  // longest prefix first
+  std::unordered_map<std::uint64_t, ApId> bssid_ap_;
+  std::unordered_map<IpAddr, LinkId> public_ip_link_;
+  std::vector<std::vector<Attachment>> attachments_;  // per client, by time
+  std::vector<ClientProfile> profiles_;
+  struct IpLease {
+    TimeMs since;
+    ClientId client;
+  };
+  std::unordered_map<IpAddr, std::vector<IpLease>> ip_history_;
+  std::unordered_map<std::string, ClientId> user_client_;
+};
+
+}  // namespace callroot

@@ -1,0 +1,90 @@
+#include "models/verdict.h"
+
+#include "models/json_writer.h"
+
+namespace callroot {
+
+std::string_view to_string(Quality q) noexcept {
+  switch (q) {
+    case Quality::kGood: return "good";
+    case Quality::kPoor: return "poor";
+    case Quality::kUnclassified: break;
+  }
+  return "unclassified";
+}
+
+void append_json(std::string& out, const Verdict& v) {
+  JsonWriter w(out);
+  w.begin_object();
+  w.key("type").value("verdict");
+  w.key("call_id").value(v.call_id);
+  w.key("segment_id").value(v.segment_id);
+  w.key("start").time(v.start);
+  w.key("end").time(v.end);
+  w.key("quality").value(to_string(v.quality));
+  w.key("poor_streams").begin_array();
+  for (const auto& p : v.poor_streams) {
+    w.begin_object();
+    w.key("from").value(to_string(p.from));
+    w.key("media").value(to_string(p.media));
+    w.key("why").begin_array();
+    for (const auto& why : p.why) w.value(why);
+    w.end_array();
+    w.end_object();
+  }
+  w.end_array();
+  w.key("mos");
+  if (measured(v.mos)) {
+    w.value(v.mos, 2);
+  } else {
+    w.null();
+  }
+  w.key("blame").begin_array();
+  for (const auto& b : v.blame) {
+    w.begin_object();
+    w.key("kind").value(to_string(b.kind));
+    w.key("id").value(b.id);
+    w.key("site").value(b.site);
+    w.key("confidence").value(b.confidence, 3);
+    w.key("evidence").begin_array();
+    for (const auto& e : b.evidence) {
+      w.begin_object();
+      w.key("source").value(e.source == EvidenceSource::kRule ? "rule" : "stats");
+      w.key("id").value(e.id);
+      w.key("text").value(e.text);
+      w.end_object();
+    }
+    w.end_array();
+    w.end_object();
+  }
+  w.end_array();
+  w.key("paths").begin_array();
+  for (const auto& p : v.paths) {
+    w.begin_object();
+    w.key("side").value(to_string(p.side));
+    w.key("site").value(p.site);
+    w.key("hops").begin_array();
+    for (const auto& h : p.hops) {
+      w.begin_object();
+      w.key("kind").value(to_string(h.kind));
+      w.key("id").value(h.id);
+      if (!h.detail.empty()) w.key("detail").value(h.detail);
+      w.key("metrics").begin_object();
+      for (const auto& [name, value] : h.metrics) w.key(name).value(value, 3);
+      w.end_object();
+      w.end_object();
+    }
+    w.end_array();
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+}
+
+std::string to_json(const Verdict& v) {
+  std::string out;
+  append_json(out, v);
+  return out;
+}
+
+}  // namespace callroot

@@ -1,0 +1,70 @@
+#pragma once
+/// What the engine says about a segment: its quality, why, and who is to blame.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/ids.h"
+#include "models/segment.h"
+#include "models/time.h"
+
+namespace callroot {
+
+enum class Quality : std::uint8_t { kGood, kPoor, kUnclassified };
+std::string_view to_string(Quality q) noexcept;
+
+struct PoorStream {
+  Side from = Side::kCaller;
+  Media media = Media::kAudio;
+  std::vector<std::string> why;  ///< e.g. "jitter_avg_ms 41 > 30"
+};
+
+enum class EvidenceSource : std::uint8_t { kRule, kStats };
+
+struct Evidence {
+  EvidenceSource source = EvidenceSource::kRule;
+  std::string id;    ///< the rule or statistic that produced it
+  std::string text;  ///< human-readable, with the observed values
+};
+
+struct Blame {
+  ComponentKind kind = ComponentKind::kUnknown;
+  std::string id;    ///< inventory id; the MAC for clients, the link for wan
+  std::string site;  ///< empty when not known
+  double confidence = 0;
+  std::vector<Evidence> evidence;
+};
+
+/// One hop of an endpoint's path with the telemetry seen on it over the
+/// segment window: the raw material of attribution, kept for explanation.
+struct HopReport {
+  ComponentKind kind = ComponentKind::kUnknown;
+  std::string id;
+  std::string detail;  ///< e.g. the switch port ("ge-0/0/12"), the BSSID
+  std::vector<std::pair<std::string, double>> metrics;  ///< "rssi_dbm.avg" -> -74.2
+};
+
+struct PathReport {
+  Side side = Side::kCaller;
+  std::string site;
+  std::vector<HopReport> hops;
+};
+
+struct Verdict {
+  std::string call_id;
+  std::string segment_id;
+  TimeMs start = 0;
+  TimeMs end = 0;
+  Quality quality = Quality::kUnclassified;
+  std::vector<PoorStream> poor_streams;
+  double mos = kMissing;
+  std::vector<Blame> blame;  ///< ranked, highest confidence first; empty for good segments
+  std::vector<PathReport> paths;  ///< the organization endpoints' paths (contract extension)
+};
+
+/// Serializes as the SPEC.md `verdict` record: one line of JSON, no newline.
+std::string to_json(const Verdict& v);
+void append_json(std::string& out, const Verdict& v);
+
+}  // namespace callroot
