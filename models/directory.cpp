@@ -51,6 +51,17 @@ std::optional<PortId> Directory::port(SwitchId sw, std::string_view port_name) {
 }
 
 std::string Directory::component_name(ComponentRef ref) const {
+  // An id this directory never handed out (e.g. an invalid index) has no name.
+  std::size_t count = 0;
+  switch (ref.kind) {
+    case ComponentKind::kClient: count = client_count(); break;
+    case ComponentKind::kAp: count = ap_count(); break;
+    case ComponentKind::kSwitch: count = switch_count(); break;
+    case ComponentKind::kWan: count = link_count(); break;
+    case ComponentKind::kRemote:
+    case ComponentKind::kUnknown: break;
+  }
+  if (ref.index >= count) return {};
   switch (ref.kind) {
     case ComponentKind::kClient: return client_mac(ClientId{ref.index}).str();
     case ComponentKind::kAp: return std::string(ap_name(ApId{ref.index}));

@@ -11,12 +11,17 @@ std::string format_number(double v, int max_decimals) {
   char buf[64];
   int n = std::snprintf(buf, sizeof buf, "%.*f", max_decimals, v);
   if (n <= 0) return "0";
+  if (static_cast<std::size_t>(n) >= sizeof buf) {
+    // %f of a huge magnitude does not fit (1e300 has 301 digits): use the shortest exact form.
+    n = std::snprintf(buf, sizeof buf, "%.17g", v);
+    return std::string(buf, static_cast<std::size_t>(n));
+  }
   std::string s(buf, static_cast<std::size_t>(n));
   if (s.find('.') != std::string::npos) {
     while (!s.empty() && s.back() == '0') s.pop_back();
     if (!s.empty() && s.back() == '.') s.pop_back();
   }
-  if (s == "-0") s = "0";
+  if (s == "-0") return "0";
   return s;
 }
 

@@ -46,25 +46,39 @@ class MetricStore::Series {
     return offsets_.capacity() * sizeof(std::uint32_t) + values_.capacity() * sizeof(float);
   }
 
-  /// Inserts in time order; returns +1 appended, 0 replaced, -1 inserted out of order.
+  /// Inserts in time order; returns +1 appended, 0 replaced, -1 inserted out of
+  /// order, -2 dropped (older than the retention or than everything kept at the cap).
   int insert(TimeMs t, const float* row, const MetricStoreConfig& cfg, MetricStoreStats& stats) {
-    if (size_ == 0) base_ = t;
-    if (t < base_ || t - base_ > std::numeric_limits<std::uint32_t>::max()) rebase(t);
-    // Drop rows that fell out of the retention before deciding to grow.
-    const TimeMs newest = size_ ? std::max(ts(size_ - 1), t) : t;
-    while (size_ > 0 && ts(0) < newest - cfg.retention) pop_front();
+    // Drop rows that fell out of the retention before deciding to grow (and
+    // before any rebase, so that offsets only ever span the retention).
+    if (size_ > 0) {
+      const TimeMs newest = ts(size_ - 1);
+      if (t < newest - cfg.retention) return -2;  // already outside the retention
+      const TimeMs horizon = std::max(newest, t) - cfg.retention;
+      while (size_ > 0 && ts(0) < horizon) pop_front();
+    }
+    if (size_ == 0) {
+      base_ = t;
+    } else if (t < base_ || t - base_ > std::numeric_limits<std::uint32_t>::max()) {
+      rebase(t);
+    }
     // Find the position: almost always the end.
     std::size_t pos = size_;
     while (pos > 0 && ts(pos - 1) > t) --pos;
     if (pos > 0 && ts(pos - 1) == t) {
-      std::copy(row, row + columns, &values_[slot(pos - 1) * columns]);
+      // The newer record wins where it has a value; a column it lacks keeps the
+      // earlier one (a counter sample delivered twice has no rate the second time).
+      float* dst = &values_[slot(pos - 1) * columns];
+      for (std::size_t c = 0; c < columns; ++c) {
+        if (!std::isnan(row[c])) dst[c] = row[c];
+      }
       return 0;
     }
     if (size_ == capacity()) {
       if (capacity() < cfg.max_rows_per_series) {
         grow(std::min(cfg.max_rows_per_series, std::max<std::size_t>(8, capacity() * 2)));
       } else {
-        if (pos == 0) return -1;  // older than everything kept, and no room: ignore
+        if (pos == 0) return -2;  // older than everything kept, and no room: ignore
         pop_front();
         --pos;
         ++stats.rows_evicted_early;
@@ -84,8 +98,9 @@ class MetricStore::Series {
   void drop_before(TimeMs t) {
     while (size_ > 0 && ts(0) < t) pop_front();
     if (size_ == 0 && capacity() > 0) {
-      offsets_ = {};
-      values_ = {};
+      // Release the memory (`v = {}` would keep the capacity).
+      std::vector<std::uint32_t>().swap(offsets_);
+      std::vector<float>().swap(values_);
       head_ = 0;
     }
   }
@@ -139,9 +154,13 @@ class MetricStore::Series {
 };
 
 MetricStore::MetricStore(MetricStoreConfig config) : config_(config) {
+  // Row times are 32-bit offsets within a series, which spans at most the retention.
+  config_.retention = std::clamp<DurationMs>(config_.retention, 0, std::numeric_limits<std::uint32_t>::max());
   config_.max_rows_per_series = std::bit_ceil(std::max<std::size_t>(8, config_.max_rows_per_series));
   scratch_.reserve(config_.max_rows_per_series);
 }
+
+MetricStore::~MetricStore() = default;
 
 MetricStore::Series& MetricStore::series(Family family, std::uint32_t entity) {
   auto& list = series_[static_cast<std::size_t>(family)];
@@ -160,6 +179,7 @@ const MetricStore::Series* MetricStore::find(Family family, std::uint32_t entity
 }
 
 void MetricStore::record(const TelemetrySample& sample) {
+  if (sample.entity == Id<void>::kInvalid) return;  // would wrap entity + 1 below
   const auto fields = family_fields(sample.family);
   const auto columns = family_columns(sample.family);
   std::array<float, kMaxColumns> row;
@@ -209,57 +229,76 @@ void MetricStore::record(const TelemetrySample& sample) {
   }
 
   const int where = series(sample.family, sample.entity).insert(sample.ts, row.data(), config_, stats_);
+  if (where == -2) {
+    ++stats_.rows_too_old;
+    return;
+  }
   ++stats_.rows_recorded;
   if (where == 0) ++stats_.rows_replaced;
   if (where < 0) ++stats_.rows_out_of_order;
 }
 
-void MetricStore::window(Family family, std::uint32_t entity, TimeWindow w, std::span<WindowStats> out) const {
-  for (auto& s : out) s = WindowStats{};
-  const Series* s = find(family, entity);
-  if (s == nullptr) return;
-  const std::size_t begin = s->lower_bound(w.begin);
-  std::size_t end = begin;
-  while (end < s->size() && s->ts(end) <= w.end) ++end;
-  if (begin == end) return;
-  const std::size_t ncols = std::min(out.size(), s->columns);
-  for (std::size_t c = 0; c < ncols; ++c) {
-    WindowStats& st = out[c];
-    scratch_.clear();
-    double sum = 0;
-    float lo = std::numeric_limits<float>::infinity();
-    float hi = -lo;
-    for (std::size_t i = begin; i < end; ++i) {
-      const float v = s->row(i)[c];
-      if (std::isnan(v)) continue;
-      scratch_.push_back(v);
-      sum += v;
-      lo = std::min(lo, v);
-      hi = std::max(hi, v);
-      st.last = v;
-      st.last_ts = s->ts(i);
-    }
-    st.count = static_cast<std::uint32_t>(scratch_.size());
-    if (st.count == 0) continue;
-    st.avg = sum / st.count;
-    st.min = lo;
-    st.max = hi;
-    // Nearest-rank quantiles on the window's samples.
-    auto quantile = [&](double q) {
-      const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(scratch_.size()))) - 1;
-      const auto k = std::min(rank, scratch_.size() - 1);
-      std::nth_element(scratch_.begin(), scratch_.begin() + static_cast<std::ptrdiff_t>(k), scratch_.end());
-      return static_cast<double>(scratch_[k]);
-    };
-    st.p50 = quantile(0.5);
-    st.p95 = quantile(0.95);
+bool MetricStore::window_rows(Family family, std::uint32_t entity, TimeWindow w, const Series*& series,
+                              std::size_t& begin, std::size_t& end) const noexcept {
+  series = find(family, entity);
+  if (series == nullptr) return false;
+  begin = series->lower_bound(w.begin);
+  end = begin;
+  while (end < series->size() && series->ts(end) <= w.end) ++end;
+  return begin != end;
+}
+
+void MetricStore::column_stats(const Series& s, std::size_t begin, std::size_t end, std::size_t c,
+                               WindowStats& st) const {
+  st = WindowStats{};
+  scratch_.clear();
+  double sum = 0;
+  float lo = std::numeric_limits<float>::infinity();
+  float hi = -lo;
+  for (std::size_t i = begin; i < end; ++i) {
+    const float v = s.row(i)[c];
+    if (std::isnan(v)) continue;
+    scratch_.push_back(v);
+    sum += v;
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+    st.last = v;
+    st.last_ts = s.ts(i);
   }
+  st.count = static_cast<std::uint32_t>(scratch_.size());
+  if (st.count == 0) return;
+  st.avg = sum / st.count;
+  st.min = lo;
+  st.max = hi;
+  // Nearest-rank quantiles on the window's samples.
+  auto quantile = [&](double q) {
+    const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(scratch_.size()))) - 1;
+    const auto k = std::min(rank, scratch_.size() - 1);
+    std::nth_element(scratch_.begin(), scratch_.begin() + static_cast<std::ptrdiff_t>(k), scratch_.end());
+    return static_cast<double>(scratch_[k]);
+  };
+  st.p50 = quantile(0.5);
+  st.p95 = quantile(0.95);
+}
+
+void MetricStore::window(Family family, std::uint32_t entity, TimeWindow w, std::span<WindowStats> out) const {
+  for (auto& st : out) st = WindowStats{};
+  const Series* s = nullptr;
+  std::size_t begin = 0, end = 0;
+  if (!window_rows(family, entity, w, s, begin, end)) return;
+  const std::size_t ncols = std::min(out.size(), s->columns);
+  for (std::size_t c = 0; c < ncols; ++c) column_stats(*s, begin, end, c, out[c]);
 }
 
 WindowStats MetricStore::window(Family family, std::uint32_t entity, std::size_t column, TimeWindow w) const {
-  std::array<WindowStats, kMaxColumns> all;
-  window(family, entity, w, all);
-  return column < kMaxColumns ? all[column] : WindowStats{};
+  // Only the asked column: the others would cost a pass and two nth_element each.
+  WindowStats st;
+  const Series* s = nullptr;
+  std::size_t begin = 0, end = 0;
+  if (column < family_columns(family).size() && window_rows(family, entity, w, s, begin, end)) {
+    column_stats(*s, begin, end, column, st);
+  }
+  return st;
 }
 
 std::size_t MetricStore::rows(Family family, std::uint32_t entity) const noexcept {

@@ -21,7 +21,7 @@
 namespace callroot {
 
 struct MetricStoreConfig {
-  DurationMs retention = 2 * 3600 * 1000;
+  DurationMs retention = 2 * 3600 * 1000;  ///< at most 2^32 - 1 ms (49 days)
   std::size_t max_rows_per_series = 4096;  ///< hard cap, whatever the sampling rate
 };
 
@@ -47,12 +47,14 @@ struct MetricStoreStats {
   std::uint64_t rows_out_of_order = 0;  ///< inserted behind newer rows
   std::uint64_t rows_replaced = 0;      ///< same entity and timestamp again: the newer wins
   std::uint64_t rows_evicted_early = 0; ///< dropped by the row cap while still within retention
+  std::uint64_t rows_too_old = 0;       ///< not kept: older than the retention (or, at the cap, than every row kept)
   std::uint64_t counter_resets = 0;
 };
 
 class MetricStore {
  public:
   explicit MetricStore(MetricStoreConfig config = {});
+  ~MetricStore();  // out of line: Series is complete only in the .cpp
 
   /// Records one sample (the entity index must be valid for its family).
   void record(const TelemetrySample& sample);
@@ -82,6 +84,10 @@ class MetricStore {
   };
 
   Series& series(Family family, std::uint32_t entity);
+  /// The rows of a series within `w`: [begin, end); false when there are none.
+  bool window_rows(Family family, std::uint32_t entity, TimeWindow w, const Series*& series, std::size_t& begin,
+                   std::size_t& end) const noexcept;
+  void column_stats(const Series& s, std::size_t begin, std::size_t end, std::size_t column, WindowStats& out) const;
   [[nodiscard]] const Series* find(Family family, std::uint32_t entity) const noexcept;
 
   MetricStoreConfig config_;

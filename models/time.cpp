@@ -1,7 +1,9 @@
 #include "models/time.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstring>
 
 namespace callroot {
 namespace {
@@ -101,6 +103,11 @@ std::optional<TimeMs> parse_rfc3339(std::string_view s) noexcept {
 }
 
 std::size_t format_rfc3339(TimeMs t, char* out) noexcept {
+  // RFC 3339 has four-digit years: clamp to 0000-01-01 .. 9999-12-31 so the
+  // text is always exactly 24 characters (and fits the caller's 24 bytes).
+  constexpr TimeMs kMinTime = -62'167'219'200'000;  // 0000-01-01T00:00:00.000Z
+  constexpr TimeMs kMaxTime = 253'402'300'799'999;  // 9999-12-31T23:59:59.999Z
+  t = std::clamp(t, kMinTime, kMaxTime);
   std::int64_t days = t / 86'400'000;
   std::int64_t rem = t % 86'400'000;
   if (rem < 0) {
@@ -112,9 +119,13 @@ std::size_t format_rfc3339(TimeMs t, char* out) noexcept {
   const auto sec = static_cast<unsigned>((rem / 1000) % 60);
   const auto min = static_cast<unsigned>((rem / 60'000) % 60);
   const auto hr = static_cast<unsigned>(rem / 3'600'000);
-  const int n = std::snprintf(out, 25, "%04lld-%02u-%02uT%02u:%02u:%02u.%03uZ", static_cast<long long>(c.y), c.m,
-                              c.d, hr, min, sec, ms);
-  return n > 0 ? static_cast<std::size_t>(n) : 0;
+  // snprintf writes a terminating NUL: format into a local buffer, copy the 24 characters.
+  char buf[32];
+  const int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02u:%02u:%02u.%03uZ", static_cast<long long>(c.y),
+                              c.m, c.d, hr, min, sec, ms);
+  if (n != 24) return 0;
+  std::memcpy(out, buf, 24);
+  return 24;
 }
 
 std::string format_rfc3339(TimeMs t) {
@@ -132,7 +143,21 @@ std::optional<double> parse_iso8601_duration_ms(std::string_view s) noexcept {
   }
   if (pos >= s.size() || s[pos] != 'P') return std::nullopt;
   ++pos;
+  // Designators must come in this order, each at most once (W stands alone in
+  // ISO 8601 but is accepted before D); Y and date-part M have no fixed length.
+  struct Unit {
+    char designator;
+    bool time_part;
+    double ms;
+  };
+  constexpr std::array<Unit, 5> kUnits{{{'W', false, 7 * 86'400'000.0},
+                                        {'D', false, 86'400'000.0},
+                                        {'H', true, 3'600'000.0},
+                                        {'M', true, 60'000.0},
+                                        {'S', true, 1000.0}}};
+  std::size_t next_unit = 0;  // index in kUnits of the earliest designator still allowed
   bool in_time = false;
+  bool any_in_time = false;
   bool any = false;
   double total = 0;
   while (pos < s.size()) {
@@ -142,35 +167,38 @@ std::optional<double> parse_iso8601_duration_ms(std::string_view s) noexcept {
       ++pos;
       continue;
     }
-    double value = 0;
-    double scale = 1;
+    // Digits, then an optional fraction: kept as integers and scaled once, so
+    // that PT0.3S is exactly 300 and not 300.00000000000006.
+    double int_part = 0;
+    double frac_digits = 0;
+    double frac_scale = 1;
     bool fraction = false;
-    std::size_t start = pos;
+    const std::size_t start = pos;
     while (pos < s.size() && ((s[pos] >= '0' && s[pos] <= '9') || s[pos] == '.' || s[pos] == ',')) {
       if (s[pos] == '.' || s[pos] == ',') {
         if (fraction) return std::nullopt;
         fraction = true;
       } else if (fraction) {
-        scale /= 10;
-        value += (s[pos] - '0') * scale;
+        if (frac_scale < 1e15) {  // further digits are below double precision
+          frac_digits = frac_digits * 10 + (s[pos] - '0');
+          frac_scale *= 10;
+        }
       } else {
-        value = value * 10 + (s[pos] - '0');
+        int_part = int_part * 10 + (s[pos] - '0');
       }
       ++pos;
     }
     if (pos == start || pos >= s.size()) return std::nullopt;
-    const char unit = s[pos++];
-    double ms_per_unit = 0;
-    if (!in_time && unit == 'W') ms_per_unit = 7 * 86'400'000.0;
-    else if (!in_time && unit == 'D') ms_per_unit = 86'400'000.0;
-    else if (in_time && unit == 'H') ms_per_unit = 3'600'000.0;
-    else if (in_time && unit == 'M') ms_per_unit = 60'000.0;
-    else if (in_time && unit == 'S') ms_per_unit = 1000.0;
-    else return std::nullopt;  // Y and date-part M have no fixed length
-    total += value * ms_per_unit;
+    const char designator = s[pos++];
+    std::size_t u = next_unit;
+    while (u < kUnits.size() && kUnits[u].designator != designator) ++u;
+    if (u == kUnits.size() || kUnits[u].time_part != in_time) return std::nullopt;
+    next_unit = u + 1;
+    total += int_part * kUnits[u].ms + frac_digits * kUnits[u].ms / frac_scale;
     any = true;
+    any_in_time = any_in_time || in_time;
   }
-  if (!any) return std::nullopt;
+  if (!any || (in_time && !any_in_time)) return std::nullopt;  // "P", "PT", "P1DT"
   return negative ? -total : total;
 }
 

@@ -36,7 +36,12 @@ Topology::Topology(TopologyConfig config) : config_(config) {}
 Topology::Vertex Topology::vertex(VertexKind kind, std::uint32_t index) {
   auto& table = vertex_of_[static_cast<std::size_t>(kind)];
   if (index >= table.size()) table.resize(index + 1, kNoVertex);
-  if (table[index] == kNoVertex) table[index] = boost::add_vertex(VertexProps{kind, index}, graph_);
+  if (table[index] == kNoVertex) {
+    // add_vertex(graph) then the bundle: add_vertex(props, graph) goes through
+    // Boost's named-graph lookup, which GCC 12 flags as maybe-uninitialized.
+    table[index] = boost::add_vertex(graph_);
+    graph_[table[index]] = VertexProps{kind, index};
+  }
   return table[index];
 }
 
@@ -53,6 +58,7 @@ void Topology::add_site_link(SiteId site, LinkId link) {
 }
 
 void Topology::apply(const SiteInventory& e) {
+  if (!e.site.valid()) return;
   std::erase_if(subnets_, [&](const auto& entry) { return entry.second == e.site; });
   for (const auto& cidr : e.subnets) subnets_.emplace_back(cidr, e.site);
   std::stable_sort(subnets_.begin(), subnets_.end(),
@@ -61,6 +67,7 @@ void Topology::apply(const SiteInventory& e) {
 }
 
 void Topology::apply(const ApInventory& e) {
+  if (!e.ap.valid()) return;
   grow_to(ap_site_, e.ap) = e.site;
   const Vertex v = vertex(VertexKind::kAp, e.ap.value);
   for (const Mac bssid : e.bssids) bssid_ap_[bssid.bits] = e.ap;
@@ -70,6 +77,7 @@ void Topology::apply(const ApInventory& e) {
 }
 
 void Topology::apply(const SwitchInventory& e) {
+  if (!e.sw.valid()) return;
   grow_to(switch_site_, e.sw) = e.site;
   const Vertex v = vertex(VertexKind::kSwitch, e.sw.value);
   if (e.uplink_switch.valid()) {
@@ -80,6 +88,7 @@ void Topology::apply(const SwitchInventory& e) {
 }
 
 void Topology::apply(const WanInventory& e) {
+  if (!e.link.valid() || !e.edge.valid()) return;
   grow_to(link_site_, e.link) = e.site;
   const Vertex edge = vertex(VertexKind::kEdge, e.edge.value);
   const Vertex link = vertex(VertexKind::kLink, e.link.value);
@@ -92,6 +101,7 @@ void Topology::apply(const WanInventory& e) {
 }
 
 void Topology::apply(const ClientAssoc& e) {
+  if (!e.client.valid()) return;
   auto& list = grow_to(attachments_, e.client);
   Attachment a;
   a.from = e.ts;
@@ -104,11 +114,22 @@ void Topology::apply(const ClientAssoc& e) {
   if (!a.ap.valid() && a.bssid) {
     if (auto ap = ap_of_bssid(*a.bssid)) a.ap = *ap;
   }
-  // Keep intervals ordered by start; a new one closes the one it interrupts.
+  // Keep intervals ordered by start; a new one closes the one it interrupts
+  // and inherits its end (a later disassociation still ends the client's
+  // attachment when the roam is recorded out of order).
   auto pos = std::upper_bound(list.begin(), list.end(), e.ts, [](TimeMs t, const Attachment& x) { return t < x.from; });
   if (pos != list.begin()) {
     auto prev = std::prev(pos);
-    if (prev->to > e.ts) prev->to = e.ts;
+    if (prev->from == e.ts) {
+      // The same association again (or restated): the newer record wins, no new interval.
+      a.to = prev->to;
+      *prev = a;
+      return;
+    }
+    if (prev->to > e.ts) {
+      a.to = prev->to;
+      prev->to = e.ts;
+    }
   }
   if (pos != list.end()) a.to = std::min(a.to, pos->from);
   list.insert(pos, a);
@@ -116,7 +137,7 @@ void Topology::apply(const ClientAssoc& e) {
 }
 
 void Topology::apply(const ClientDisassoc& e) {
-  if (e.client.value >= attachments_.size()) return;
+  if (!e.client.valid() || e.client.value >= attachments_.size()) return;
   auto& list = attachments_[e.client.value];
   for (auto it = list.rbegin(); it != list.rend(); ++it) {
     if (it->from <= e.ts) {
@@ -127,6 +148,7 @@ void Topology::apply(const ClientDisassoc& e) {
 }
 
 void Topology::apply(const ClientInfo& e) {
+  if (!e.client.valid()) return;
   ClientProfile& p = grow_to(profiles_, e.client);
   if (!e.user.empty()) {
     p.user = e.user;
@@ -249,6 +271,11 @@ EndpointResolution Topology::resolve(const Endpoint& ep, TimeMs t, const Directo
     r.client_known = true;
     if (auto p = path(*client, t)) {
       r.path = *p;
+    } else if (auto ap = ep.bssid ? ap_of_bssid(*ep.bssid) : std::nullopt) {
+      // No association known at `t`: the BSSID the call reported still names the AP.
+      r.path = path_from_ap(*ap);
+      r.path.client = *client;
+      r.path.bssid = ep.bssid;
     } else {
       r.path.client = *client;
     }
