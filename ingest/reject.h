@@ -25,7 +25,8 @@ namespace callroot::ingest {
   X(kOutOfRange, "out_of_range", "a number is outside its valid range")              \
   X(kBadValue, "bad_value", "the values contradict each other")                      \
   X(kTooManyEntities, "too_many_entities", "an entity table is full")                \
-  X(kTooLarge, "too_large", "the record exceeds the maximum size")
+  X(kTooLarge, "too_large", "the record exceeds the maximum size")                   \
+  X(kBadFrames, "bad_frames", "a ZeroMQ message is not two frames (type, JSON)")
 
 enum class RejectReason : std::uint8_t {
 #define CALLROOT_X(id, code, text) id,

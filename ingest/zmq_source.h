@@ -36,6 +36,10 @@ class ZmqSource {
   /// Waits up to `timeout` for a message; false when none arrived.
   bool receive(ZmqRecord& out, std::chrono::milliseconds timeout);
 
+  /// The bound endpoints, SUB first then PULL, with wildcard ports
+  /// (`tcp://127.0.0.1:*`) resolved to the port the system picked.
+  [[nodiscard]] std::vector<std::string> endpoints() const;
+
  private:
   struct Socket {
     zmq::socket_t socket;

@@ -1,0 +1,1060 @@
+#include "ingest/decoder.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace callroot::ingest {
+namespace {
+
+namespace od = simdjson::ondemand;
+
+constexpr std::array<std::string_view, 16> kRecordTypeNames{
+    "inventory.site", "inventory.ap",   "inventory.switch", "inventory.wan",    "client.assoc", "client.disassoc",
+    "client.info",    "wifi.client",    "wifi.ap",          "switch.port",      "wan.link",     "client.device",
+    "room.health",    "call.segment",   "graph.callRecord", "zoom.qos",
+};
+static_assert(kRecordTypeNames.size() == static_cast<std::size_t>(RecordType::kZoomQos) + 1);
+
+// Epoch milliseconds RFC 3339 can spell (years 0000..9999); outside it an
+// integer is almost surely in the wrong unit (microseconds, nanoseconds).
+constexpr TimeMs kMinEpochMs = -62'167'219'200'000;
+constexpr TimeMs kMaxEpochMs = 253'402'300'800'000;
+
+// Echoed input is cut short: details are log lines, not copies of the record.
+constexpr std::size_t kMaxEcho = 64;
+
+std::string quoted(std::string_view s) {
+  std::string out = "\"";
+  out += s.substr(0, kMaxEcho);
+  if (s.size() > kMaxEcho) out += "...";
+  out += '"';
+  return out;
+}
+
+std::string number_text(double v) {
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc() ? std::string(buf, end) : std::string("?");
+}
+
+std::string_view json_type_name(od::json_type t) noexcept {
+  switch (t) {
+    case od::json_type::array: return "an array";
+    case od::json_type::object: return "an object";
+    case od::json_type::number: return "a number";
+    case od::json_type::string: return "a string";
+    case od::json_type::boolean: return "a boolean";
+    case od::json_type::null: return "null";
+  }
+  return "an unknown value";
+}
+
+/// Where a field sits in the record, for messages: `ts`, `caller.ip`,
+/// `streams[2].jitter_avg_ms`, `subnets[3]`. Built into text only on failure.
+struct Where {
+  std::string_view parent;
+  std::string_view key;
+  int index = -1;  ///< element of the array `parent`
+
+  [[nodiscard]] std::string str() const {
+    std::string out(parent);
+    if (index >= 0) out += "[" + std::to_string(index) + "]";
+    if (!out.empty() && !key.empty()) out += '.';
+    out += key;
+    return out;
+  }
+};
+
+constexpr bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+/// Upper bound of each stream metric: percentages stop at 100, ratios at 1.
+constexpr double stream_metric_max(std::string_view name) {
+  if (ends_with(name, "_pct")) return 100;
+  if (name.find("ratio") != std::string_view::npos) return 1;
+  return std::numeric_limits<double>::infinity();
+}
+constexpr std::array<double, kStreamMetricCount> kStreamMetricMax{
+#define CALLROOT_X(id, json) stream_metric_max(json),
+    CALLROOT_STREAM_METRICS(CALLROOT_X)
+#undef CALLROOT_X
+};
+
+std::optional<RoomHealthState> parse_room_health(std::string_view s) noexcept {
+  if (s == "healthy") return RoomHealthState::kHealthy;
+  if (s == "nonUrgent") return RoomHealthState::kNonUrgent;
+  if (s == "critical") return RoomHealthState::kCritical;
+  if (s == "offline") return RoomHealthState::kOffline;
+  if (s == "unknown") return RoomHealthState::kUnknown;
+  return std::nullopt;
+}
+
+std::optional<PeripheralState> parse_peripheral_state(std::string_view s) noexcept {
+  if (s == "connected") return PeripheralState::kConnected;
+  if (s == "disconnected") return PeripheralState::kDisconnected;
+  if (s == "unhealthy") return PeripheralState::kUnhealthy;
+  return std::nullopt;
+}
+
+std::optional<bool> parse_connected(std::string_view s) noexcept {
+  if (s == "connected") return true;
+  if (s == "disconnected") return false;
+  return std::nullopt;
+}
+
+std::optional<double> parse_band_text(std::string_view s) noexcept {
+  if (s == "2.4") return 2.4;
+  if (s == "5") return 5.0;
+  if (s == "6") return 6.0;
+  return std::nullopt;
+}
+
+std::optional<double> parse_band_number(double v) noexcept {
+  if (v == 2.4 || v == 5.0 || v == 6.0) return v;
+  return std::nullopt;
+}
+
+/// The entity key of each telemetry family (switch.port has `port` besides).
+constexpr std::string_view family_key(Family f) noexcept {
+  switch (f) {
+    case Family::kWifiClient:
+    case Family::kClientDevice: return "client";
+    case Family::kWifiAp: return "ap";
+    case Family::kSwitchPort: return "switch";
+    case Family::kWanLink: return "link";
+  }
+  return "";
+}
+
+const FieldSpec& channel_spec() noexcept {
+  // The channel range is declared once, in the catalog's wifi.ap fields.
+  static const FieldSpec& spec = family_fields(Family::kWifiAp)[static_cast<std::size_t>(
+      std::max(0, find_field(Family::kWifiAp, "channel")))];
+  return spec;
+}
+
+/// Names read from a record, interned only once the whole record is valid so
+/// a rejected record leaves no trace in the Directory.
+struct Uplink {
+  std::string_view sw, port, edge;
+  bool present = false;
+};
+
+}  // namespace
+
+std::optional<RecordType> parse_record_type(std::string_view type) noexcept {
+  for (std::size_t i = 0; i < kRecordTypeNames.size(); ++i) {
+    if (kRecordTypeNames[i] == type) return static_cast<RecordType>(i);
+  }
+  return std::nullopt;
+}
+
+std::string_view to_string(RecordType t) noexcept {
+  const auto i = static_cast<std::size_t>(t);
+  return i < kRecordTypeNames.size() ? kRecordTypeNames[i] : "?";
+}
+
+/// The decoding machinery. Every reader returns false after filling `err`;
+/// readers of optional values report JSON null as "not present".
+struct RecordDecoder::Impl {
+  Impl(Directory& d, DecoderOptions o, DecodeError& e)
+      : dir(d), options(o), err(e), parser(std::max<std::size_t>(o.max_record_bytes, 64)) {}
+
+  Directory& dir;
+  DecoderOptions options;
+  DecodeError& err;
+  od::parser parser;
+  std::vector<char> scratch;  // unpadded input, copied with padding
+  bool check_type_field = false;
+  std::string_view expected_type;
+  std::vector<std::pair<std::string_view, PeripheralState>> peripherals;  // reused across records
+
+  // ---- failures ------------------------------------------------------------
+
+  bool fail(RejectReason r, std::string detail) {
+    err.reason = r;
+    err.detail = std::move(detail);
+    return false;
+  }
+  bool fail(RejectReason r, const Where& w, std::string_view what) {
+    return fail(r, "field `" + w.str() + "`: " + std::string(what));
+  }
+  bool json_error(simdjson::error_code e, const Where& w) {
+    return fail(RejectReason::kBadJson, w, simdjson::error_message(e));
+  }
+  bool wrong_type(const Where& w, std::string_view expected, od::json_type got) {
+    return fail(RejectReason::kWrongType, w,
+                "expected " + std::string(expected) + ", got " + std::string(json_type_name(got)));
+  }
+  bool missing(std::string_view field) {
+    return fail(RejectReason::kMissingField, "field `" + std::string(field) + "` is required");
+  }
+  template <class IdT>
+  bool intern(std::optional<IdT> id, std::string_view table, std::string_view name, IdT& out) {
+    if (!id) {
+      return fail(RejectReason::kTooManyEntities,
+                  "cannot add " + std::string(table) + " " + quoted(name) + ": the " + std::string(table) +
+                      " table is full");
+    }
+    out = *id;
+    return true;
+  }
+  bool intern_client(Mac mac, ClientId& out) { return intern(dir.client(mac), "client", mac.str(), out); }
+
+  // ---- value readers -------------------------------------------------------
+
+  /// The JSON type of `v`; a `null` is checked to really be the literal.
+  bool peek(od::value& v, const Where& w, od::json_type& t) {
+    if (auto e = v.type().get(t); e) return json_error(e, w);
+    if (t == od::json_type::null) {
+      bool is_null = false;
+      if (auto e = v.is_null().get(is_null); e) return json_error(e, w);
+      if (!is_null) return fail(RejectReason::kBadJson, w, "invalid literal");
+    }
+    return true;
+  }
+
+  bool read_string(od::value& v, const Where& w, std::string_view& out, bool& present) {
+    od::json_type t;
+    if (!peek(v, w, t)) return false;
+    present = t != od::json_type::null;
+    if (!present) return true;
+    if (t != od::json_type::string) return wrong_type(w, "a string", t);
+    if (auto e = v.get_string().get(out); e) return json_error(e, w);
+    return true;
+  }
+
+  /// An inventory name (`ap`, `site`, ...): a non-empty string.
+  bool read_name(od::value& v, const Where& w, std::string_view& out, bool& present) {
+    if (!read_string(v, w, out, present)) return false;
+    if (present && out.empty()) return fail(RejectReason::kBadValue, w, "empty name");
+    return true;
+  }
+
+  /// A switch port: a name, or a port number written as a JSON integer.
+  bool read_port(od::value& v, const Where& w, std::string_view& out, bool& present) {
+    od::json_type t;
+    if (!peek(v, w, t)) return false;
+    if (t != od::json_type::number) return read_name(v, w, out, present);
+    out = v.raw_json_token();  // before get_int64(), which moves past the token
+    std::int64_t n = 0;
+    if (auto e = v.get_int64().get(n); e || n < 0) {
+      return fail(RejectReason::kWrongType, w, "expected a port name or a non-negative integer");
+    }
+    while (!out.empty() && (out.back() == ' ' || out.back() == '\t' || out.back() == '\r' || out.back() == '\n')) {
+      out.remove_suffix(1);
+    }
+    present = true;
+    return true;
+  }
+
+  bool read_mac(od::value& v, const Where& w, std::optional<Mac>& out) {
+    std::string_view text;
+    bool present = false;
+    if (!read_string(v, w, text, present)) return false;
+    if (!present) {
+      out.reset();
+      return true;
+    }
+    out = Mac::parse(text);
+    if (!out) return fail(RejectReason::kBadMac, w, quoted(text) + " is not a MAC address");
+    return true;
+  }
+
+  bool read_ip(od::value& v, const Where& w, std::optional<IpAddr>& out) {
+    std::string_view text;
+    bool present = false;
+    if (!read_string(v, w, text, present)) return false;
+    if (!present) {
+      out.reset();
+      return true;
+    }
+    out = IpAddr::parse(text);
+    if (!out) return fail(RejectReason::kBadIp, w, quoted(text) + " is not an IP address");
+    return true;
+  }
+
+  bool read_cidr(od::value& v, const Where& w, std::optional<Cidr>& out) {
+    std::string_view text;
+    bool present = false;
+    if (!read_string(v, w, text, present)) return false;
+    if (!present) {
+      out.reset();
+      return true;
+    }
+    out = Cidr::parse(text);
+    if (!out) return fail(RejectReason::kBadCidr, w, quoted(text) + " is not a CIDR subnet");
+    return true;
+  }
+
+  /// RFC 3339 text or integer epoch milliseconds.
+  bool read_time(od::value& v, const Where& w, TimeMs& out, bool& present) {
+    od::json_type t;
+    if (!peek(v, w, t)) return false;
+    present = t != od::json_type::null;
+    if (!present) return true;
+    if (t == od::json_type::string) {
+      std::string_view text;
+      if (auto e = v.get_string().get(text); e) return json_error(e, w);
+      const auto ms = parse_rfc3339(text);
+      if (!ms) return fail(RejectReason::kBadTimestamp, w, quoted(text) + " is not an RFC 3339 timestamp");
+      out = *ms;
+      return true;
+    }
+    if (t != od::json_type::number) return wrong_type(w, "an RFC 3339 string or integer epoch milliseconds", t);
+    od::number n;
+    if (auto e = v.get_number().get(n); e) return json_error(e, w);
+    if (n.get_number_type() != od::number_type::signed_integer) {
+      return fail(RejectReason::kBadTimestamp, w,
+                  number_text(n.as_double()) + " is not an integer number of epoch milliseconds");
+    }
+    const std::int64_t ms = n.get_int64();
+    if (ms < kMinEpochMs || ms >= kMaxEpochMs) {
+      return fail(RejectReason::kBadTimestamp, w,
+                  std::to_string(ms) + " is outside years 0000-9999 as epoch milliseconds");
+    }
+    out = ms;
+    return true;
+  }
+
+  bool check_range(const Where& w, double d, double min, double max) {
+    if (d < min) return fail(RejectReason::kOutOfRange, w, number_text(d) + " is below the minimum " + number_text(min));
+    if (d > max) return fail(RejectReason::kOutOfRange, w, number_text(d) + " is above the maximum " + number_text(max));
+    return true;
+  }
+
+  /// A number in [min, max]; null leaves `out` as it is and reports not present.
+  bool read_number(od::value& v, const Where& w, double min, double max, double& out, bool& present) {
+    od::json_type t;
+    if (!peek(v, w, t)) return false;
+    present = t != od::json_type::null;
+    if (!present) return true;
+    if (t != od::json_type::number) return wrong_type(w, "a number", t);
+    double d = 0;
+    if (auto e = v.get_double().get(d); e) return json_error(e, w);
+    if (!check_range(w, d, min, max)) return false;
+    out = d;
+    return true;
+  }
+
+  /// A number that becomes kMissing when null.
+  bool read_measure(od::value& v, const Where& w, double min, double max, double& out) {
+    bool present = false;
+    if (!read_number(v, w, min, max, out, present)) return false;
+    if (!present) out = kMissing;
+    return true;
+  }
+
+  bool read_band(od::value& v, const Where& w, double& out, bool& present) {
+    od::json_type t;
+    if (!peek(v, w, t)) return false;
+    present = t != od::json_type::null;
+    if (!present) return true;
+    std::optional<double> band;
+    std::string text;
+    if (t == od::json_type::string) {
+      std::string_view s;
+      if (auto e = v.get_string().get(s); e) return json_error(e, w);
+      band = parse_band_text(s);
+      if (!band) text = quoted(s);
+    } else if (t == od::json_type::number) {
+      double d = 0;
+      if (auto e = v.get_double().get(d); e) return json_error(e, w);
+      band = parse_band_number(d);
+      if (!band) text = number_text(d);
+    } else {
+      return wrong_type(w, "a band (\"2.4\", \"5\" or \"6\")", t);
+    }
+    if (!band) return fail(RejectReason::kBadEnum, w, text + " is not one of 2.4, 5, 6");
+    out = *band;
+    return true;
+  }
+
+  template <class T, class Parse>
+  bool read_enum(od::value& v, const Where& w, Parse parse, std::string_view allowed, std::optional<T>& out) {
+    std::string_view text;
+    bool present = false;
+    if (!read_string(v, w, text, present)) return false;
+    if (!present) {
+      out.reset();
+      return true;
+    }
+    out = parse(text);
+    if (!out) return fail(RejectReason::kBadEnum, w, quoted(text) + " is not one of " + std::string(allowed));
+    return true;
+  }
+
+  // ---- structure -----------------------------------------------------------
+
+  /// Calls on_field(key, value) for every field of `obj`, in document order
+  /// (On Demand reads each field once; values left unread are skipped).
+  template <class OnField>
+  bool for_each_field(od::object& obj, const Where& w, OnField&& on_field) {
+    for (auto result : obj) {
+      od::field field;
+      if (auto e = std::move(result).get(field); e) return json_error(e, w);
+      std::string_view key;
+      if (auto e = field.unescaped_key().get(key); e) return json_error(e, w);
+      if (!on_field(key, field.value())) return false;
+    }
+    return true;
+  }
+
+  /// The fields of the record itself: `type` is checked against the hint or skipped.
+  template <class OnField>
+  bool record_fields(od::object& obj, OnField&& on_field) {
+    return for_each_field(obj, Where{}, [&](std::string_view key, od::value& v) {
+      if (key == "type") return check_type(v);
+      return on_field(key, v);
+    });
+  }
+
+  bool check_type(od::value& v) {
+    if (!check_type_field) return true;  // already read to pick the decoder
+    const Where w{{}, "type"};
+    std::string_view type;
+    bool present = false;
+    if (!read_string(v, w, type, present)) return false;
+    if (present && type != expected_type) {
+      return fail(RejectReason::kBadValue, w,
+                  quoted(type) + " disagrees with the message type " + quoted(expected_type));
+    }
+    return true;
+  }
+
+  /// A nested object; null means absent.
+  template <class OnField>
+  bool read_object(od::value& v, const Where& w, bool& present, OnField&& on_field) {
+    od::json_type t;
+    if (!peek(v, w, t)) return false;
+    present = t != od::json_type::null;
+    if (!present) return true;
+    if (t != od::json_type::object) return wrong_type(w, "an object", t);
+    od::object obj;
+    if (auto e = v.get_object().get(obj); e) return json_error(e, w);
+    const std::string path = w.str();  // nested objects are rare outside call segments
+    return for_each_field(obj, w, [&](std::string_view key, od::value& fv) {
+      return on_field(Where{path, key}, key, fv);
+    });
+  }
+
+  /// An array; null means absent. on_element(where, value) for each element.
+  template <class OnElement>
+  bool read_array(od::value& v, const Where& w, bool& present, OnElement&& on_element) {
+    od::json_type t;
+    if (!peek(v, w, t)) return false;
+    present = t != od::json_type::null;
+    if (!present) return true;
+    if (t != od::json_type::array) return wrong_type(w, "an array", t);
+    od::array arr;
+    if (auto e = v.get_array().get(arr); e) return json_error(e, w);
+    const std::string path = w.str();
+    int index = 0;
+    for (auto result : arr) {
+      od::value element;
+      const Where ew{path, {}, index++};
+      if (auto e = std::move(result).get(element); e) return json_error(e, ew);
+      if (!on_element(ew, element)) return false;
+    }
+    return true;
+  }
+
+  /// A list whose elements must all be given (a null element is an error).
+  template <class T, class ReadOne>
+  bool read_list(od::value& v, const Where& w, bool& present, std::vector<T>& out, ReadOne read_one) {
+    out.clear();
+    return read_array(v, w, present, [&](const Where& ew, od::value& element) {
+      std::optional<T> item;
+      if (!(this->*read_one)(element, ew, item)) return false;
+      if (!item) return fail(RejectReason::kWrongType, ew, "null is not allowed in this list");
+      out.push_back(*item);
+      return true;
+    });
+  }
+
+  bool read_uplink(od::value& v, const Where& w, Uplink& up, bool allow_edge) {
+    return read_object(v, w, up.present, [&](const Where& fw, std::string_view key, od::value& fv) {
+      bool p = false;
+      if (key == "switch") return read_name(fv, fw, up.sw, p);
+      if (key == "port") return read_port(fv, fw, up.port, p);
+      if (allow_edge && key == "edge") return read_name(fv, fw, up.edge, p);
+      return true;
+    });
+  }
+
+  // ---- record types --------------------------------------------------------
+
+  bool telemetry(od::object& obj, Family family, Event& out) {
+    auto& s = out.emplace<TelemetrySample>();
+    s.family = family;
+    const auto specs = family_fields(family);
+    const std::string_view key_name = family_key(family);
+    bool have_ts = false;
+    std::string_view entity, port, ap;
+    std::optional<Mac> client;
+    bool have_entity = false, have_port = false, have_ap = false;
+
+    const bool ok = record_fields(obj, [&](std::string_view key, od::value& v) {
+      const Where w{{}, key};
+      if (key == "ts") return read_time(v, w, s.ts, have_ts);
+      if (key == key_name) {
+        if (family == Family::kWifiClient || family == Family::kClientDevice) {
+          if (!read_mac(v, w, client)) return false;
+          have_entity = client.has_value();
+          return true;
+        }
+        return read_name(v, w, entity, have_entity);
+      }
+      if (family == Family::kSwitchPort && key == "port") return read_port(v, w, port, have_port);
+      if (family == Family::kWifiClient) {
+        if (key == "ap") return read_name(v, w, ap, have_ap);
+        if (key == "bssid") return read_mac(v, w, s.bssid);
+      }
+      const int i = find_field(family, key);
+      if (i < 0) return true;  // unknown fields are ignored
+      return read_measurement(v, w, specs[static_cast<std::size_t>(i)], s, static_cast<std::size_t>(i));
+    });
+    if (!ok) return false;
+    if (!have_ts) return missing("ts");
+    if (!have_entity) return missing(key_name);
+    if (family == Family::kSwitchPort && !have_port) return missing("port");
+
+    switch (family) {
+      case Family::kWifiClient:
+      case Family::kClientDevice: {
+        ClientId id;
+        if (!intern_client(*client, id)) return false;
+        s.entity = id.value;
+        break;
+      }
+      case Family::kWifiAp: {
+        ApId id;
+        if (!intern(dir.ap(entity), "ap", entity, id)) return false;
+        s.entity = id.value;
+        break;
+      }
+      case Family::kSwitchPort: {
+        SwitchId sw;
+        PortId p;
+        if (!intern(dir.switch_(entity), "switch", entity, sw) || !intern(dir.port(sw, port), "port", port, p)) {
+          return false;
+        }
+        s.entity = p.value;
+        break;
+      }
+      case Family::kWanLink: {
+        LinkId id;
+        if (!intern(dir.link(entity), "link", entity, id)) return false;
+        s.entity = id.value;
+        break;
+      }
+    }
+    if (have_ap && !intern(dir.ap(ap), "ap", ap, s.ap)) return false;
+    return true;
+  }
+
+  /// One catalog field of a telemetry record into slot i of the sample.
+  bool read_measurement(od::value& v, const Where& w, const FieldSpec& spec, TelemetrySample& s, std::size_t i) {
+    const std::uint32_t bit = 1u << i;
+    od::json_type t;
+    if (!peek(v, w, t)) return false;
+    if (t == od::json_type::null) {  // not measured, even if an earlier duplicate key said otherwise
+      s.present &= ~bit;
+      return true;
+    }
+    switch (spec.kind) {
+      case FieldKind::kGauge: {
+        bool present = false;
+        if (!read_number(v, w, spec.min, spec.max, s.values[i], present)) return false;
+        break;
+      }
+      case FieldKind::kCounter: {
+        if (t != od::json_type::number) return wrong_type(w, "a non-negative integer counter", t);
+        od::number n;
+        if (auto e = v.get_number().get(n); e) return json_error(e, w);
+        std::uint64_t c = 0;
+        switch (n.get_number_type()) {
+          case od::number_type::signed_integer:
+            if (n.get_int64() < 0) {
+              return fail(RejectReason::kOutOfRange, w,
+                          std::to_string(n.get_int64()) + " is negative; counters count up from 0");
+            }
+            c = static_cast<std::uint64_t>(n.get_int64());
+            break;
+          case od::number_type::unsigned_integer: c = n.get_uint64(); break;
+          case od::number_type::floating_point_number:
+            return fail(RejectReason::kWrongType, w, number_text(n.get_double()) + " is not an integer counter");
+        }
+        s.counters[i] = c;
+        s.values[i] = static_cast<double>(c);  // mirrored, so generic readers of values[] see counters too
+        break;
+      }
+      case FieldKind::kBool: {
+        if (t != od::json_type::boolean) return wrong_type(w, "true or false", t);
+        bool b = false;
+        if (auto e = v.get_bool().get(b); e) return json_error(e, w);
+        s.values[i] = b ? 1.0 : 0.0;
+        break;
+      }
+      case FieldKind::kBand: {
+        bool present = false;
+        if (!read_band(v, w, s.values[i], present)) return false;
+        break;
+      }
+    }
+    s.present |= bit;
+    return true;
+  }
+
+  bool site_inventory(od::object& obj, Event& out) {
+    auto& e = out.emplace<SiteInventory>();
+    std::string_view site, name;
+    bool have_site = false, have_name = false, have_subnets = false;
+    const bool ok = record_fields(obj, [&](std::string_view key, od::value& v) {
+      const Where w{{}, key};
+      if (key == "site") return read_name(v, w, site, have_site);
+      if (key == "name") return read_string(v, w, name, have_name);
+      if (key == "subnets") return read_list(v, w, have_subnets, e.subnets, &Impl::read_cidr);
+      return true;
+    });
+    if (!ok) return false;
+    if (!have_site) return missing("site");
+    if (!have_subnets) return missing("subnets");
+    e.name.assign(name);
+    return intern(dir.site(site), "site", site, e.site);
+  }
+
+  bool ap_inventory(od::object& obj, Event& out) {
+    auto& e = out.emplace<ApInventory>();
+    std::string_view ap, site, name;
+    Uplink up;
+    bool have_ap = false, have_site = false, have_name = false, have_bssids = false;
+    const bool ok = record_fields(obj, [&](std::string_view key, od::value& v) {
+      const Where w{{}, key};
+      if (key == "ap") return read_name(v, w, ap, have_ap);
+      if (key == "site") return read_name(v, w, site, have_site);
+      if (key == "name") return read_string(v, w, name, have_name);
+      if (key == "bssids") return read_list(v, w, have_bssids, e.bssids, &Impl::read_mac);
+      if (key == "uplink") return read_uplink(v, w, up, false);
+      return true;
+    });
+    if (!ok) return false;
+    if (!have_ap) return missing("ap");
+    if (!have_site) return missing("site");
+    if (!have_bssids) return missing("bssids");
+    if (!up.present) return missing("uplink");
+    if (up.sw.empty()) return missing("uplink.switch");
+    if (up.port.empty()) return missing("uplink.port");
+    e.name.assign(name);
+    return intern(dir.ap(ap), "ap", ap, e.ap) && intern(dir.site(site), "site", site, e.site) &&
+           intern(dir.switch_(up.sw), "switch", up.sw, e.uplink_switch) &&
+           intern(dir.port(e.uplink_switch, up.port), "port", up.port, e.uplink_port);
+  }
+
+  bool switch_inventory(od::object& obj, Event& out) {
+    auto& e = out.emplace<SwitchInventory>();
+    std::string_view sw, site, name;
+    Uplink up;
+    bool have_sw = false, have_site = false, have_name = false;
+    const bool ok = record_fields(obj, [&](std::string_view key, od::value& v) {
+      const Where w{{}, key};
+      if (key == "switch") return read_name(v, w, sw, have_sw);
+      if (key == "site") return read_name(v, w, site, have_site);
+      if (key == "name") return read_string(v, w, name, have_name);
+      if (key == "uplink") return read_uplink(v, w, up, true);
+      return true;
+    });
+    if (!ok) return false;
+    if (!have_sw) return missing("switch");
+    if (!have_site) return missing("site");
+    if (up.present) {
+      const bool to_switch = !up.sw.empty() || !up.port.empty();
+      if (to_switch && !up.edge.empty()) {
+        return fail(RejectReason::kBadValue, "field `uplink`: give either `switch` and `port`, or `edge`, not both");
+      }
+      if (!to_switch && up.edge.empty()) {
+        return fail(RejectReason::kMissingField, "field `uplink`: needs `switch` and `port`, or `edge`");
+      }
+      if (to_switch && up.sw.empty()) return missing("uplink.switch");
+      if (to_switch && up.port.empty()) return missing("uplink.port");
+      if (up.sw == sw) return fail(RejectReason::kBadValue, "field `uplink.switch`: a switch cannot uplink to itself");
+    }
+    e.name.assign(name);
+    if (!intern(dir.switch_(sw), "switch", sw, e.sw) || !intern(dir.site(site), "site", site, e.site)) return false;
+    if (!up.sw.empty()) {
+      if (!intern(dir.switch_(up.sw), "switch", up.sw, e.uplink_switch) ||
+          !intern(dir.port(e.uplink_switch, up.port), "port", up.port, e.uplink_port)) {
+        return false;
+      }
+    }
+    if (!up.edge.empty() && !intern(dir.edge(up.edge), "edge", up.edge, e.uplink_edge)) return false;
+    return true;
+  }
+
+  bool wan_inventory(od::object& obj, Event& out) {
+    auto& e = out.emplace<WanInventory>();
+    std::string_view link, site, edge, provider;
+    bool have_link = false, have_site = false, have_edge = false, have_provider = false, have_ips = false;
+    const bool ok = record_fields(obj, [&](std::string_view key, od::value& v) {
+      const Where w{{}, key};
+      if (key == "link") return read_name(v, w, link, have_link);
+      if (key == "site") return read_name(v, w, site, have_site);
+      if (key == "edge") return read_name(v, w, edge, have_edge);
+      if (key == "provider") return read_string(v, w, provider, have_provider);
+      if (key == "capacity_mbps") return read_measure(v, w, 0, 10'000'000, e.capacity_mbps);
+      if (key == "public_ips") return read_list(v, w, have_ips, e.public_ips, &Impl::read_ip);
+      return true;
+    });
+    if (!ok) return false;
+    if (!have_link) return missing("link");
+    if (!have_site) return missing("site");
+    if (!have_edge) return missing("edge");
+    if (!have_ips) return missing("public_ips");
+    e.provider.assign(provider);
+    return intern(dir.link(link), "link", link, e.link) && intern(dir.site(site), "site", site, e.site) &&
+           intern(dir.edge(edge), "edge", edge, e.edge);
+  }
+
+  bool client_assoc(od::object& obj, Event& out) {
+    auto& e = out.emplace<ClientAssoc>();
+    std::optional<Mac> client;
+    std::string_view ap, sw, port;
+    bool have_ts = false, have_ap = false, have_sw = false, have_port = false, have_band = false;
+    const FieldSpec& channel = channel_spec();
+    const bool ok = record_fields(obj, [&](std::string_view key, od::value& v) {
+      const Where w{{}, key};
+      if (key == "ts") return read_time(v, w, e.ts, have_ts);
+      if (key == "client") return read_mac(v, w, client);
+      if (key == "ap") return read_name(v, w, ap, have_ap);
+      if (key == "bssid") return read_mac(v, w, e.bssid);
+      if (key == "band") {
+        if (!read_band(v, w, e.band, have_band)) return false;
+        if (!have_band) e.band = kMissing;
+        return true;
+      }
+      if (key == "channel") return read_measure(v, w, channel.min, channel.max, e.channel);
+      if (key == "switch") return read_name(v, w, sw, have_sw);
+      if (key == "port") return read_port(v, w, port, have_port);
+      return true;
+    });
+    if (!ok) return false;
+    if (!have_ts) return missing("ts");
+    if (!client) return missing("client");
+    const bool wifi = have_ap || e.bssid.has_value();
+    const bool wired = have_sw || have_port;
+    if (wifi && wired) {
+      return fail(RejectReason::kBadValue,
+                  "an association is either Wi-Fi (`ap`/`bssid`) or wired (`switch`/`port`), not both");
+    }
+    if (!wifi && !wired) {
+      return fail(RejectReason::kMissingField,
+                  "field `ap` or `bssid` (Wi-Fi), or `switch` and `port` (wired), is required");
+    }
+    if (wired && !have_sw) return missing("switch");
+    if (wired && !have_port) return missing("port");
+    if (!intern_client(*client, e.client)) return false;
+    if (have_ap && !intern(dir.ap(ap), "ap", ap, e.ap)) return false;
+    if (wired && (!intern(dir.switch_(sw), "switch", sw, e.sw) || !intern(dir.port(e.sw, port), "port", port, e.port))) {
+      return false;
+    }
+    return true;
+  }
+
+  bool client_disassoc(od::object& obj, Event& out) {
+    auto& e = out.emplace<ClientDisassoc>();
+    std::optional<Mac> client;
+    bool have_ts = false;
+    const bool ok = record_fields(obj, [&](std::string_view key, od::value& v) {
+      const Where w{{}, key};
+      if (key == "ts") return read_time(v, w, e.ts, have_ts);
+      if (key == "client") return read_mac(v, w, client);
+      return true;
+    });
+    if (!ok) return false;
+    if (!have_ts) return missing("ts");
+    if (!client) return missing("client");
+    return intern_client(*client, e.client);
+  }
+
+  bool client_info(od::object& obj, Event& out) {
+    auto& e = out.emplace<ClientInfo>();
+    std::optional<Mac> client;
+    std::string_view user, hostname;
+    bool have_ts = false, have_user = false, have_hostname = false;
+    const bool ok = record_fields(obj, [&](std::string_view key, od::value& v) {
+      const Where w{{}, key};
+      if (key == "ts") {
+        if (!read_time(v, w, e.ts, have_ts)) return false;
+        if (!have_ts) e.ts = kNoTime;
+        return true;
+      }
+      if (key == "client") return read_mac(v, w, client);
+      if (key == "ip") return read_ip(v, w, e.ip);
+      if (key == "user") return read_string(v, w, user, have_user);
+      if (key == "hostname") return read_string(v, w, hostname, have_hostname);
+      if (key == "device_type") {
+        return read_enum(v, w, parse_device_type, "pc, mobile, room_system, phone, unknown", e.device_type);
+      }
+      return true;
+    });
+    if (!ok) return false;
+    if (!client) return missing("client");
+    e.user.assign(user);
+    e.hostname.assign(hostname);
+    return intern_client(*client, e.client);
+  }
+
+  bool room_health(od::object& obj, Event& out) {
+    auto& e = out.emplace<RoomHealth>();
+    std::string_view device;
+    std::optional<Mac> client;
+    bool have_ts = false, have_device = false, have_peripherals = false;
+    peripherals.clear();
+    const bool ok = record_fields(obj, [&](std::string_view key, od::value& v) {
+      const Where w{{}, key};
+      if (key == "ts") return read_time(v, w, e.ts, have_ts);
+      if (key == "device") return read_name(v, w, device, have_device);
+      if (key == "client") return read_mac(v, w, client);
+      if (key == "health") {
+        std::optional<RoomHealthState> health;
+        if (!read_enum(v, w, parse_room_health, "healthy, nonUrgent, critical, offline, unknown", health)) return false;
+        e.health = health.value_or(RoomHealthState::kUnknown);
+        return true;
+      }
+      if (key == "connection") return read_enum(v, w, parse_connected, "connected, disconnected", e.connected);
+      if (key == "peripherals") {
+        return read_object(v, w, have_peripherals, [&](const Where& pw, std::string_view name, od::value& pv) {
+          std::optional<PeripheralState> state;
+          if (!read_enum(pv, pw, parse_peripheral_state, "connected, disconnected, unhealthy", state)) return false;
+          if (state) peripherals.emplace_back(name, *state);  // null: state not reported
+          return true;
+        });
+      }
+      return true;
+    });
+    if (!ok) return false;
+    if (!have_ts) return missing("ts");
+    if (!have_device) return missing("device");
+    if (!intern(dir.device(device), "device", device, e.device)) return false;
+    if (client && !intern_client(*client, e.client)) return false;
+    e.peripherals.reserve(peripherals.size());
+    for (const auto& [name, state] : peripherals) {
+      RoomHealth::Peripheral p;
+      p.state = state;
+      if (!intern(dir.name(name), "name", name, p.name)) return false;
+      e.peripherals.push_back(p);
+    }
+    return true;
+  }
+
+  bool endpoint(od::value& v, const Where& w, Endpoint& ep) {
+    return read_object(v, w, ep.present, [&](const Where& fw, std::string_view key, od::value& fv) {
+      if (key == "user") {
+        std::string_view user;
+        bool present = false;
+        if (!read_string(fv, fw, user, present)) return false;
+        ep.user.assign(user);
+        return true;
+      }
+      if (key == "client") return read_mac(fv, fw, ep.client);
+      if (key == "ip") return read_ip(fv, fw, ep.ip);
+      if (key == "subnet") return read_cidr(fv, fw, ep.subnet);
+      if (key == "bssid") return read_mac(fv, fw, ep.bssid);
+      if (key == "connection") {
+        std::optional<Connection> c;
+        if (!read_enum(fv, fw, parse_connection, "wifi, wired, mobile, tunnel, unknown", c)) return false;
+        ep.connection = c.value_or(Connection::kUnknown);
+        return true;
+      }
+      if (key == "device_type") {
+        std::optional<DeviceType> d;
+        if (!read_enum(fv, fw, parse_device_type, "pc, mobile, room_system, phone, unknown", d)) return false;
+        ep.device_type = d.value_or(DeviceType::kUnknown);
+        return true;
+      }
+      if (key == "reflexive_ip") return read_ip(fv, fw, ep.reflexive_ip);
+      if (key == "wifi_signal_pct") return read_measure(fv, fw, 0, 100, ep.wifi_signal_pct);
+      if (key == "cpu_insufficient_ratio") return read_measure(fv, fw, 0, 1, ep.cpu_insufficient_ratio);
+      if (key == "feedback_rating") return read_measure(fv, fw, 1, 5, ep.feedback_rating);
+      return true;
+    });
+  }
+
+  bool stream(const Where& w, od::value& v, std::vector<Stream>& streams) {
+    Stream s;
+    std::optional<Side> from;
+    std::optional<Media> media;
+    bool present = false;
+    const bool ok = read_object(v, w, present, [&](const Where& fw, std::string_view key, od::value& fv) {
+      if (key == "from") return read_enum(fv, fw, parse_side, "caller, callee", from);
+      if (key == "media") return read_enum(fv, fw, parse_media, "audio, video, screen", media);
+      const int m = find_stream_metric(key);
+      if (m < 0) return true;
+      const auto i = static_cast<std::size_t>(m);
+      return read_measure(fv, fw, 0, kStreamMetricMax[i], s.values[i]);
+    });
+    if (!ok) return false;
+    if (!present) return fail(RejectReason::kWrongType, w, "expected a stream object, got null");
+    if (!from) return missing(w.str() + ".from");
+    if (!media) return missing(w.str() + ".media");
+    s.from = *from;
+    s.media = *media;
+    streams.push_back(s);
+    return true;
+  }
+
+  bool call_segment(od::object& obj, Event& out) {
+    auto& e = out.emplace<CallSegment>();
+    std::string_view call_id, segment_id;
+    bool have_call = false, have_segment = false, have_start = false, have_end = false, have_streams = false;
+    const bool ok = record_fields(obj, [&](std::string_view key, od::value& v) {
+      const Where w{{}, key};
+      if (key == "call_id") return read_name(v, w, call_id, have_call);
+      if (key == "segment_id") return read_name(v, w, segment_id, have_segment);
+      if (key == "start") return read_time(v, w, e.start, have_start);
+      if (key == "end") return read_time(v, w, e.end, have_end);
+      if (key == "caller") return endpoint(v, w, e.caller);
+      if (key == "callee") return endpoint(v, w, e.callee);
+      if (key == "streams") {
+        return read_array(v, w, have_streams,
+                          [&](const Where& ew, od::value& element) { return stream(ew, element, e.streams); });
+      }
+      return true;
+    });
+    if (!ok) return false;
+    if (!have_call) return missing("call_id");
+    if (!have_segment) return missing("segment_id");
+    if (!have_start) return missing("start");
+    if (!have_end) return missing("end");
+    if (e.end < e.start) {
+      return fail(RejectReason::kBadValue, "field `end`: " + format_rfc3339(e.end) + " is before `start` " +
+                                               format_rfc3339(e.start));
+    }
+    e.call_id.assign(call_id);
+    e.segment_id.assign(segment_id);
+    return true;
+  }
+
+  // ---- entry ---------------------------------------------------------------
+
+  bool decode(std::string_view json, Event& out, bool padded, std::string_view type_hint) {
+    if (json.size() > options.max_record_bytes) {
+      return fail(RejectReason::kTooLarge, "the record has " + std::to_string(json.size()) +
+                                               " bytes, more than the maximum " +
+                                               std::to_string(options.max_record_bytes));
+    }
+    const char* data = json.data();
+    if (!padded) {
+      if (scratch.size() < json.size() + simdjson::SIMDJSON_PADDING) {
+        scratch.resize(json.size() + simdjson::SIMDJSON_PADDING);
+      }
+      std::memcpy(scratch.data(), json.data(), json.size());
+      data = scratch.data();
+    }
+    // Grow geometrically: iterate() alone would reallocate for every slightly longer record.
+    if (parser.capacity() < json.size()) {
+      const std::size_t want = std::min(std::max(json.size(), 2 * parser.capacity()), options.max_record_bytes);
+      if (auto e = parser.allocate(std::max(want, json.size())); e) {
+        return fail(RejectReason::kTooLarge, std::string("cannot allocate the parser: ") + simdjson::error_message(e));
+      }
+    }
+
+    od::document doc;
+    if (auto e = parser.iterate(data, json.size(), json.size() + simdjson::SIMDJSON_PADDING).get(doc); e) {
+      return fail(RejectReason::kBadJson, simdjson::error_message(e));
+    }
+    od::json_type top;
+    if (auto e = doc.type().get(top); e) return fail(RejectReason::kBadJson, simdjson::error_message(e));
+    if (top != od::json_type::object) {
+      // On Demand types a value by its first byte, so "nonsense" looks like null
+      // and "[1," like an array: only call it "not an object" once it is valid JSON.
+      simdjson::dom::parser validator;
+      if (auto e = validator.parse(data, json.size(), false).error(); e) {
+        return fail(RejectReason::kBadJson, simdjson::error_message(e));
+      }
+      return fail(RejectReason::kNotObject, "the record is " + std::string(json_type_name(top)) + ", not an object");
+    }
+    od::object obj;
+    if (auto e = doc.get_object().get(obj); e) return fail(RejectReason::kBadJson, simdjson::error_message(e));
+
+    RecordType type{};
+    check_type_field = !type_hint.empty();
+    if (check_type_field) {
+      const auto hinted = parse_record_type(type_hint);
+      if (!hinted) return fail(RejectReason::kUnknownType, "the message type " + quoted(type_hint) + " is not known");
+      type = *hinted;
+      expected_type = to_string(type);
+    } else {
+      // The writer puts `type` first, so this usually reads one field; then start over.
+      od::value tv;
+      const auto e = obj.find_field_unordered("type").get(tv);
+      if (e == simdjson::NO_SUCH_FIELD) return fail(RejectReason::kMissingType, "the record has no field `type`");
+      if (e) return fail(RejectReason::kBadJson, simdjson::error_message(e));
+      std::string_view name;
+      bool present = false;
+      if (!read_string(tv, Where{{}, "type"}, name, present)) return false;
+      if (!present) return fail(RejectReason::kMissingType, "field `type` is null");
+      const auto parsed = parse_record_type(name);
+      if (!parsed) return fail(RejectReason::kUnknownType, "the record type " + quoted(name) + " is not known");
+      type = *parsed;
+      bool reset = false;
+      if (auto re = obj.reset().get(reset); re) return fail(RejectReason::kBadJson, simdjson::error_message(re));
+    }
+
+    bool ok = false;
+    switch (type) {
+      case RecordType::kInventorySite: ok = site_inventory(obj, out); break;
+      case RecordType::kInventoryAp: ok = ap_inventory(obj, out); break;
+      case RecordType::kInventorySwitch: ok = switch_inventory(obj, out); break;
+      case RecordType::kInventoryWan: ok = wan_inventory(obj, out); break;
+      case RecordType::kClientAssoc: ok = client_assoc(obj, out); break;
+      case RecordType::kClientDisassoc: ok = client_disassoc(obj, out); break;
+      case RecordType::kClientInfo: ok = client_info(obj, out); break;
+      case RecordType::kWifiClient: ok = telemetry(obj, Family::kWifiClient, out); break;
+      case RecordType::kWifiAp: ok = telemetry(obj, Family::kWifiAp, out); break;
+      case RecordType::kSwitchPort: ok = telemetry(obj, Family::kSwitchPort, out); break;
+      case RecordType::kWanLink: ok = telemetry(obj, Family::kWanLink, out); break;
+      case RecordType::kClientDevice: ok = telemetry(obj, Family::kClientDevice, out); break;
+      case RecordType::kRoomHealth: ok = room_health(obj, out); break;
+      case RecordType::kCallSegment: ok = call_segment(obj, out); break;
+      case RecordType::kGraphCallRecord:
+      case RecordType::kZoomQos:
+        return fail(RejectReason::kUnsupportedType,
+                    "records of type `" + std::string(to_string(type)) + "` are not decoded yet");
+    }
+    if (!ok) return false;
+    // On Demand stops at the end of the object; anything after it is garbage.
+    const char* rest = nullptr;
+    if (doc.current_location().get(rest) != simdjson::OUT_OF_BOUNDS) {
+      return fail(RejectReason::kBadJson, "unexpected content after the object");
+    }
+    return true;
+  }
+};
+
+RecordDecoder::RecordDecoder(Directory& directory, DecoderOptions options)
+    : impl_(std::make_unique<Impl>(directory, options, error_)) {}
+
+RecordDecoder::~RecordDecoder() = default;
+
+bool RecordDecoder::decode(std::string_view json, Event& out, bool padded, std::string_view type_hint) {
+  // Error codes throughout; this guard only keeps an allocation failure from escaping.
+  try {
+    return impl_->decode(json, out, padded, type_hint);
+  } catch (const std::exception& e) {
+    error_.reason = RejectReason::kTooLarge;
+    error_.detail = std::string("out of memory while decoding: ") + e.what();
+    return false;
+  }
+}
+
+}  // namespace callroot::ingest
