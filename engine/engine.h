@@ -12,7 +12,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <queue>
 #include <vector>
 
 #include "engine/attribution.h"
@@ -83,6 +82,7 @@ class Engine {
 
   void advance(TimeMs t);
   void score(const CallSegment& segment);
+  void fill_paths(const ScoringContext& ctx, Verdict& v) const;
   void score_due();
   void apply_telemetry(const TelemetrySample& s);
   void apply_room_health(const RoomHealth& r);
@@ -94,7 +94,7 @@ class Engine {
   Topology topology_;
   MetricStore store_;
   RoomHealthBook rooms_;
-  std::priority_queue<Pending, std::vector<Pending>, Later> pending_;
+  std::vector<Pending> pending_;  // a min-heap on (due, order) via Later
   std::uint64_t order_ = 0;
   TimeMs max_time_ = kNoTime;
   TimeMs watermark_ = kNoTime;

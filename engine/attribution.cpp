@@ -1,0 +1,251 @@
+#include "engine/attribution.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "models/json_writer.h"
+
+namespace callroot::engine {
+namespace {
+
+/// A published target on one column of a telemetry family.
+struct Target {
+  Family family;
+  std::uint8_t column;
+  Aggregate aggregate;
+  enum class Bound : std::uint8_t { kMin, kMax, kNoGrowth } bound;
+  double limit;
+  double scale;  ///< how far past the limit counts as one unit of departure
+  const char* id;
+  const char* source;
+};
+
+constexpr const char* kWifiGuide = "voice Wi-Fi design guidance";
+constexpr const char* kTeamsNet = "Teams network requirements";
+constexpr const char* kPortHealth = "switch port health";
+constexpr const char* kDeviceHealth = "client device health";
+
+using B = Target::Bound;
+constexpr Target kTargets[] = {
+    {Family::kWifiClient, col::kRssi, Aggregate::kAvg, B::kMin, -67, 8, "heuristic.client.rssi", kWifiGuide},
+    {Family::kWifiClient, col::kSnr, Aggregate::kAvg, B::kMin, 25, 8, "heuristic.client.snr", kWifiGuide},
+    {Family::kWifiClient, col::kTxRetry, Aggregate::kAvg, B::kMax, 15, 15, "heuristic.client.tx_retry", kWifiGuide},
+    {Family::kWifiClient, col::kRxRetry, Aggregate::kAvg, B::kMax, 15, 15, "heuristic.client.rx_retry", kWifiGuide},
+    {Family::kClientDevice, col::kCpu, Aggregate::kAvg, B::kMax, 90, 10, "heuristic.client.cpu", kDeviceHealth},
+    {Family::kWifiAp, col::kChannelUtil, Aggregate::kAvg, B::kMax, 50, 20, "heuristic.ap.channel_util", kWifiGuide},
+    {Family::kWifiAp, col::kInterference, Aggregate::kAvg, B::kMax, 25, 20, "heuristic.ap.interference", kWifiGuide},
+    {Family::kWifiAp, col::kApTxRetry, Aggregate::kAvg, B::kMax, 20, 15, "heuristic.ap.tx_retry", kWifiGuide},
+    {Family::kWifiAp, col::kApCpu, Aggregate::kAvg, B::kMax, 90, 10, "heuristic.ap.cpu", kDeviceHealth},
+    {Family::kSwitchPort, col::kInErrors, Aggregate::kMax, B::kNoGrowth, 0, 0, "heuristic.port.in_errors", kPortHealth},
+    {Family::kSwitchPort, col::kOutErrors, Aggregate::kMax, B::kNoGrowth, 0, 0, "heuristic.port.out_errors", kPortHealth},
+    {Family::kSwitchPort, col::kInFcsErrors, Aggregate::kMax, B::kNoGrowth, 0, 0, "heuristic.port.fcs_errors", kPortHealth},
+    {Family::kSwitchPort, col::kInDiscards, Aggregate::kMax, B::kNoGrowth, 0, 0, "heuristic.port.in_discards", kPortHealth},
+    {Family::kSwitchPort, col::kOutDiscards, Aggregate::kMax, B::kNoGrowth, 0, 0, "heuristic.port.out_discards", kPortHealth},
+    {Family::kSwitchPort, col::kInUtil, Aggregate::kAvg, B::kMax, 90, 10, "heuristic.port.in_util", kPortHealth},
+    {Family::kSwitchPort, col::kOutUtil, Aggregate::kAvg, B::kMax, 90, 10, "heuristic.port.out_util", kPortHealth},
+    {Family::kSwitchPort, col::kOperUp, Aggregate::kMin, B::kMin, 1, 0.25, "heuristic.port.down", kPortHealth},
+    {Family::kWanLink, col::kLoss, Aggregate::kAvg, B::kMax, 1, 2, "heuristic.wan.loss", kTeamsNet},
+    {Family::kWanLink, col::kJitter, Aggregate::kAvg, B::kMax, 30, 15, "heuristic.wan.jitter", kTeamsNet},
+    {Family::kWanLink, col::kLatency, Aggregate::kAvg, B::kMax, 100, 100, "heuristic.wan.latency", kTeamsNet},
+    {Family::kWanLink, col::kUtilIn, Aggregate::kAvg, B::kMax, 90, 10, "heuristic.wan.util_in", kTeamsNet},
+    {Family::kWanLink, col::kUtilOut, Aggregate::kAvg, B::kMax, 90, 10, "heuristic.wan.util_out", kTeamsNet},
+};
+
+constexpr double kBase = 0.25;         // crossing a target at all counts this much
+constexpr double kMaxDeparture = 3.0;  // one metric cannot dominate without bound
+constexpr double kUnexplained = 0.5;   // the share of doubt in every confidence
+
+/// How far `value` departs from `t`; 0 when within target.
+double departure(const Target& t, double value) {
+  switch (t.bound) {
+    case B::kMin:
+      return value < t.limit ? std::min(kMaxDeparture, kBase + (t.limit - value) / t.scale) : 0.0;
+    case B::kMax:
+      return value > t.limit ? std::min(kMaxDeparture, kBase + (value - t.limit) / t.scale) : 0.0;
+    case B::kNoGrowth:
+      // Any growth matters; a port losing frames every second matters a lot more.
+      return value > 0 ? std::min(kMaxDeparture, 0.5 + std::log10(1.0 + value * 60.0) / 2.0) : 0.0;
+  }
+  return 0.0;
+}
+
+struct Candidate {
+  ComponentKind kind = ComponentKind::kUnknown;
+  std::uint32_t component = 0;
+  SiteId site;
+  double max_departure = 0;
+  double other_departures = 0;
+  std::vector<Evidence> evidence;
+
+  [[nodiscard]] double score() const noexcept {
+    return std::min(2 * kMaxDeparture, max_departure + 0.25 * other_departures);
+  }
+  void add(double d, Evidence e) {
+    if (d > max_departure) {
+      other_departures += max_departure;
+      max_departure = d;
+    } else {
+      other_departures += d;
+    }
+    evidence.push_back(std::move(e));
+  }
+};
+
+Candidate& candidate(std::vector<Candidate>& list, ComponentKind kind, std::uint32_t component, SiteId site) {
+  for (auto& c : list) {
+    if (c.kind == kind && c.component == component) return c;
+  }
+  Candidate& c = list.emplace_back();
+  c.kind = kind;
+  c.component = component;
+  c.site = site;
+  return c;
+}
+
+SiteId site_of(const ScoringContext& ctx, const SideEvidence& side, ComponentKind kind, std::uint32_t component) {
+  switch (kind) {
+    case ComponentKind::kAp: return ctx.topology->site_of(ApId{component});
+    case ComponentKind::kSwitch: return ctx.topology->site_of(SwitchId{component});
+    case ComponentKind::kWan: return ctx.topology->site_of(LinkId{component});
+    default: return side.resolution.path.site;
+  }
+}
+
+std::string describe(const ScoringContext& ctx, const HopEvidence& hop, const Target& t, double value) {
+  const ColumnSpec& spec = family_columns(t.family)[t.column];
+  std::string text;
+  if (hop.kind == ComponentKind::kSwitch) {
+    text += "port ";
+    text += ctx.directory->port_name(PortId{hop.entity});
+    text += ' ';
+  }
+  text += spec.name;
+  text += ' ';
+  text += to_string(t.aggregate);
+  text += ' ';
+  text += format_number(value, 2);
+  text += unit_suffix(spec.unit);
+  switch (t.bound) {
+    case B::kMin: text += " below "; break;
+    case B::kMax: text += " above "; break;
+    case B::kNoGrowth: text += " (target: no growth"; break;
+  }
+  if (t.bound != B::kNoGrowth) {
+    text += format_number(t.limit, 2);
+    text += unit_suffix(spec.unit);
+    text += " (";
+  } else {
+    text += "; ";
+  }
+  text += t.source;
+  text += ')';
+  return text;
+}
+
+void score_hops(const ScoringContext& ctx, const SideEvidence& side, std::vector<Candidate>& out) {
+  for (const HopEvidence& hop : side.hops) {
+    for (const Target& t : kTargets) {
+      if (t.family != hop.family) continue;
+      const WindowStats& st = hop.column(t.column);
+      if (st.count == 0) continue;
+      const double value = pick(st, t.aggregate);
+      const double d = departure(t, value);
+      if (d <= 0) continue;
+      candidate(out, hop.kind, hop.component, site_of(ctx, side, hop.kind, hop.component))
+          .add(d, Evidence{EvidenceSource::kRule, t.id, describe(ctx, hop, t, value)});
+    }
+  }
+}
+
+/// What the endpoint itself reported (Graph/Zoom device signals, Teams Rooms health).
+void score_endpoint(const ScoringContext& ctx, const SideEvidence& side, std::vector<Candidate>& out) {
+  const Path& path = side.resolution.path;
+  if (!path.client.valid()) return;
+  const Endpoint& ep = ctx.segment->endpoint(side.side);
+  auto client = [&]() -> Candidate& { return candidate(out, ComponentKind::kClient, path.client.value, path.site); };
+  if (measured(ep.cpu_insufficient_ratio) && ep.cpu_insufficient_ratio > 0.1) {
+    client().add(std::min(kMaxDeparture, kBase + (ep.cpu_insufficient_ratio - 0.1) * 5),
+                 Evidence{EvidenceSource::kRule, "heuristic.client.cpu_insufficient",
+                          "cpu_insufficient_ratio " + format_number(ep.cpu_insufficient_ratio, 2) +
+                              " above 0.1 (the client could not keep up with media processing)"});
+  }
+  if (measured(ep.wifi_signal_pct) && ep.wifi_signal_pct < 40) {
+    client().add(kBase + (40 - ep.wifi_signal_pct) / 30,
+                 Evidence{EvidenceSource::kRule, "heuristic.client.wifi_signal",
+                          "wifi_signal_pct " + format_number(ep.wifi_signal_pct, 0) +
+                              "% below 40% (as reported by the call client)"});
+  }
+  if (side.room != nullptr) {
+    for (const auto& p : side.room->peripherals) {
+      if (p.state == PeripheralState::kConnected) continue;
+      const std::string_view name = ctx.directory->text(p.name);
+      client().add(2.0, Evidence{EvidenceSource::kRule, "heuristic.room.peripheral",
+                                 "Teams Rooms peripheral " + std::string(name) + " is " +
+                                     std::string(to_string(p.state))});
+    }
+  }
+}
+
+}  // namespace
+
+void HeuristicAttributor::attribute(const ScoringContext& ctx, Verdict& verdict) {
+  std::vector<Candidate> candidates;
+  bool any_telemetry = false;
+  for (const SideEvidence& side : ctx.sides) {
+    if (!side.resolution.organization) continue;
+    score_hops(ctx, side, candidates);
+    score_endpoint(ctx, side, candidates);
+    for (const auto& hop : side.hops) any_telemetry |= hop.any_samples();
+  }
+
+  // The far side: a remote sender's stream is poor while what the
+  // organization sent arrived fine, so the shared network path is not the cause.
+  const CallSegment& seg = *ctx.segment;
+  for (const Side remote : {Side::kCaller, Side::kCallee}) {
+    const SideEvidence& r = ctx.side(remote);
+    const SideEvidence& local = ctx.side(other(remote));
+    if (r.resolution.organization || !seg.endpoint(remote).present || !local.resolution.organization) continue;
+    bool remote_poor = false, local_good = false, local_poor = false;
+    for (std::size_t i = 0; i < seg.streams.size(); ++i) {
+      const Quality q = ctx.streams[i].quality;
+      if (seg.streams[i].from == remote) remote_poor |= q == Quality::kPoor;
+      else {
+        local_good |= q == Quality::kGood;
+        local_poor |= q == Quality::kPoor;
+      }
+    }
+    if (remote_poor && local_good && !local_poor) {
+      Candidate& c = candidate(candidates, ComponentKind::kRemote, 0, SiteId{});
+      c.add(1.0, Evidence{EvidenceSource::kRule, "heuristic.remote",
+                          "only streams sent by the " + std::string(to_string(remote)) +
+                              " (outside the organization) are poor; what the " +
+                              std::string(to_string(other(remote))) + " sent arrived in good quality"});
+    }
+  }
+
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const Candidate& a, const Candidate& b) { return a.score() > b.score(); });
+  double total = kUnexplained;
+  for (const auto& c : candidates) total += c.score();
+
+  constexpr std::size_t kMaxBlames = 3;
+  for (std::size_t i = 0; i < candidates.size() && i < kMaxBlames; ++i) {
+    Candidate& c = candidates[i];
+    Blame& b = verdict.blame.emplace_back();
+    b.kind = c.kind;
+    if (c.kind != ComponentKind::kRemote) b.id = ctx.directory->component_name({c.kind, c.component});
+    if (c.site.valid()) b.site = std::string(ctx.directory->site_name(c.site));
+    b.confidence = c.score() / total;
+    b.evidence = std::move(c.evidence);
+  }
+  if (verdict.blame.empty()) {
+    Blame& b = verdict.blame.emplace_back();
+    b.kind = ComponentKind::kUnknown;
+    b.evidence.push_back(Evidence{
+        EvidenceSource::kRule, any_telemetry ? "heuristic.ambiguous" : "heuristic.insufficient",
+        any_telemetry ? "no hop on the organization's path departs from its targets"
+                      : "insufficient data: no telemetry for any hop of the organization's path"});
+  }
+}
+
+}  // namespace callroot::engine

@@ -1,0 +1,196 @@
+#include "engine/engine.h"
+
+#include <algorithm>
+
+namespace callroot::engine {
+
+Engine::Engine(EngineConfig config, Directory& directory, VerdictSink& sink, std::unique_ptr<Attributor> attributor)
+    : config_(config),
+      directory_(directory),
+      sink_(sink),
+      attributor_(attributor ? std::move(attributor) : std::make_unique<HeuristicAttributor>()),
+      store_(MetricStoreConfig{config.retention, 4096}) {}
+
+Engine::~Engine() = default;
+
+void Engine::set_attributor(std::unique_ptr<Attributor> attributor) {
+  if (attributor) attributor_ = std::move(attributor);
+}
+
+ApplyResult Engine::apply(Event&& event) {
+  ++stats_.events;
+  struct Visitor {
+    Engine& e;
+    ApplyResult operator()(SiteInventory& x) { e.topology_.apply(x); return ApplyResult::kApplied; }
+    ApplyResult operator()(ApInventory& x) { e.topology_.apply(x); return ApplyResult::kApplied; }
+    ApplyResult operator()(SwitchInventory& x) { e.topology_.apply(x); return ApplyResult::kApplied; }
+    ApplyResult operator()(WanInventory& x) { e.topology_.apply(x); return ApplyResult::kApplied; }
+    // Attachments and client info are intervals: an old one still places a
+    // client correctly in time, so they are never late.
+    ApplyResult operator()(ClientAssoc& x) {
+      e.topology_.apply(x);
+      e.advance(x.ts);
+      return ApplyResult::kApplied;
+    }
+    ApplyResult operator()(ClientDisassoc& x) {
+      e.topology_.apply(x);
+      e.advance(x.ts);
+      return ApplyResult::kApplied;
+    }
+    ApplyResult operator()(ClientInfo& x) {
+      e.topology_.apply(x);
+      if (x.ts != kNoTime) e.advance(x.ts);
+      return ApplyResult::kApplied;
+    }
+    ApplyResult operator()(TelemetrySample& x) {
+      if (e.watermark_ != kNoTime && x.ts < e.watermark_) {
+        ++e.stats_.late_dropped;
+        return ApplyResult::kLate;
+      }
+      e.store_.record(x);
+      e.advance(x.ts);
+      return ApplyResult::kApplied;
+    }
+    ApplyResult operator()(RoomHealth& x) {
+      e.rooms_.apply(x);
+      e.advance(x.ts);
+      return ApplyResult::kApplied;
+    }
+    ApplyResult operator()(CallSegment& x) {
+      ++e.stats_.segments_received;
+      const TimeMs due = x.end + e.config_.grace;
+      if (e.watermark_ != kNoTime && due <= e.watermark_) {
+        e.score(x);  // the telemetry covering it is already here (a call record arriving after the call)
+        return ApplyResult::kScored;
+      }
+      if (e.pending_.size() >= e.config_.max_pending_segments) {
+        // Bounded memory: score the oldest now rather than grow without limit.
+        std::pop_heap(e.pending_.begin(), e.pending_.end(), Later{});
+        Pending oldest = std::move(e.pending_.back());
+        e.pending_.pop_back();
+        ++e.stats_.segments_scored_early;
+        e.score(oldest.segment);
+      }
+      const TimeMs end = x.end;
+      e.pending_.push_back(Pending{due, e.order_++, std::move(x)});
+      std::push_heap(e.pending_.begin(), e.pending_.end(), Later{});
+      // A call record is evidence of event time too: the call has ended.
+      e.advance(end);
+      return ApplyResult::kPending;
+    }
+  };
+  return std::visit(Visitor{*this}, event);
+}
+
+void Engine::advance(TimeMs t) {
+  if (t <= max_time_) return;
+  max_time_ = t;
+  watermark_ = max_time_ - config_.allowed_lateness;
+  score_due();
+  if (next_expire_ == kNoTime) next_expire_ = watermark_ + config_.expire_every;
+  if (watermark_ >= next_expire_) {
+    store_.expire(watermark_);
+    topology_.expire(watermark_ - config_.retention);
+    next_expire_ = watermark_ + config_.expire_every;
+  }
+}
+
+void Engine::score_due() {
+  while (!pending_.empty() && pending_.front().due <= watermark_) {
+    std::pop_heap(pending_.begin(), pending_.end(), Later{});
+    Pending p = std::move(pending_.back());
+    pending_.pop_back();
+    score(p.segment);
+  }
+}
+
+void Engine::flush() {
+  while (!pending_.empty()) {
+    std::pop_heap(pending_.begin(), pending_.end(), Later{});
+    Pending p = std::move(pending_.back());
+    pending_.pop_back();
+    score(p.segment);
+  }
+}
+
+void Engine::fill_paths(const ScoringContext& ctx, Verdict& v) const {
+  for (const SideEvidence& side : ctx.sides) {
+    if (!side.resolution.organization) continue;
+    PathReport& report = v.paths.emplace_back();
+    report.side = side.side;
+    if (side.resolution.path.site.valid()) report.site = std::string(directory_.site_name(side.resolution.path.site));
+    for (const HopEvidence& hop : side.hops) {
+      // The client appears once per family; merge them into one hop entry.
+      HopReport* h = nullptr;
+      if (!report.hops.empty() && report.hops.back().kind == hop.kind && hop.kind == ComponentKind::kClient) {
+        h = &report.hops.back();
+      } else {
+        h = &report.hops.emplace_back();
+        h->kind = hop.kind;
+        h->id = directory_.component_name({hop.kind, hop.component});
+        if (hop.kind == ComponentKind::kSwitch) h->detail = std::string(directory_.port_name(PortId{hop.entity}));
+        if (hop.kind == ComponentKind::kAp && side.resolution.path.bssid) h->detail = side.resolution.path.bssid->str();
+      }
+      const auto columns = hop.columns();
+      for (std::size_t c = 0; c < columns.size(); ++c) {
+        const WindowStats& st = hop.stats[c];
+        if (st.count == 0) continue;
+        std::string name(columns[c].name);
+        h->metrics.emplace_back(name + ".avg", st.avg);
+        h->metrics.emplace_back(name + ".max", st.max);
+      }
+    }
+  }
+}
+
+void Engine::score(const CallSegment& segment) {
+  Verdict& v = verdict_;
+  v.call_id = segment.call_id;
+  v.segment_id = segment.segment_id;
+  v.start = segment.start;
+  v.end = segment.end;
+  v.poor_streams.clear();
+  v.blame.clear();
+  v.paths.clear();
+  v.mos = kMissing;
+
+  ScoringContext& ctx = context_;
+  ctx.segment = &segment;
+  ctx.directory = &directory_;
+  ctx.topology = &topology_;
+  ctx.streams.resize(segment.streams.size());
+  bool any_classified = false, any_poor = false;
+  for (std::size_t i = 0; i < segment.streams.size(); ++i) {
+    const Stream& s = segment.streams[i];
+    StreamAssessment& a = ctx.streams[i];
+    classify(s, a);
+    any_classified |= a.quality != Quality::kUnclassified;
+    if (a.quality == Quality::kPoor) {
+      any_poor = true;
+      v.poor_streams.push_back(PoorStream{s.from, s.media, a.why});
+    }
+    if (s.media == Media::kAudio) {
+      const double mos = emodel_mos(s);
+      if (measured(mos) && (!measured(v.mos) || mos < v.mos)) v.mos = mos;  // the worse direction
+    }
+  }
+  v.quality = any_poor ? Quality::kPoor : any_classified ? Quality::kGood : Quality::kUnclassified;
+
+  ctx.telemetry_window = TimeWindow{segment.start - config_.evidence_padding, segment.end + config_.evidence_padding};
+  gather_evidence(segment, ctx.telemetry_window, directory_, topology_, store_, rooms_, ctx);
+  fill_paths(ctx, v);
+  if (v.quality == Quality::kPoor) attributor_->attribute(ctx, v);
+
+  ++stats_.segments_scored;
+  switch (v.quality) {
+    case Quality::kPoor:
+      ++stats_.segments_poor;
+      if (!v.blame.empty()) ++stats_.blamed[static_cast<std::size_t>(v.blame.front().kind)];
+      break;
+    case Quality::kGood: ++stats_.segments_good; break;
+    case Quality::kUnclassified: ++stats_.segments_unclassified; break;
+  }
+  sink_.on_verdict(v);
+}
+
+}  // namespace callroot::engine

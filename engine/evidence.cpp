@@ -1,0 +1,77 @@
+#include "engine/evidence.h"
+
+#include <algorithm>
+
+namespace callroot::engine {
+
+bool HopEvidence::any_samples() const noexcept {
+  return std::any_of(stats.begin(), stats.end(), [](const WindowStats& s) { return s.count > 0; });
+}
+
+void RoomHealthBook::apply(const RoomHealth& r) {
+  if (!r.client.valid()) return;  // only a room system with a network identity can be matched to calls
+  if (r.client.value >= by_client_.size()) by_client_.resize(r.client.value + 1);
+  auto& history = by_client_[r.client.value];
+  RoomState state{r.ts, r.health, r.connected, r.peripherals};
+  auto pos = std::upper_bound(history.begin(), history.end(), r.ts,
+                              [](TimeMs t, const RoomState& s) { return t < s.ts; });
+  history.insert(pos, std::move(state));
+  if (history.size() > kHistory) history.erase(history.begin());
+}
+
+const RoomState* RoomHealthBook::at(ClientId client, TimeMs t) const noexcept {
+  if (!client.valid() || client.value >= by_client_.size()) return nullptr;
+  const auto& history = by_client_[client.value];
+  auto pos = std::upper_bound(history.begin(), history.end(), t, [](TimeMs x, const RoomState& s) { return x < s.ts; });
+  return pos == history.begin() ? nullptr : &*std::prev(pos);
+}
+
+namespace {
+
+void add_hop(SideEvidence& side, const MetricStore& store, TimeWindow window, ComponentKind kind,
+             std::uint32_t component, Family family, std::uint32_t entity) {
+  HopEvidence& hop = side.hops.emplace_back();
+  hop.kind = kind;
+  hop.component = component;
+  hop.family = family;
+  hop.entity = entity;
+  store.window(family, entity, window, hop.stats);
+}
+
+}  // namespace
+
+void gather_evidence(const CallSegment& segment, TimeWindow window, const Directory& directory,
+                     const Topology& topology, const MetricStore& store, const RoomHealthBook& rooms,
+                     ScoringContext& ctx) {
+  // Where the endpoint was in the middle of the segment: a segment that
+  // spans a roam is attributed to the attachment that carried most of it.
+  const TimeMs at = segment.start + (segment.end - segment.start) / 2;
+  for (const Side s : {Side::kCaller, Side::kCallee}) {
+    SideEvidence& side = ctx.sides[static_cast<std::size_t>(s)];
+    side.side = s;
+    side.hops.clear();
+    side.room = nullptr;
+    side.resolution = topology.resolve(segment.endpoint(s), at, directory);
+    if (!side.resolution.organization) continue;
+    const Path& path = side.resolution.path;
+    if (path.client.valid()) {
+      add_hop(side, store, window, ComponentKind::kClient, path.client.value, Family::kWifiClient, path.client.value);
+      add_hop(side, store, window, ComponentKind::kClient, path.client.value, Family::kClientDevice,
+              path.client.value);
+      side.room = rooms.at(path.client, at);
+    }
+    if (path.ap.valid()) {
+      add_hop(side, store, window, ComponentKind::kAp, path.ap.value, Family::kWifiAp, path.ap.value);
+    }
+    for (const SwitchHop& hop : path.switch_hops()) {
+      if (hop.port.valid()) {
+        add_hop(side, store, window, ComponentKind::kSwitch, hop.sw.value, Family::kSwitchPort, hop.port.value);
+      }
+    }
+    for (const LinkId link : path.wan_links()) {
+      add_hop(side, store, window, ComponentKind::kWan, link.value, Family::kWanLink, link.value);
+    }
+  }
+}
+
+}  // namespace callroot::engine

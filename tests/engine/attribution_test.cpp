@@ -1,0 +1,186 @@
+#include <gtest/gtest.h>
+
+#include "fixture.h"
+
+namespace callroot::engine::testing {
+namespace {
+
+/// Scores one poor segment of c1 (caller, via wan1) with an external callee,
+/// after `fault` has tweaked the telemetry of [t0, t0 + 5 min].
+/// Faults are written at the same timestamps as the healthy rows, which they
+/// replace; the lateness is wide so that the order of the two does not matter.
+EngineConfig tolerant() {
+  EngineConfig cfg;
+  cfg.allowed_lateness = 3'600'000;
+  return cfg;
+}
+
+template <class Fault>
+Verdict poor_verdict(Fault fault, bool both_directions_poor = true, bool fault_first = false) {
+  Campus campus(tolerant());
+  if (fault_first) fault(campus);
+  campus.healthy(kT0, kT0 + 300'000);
+  if (!fault_first) fault(campus);
+  auto seg = Campus::segment("s1", kT0 + 60'000, kT0 + 240'000);
+  seg.streams.push_back(Campus::audio(Side::kCaller, 45, 12, 80));
+  seg.streams.push_back(both_directions_poor ? Campus::audio(Side::kCallee, 40, 11, 80)
+                                             : Campus::audio(Side::kCallee, 4, 0.1, 80));
+  campus.engine.apply(std::move(seg));
+  campus.engine.flush();
+  EXPECT_EQ(campus.sink.verdicts.size(), 1u);
+  return campus.sink.verdicts.at(0);
+}
+
+TEST(Heuristic, WeakWifiBlamesTheClient) {
+  const Verdict v = poor_verdict([](Campus& c) {
+    for (TimeMs t = kT0; t <= kT0 + 300'000; t += 30'000) {
+      auto s = Campus::sample(Family::kWifiClient, t, c.c1.value);
+      Campus::set(s, 0, -81);
+      Campus::set(s, 1, 11);
+      Campus::set(s, 2, 32);
+      c.engine.apply(s);
+    }
+  });
+  EXPECT_EQ(v.quality, Quality::kPoor);
+  ASSERT_FALSE(v.blame.empty());
+  EXPECT_EQ(v.blame[0].kind, ComponentKind::kClient);
+  EXPECT_EQ(v.blame[0].id, "aa:00:00:00:00:01");
+  EXPECT_EQ(v.blame[0].site, "hq");
+  EXPECT_GT(v.blame[0].confidence, 0.5);
+  ASSERT_FALSE(v.blame[0].evidence.empty());
+  EXPECT_NE(v.blame[0].evidence[0].text.find("rssi_dbm avg -81 dBm below -67 dBm"), std::string::npos)
+      << v.blame[0].evidence[0].text;
+}
+
+TEST(Heuristic, CongestedApBlamesTheAp) {
+  const Verdict v = poor_verdict([](Campus& c) {
+    for (TimeMs t = kT0; t <= kT0 + 300'000; t += 30'000) {
+      auto s = Campus::sample(Family::kWifiAp, t, c.ap1.value);
+      Campus::set(s, 2, 92);
+      Campus::set(s, 3, 40);
+      Campus::set(s, 6, 30);
+      c.engine.apply(s);
+    }
+  });
+  ASSERT_FALSE(v.blame.empty());
+  EXPECT_EQ(v.blame[0].kind, ComponentKind::kAp);
+  EXPECT_EQ(v.blame[0].id, "ap1");
+}
+
+TEST(Heuristic, PortErrorsBlameTheSwitchAndNameThePort) {
+  // Counter readings must come in time order to give rates: these go first,
+  // between the healthy rows (which then arrive late and add no rate).
+  const Verdict v = poor_verdict(
+      [](Campus& c) {
+    std::uint64_t fcs = 10;
+    for (TimeMs t = kT0 + 15'000; t <= kT0 + 300'000; t += 30'000) {
+      fcs += 150;
+      auto s = Campus::sample(Family::kSwitchPort, t, c.ap1_port.value);
+      Campus::set_counter(s, 4, fcs);
+      Campus::set_counter(s, 8, fcs);
+      c.engine.apply(s);
+    }
+      },
+      true, /*fault_first=*/true);
+  ASSERT_FALSE(v.blame.empty());
+  EXPECT_EQ(v.blame[0].kind, ComponentKind::kSwitch);
+  EXPECT_EQ(v.blame[0].id, "acc1");
+  bool names_port = false;
+  for (const auto& e : v.blame[0].evidence) names_port |= e.text.find("port ge-0/0/10") != std::string::npos;
+  EXPECT_TRUE(names_port);
+}
+
+TEST(Heuristic, CongestedWanBlamesTheLinkTheMediaUsed) {
+  const Verdict v = poor_verdict([](Campus& c) {
+    for (TimeMs t = kT0; t <= kT0 + 300'000; t += 30'000) {
+      auto s = Campus::sample(Family::kWanLink, t, c.wan1.value);
+      Campus::set(s, 0, 120);
+      Campus::set(s, 1, 38);
+      Campus::set(s, 2, 4);
+      Campus::set(s, 3, 98);
+      c.engine.apply(s);
+    }
+  });
+  ASSERT_FALSE(v.blame.empty());
+  EXPECT_EQ(v.blame[0].kind, ComponentKind::kWan);
+  EXPECT_EQ(v.blame[0].id, "wan1");
+  for (const auto& b : v.blame) EXPECT_NE(b.id, "wan2");
+}
+
+TEST(Heuristic, RemoteWhenOnlyTheFarSideSendsPoorly) {
+  Campus campus;
+  campus.healthy(kT0, kT0 + 300'000);
+  auto seg = Campus::segment("s1", kT0 + 60'000, kT0 + 240'000);
+  seg.streams.push_back(Campus::audio(Side::kCaller, 4, 0.1, 60));   // ours: fine
+  seg.streams.push_back(Campus::audio(Side::kCallee, 48, 14, 60));   // theirs: poor
+  campus.engine.apply(std::move(seg));
+  campus.engine.flush();
+  const Verdict& v = campus.sink.verdicts.at(0);
+  ASSERT_FALSE(v.blame.empty());
+  EXPECT_EQ(v.blame[0].kind, ComponentKind::kRemote);
+  EXPECT_TRUE(v.blame[0].id.empty());  // the far side is never named
+}
+
+TEST(Heuristic, UnknownWithAmbiguityWhenNothingDeparts) {
+  const Verdict v = poor_verdict([](Campus&) {});
+  ASSERT_EQ(v.blame.size(), 1u);
+  EXPECT_EQ(v.blame[0].kind, ComponentKind::kUnknown);
+  EXPECT_EQ(v.blame[0].evidence.at(0).id, "heuristic.ambiguous");
+}
+
+TEST(Heuristic, UnknownWithInsufficientDataWithoutTelemetry) {
+  Campus campus;  // no telemetry at all
+  auto seg = Campus::segment("s1", kT0 + 60'000, kT0 + 240'000);
+  seg.streams.push_back(Campus::audio(Side::kCaller, 45, 12, 80));
+  campus.engine.apply(std::move(seg));
+  campus.engine.flush();
+  const Verdict& v = campus.sink.verdicts.at(0);
+  ASSERT_EQ(v.blame.size(), 1u);
+  EXPECT_EQ(v.blame[0].kind, ComponentKind::kUnknown);
+  EXPECT_EQ(v.blame[0].evidence.at(0).id, "heuristic.insufficient");
+}
+
+TEST(Heuristic, RoomPeripheralBlamesTheRoomSystem) {
+  const Verdict v = poor_verdict([](Campus& c) {
+    RoomHealth r;
+    r.ts = kT0;
+    r.device = *c.dir.device("room-1");
+    r.client = c.c1;
+    r.health = RoomHealthState::kCritical;
+    r.peripherals.push_back({*c.dir.name("microphone"), PeripheralState::kUnhealthy});
+    r.peripherals.push_back({*c.dir.name("speaker"), PeripheralState::kConnected});
+    c.engine.apply(r);
+  });
+  ASSERT_FALSE(v.blame.empty());
+  EXPECT_EQ(v.blame[0].kind, ComponentKind::kClient);
+  EXPECT_NE(v.blame[0].evidence.at(0).text.find("microphone is unhealthy"), std::string::npos);
+}
+
+TEST(Heuristic, RoamingUsesTheApAtTheTimeOfTheCall) {
+  Campus campus(tolerant());
+  campus.healthy(kT0, kT0 + 900'000);
+  ClientAssoc roam;
+  roam.ts = kT0 + 400'000;
+  roam.client = campus.c1;
+  roam.ap = campus.ap2;
+  campus.engine.apply(roam);
+  for (TimeMs t = kT0; t <= kT0 + 900'000; t += 30'000) {  // ap2 congested all along
+    auto s = Campus::sample(Family::kWifiAp, t, campus.ap2.value);
+    Campus::set(s, 2, 93);
+    campus.engine.apply(s);
+  }
+  auto before = Campus::segment("before", kT0 + 60'000, kT0 + 240'000);
+  before.streams.push_back(Campus::audio(Side::kCaller, 45, 12, 80));
+  auto after = Campus::segment("after", kT0 + 500'000, kT0 + 700'000);
+  after.streams.push_back(Campus::audio(Side::kCaller, 45, 12, 80));
+  campus.engine.apply(std::move(before));
+  campus.engine.apply(std::move(after));
+  campus.engine.flush();
+  ASSERT_EQ(campus.sink.verdicts.size(), 2u);
+  EXPECT_EQ(campus.sink.verdicts[0].blame.at(0).kind, ComponentKind::kUnknown);  // on ap1: clean
+  EXPECT_EQ(campus.sink.verdicts[1].blame.at(0).kind, ComponentKind::kAp);
+  EXPECT_EQ(campus.sink.verdicts[1].blame.at(0).id, "ap2");
+}
+
+}  // namespace
+}  // namespace callroot::engine::testing
