@@ -1,0 +1,130 @@
+#include "tools/daemon.h"
+
+#include <signal.h>
+
+#include <fstream>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "tools/pipeline.h"
+#include "tools/sinks.h"
+
+namespace callroot::tools {
+namespace {
+
+std::vector<std::string> endpoints(const nlohmann::json& j, const char* key, const std::string& path) {
+  if (!j.is_array()) throw std::runtime_error(path + ": `" + key + "` must be a list of endpoints");
+  std::vector<std::string> out;
+  for (const auto& e : j) {
+    if (!e.is_string()) throw std::runtime_error(path + ": `" + key + "` must hold strings");
+    out.push_back(e.get<std::string>());
+  }
+  return out;
+}
+
+DurationMs duration(const nlohmann::json& j, const char* key, const std::string& path) {
+  if (!j.is_number_integer() || j.get<std::int64_t>() < 0) {
+    throw std::runtime_error(path + ": `" + key + "` must be a non-negative integer (milliseconds)");
+  }
+  return j.get<std::int64_t>();
+}
+
+/// SIGINT/SIGTERM are blocked and then polled with sigtimedwait, so there is
+/// no signal handler and no global flag: the loop asks whether one is pending.
+class SignalWatch {
+ public:
+  SignalWatch() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set_, &old_);
+  }
+  ~SignalWatch() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+  /// The pending stop signal, or 0.
+  int poll() {
+    timespec zero{0, 0};
+    const int sig = sigtimedwait(&set_, nullptr, &zero);
+    return sig > 0 ? sig : 0;
+  }
+
+ private:
+  sigset_t set_{};
+  sigset_t old_{};
+};
+
+}  // namespace
+
+DaemonOptions load_daemon_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read config " + path);
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw std::runtime_error(path + ": " + e.what());
+  }
+  if (!j.is_object()) throw std::runtime_error(path + ": the configuration must be a JSON object");
+  DaemonOptions o;
+  for (const auto& [key, value] : j.items()) {
+    if (key == "sub") o.source.sub_endpoints = endpoints(value, "sub", path);
+    else if (key == "pull") o.source.pull_endpoints = endpoints(value, "pull", path);
+    else if (key == "pub") o.publish = endpoints(value, "pub", path);
+    else if (key == "allowed_lateness_ms") o.engine.allowed_lateness = duration(value, "allowed_lateness_ms", path);
+    else if (key == "grace_ms") o.engine.grace = duration(value, "grace_ms", path);
+    else if (key == "retention_ms") o.engine.retention = duration(value, "retention_ms", path);
+    else if (key == "evidence_padding_ms") o.engine.evidence_padding = duration(value, "evidence_padding_ms", path);
+    else if (key == "idle_flush_ms") o.idle_flush = std::chrono::milliseconds(duration(value, "idle_flush_ms", path));
+    else throw std::runtime_error(path + ": unknown key `" + key + "`");
+  }
+  return o;
+}
+
+int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log) {
+  SignalWatch signals;  // before ZeroMQ starts its threads, so they inherit the mask
+  zmq::context_t context(1);
+  std::unique_ptr<ZmqPubSink> sink;
+  std::unique_ptr<ingest::ZmqSource> source;
+  try {
+    sink = std::make_unique<ZmqPubSink>(context, options.publish);
+    source = std::make_unique<ingest::ZmqSource>(context, options.source);
+  } catch (const std::exception& e) {
+    log->error("cannot bind: {}", e.what());
+    return 2;
+  }
+  Pipeline pipeline(options.engine, *sink, log);
+  log->info("callroot run: ingest SUB {} PULL {}, verdicts PUB {}", fmt::join(options.source.sub_endpoints, ","),
+            fmt::join(options.source.pull_endpoints, ","), fmt::join(options.publish, ","));
+
+  using Clock = std::chrono::steady_clock;
+  auto last_input = Clock::now();
+  auto last_signal_check = last_input;
+  ingest::ZmqRecord rec;
+  int stop = 0;
+  while (stop == 0) {
+    if (source->receive(rec, std::chrono::milliseconds(50))) {
+      last_input = Clock::now();
+      const ingest::Position where{rec.socket, rec.sequence};
+      if (rec.malformed) {
+        pipeline.reject(ingest::RejectReason::kBadFrames, rec.body, where);
+      } else {
+        pipeline.feed(rec.body, where, /*padded=*/true, rec.type);
+      }
+    } else if (pipeline.engine().pending() > 0 && Clock::now() - last_input >= options.idle_flush) {
+      pipeline.flush();
+    }
+    // Checking for a signal costs a system call: do it every 20 ms, not per message.
+    const auto now = Clock::now();
+    if (now - last_signal_check >= std::chrono::milliseconds(20)) {
+      last_signal_check = now;
+      stop = signals.poll();
+    }
+  }
+  log->info("callroot run: {} received, flushing", stop == SIGINT ? "SIGINT" : "SIGTERM");
+  pipeline.flush();
+  std::fputs(pipeline.summary().c_str(), stderr);
+  return 0;
+}
+
+}  // namespace callroot::tools

@@ -1,0 +1,34 @@
+#pragma once
+/// `callroot run`: the daemon. Records in over ZeroMQ (SUB and PULL, bound),
+/// verdicts out on a PUB socket. One thread: receive, decode, apply, publish;
+/// ZeroMQ's own I/O threads do the network work. Stops on SIGINT/SIGTERM,
+/// scoring what is pending before it exits.
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <spdlog/logger.h>
+
+#include "engine/engine.h"
+#include "ingest/zmq_source.h"
+
+namespace callroot::tools {
+
+struct DaemonOptions {
+  ingest::ZmqSourceOptions source;
+  std::vector<std::string> publish{"tcp://127.0.0.1:7720"};
+  engine::EngineConfig engine;
+  /// With no input for this long, pending segments are scored: the stream may
+  /// have stopped, and waiting for the watermark would wait forever.
+  std::chrono::milliseconds idle_flush{2000};
+};
+
+/// Reads a JSON configuration file (keys documented in docs/daemon.md); throws
+/// std::runtime_error naming the file and the offending key.
+DaemonOptions load_daemon_config(const std::string& path);
+
+/// Runs until SIGINT or SIGTERM; returns the exit code.
+int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log);
+
+}  // namespace callroot::tools

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Sets up and runs the main job on the bundled demo: installs the Debian
+# packages (when missing), builds callroot, replays the demo campus and shows
+# the verdicts. The verdicts are also written to out/demo-verdicts.jsonl.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+tools/install-deps.sh
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j "$(nproc)" --target callroot
+
+mkdir -p out
+./build/tools/callroot replay data/demo/*.jsonl --out out/demo-verdicts.jsonl
+echo
+echo "Poor segments and their blame (all verdicts: out/demo-verdicts.jsonl):"
+./build/tools/callroot replay data/demo/*.jsonl --format table --no-progress 2>/dev/null | grep -E "^end|poor" | head -40

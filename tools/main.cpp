@@ -1,0 +1,87 @@
+/// The `callroot` command: replay, run, simulate.
+
+#include <map>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "tools/daemon.h"
+#include "tools/demo_generator.h"
+#include "tools/pipeline.h"
+#include "tools/replay.h"
+
+namespace {
+
+void add_engine_options(CLI::App& cmd, callroot::engine::EngineConfig& cfg) {
+  cmd.add_option("--lateness-ms", cfg.allowed_lateness, "Telemetry this far behind the newest event is still merged")
+      ->capture_default_str();
+  cmd.add_option("--grace-ms", cfg.grace, "Wait this long past a segment's end for its telemetry")->capture_default_str();
+  cmd.add_option("--retention-ms", cfg.retention, "How long telemetry is kept")->capture_default_str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"callroot: why was that Teams or Zoom call bad? Correlates call quality with Wi-Fi, switch and WAN "
+               "telemetry and blames the client, access point, switch or WAN link."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "callroot 0.1.0");
+
+  callroot::tools::ReplayOptions replay;
+  bool max_speed = false;
+  auto* replay_cmd = app.add_subcommand("replay", "Replay JSON Lines files in event-time order and write verdicts");
+  replay_cmd->add_option("files", replay.files, "JSON Lines files (.jsonl, .jsonl.gz)")->required()->check(CLI::ExistingFile);
+  replay_cmd->add_option("--out", replay.out, "Write verdicts as JSON Lines to this file ('-' for stdout)");
+  auto* speed = replay_cmd->add_option("--speed", replay.speed, "Replay at X times event-time speed");
+  replay_cmd->add_flag("--max", max_speed, "Replay as fast as possible (the default)")->excludes(speed);
+  replay_cmd->add_flag("!--no-progress", replay.progress, "No progress line on stderr");
+  const std::map<std::string, callroot::tools::ReplayOptions::Format> formats{
+      {"auto", callroot::tools::ReplayOptions::Format::kAuto},
+      {"table", callroot::tools::ReplayOptions::Format::kTable},
+      {"jsonl", callroot::tools::ReplayOptions::Format::kJsonl}};
+  replay_cmd->add_option("--format", replay.format, "auto (a table on a terminal, else JSON Lines), table or jsonl")
+      ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case));
+  add_engine_options(*replay_cmd, replay.engine);
+
+  callroot::tools::DaemonOptions daemon;
+  std::string config_path;
+  std::vector<std::string> sub, pull, pub;
+  auto* run_cmd = app.add_subcommand("run", "Run the daemon: records in over ZeroMQ, verdicts out on PUB");
+  run_cmd->add_option("--config", config_path, "JSON configuration file")->check(CLI::ExistingFile);
+  run_cmd->add_option("--sub", sub, "Bind an ingest SUB socket here (default tcp://127.0.0.1:7710)");
+  run_cmd->add_option("--pull", pull, "Bind an ingest PULL socket here (default tcp://127.0.0.1:7711)");
+  run_cmd->add_option("--pub", pub, "Bind the verdict PUB socket here (default tcp://127.0.0.1:7720)");
+
+  callroot::tools::DemoOptions demo;
+  auto* sim_cmd = app.add_subcommand("simulate", "Generate the demo campus: inventory, telemetry and calls with planted faults");
+  sim_cmd->add_option("--seed", demo.seed, "Random seed (same seed, same files)")->capture_default_str();
+  sim_cmd->add_option("--out", demo.out_dir, "Output directory")->required();
+
+  CLI11_PARSE(app, argc, argv);
+  auto log = callroot::tools::make_logger();
+
+  if (*replay_cmd) return callroot::tools::run_replay(replay, log);
+  if (*run_cmd) {
+    try {
+      if (!config_path.empty()) daemon = callroot::tools::load_daemon_config(config_path);
+    } catch (const std::exception& e) {
+      log->error("{}", e.what());
+      return 2;
+    }
+    if (!sub.empty()) daemon.source.sub_endpoints = sub;
+    if (!pull.empty()) daemon.source.pull_endpoints = pull;
+    if (!pub.empty()) daemon.publish = pub;
+    return callroot::tools::run_daemon(daemon, log);
+  }
+  if (*sim_cmd) {
+    try {
+      const auto summary = callroot::tools::write_demo(demo);
+      (void)summary;
+      log->info("wrote the demo campus to {}", demo.out_dir);
+    } catch (const std::exception& e) {
+      log->error("{}", e.what());
+      return 2;
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,84 @@
+#include "tools/pipeline.h"
+
+#include <cstdlib>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+namespace callroot::tools {
+
+namespace {
+// Rejections are logged one by one up to this many, then one in every
+// kLogEvery, so a stream of garbage cannot flood the log; all are counted.
+constexpr std::uint64_t kLogFirst = 50;
+constexpr std::uint64_t kLogEvery = 1000;
+}  // namespace
+
+std::shared_ptr<spdlog::logger> make_logger(std::string_view name) {
+  auto logger = std::make_shared<spdlog::logger>(std::string(name),
+                                                 std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+  logger->set_pattern("%^%l%$ %v");
+  logger->set_level(spdlog::level::info);
+  if (const char* level = std::getenv("CALLROOT_LOG_LEVEL")) logger->set_level(spdlog::level::from_str(level));
+  return logger;
+}
+
+Pipeline::Pipeline(engine::EngineConfig config, engine::VerdictSink& sink, std::shared_ptr<spdlog::logger> log)
+    : decoder_(directory_), engine_(config, directory_, sink), log_(std::move(log)) {}
+
+bool Pipeline::decode(std::string_view json, const ingest::Position& where, Event& out, bool padded,
+                      std::string_view type_hint) {
+  ++stats_.records;
+  if (!decoder_.decode(json, out, padded, type_hint)) {
+    const auto& err = decoder_.error();
+    reject(err.reason, err.detail, where);
+    return false;
+  }
+  ++stats_.accepted;
+  return true;
+}
+
+bool Pipeline::feed(std::string_view json, const ingest::Position& where, bool padded, std::string_view type_hint) {
+  Event event;
+  if (!decode(json, where, event, padded, type_hint)) return false;
+  engine_.apply(std::move(event));
+  return true;
+}
+
+void Pipeline::reject(ingest::RejectReason reason, std::string_view detail, const ingest::Position& where) {
+  stats_.rejected.add(reason);
+  ++logged_rejections_;
+  if (logged_rejections_ <= kLogFirst || logged_rejections_ % kLogEvery == 0) {
+    log_->warn("rejected {}: {}: {}{}", where.str(), ingest::code(reason), detail,
+               logged_rejections_ == kLogFirst ? " (further rejections are logged 1 in 1000)" : "");
+  }
+}
+
+std::string Pipeline::summary() const {
+  const auto& e = engine_.stats();
+  std::string s = fmt::format("records: {} read, {} accepted, {} rejected", stats_.records, stats_.accepted,
+                              stats_.rejected.total());
+  if (stats_.rejected.total() > 0) {
+    s += " (";
+    bool first = true;
+    for (std::size_t i = 0; i < ingest::kRejectReasonCount; ++i) {
+      const auto r = static_cast<ingest::RejectReason>(i);
+      if (stats_.rejected.count(r) == 0) continue;
+      s += fmt::format("{}{} {}", first ? "" : ", ", ingest::code(r), stats_.rejected.count(r));
+      first = false;
+    }
+    s += ")";
+  }
+  s += fmt::format(", {} late telemetry dropped\n", e.late_dropped);
+  s += fmt::format("segments: {} scored, {} good, {} poor, {} unclassified\n", e.segments_scored, e.segments_good,
+                   e.segments_poor, e.segments_unclassified);
+  s += "blamed:";
+  for (std::size_t k = 0; k < 6; ++k) {
+    s += fmt::format(" {} {}", to_string(static_cast<ComponentKind>(k)), e.blamed[k]);
+    if (k + 1 < 6) s += ',';
+  }
+  s += '\n';
+  return s;
+}
+
+}  // namespace callroot::tools

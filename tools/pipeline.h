@@ -1,0 +1,61 @@
+#pragma once
+/// Wires decoding to the engine for one command: every record, from any
+/// source, goes through Pipeline::feed, which decodes it, counts and logs a
+/// rejection with its position, and hands good events to the engine.
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <spdlog/logger.h>
+
+#include "engine/engine.h"
+#include "ingest/decoder.h"
+#include "ingest/reject.h"
+#include "models/directory.h"
+
+namespace callroot::tools {
+
+struct PipelineStats {
+  std::uint64_t records = 0;
+  std::uint64_t accepted = 0;
+  ingest::RejectCounters rejected;
+};
+
+class Pipeline {
+ public:
+  Pipeline(engine::EngineConfig config, engine::VerdictSink& sink, std::shared_ptr<spdlog::logger> log);
+
+  /// Decodes and applies one record. `padded`: see RecordDecoder::decode.
+  /// Returns false when the record was rejected (already counted and logged).
+  bool feed(std::string_view json, const ingest::Position& where, bool padded = false,
+            std::string_view type_hint = {});
+  /// Decodes one record without applying it (the replay merge holds events back).
+  bool decode(std::string_view json, const ingest::Position& where, Event& out, bool padded = false,
+              std::string_view type_hint = {});
+  /// Counts and logs a record rejected before decoding (e.g. a malformed ZeroMQ message).
+  void reject(ingest::RejectReason reason, std::string_view detail, const ingest::Position& where);
+  void apply(Event&& event) { engine_.apply(std::move(event)); }
+  void flush() { engine_.flush(); }
+
+  [[nodiscard]] engine::Engine& engine() noexcept { return engine_; }
+  [[nodiscard]] const engine::Engine& engine() const noexcept { return engine_; }
+  [[nodiscard]] const PipelineStats& stats() const noexcept { return stats_; }
+  /// The replay summary: records, rejections by reason, segments, blame by kind.
+  [[nodiscard]] std::string summary() const;
+
+ private:
+  Directory directory_;
+  ingest::RecordDecoder decoder_;
+  engine::Engine engine_;
+  std::shared_ptr<spdlog::logger> log_;
+  PipelineStats stats_;
+  std::uint64_t logged_rejections_ = 0;
+};
+
+/// The logger commands write to: stderr, `callroot` name, level from the environment (CALLROOT_LOG_LEVEL).
+std::shared_ptr<spdlog::logger> make_logger(std::string_view name = "callroot");
+
+}  // namespace callroot::tools

@@ -1,0 +1,36 @@
+#pragma once
+/// `callroot replay`: JSON Lines files in event-time order through the
+/// engine, verdicts out, a summary on stderr.
+
+#include <string>
+#include <vector>
+
+#include <spdlog/logger.h>
+
+#include "engine/engine.h"
+#include "engine/sink.h"
+#include "tools/pipeline.h"
+
+namespace callroot::tools {
+
+struct ReplayOptions {
+  std::vector<std::string> files;
+  std::string out;    ///< where verdicts go; empty or "-": stdout
+  enum class Format : std::uint8_t { kAuto, kTable, kJsonl };
+  Format format = Format::kAuto;  ///< kAuto: a table when writing to a terminal, JSON Lines otherwise
+  double speed = 0;   ///< 0: as fast as possible; X: event time runs X times faster than wall time
+  bool progress = true;  ///< a progress line on stderr, when stderr is a terminal
+  engine::EngineConfig engine;
+};
+
+/// Replays `options.files` merged by event time into `sink`. Each file is
+/// read in its own order; the files are merged by the time of their next
+/// record (inventory first), so files sorted by time give a sorted stream.
+/// Throws std::runtime_error when a file cannot be opened or read.
+PipelineStats replay_into(const ReplayOptions& options, engine::VerdictSink& sink,
+                          std::shared_ptr<spdlog::logger> log, std::string* summary = nullptr);
+
+/// The command: opens the output, replays, prints the summary. Returns the exit code.
+int run_replay(const ReplayOptions& options, std::shared_ptr<spdlog::logger> log);
+
+}  // namespace callroot::tools

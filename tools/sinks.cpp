@@ -1,0 +1,60 @@
+#include "tools/sinks.h"
+
+#include "models/json_writer.h"
+
+namespace callroot::tools {
+
+void JsonlSink::on_verdict(const Verdict& v) {
+  append_json(buffer_, v);
+  buffer_ += '\n';
+  if (buffer_.size() > (1u << 16)) flush();
+}
+
+void JsonlSink::flush() {
+  if (buffer_.empty()) return;
+  std::fwrite(buffer_.data(), 1, buffer_.size(), file_);
+  std::fflush(file_);
+  buffer_.clear();
+}
+
+void TableSink::on_verdict(const Verdict& v) {
+  if (!header_done_) {
+    std::fprintf(file_, "%-24s  %-22s %-12s %5s  %-7s %-24s %5s  %s\n", "end", "segment", "quality", "mos", "blame",
+                 "component", "conf", "why");
+    header_done_ = true;
+  }
+  const std::string end = format_rfc3339(v.end);
+  const std::string mos = measured(v.mos) ? format_number(v.mos, 2) : "-";
+  std::string why;
+  for (const auto& p : v.poor_streams) {
+    if (!why.empty()) why += "; ";
+    why += std::string(to_string(p.from)) + " " + std::string(to_string(p.media)) + ": ";
+    for (std::size_t i = 0; i < p.why.size(); ++i) why += (i ? ", " : "") + p.why[i];
+  }
+  const char* kind = "";
+  std::string id, conf;
+  if (!v.blame.empty()) {
+    kind = to_string(v.blame.front().kind);
+    id = v.blame.front().id;
+    conf = format_number(v.blame.front().confidence, 2);
+  }
+  std::fprintf(file_, "%-24s  %-22.22s %-12s %5s  %-7s %-24.24s %5s  %s\n", end.c_str(), v.segment_id.c_str(),
+               std::string(to_string(v.quality)).c_str(), mos.c_str(), kind, id.c_str(), conf.c_str(), why.c_str());
+}
+
+ZmqPubSink::ZmqPubSink(zmq::context_t& context, const std::vector<std::string>& endpoints)
+    : socket_(context, zmq::socket_type::pub) {
+  socket_.set(zmq::sockopt::linger, 1000);
+  for (const auto& ep : endpoints) socket_.bind(ep);
+}
+
+void ZmqPubSink::on_verdict(const Verdict& v) {
+  buffer_.clear();
+  append_json(buffer_, v);
+  constexpr std::string_view kType = "verdict";
+  socket_.send(zmq::buffer(kType), zmq::send_flags::sndmore);
+  socket_.send(zmq::buffer(buffer_), zmq::send_flags::none);
+  ++published_;
+}
+
+}  // namespace callroot::tools
