@@ -47,6 +47,14 @@ ApplyResult Engine::apply(Event&& event) {
         ++e.stats_.late_dropped;
         return ApplyResult::kLate;
       }
+      if (x.family == Family::kWifiAp) {
+        // Stored per radio: the 2.4 and 5 GHz radios of one AP report at the
+        // same time and must not overwrite each other.
+        const double band = x.has(0) ? x.values[0] : kMissing;
+        const auto radio = e.directory_.radio(ApId{x.entity}, Directory::band_code(band));
+        if (!radio) return ApplyResult::kApplied;  // the radio table is full; the directory caps it
+        x.entity = *radio;
+      }
       e.store_.record(x);
       e.advance(x.ts);
       return ApplyResult::kApplied;
@@ -129,15 +137,21 @@ void Engine::fill_paths(const ScoringContext& ctx, Verdict& v) const {
         h->kind = hop.kind;
         h->id = directory_.component_name({hop.kind, hop.component});
         if (hop.kind == ComponentKind::kSwitch) h->detail = std::string(directory_.port_name(PortId{hop.entity}));
-        if (hop.kind == ComponentKind::kAp && side.resolution.path.bssid) h->detail = side.resolution.path.bssid->str();
+        if (hop.kind == ComponentKind::kAp) {
+          if (side.resolution.path.bssid) h->detail = side.resolution.path.bssid->str();
+          const std::uint8_t band = directory_.radio_band(hop.entity);
+          if (band != 0) {
+            if (!h->detail.empty()) h->detail += ' ';
+            h->detail += directory_.band_name(band);
+          }
+        }
       }
       const auto columns = hop.columns();
       for (std::size_t c = 0; c < columns.size(); ++c) {
         const WindowStats& st = hop.stats[c];
         if (st.count == 0) continue;
-        std::string name(columns[c].name);
-        h->metrics.emplace_back(name + ".avg", st.avg);
-        h->metrics.emplace_back(name + ".max", st.max);
+        h->metrics.push_back({columns[c].name, "avg", st.avg});
+        h->metrics.push_back({columns[c].name, "max", st.max});
       }
     }
   }

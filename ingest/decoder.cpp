@@ -208,7 +208,12 @@ struct RecordDecoder::Impl {
     out = *id;
     return true;
   }
-  bool intern_client(Mac mac, ClientId& out) { return intern(dir.client(mac), "client", mac.str(), out); }
+  bool intern_client(Mac mac, ClientId& out) {
+    const auto id = dir.client(mac);
+    if (!id) return intern(id, "client", mac.str(), out);  // format the MAC only for the message
+    out = *id;
+    return true;
+  }
 
   // ---- value readers -------------------------------------------------------
 
@@ -224,7 +229,7 @@ struct RecordDecoder::Impl {
   }
 
   bool read_string(od::value& v, const Where& w, std::string_view& out, bool& present) {
-    od::json_type t;
+    od::json_type t{};
     if (!peek(v, w, t)) return false;
     present = t != od::json_type::null;
     if (!present) return true;
@@ -242,7 +247,7 @@ struct RecordDecoder::Impl {
 
   /// A switch port: a name, or a port number written as a JSON integer.
   bool read_port(od::value& v, const Where& w, std::string_view& out, bool& present) {
-    od::json_type t;
+    od::json_type t{};
     if (!peek(v, w, t)) return false;
     if (t != od::json_type::number) return read_name(v, w, out, present);
     out = v.raw_json_token();  // before get_int64(), which moves past the token
@@ -298,7 +303,7 @@ struct RecordDecoder::Impl {
 
   /// RFC 3339 text or integer epoch milliseconds.
   bool read_time(od::value& v, const Where& w, TimeMs& out, bool& present) {
-    od::json_type t;
+    od::json_type t{};
     if (!peek(v, w, t)) return false;
     present = t != od::json_type::null;
     if (!present) return true;
@@ -334,7 +339,7 @@ struct RecordDecoder::Impl {
 
   /// A number in [min, max]; null leaves `out` as it is and reports not present.
   bool read_number(od::value& v, const Where& w, double min, double max, double& out, bool& present) {
-    od::json_type t;
+    od::json_type t{};
     if (!peek(v, w, t)) return false;
     present = t != od::json_type::null;
     if (!present) return true;
@@ -355,7 +360,7 @@ struct RecordDecoder::Impl {
   }
 
   bool read_band(od::value& v, const Where& w, double& out, bool& present) {
-    od::json_type t;
+    od::json_type t{};
     if (!peek(v, w, t)) return false;
     present = t != od::json_type::null;
     if (!present) return true;
@@ -434,7 +439,7 @@ struct RecordDecoder::Impl {
   /// A nested object; null means absent.
   template <class OnField>
   bool read_object(od::value& v, const Where& w, bool& present, OnField&& on_field) {
-    od::json_type t;
+    od::json_type t{};
     if (!peek(v, w, t)) return false;
     present = t != od::json_type::null;
     if (!present) return true;
@@ -450,7 +455,7 @@ struct RecordDecoder::Impl {
   /// An array; null means absent. on_element(where, value) for each element.
   template <class OnElement>
   bool read_array(od::value& v, const Where& w, bool& present, OnElement&& on_element) {
-    od::json_type t;
+    od::json_type t{};
     if (!peek(v, w, t)) return false;
     present = t != od::json_type::null;
     if (!present) return true;
@@ -565,7 +570,7 @@ struct RecordDecoder::Impl {
   /// One catalog field of a telemetry record into slot i of the sample.
   bool read_measurement(od::value& v, const Where& w, const FieldSpec& spec, TelemetrySample& s, std::size_t i) {
     const std::uint32_t bit = 1u << i;
-    od::json_type t;
+    od::json_type t{};
     if (!peek(v, w, t)) return false;
     if (t == od::json_type::null) {  // not measured, even if an earlier duplicate key said otherwise
       s.present &= ~bit;

@@ -1,33 +1,43 @@
 #include "models/json_writer.h"
 
+#include <charconv>
 #include <cstdio>
+#include <cstring>
 
 #include "models/time.h"
 
 namespace callroot {
 
+std::size_t format_number(double v, int max_decimals, char* out) noexcept {
+  if (!std::isfinite(v)) {
+    std::memcpy(out, "null", 4);
+    return 4;
+  }
+  // Fixed notation with at most max_decimals digits after the point; a huge
+  // magnitude (1e300 has 301 digits) falls back to the shortest exact form.
+  auto r = std::to_chars(out, out + kMaxNumberChars, v, std::chars_format::fixed, max_decimals);
+  if (r.ec != std::errc()) r = std::to_chars(out, out + kMaxNumberChars, v);
+  std::size_t n = static_cast<std::size_t>(r.ptr - out);
+  if (std::memchr(out, '.', n) != nullptr && std::memchr(out, 'e', n) == nullptr) {
+    while (n > 0 && out[n - 1] == '0') --n;
+    if (n > 0 && out[n - 1] == '.') --n;
+  }
+  if (n == 2 && out[0] == '-' && out[1] == '0') {
+    out[0] = '0';
+    n = 1;
+  }
+  return n;
+}
+
 std::string format_number(double v, int max_decimals) {
-  if (!std::isfinite(v)) return "null";
-  char buf[64];
-  int n = std::snprintf(buf, sizeof buf, "%.*f", max_decimals, v);
-  if (n <= 0) return "0";
-  if (static_cast<std::size_t>(n) >= sizeof buf) {
-    // %f of a huge magnitude does not fit (1e300 has 301 digits): use the shortest exact form.
-    n = std::snprintf(buf, sizeof buf, "%.17g", v);
-    return std::string(buf, static_cast<std::size_t>(n));
-  }
-  std::string s(buf, static_cast<std::size_t>(n));
-  if (s.find('.') != std::string::npos) {
-    while (!s.empty() && s.back() == '0') s.pop_back();
-    if (!s.empty() && s.back() == '.') s.pop_back();
-  }
-  if (s == "-0") return "0";
-  return s;
+  char buf[kMaxNumberChars];
+  return std::string(buf, format_number(v, max_decimals, buf));
 }
 
 JsonWriter& JsonWriter::value(double v, int max_decimals) {
   sep();
-  out_ += format_number(v, max_decimals);
+  char buf[kMaxNumberChars];
+  out_.append(buf, format_number(v, max_decimals, buf));
   return *this;
 }
 
@@ -43,23 +53,27 @@ JsonWriter& JsonWriter::time(std::int64_t ms) {
 
 void JsonWriter::write_string(std::string_view s) {
   out_ += '"';
-  for (const char c : s) {
+  // Append runs that need no escaping in one go: most strings are one run.
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out_.append(s.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"': out_ += "\\\""; break;
       case '\\': out_ += "\\\\"; break;
       case '\n': out_ += "\\n"; break;
       case '\r': out_ += "\\r"; break;
       case '\t': out_ += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
-          out_ += buf;
-        } else {
-          out_ += c;
-        }
+      default: {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+        out_ += buf;
+      }
     }
   }
+  out_.append(s.data() + run, s.size() - run);
   out_ += '"';
 }
 

@@ -48,7 +48,11 @@ class JsonWriter {
   bool first_ = true;
 };
 
-/// Formats a number with at most `max_decimals` decimals and no trailing zeros.
+/// Formats a number with at most `max_decimals` decimals and no trailing zeros
+/// (`null` when not finite).
 std::string format_number(double v, int max_decimals = 3);
+/// The same into `out`, which has room for kMaxNumberChars; returns the length.
+inline constexpr std::size_t kMaxNumberChars = 64;
+std::size_t format_number(double v, int max_decimals, char* out) noexcept;
 
 }  // namespace callroot

@@ -33,18 +33,20 @@ double pick(const WindowStats& s, Aggregate a) noexcept {
   return kMissing;
 }
 
-/// A ring of rows: timestamps as 32-bit offsets from a base (49 days of range,
-/// rebased if ever exceeded), values as floats, row-major.
+/// A ring of rows. Each row is one timestamp (a 32-bit offset from the
+/// series' base: 49 days of range, rebased if ever exceeded) followed by the
+/// float values, all in one allocation: a window read touches one cache line
+/// per row or two, not one per array.
 class MetricStore::Series {
  public:
   std::size_t columns = 0;
 
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
-  [[nodiscard]] TimeMs ts(std::size_t i) const noexcept { return base_ + offsets_[slot(i)]; }
-  [[nodiscard]] const float* row(std::size_t i) const noexcept { return &values_[slot(i) * columns]; }
-  [[nodiscard]] std::size_t bytes() const noexcept {
-    return offsets_.capacity() * sizeof(std::uint32_t) + values_.capacity() * sizeof(float);
-  }
+  [[nodiscard]] TimeMs ts(std::size_t i) const noexcept { return base_ + data_[slot(i) * stride()]; }
+  /// The values of row i, as the bits of floats (read with value()).
+  [[nodiscard]] const std::uint32_t* row(std::size_t i) const noexcept { return &data_[slot(i) * stride() + 1]; }
+  static float value(const std::uint32_t* row, std::size_t c) noexcept { return std::bit_cast<float>(row[c]); }
+  [[nodiscard]] std::size_t bytes() const noexcept { return data_.capacity() * sizeof(Word); }
 
   /// Inserts in time order; returns +1 appended, 0 replaced, -1 inserted out of
   /// order, -2 dropped (older than the retention or than everything kept at the cap).
@@ -68,9 +70,9 @@ class MetricStore::Series {
     if (pos > 0 && ts(pos - 1) == t) {
       // The newer record wins where it has a value; a column it lacks keeps the
       // earlier one (a counter sample delivered twice has no rate the second time).
-      float* dst = &values_[slot(pos - 1) * columns];
+      Word* dst = values_at(slot(pos - 1));
       for (std::size_t c = 0; c < columns; ++c) {
-        if (!std::isnan(row[c])) dst[c] = row[c];
+        if (!std::isnan(row[c])) dst[c] = std::bit_cast<Word>(row[c]);
       }
       return 0;
     }
@@ -86,11 +88,11 @@ class MetricStore::Series {
     }
     // Shift the rows after pos one place right (rare: out-of-order arrival).
     for (std::size_t i = size_; i > pos; --i) {
-      offsets_[slot(i)] = offsets_[slot(i - 1)];
-      std::copy_n(&values_[slot(i - 1) * columns], columns, &values_[slot(i) * columns]);
+      std::copy_n(&data_[slot(i - 1) * stride()], stride(), &data_[slot(i) * stride()]);
     }
-    offsets_[slot(pos)] = static_cast<std::uint32_t>(t - base_);
-    std::copy(row, row + columns, &values_[slot(pos) * columns]);
+    data_[slot(pos) * stride()] = static_cast<Word>(t - base_);
+    Word* dst = values_at(slot(pos));
+    for (std::size_t c = 0; c < columns; ++c) dst[c] = std::bit_cast<Word>(row[c]);
     ++size_;
     return pos == size_ - 1 ? 1 : -1;
   }
@@ -98,11 +100,19 @@ class MetricStore::Series {
   void drop_before(TimeMs t) {
     while (size_ > 0 && ts(0) < t) pop_front();
     if (size_ == 0 && capacity() > 0) {
-      // Release the memory (`v = {}` would keep the capacity).
-      std::vector<std::uint32_t>().swap(offsets_);
-      std::vector<float>().swap(values_);
+      std::vector<Word>().swap(data_);  // release the memory (`v = {}` would keep the capacity)
+      capacity_ = 0;
       head_ = 0;
     }
+  }
+
+  /// Hints the rows around the newest one: windows are usually recent.
+  void prefetch_recent() const noexcept {
+    if (size_ == 0) return;
+    const std::uint32_t* last = &data_[slot(size_ - 1) * stride()];
+    __builtin_prefetch(last);
+    __builtin_prefetch(last - 16);
+    __builtin_prefetch(last - 32);
   }
 
   /// First row with ts >= t.
@@ -117,38 +127,41 @@ class MetricStore::Series {
   }
 
  private:
-  [[nodiscard]] std::size_t capacity() const noexcept { return offsets_.size(); }
-  [[nodiscard]] std::size_t slot(std::size_t i) const noexcept { return (head_ + i) & (capacity() - 1); }
+  using Word = std::uint32_t;  // a row: one offset word, then one float per column
+  static_assert(sizeof(float) == sizeof(Word));
+
+  [[nodiscard]] std::size_t stride() const noexcept { return columns + 1; }
+  [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
+  [[nodiscard]] std::size_t slot(std::size_t i) const noexcept { return (head_ + i) & (capacity_ - 1); }
+  Word* values_at(std::size_t slot) noexcept { return &data_[slot * stride() + 1]; }
 
   void pop_front() {
-    head_ = (head_ + 1) & (capacity() - 1);
+    head_ = (head_ + 1) & (capacity_ - 1);
     --size_;
   }
 
   void grow(std::size_t new_capacity) {
     new_capacity = std::bit_ceil(new_capacity);
-    std::vector<std::uint32_t> offsets(new_capacity);
-    std::vector<float> values(new_capacity * columns);
+    std::vector<Word> data(new_capacity * stride());
     for (std::size_t i = 0; i < size_; ++i) {
-      offsets[i] = offsets_[slot(i)];
-      std::copy_n(&values_[slot(i) * columns], columns, &values[i * columns]);
+      std::copy_n(&data_[slot(i) * stride()], stride(), &data[i * stride()]);
     }
-    offsets_.swap(offsets);
-    values_.swap(values);
+    data_.swap(data);
+    capacity_ = new_capacity;
     head_ = 0;
   }
 
   void rebase(TimeMs t) {
     const TimeMs new_base = size_ ? std::min(t, ts(0)) : t;
     for (std::size_t i = 0; i < size_; ++i) {
-      offsets_[slot(i)] = static_cast<std::uint32_t>(ts(i) - new_base);
+      data_[slot(i) * stride()] = static_cast<Word>(ts(i) - new_base);
     }
     base_ = new_base;
   }
 
   TimeMs base_ = 0;
-  std::vector<std::uint32_t> offsets_;
-  std::vector<float> values_;
+  std::vector<Word> data_;
+  std::size_t capacity_ = 0;  // rows
   std::size_t head_ = 0;
   std::size_t size_ = 0;
 };
@@ -256,7 +269,7 @@ void MetricStore::column_stats(const Series& s, std::size_t begin, std::size_t e
   float lo = std::numeric_limits<float>::infinity();
   float hi = -lo;
   for (std::size_t i = begin; i < end; ++i) {
-    const float v = s.row(i)[c];
+    const float v = Series::value(s.row(i), c);
     if (std::isnan(v)) continue;
     scratch_.push_back(v);
     sum += v;
@@ -270,24 +283,70 @@ void MetricStore::column_stats(const Series& s, std::size_t begin, std::size_t e
   st.avg = sum / st.count;
   st.min = lo;
   st.max = hi;
-  // Nearest-rank quantiles on the window's samples.
+  fill_quantiles(scratch_, st);
+}
+
+void MetricStore::fill_quantiles(std::span<float> values, WindowStats& st) noexcept {
+  // Nearest-rank quantiles. Windows hold a dozen or so samples: one
+  // insertion sort is cheaper than two nth_element passes.
+  if (values.size() <= 64) {
+    for (std::size_t i = 1; i < values.size(); ++i) {
+      const float x = values[i];
+      std::size_t j = i;
+      for (; j > 0 && values[j - 1] > x; --j) values[j] = values[j - 1];
+      values[j] = x;
+    }
+  } else {
+    std::sort(values.begin(), values.end());
+  }
   auto quantile = [&](double q) {
-    const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(scratch_.size()))) - 1;
-    const auto k = std::min(rank, scratch_.size() - 1);
-    std::nth_element(scratch_.begin(), scratch_.begin() + static_cast<std::ptrdiff_t>(k), scratch_.end());
-    return static_cast<double>(scratch_[k]);
+    const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(values.size()))) - 1;
+    return static_cast<double>(values[std::min(rank, values.size() - 1)]);
   };
   st.p50 = quantile(0.5);
   st.p95 = quantile(0.95);
 }
 
-void MetricStore::window(Family family, std::uint32_t entity, TimeWindow w, std::span<WindowStats> out) const {
+void MetricStore::window(Family family, std::uint32_t entity, TimeWindow w, std::span<WindowStats> out,
+                         bool quantiles) const {
   for (auto& st : out) st = WindowStats{};
   const Series* s = nullptr;
   std::size_t begin = 0, end = 0;
   if (!window_rows(family, entity, w, s, begin, end)) return;
   const std::size_t ncols = std::min(out.size(), s->columns);
-  for (std::size_t c = 0; c < ncols; ++c) column_stats(*s, begin, end, c, out[c]);
+  const std::size_t n = end - begin;
+  // One pass over the rows (the store is row-major), all columns at once;
+  // each column's values go to its own stretch of the scratch buffer for the quantiles.
+  scratch_.resize(n * ncols);
+  std::array<double, kMaxColumns> sum{};
+  std::array<std::uint32_t, kMaxColumns> count{};
+  for (std::size_t i = begin; i < end; ++i) {
+    const std::uint32_t* row = s->row(i);
+    const TimeMs ts = s->ts(i);
+    for (std::size_t c = 0; c < ncols; ++c) {
+      const float v = Series::value(row, c);
+      if (std::isnan(v)) continue;
+      WindowStats& st = out[c];
+      scratch_[c * n + count[c]] = v;
+      if (count[c]++ == 0) {
+        st.min = v;
+        st.max = v;
+      } else {
+        st.min = std::min<double>(st.min, v);
+        st.max = std::max<double>(st.max, v);
+      }
+      sum[c] += v;
+      st.last = v;
+      st.last_ts = ts;
+    }
+  }
+  for (std::size_t c = 0; c < ncols; ++c) {
+    WindowStats& st = out[c];
+    st.count = count[c];
+    if (st.count == 0) continue;
+    st.avg = sum[c] / st.count;
+    if (quantiles) fill_quantiles(std::span<float>(&scratch_[c * n], count[c]), st);
+  }
 }
 
 WindowStats MetricStore::window(Family family, std::uint32_t entity, std::size_t column, TimeWindow w) const {
@@ -299,6 +358,15 @@ WindowStats MetricStore::window(Family family, std::uint32_t entity, std::size_t
     column_stats(*s, begin, end, column, st);
   }
   return st;
+}
+
+void MetricStore::prefetch_series(Family family, std::uint32_t entity) const noexcept {
+  const auto& list = series_[static_cast<std::size_t>(family)];
+  if (entity < list.size()) __builtin_prefetch(&list[entity]);
+}
+
+void MetricStore::prefetch_rows(Family family, std::uint32_t entity, TimeMs /*around*/) const noexcept {
+  if (const Series* s = find(family, entity)) s->prefetch_recent();
 }
 
 std::size_t MetricStore::rows(Family family, std::uint32_t entity) const noexcept {

@@ -61,8 +61,17 @@ class MetricStore {
 
   /// Aggregates of every column of `family` for `entity` over samples with
   /// timestamps in [window.begin, window.end]; `out` has family_columns(family).size() entries.
-  void window(Family family, std::uint32_t entity, TimeWindow window, std::span<WindowStats> out) const;
+  /// p50 and p95 cost a sort per column: with `quantiles` false they are left
+  /// NaN, for callers that need only count, avg, min, max and last.
+  void window(Family family, std::uint32_t entity, TimeWindow window, std::span<WindowStats> out,
+              bool quantiles = true) const;
   [[nodiscard]] WindowStats window(Family family, std::uint32_t entity, std::size_t column, TimeWindow window) const;
+
+  /// Cache hints for callers about to read several series: the misses of
+  /// many series then overlap instead of queueing. First the series headers,
+  /// then (once those have arrived) the rows near `around`.
+  void prefetch_series(Family family, std::uint32_t entity) const noexcept;
+  void prefetch_rows(Family family, std::uint32_t entity, TimeMs around) const noexcept;
 
   /// Rows of a series, for tests and tools.
   [[nodiscard]] std::size_t rows(Family family, std::uint32_t entity) const noexcept;
@@ -83,6 +92,8 @@ class MetricStore {
     double speed_mbps = kMissing;
   };
 
+  /// Fills p50 and p95 of `st` from `values` (reordered in place).
+  static void fill_quantiles(std::span<float> values, WindowStats& st) noexcept;
   Series& series(Family family, std::uint32_t entity);
   /// The rows of a series within `w`: [begin, end); false when there are none.
   bool window_rows(Family family, std::uint32_t entity, TimeWindow w, const Series*& series, std::size_t& begin,

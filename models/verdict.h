@@ -36,13 +36,22 @@ struct Blame {
   std::vector<Evidence> evidence;
 };
 
+/// One aggregate of one telemetry column, written as `"rssi_dbm.avg": -74.2`.
+/// The names point at static storage (the catalog), so building a verdict
+/// does not allocate a string per metric.
+struct HopMetric {
+  std::string_view column;
+  std::string_view aggregate;
+  double value = kMissing;
+};
+
 /// One hop of an endpoint's path with the telemetry seen on it over the
 /// segment window: the raw material of attribution, kept for explanation.
 struct HopReport {
   ComponentKind kind = ComponentKind::kUnknown;
   std::string id;
   std::string detail;  ///< e.g. the switch port ("ge-0/0/12"), the BSSID
-  std::vector<std::pair<std::string, double>> metrics;  ///< "rssi_dbm.avg" -> -74.2
+  std::vector<HopMetric> metrics;
 };
 
 struct PathReport {

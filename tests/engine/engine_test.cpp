@@ -111,10 +111,10 @@ TEST(Engine, VerdictCarriesThePathWithHopTelemetry) {
   EXPECT_EQ(p.hops[4].kind, ComponentKind::kWan);
   EXPECT_EQ(p.hops[4].id, "wan1");  // by the reflexive IP, not wan2
   bool found_rssi = false;
-  for (const auto& [name, value] : p.hops[0].metrics) {
-    if (name == "rssi_dbm.avg") {
+  for (const auto& m : p.hops[0].metrics) {
+    if (m.column == "rssi_dbm" && m.aggregate == "avg") {
       found_rssi = true;
-      EXPECT_DOUBLE_EQ(value, -55);
+      EXPECT_DOUBLE_EQ(m.value, -55);
     }
   }
   EXPECT_TRUE(found_rssi);

@@ -44,7 +44,7 @@ Verdict poor_verdict() {
   PathReport pr;
   pr.side = Side::kCaller;
   pr.site = "hq";
-  pr.hops.push_back({ComponentKind::kClient, "aa:bb:cc:dd:ee:ff", "", {{"rssi_dbm.avg", -74.25}}});
+  pr.hops.push_back({ComponentKind::kClient, "aa:bb:cc:dd:ee:ff", "", {{"rssi_dbm", "avg", -74.25}}});
   pr.hops.push_back({ComponentKind::kSwitch, "core", "xe-0/0/1", {}});
   v.paths.push_back(pr);
   return v;
@@ -122,7 +122,7 @@ TEST(VerdictJson, NonFiniteNumbersBecomeNull) {
   Verdict v = poor_verdict();
   v.mos = std::numeric_limits<double>::infinity();
   v.blame[0].confidence = std::nan("");
-  v.paths[0].hops[0].metrics.emplace_back("snr_db.avg", -std::numeric_limits<double>::infinity());
+  v.paths[0].hops[0].metrics.push_back({"snr_db", "avg", -std::numeric_limits<double>::infinity()});
   const json j = json::parse(to_json(v));
   EXPECT_TRUE(j.at("mos").is_null());
   EXPECT_TRUE(j.at("blame")[0].at("confidence").is_null());
