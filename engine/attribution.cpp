@@ -24,6 +24,7 @@ constexpr const char* kWifiGuide = "voice Wi-Fi design guidance";
 constexpr const char* kTeamsNet = "Teams network requirements";
 constexpr const char* kPortHealth = "switch port health";
 constexpr const char* kDeviceHealth = "client device health";
+constexpr const char* kApHealth = "AP health";
 
 using B = Target::Bound;
 constexpr Target kTargets[] = {
@@ -35,7 +36,7 @@ constexpr Target kTargets[] = {
     {Family::kWifiAp, col::kChannelUtil, Aggregate::kAvg, B::kMax, 50, 20, "heuristic.ap.channel_util", kWifiGuide},
     {Family::kWifiAp, col::kInterference, Aggregate::kAvg, B::kMax, 25, 20, "heuristic.ap.interference", kWifiGuide},
     {Family::kWifiAp, col::kApTxRetry, Aggregate::kAvg, B::kMax, 20, 15, "heuristic.ap.tx_retry", kWifiGuide},
-    {Family::kWifiAp, col::kApCpu, Aggregate::kAvg, B::kMax, 90, 10, "heuristic.ap.cpu", kDeviceHealth},
+    {Family::kWifiAp, col::kApCpu, Aggregate::kAvg, B::kMax, 90, 10, "heuristic.ap.cpu", kApHealth},
     {Family::kSwitchPort, col::kInErrors, Aggregate::kMax, B::kNoGrowth, 0, 0, "heuristic.port.in_errors", kPortHealth},
     {Family::kSwitchPort, col::kOutErrors, Aggregate::kMax, B::kNoGrowth, 0, 0, "heuristic.port.out_errors", kPortHealth},
     {Family::kSwitchPort, col::kInFcsErrors, Aggregate::kMax, B::kNoGrowth, 0, 0, "heuristic.port.fcs_errors", kPortHealth},
@@ -118,6 +119,9 @@ std::string describe(const ScoringContext& ctx, const HopEvidence& hop, const Ta
     text += "port ";
     text += ctx.directory->port_name(PortId{hop.entity});
     text += ' ';
+  } else if (hop.family == Family::kWifiAp && ctx.directory->radio_band(hop.entity) != 0) {
+    text += Directory::band_name(ctx.directory->radio_band(hop.entity));
+    text += " radio ";
   }
   text += spec.name;
   text += ' ';

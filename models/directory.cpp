@@ -50,6 +50,44 @@ std::optional<PortId> Directory::port(SwitchId sw, std::string_view port_name) {
   return id;
 }
 
+std::optional<std::uint32_t> Directory::radio(ApId ap, std::uint8_t band_code) {
+  if (auto r = find_radio(ap, band_code)) return r;
+  if (!ap.valid() || radios_.size() >= capacity_) return std::nullopt;
+  const auto id = static_cast<std::uint32_t>(radios_.size());
+  radios_.push_back({ap, band_code});
+  if (ap.value >= ap_radios_.size()) ap_radios_.resize(ap.value + 1);
+  ap_radios_[ap.value].push_back(id);
+  return id;
+}
+
+std::optional<std::uint32_t> Directory::find_radio(ApId ap, std::uint8_t band_code) const noexcept {
+  for (const std::uint32_t r : radios_of(ap)) {
+    if (radios_[r].band == band_code) return r;
+  }
+  return std::nullopt;
+}
+
+std::span<const std::uint32_t> Directory::radios_of(ApId ap) const noexcept {
+  if (!ap.valid() || ap.value >= ap_radios_.size()) return {};
+  return ap_radios_[ap.value];
+}
+
+std::uint8_t Directory::band_code(double ghz) noexcept {
+  if (ghz > 2.3 && ghz < 2.5) return 1;
+  if (ghz > 4.9 && ghz < 5.9) return 2;
+  if (ghz > 5.9 && ghz < 7.2) return 3;
+  return 0;
+}
+
+std::string_view Directory::band_name(std::uint8_t code) noexcept {
+  switch (code) {
+    case 1: return "2.4 GHz";
+    case 2: return "5 GHz";
+    case 3: return "6 GHz";
+    default: return "band not reported";
+  }
+}
+
 std::string Directory::component_name(ComponentRef ref) const {
   // An id this directory never handed out (e.g. an invalid index) has no name.
   std::size_t count = 0;

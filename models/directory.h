@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -33,6 +34,18 @@ class Directory {
   std::optional<PortId> port(SwitchId sw, std::string_view port_name);
 
   [[nodiscard]] std::optional<ClientId> find_client(Mac mac) const noexcept;
+
+  /// A radio of an AP, by band: `wifi.ap` telemetry is per radio, and a
+  /// client's call crosses the radio of its band. band_code 0 is "band not
+  /// reported". Returns the radio's index (the metric-store entity of `wifi.ap`).
+  std::optional<std::uint32_t> radio(ApId ap, std::uint8_t band_code);
+  [[nodiscard]] std::optional<std::uint32_t> find_radio(ApId ap, std::uint8_t band_code) const noexcept;
+  [[nodiscard]] std::span<const std::uint32_t> radios_of(ApId ap) const noexcept;
+  [[nodiscard]] ApId radio_ap(std::uint32_t radio) const noexcept { return radios_[radio].ap; }
+  [[nodiscard]] std::uint8_t radio_band(std::uint32_t radio) const noexcept { return radios_[radio].band; }
+  /// 1 for 2.4 GHz, 2 for 5 GHz, 3 for 6 GHz, 0 for anything else (or NaN).
+  static std::uint8_t band_code(double ghz) noexcept;
+  static std::string_view band_name(std::uint8_t code) noexcept;  ///< "2.4 GHz", ...
   [[nodiscard]] std::optional<ApId> find_ap(std::string_view name) const noexcept {
     return as<ApId>(aps_.find(name));
   }
@@ -77,6 +90,12 @@ class Directory {
   std::vector<Mac> client_macs_;
   std::unordered_map<std::uint64_t, PortId> port_index_;  // (switch << 32 | name) -> id
   std::vector<PortKey> ports_;
+  struct Radio {
+    ApId ap;
+    std::uint8_t band = 0;
+  };
+  std::vector<Radio> radios_;
+  std::vector<std::vector<std::uint32_t>> ap_radios_;  // by ApId
 };
 
 }  // namespace callroot

@@ -245,6 +245,7 @@ std::optional<Path> Topology::path(ClientId client, TimeMs t) const {
   }
   p.client = client;
   p.bssid = a->bssid;
+  p.band = a->band;
   return p;
 }
 

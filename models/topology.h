@@ -53,6 +53,7 @@ struct Path {
   ClientId client;
   ApId ap;
   std::optional<Mac> bssid;
+  double band = kMissing;  ///< Wi-Fi band of the attachment in GHz, when reported
   std::uint8_t switch_count = 0;
   std::array<SwitchHop, kMaxSwitchHops> switches{};
   EdgeId edge;

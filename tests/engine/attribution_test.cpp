@@ -184,3 +184,54 @@ TEST(Heuristic, RoamingUsesTheApAtTheTimeOfTheCall) {
 
 }  // namespace
 }  // namespace callroot::engine::testing
+
+namespace callroot::engine::testing {
+namespace {
+
+/// The 2.4 and 5 GHz radios of ap1 report at the same instants; only the
+/// 2.4 GHz one is congested. A client on 2.4 GHz blames the AP (naming the
+/// radio); a client on 5 GHz finds nothing wrong with it.
+Verdict radio_verdict(double client_band) {
+  Campus campus(tolerant());
+  ClientAssoc a;
+  a.ts = kT0;
+  a.client = campus.c1;
+  a.ap = campus.ap1;
+  a.band = client_band;
+  campus.engine.apply(a);
+  campus.healthy(kT0, kT0 + 300'000);
+  for (TimeMs t = kT0; t <= kT0 + 300'000; t += 30'000) {
+    for (const double band : {2.4, 5.0}) {
+      auto s = Campus::sample(Family::kWifiAp, t, campus.ap1.value);
+      Campus::set(s, 0, band);
+      Campus::set(s, 2, band < 3 ? 94 : 12);
+      campus.engine.apply(s);
+    }
+  }
+  auto seg = Campus::segment("s1", kT0 + 60'000, kT0 + 240'000);
+  seg.streams.push_back(Campus::audio(Side::kCaller, 45, 12, 80));
+  campus.engine.apply(std::move(seg));
+  campus.engine.flush();
+  return campus.sink.verdicts.at(0);
+}
+
+TEST(Heuristic, ApTelemetryIsPerRadioAndTheClientsBandCounts) {
+  const Verdict on_24 = radio_verdict(2.4);
+  ASSERT_FALSE(on_24.blame.empty());
+  EXPECT_EQ(on_24.blame[0].kind, ComponentKind::kAp);
+  EXPECT_EQ(on_24.blame[0].id, "ap1");
+  EXPECT_EQ(on_24.blame[0].evidence.at(0).text.rfind("2.4 GHz radio channel_util_pct avg 94%", 0), 0u)
+      << on_24.blame[0].evidence.at(0).text;
+
+  const Verdict on_5 = radio_verdict(5.0);
+  ASSERT_FALSE(on_5.blame.empty());
+  EXPECT_NE(on_5.blame[0].kind, ComponentKind::kAp);
+  for (const auto& hop : on_5.paths.at(0).hops) {
+    if (hop.kind == ComponentKind::kAp) {
+      EXPECT_EQ(hop.detail, "5 GHz");  // this association named no BSSID
+    }
+  }
+}
+
+}  // namespace
+}  // namespace callroot::engine::testing

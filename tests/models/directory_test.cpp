@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -157,6 +158,30 @@ TEST(Directory, ComponentName) {
   EXPECT_STREQ(to_string(ComponentKind::kWan), "wan");
   EXPECT_STREQ(to_string(ComponentKind::kClient), "client");
   EXPECT_STREQ(to_string(ComponentKind::kUnknown), "unknown");
+}
+
+}  // namespace
+}  // namespace callroot
+
+namespace callroot {
+namespace {
+
+TEST(DirectoryRadios, OneRadioPerApAndBand) {
+  Directory dir;
+  const ApId ap = *dir.ap("ap1");
+  const auto r24 = dir.radio(ap, Directory::band_code(2.4));
+  const auto r5 = dir.radio(ap, Directory::band_code(5));
+  ASSERT_TRUE(r24 && r5);
+  EXPECT_NE(*r24, *r5);
+  EXPECT_EQ(dir.radio(ap, 1), r24);  // interned once
+  EXPECT_EQ(dir.find_radio(ap, 3), std::nullopt);
+  EXPECT_EQ(dir.radios_of(ap).size(), 2u);
+  EXPECT_EQ(dir.radio_ap(*r5), ap);
+  EXPECT_EQ(dir.radio_band(*r5), 2);
+  EXPECT_EQ(Directory::band_code(6), 3);
+  EXPECT_EQ(Directory::band_code(std::numeric_limits<double>::quiet_NaN()), 0);
+  EXPECT_EQ(Directory::band_name(1), "2.4 GHz");
+  EXPECT_FALSE(dir.radio(ApId{}, 1).has_value());
 }
 
 }  // namespace
