@@ -1,12 +1,11 @@
 #include "tools/daemon.h"
 
 #include <signal.h>
+#include <spdlog/spdlog.h>
 
 #include <fstream>
-#include <stdexcept>
-
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
+#include <stdexcept>
 
 #include "tools/pipeline.h"
 #include "tools/sinks.h"
@@ -68,15 +67,24 @@ DaemonOptions load_daemon_config(const std::string& path) {
   if (!j.is_object()) throw std::runtime_error(path + ": the configuration must be a JSON object");
   DaemonOptions o;
   for (const auto& [key, value] : j.items()) {
-    if (key == "sub") o.source.sub_endpoints = endpoints(value, "sub", path);
-    else if (key == "pull") o.source.pull_endpoints = endpoints(value, "pull", path);
-    else if (key == "pub") o.publish = endpoints(value, "pub", path);
-    else if (key == "allowed_lateness_ms") o.engine.allowed_lateness = duration(value, "allowed_lateness_ms", path);
-    else if (key == "grace_ms") o.engine.grace = duration(value, "grace_ms", path);
-    else if (key == "retention_ms") o.engine.retention = duration(value, "retention_ms", path);
-    else if (key == "evidence_padding_ms") o.engine.evidence_padding = duration(value, "evidence_padding_ms", path);
-    else if (key == "idle_flush_ms") o.idle_flush = std::chrono::milliseconds(duration(value, "idle_flush_ms", path));
-    else throw std::runtime_error(path + ": unknown key `" + key + "`");
+    if (key == "sub")
+      o.source.sub_endpoints = endpoints(value, "sub", path);
+    else if (key == "pull")
+      o.source.pull_endpoints = endpoints(value, "pull", path);
+    else if (key == "pub")
+      o.publish = endpoints(value, "pub", path);
+    else if (key == "allowed_lateness_ms")
+      o.engine.allowed_lateness = duration(value, "allowed_lateness_ms", path);
+    else if (key == "grace_ms")
+      o.engine.grace = duration(value, "grace_ms", path);
+    else if (key == "retention_ms")
+      o.engine.retention = duration(value, "retention_ms", path);
+    else if (key == "evidence_padding_ms")
+      o.engine.evidence_padding = duration(value, "evidence_padding_ms", path);
+    else if (key == "idle_flush_ms")
+      o.idle_flush = std::chrono::milliseconds(duration(value, "idle_flush_ms", path));
+    else
+      throw std::runtime_error(path + ": unknown key `" + key + "`");
   }
   return o;
 }
@@ -102,24 +110,32 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
   auto last_signal_check = last_input;
   ingest::ZmqRecord rec;
   int stop = 0;
-  while (stop == 0) {
-    if (source->receive(rec, std::chrono::milliseconds(50))) {
-      last_input = Clock::now();
-      const ingest::Position where{rec.socket, rec.sequence};
-      if (rec.malformed) {
-        pipeline.reject(ingest::RejectReason::kBadFrames, rec.body, where);
-      } else {
-        pipeline.feed(rec.body, where, /*padded=*/true, rec.type);
+  try {
+    while (stop == 0) {
+      if (source->receive(rec, std::chrono::milliseconds(50))) {
+        last_input = Clock::now();
+        const ingest::Position where{rec.socket, rec.sequence};
+        if (rec.malformed) {
+          pipeline.reject(ingest::RejectReason::kBadFrames, rec.body, where);
+        } else {
+          pipeline.feed(rec.body, where, /*padded=*/true, rec.type);
+        }
+      } else if (pipeline.engine().pending() > 0 && Clock::now() - last_input >= options.idle_flush) {
+        pipeline.flush();
       }
-    } else if (pipeline.engine().pending() > 0 && Clock::now() - last_input >= options.idle_flush) {
-      pipeline.flush();
+      // Checking for a signal costs a system call: do it every 20 ms, not per message.
+      const auto now = Clock::now();
+      if (now - last_signal_check >= std::chrono::milliseconds(20)) {
+        last_signal_check = now;
+        stop = signals.poll();
+      }
     }
-    // Checking for a signal costs a system call: do it every 20 ms, not per message.
-    const auto now = Clock::now();
-    if (now - last_signal_check >= std::chrono::milliseconds(20)) {
-      last_signal_check = now;
-      stop = signals.poll();
-    }
+  } catch (const std::exception& e) {
+    // A broken socket: score what can be scored before giving up.
+    log->error("callroot run: {}; flushing and stopping", e.what());
+    pipeline.flush();
+    std::fputs(pipeline.summary().c_str(), stderr);
+    return 2;
   }
   log->info("callroot run: {} received, flushing", stop == SIGINT ? "SIGINT" : "SIGTERM");
   pipeline.flush();

@@ -24,7 +24,7 @@ struct DaemonOptions {
   std::chrono::milliseconds idle_flush{2000};
 };
 
-/// Reads a JSON configuration file (keys documented in docs/daemon.md); throws
+/// Reads a JSON configuration file (keys documented in docs/contract.md); throws
 /// std::runtime_error naming the file and the offending key.
 DaemonOptions load_daemon_config(const std::string& path);
 

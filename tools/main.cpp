@@ -12,6 +12,10 @@
 
 namespace {
 
+/// Exit codes: 0 success, 2 could not run (unreadable input, unwritable
+/// output, a socket that cannot be bound), 64 usage error.
+constexpr int kExitUsage = 64;
+
 void add_engine_options(CLI::App& cmd, callroot::engine::EngineConfig& cfg) {
   cmd.add_option("--lateness-ms", cfg.allowed_lateness, "Telemetry this far behind the newest event is still merged")
       ->capture_default_str();
@@ -57,7 +61,12 @@ int main(int argc, char** argv) {
   sim_cmd->add_option("--seed", demo.seed, "Random seed (same seed, same files)")->capture_default_str();
   sim_cmd->add_option("--out", demo.out_dir, "Output directory")->required();
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version are "errors" that exit 0; real usage errors exit 64 (EX_USAGE).
+    return app.exit(e) == 0 ? 0 : kExitUsage;
+  }
   auto log = callroot::tools::make_logger();
 
   if (*replay_cmd) return callroot::tools::run_replay(replay, log);
