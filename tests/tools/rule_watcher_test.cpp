@@ -1,0 +1,60 @@
+// Rule reload: a change to a rule file reloads, a failed load keeps what
+// runs and is reported once, SIGHUP forces a reload.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <spdlog/sinks/ostream_sink.h>
+
+#include "tools/rule_watcher.h"
+
+namespace callroot::tools {
+namespace {
+
+TEST(RuleWatcher, ReloadsOnChangeKeepsOldRulesOnError) {
+  const auto dir = std::filesystem::path(::testing::TempDir()) / "rule-watcher";
+  std::filesystem::create_directories(dir);
+  const auto file = dir / "a.rules";
+  std::ofstream(file) << "good v1\n";
+
+  int loads = 0;
+  RuleLoader loader = [&](const std::vector<std::string>& paths, std::vector<std::string>& diags) {
+    ++loads;
+    std::ifstream in(paths.at(0) + "/a.rules");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (text.rfind("good", 0) != 0) {
+      diags.push_back("a.rules:1:1: error[E001]: syntax error");
+      return engine::AttributorPtr{};
+    }
+    return engine::AttributorPtr(std::make_unique<engine::HeuristicAttributor>());
+  };
+  std::ostringstream log_text;
+  auto log = std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::ostream_sink_mt>(log_text));
+  RuleWatcher watcher({dir.string()}, loader, log, std::chrono::milliseconds(0));
+
+  EXPECT_NE(watcher.load_initial(), nullptr);
+  EXPECT_EQ(watcher.poll(false), nullptr);  // nothing changed
+  EXPECT_EQ(loads, 1);
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::ofstream(file) << "broken edit that is longer\n";
+  EXPECT_EQ(watcher.poll(false), nullptr);  // failed: the caller keeps its rules
+  EXPECT_EQ(watcher.rejected(), 1u);
+  EXPECT_NE(log_text.str().find("error[E001]"), std::string::npos) << log_text.str();
+  EXPECT_EQ(watcher.poll(false), nullptr);  // the same broken files: not retried every poll
+  EXPECT_EQ(loads, 2);
+
+  std::ofstream(file) << "good v2, a fix\n";
+  EXPECT_NE(watcher.poll(false), nullptr);
+  EXPECT_EQ(watcher.reloads(), 2u);
+
+  EXPECT_NE(watcher.poll(/*forced=*/true), nullptr);  // SIGHUP reloads even without a change
+  EXPECT_EQ(loads, 4);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace callroot::tools
