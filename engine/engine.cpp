@@ -122,21 +122,31 @@ void Engine::flush() {
 }
 
 void Engine::fill_paths(const ScoringContext& ctx, Verdict& v) const {
+  // The verdict is reused from segment to segment: its paths, hops and
+  // strings keep their buffers, so a steady stream of segments allocates
+  // almost nothing here.
+  std::size_t used_paths = 0;
   for (const SideEvidence& side : ctx.sides) {
     if (!side.resolution.organization) continue;
-    PathReport& report = v.paths.emplace_back();
+    if (used_paths == v.paths.size()) v.paths.emplace_back();
+    PathReport& report = v.paths[used_paths++];
     report.side = side.side;
-    if (side.resolution.path.site.valid()) report.site = std::string(directory_.site_name(side.resolution.path.site));
+    report.site.clear();
+    if (side.resolution.path.site.valid()) report.site.assign(directory_.site_name(side.resolution.path.site));
+    std::size_t used_hops = 0;
     for (const HopEvidence& hop : side.hops) {
       // The client appears once per family; merge them into one hop entry.
       HopReport* h = nullptr;
-      if (!report.hops.empty() && report.hops.back().kind == hop.kind && hop.kind == ComponentKind::kClient) {
-        h = &report.hops.back();
+      if (used_hops > 0 && report.hops[used_hops - 1].kind == hop.kind && hop.kind == ComponentKind::kClient) {
+        h = &report.hops[used_hops - 1];
       } else {
-        h = &report.hops.emplace_back();
+        if (used_hops == report.hops.size()) report.hops.emplace_back();
+        h = &report.hops[used_hops++];
         h->kind = hop.kind;
-        h->id = directory_.component_name({hop.kind, hop.component});
-        if (hop.kind == ComponentKind::kSwitch) h->detail = std::string(directory_.port_name(PortId{hop.entity}));
+        h->metrics.clear();
+        h->detail.clear();
+        directory_.component_name({hop.kind, hop.component}, h->id);
+        if (hop.kind == ComponentKind::kSwitch) h->detail.assign(directory_.port_name(PortId{hop.entity}));
         if (hop.kind == ComponentKind::kAp) {
           if (side.resolution.path.bssid) h->detail = side.resolution.path.bssid->str();
           const std::uint8_t band = directory_.radio_band(hop.entity);
@@ -154,7 +164,9 @@ void Engine::fill_paths(const ScoringContext& ctx, Verdict& v) const {
         h->metrics.push_back({columns[c].name, "max", st.max});
       }
     }
+    report.hops.resize(used_hops);
   }
+  v.paths.resize(used_paths);
 }
 
 void Engine::score(const CallSegment& segment) {
@@ -165,7 +177,6 @@ void Engine::score(const CallSegment& segment) {
   v.end = segment.end;
   v.poor_streams.clear();
   v.blame.clear();
-  v.paths.clear();
   v.mos = kMissing;
 
   ScoringContext& ctx = context_;

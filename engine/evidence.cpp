@@ -84,7 +84,7 @@ void gather_evidence(const CallSegment& segment, TimeWindow window, const Direct
     for (const HopEvidence& hop : side.hops) store.prefetch_series(hop.family, hop.entity);
   }
   for (const SideEvidence& side : ctx.sides) {
-    for (const HopEvidence& hop : side.hops) store.prefetch_rows(hop.family, hop.entity, window.end);
+    for (const HopEvidence& hop : side.hops) store.prefetch_rows(hop.family, hop.entity, window.begin);
   }
   for (SideEvidence& side : ctx.sides) {
     for (HopEvidence& hop : side.hops) {

@@ -25,16 +25,16 @@ Directory::Directory(std::size_t capacity_per_kind)
       names_(capacity_per_kind) {}
 
 std::optional<ClientId> Directory::client(Mac mac) {
-  if (auto it = clients_.find(mac.bits); it != clients_.end()) return it->second;
+  if (auto id = clients_.find(mac.bits)) return ClientId{*id};
   if (client_macs_.size() >= capacity_) return std::nullopt;
   const ClientId id{static_cast<std::uint32_t>(client_macs_.size())};
   client_macs_.push_back(mac);
-  clients_.emplace(mac.bits, id);
+  clients_.set(mac.bits, id.value);
   return id;
 }
 
 std::optional<ClientId> Directory::find_client(Mac mac) const noexcept {
-  if (auto it = clients_.find(mac.bits); it != clients_.end()) return it->second;
+  if (auto id = clients_.find(mac.bits)) return ClientId{*id};
   return std::nullopt;
 }
 
@@ -89,6 +89,13 @@ std::string_view Directory::band_name(std::uint8_t code) noexcept {
 }
 
 std::string Directory::component_name(ComponentRef ref) const {
+  std::string out;
+  component_name(ref, out);
+  return out;
+}
+
+void Directory::component_name(ComponentRef ref, std::string& out) const {
+  out.clear();
   // An id this directory never handed out (e.g. an invalid index) has no name.
   std::size_t count = 0;
   switch (ref.kind) {
@@ -99,16 +106,15 @@ std::string Directory::component_name(ComponentRef ref) const {
     case ComponentKind::kRemote:
     case ComponentKind::kUnknown: break;
   }
-  if (ref.index >= count) return {};
+  if (ref.index >= count) return;
   switch (ref.kind) {
-    case ComponentKind::kClient: return client_mac(ClientId{ref.index}).str();
-    case ComponentKind::kAp: return std::string(ap_name(ApId{ref.index}));
-    case ComponentKind::kSwitch: return std::string(switch_name(SwitchId{ref.index}));
-    case ComponentKind::kWan: return std::string(link_name(LinkId{ref.index}));
+    case ComponentKind::kClient: client_mac(ClientId{ref.index}).append_to(out); break;
+    case ComponentKind::kAp: out.assign(ap_name(ApId{ref.index})); break;
+    case ComponentKind::kSwitch: out.assign(switch_name(SwitchId{ref.index})); break;
+    case ComponentKind::kWan: out.assign(link_name(LinkId{ref.index})); break;
     case ComponentKind::kRemote:
     case ComponentKind::kUnknown: break;
   }
-  return {};
 }
 
 }  // namespace callroot

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "models/flat_map.h"
 #include "models/ids.h"
 #include "models/net.h"
 #include "models/symbol_table.h"
@@ -72,6 +73,8 @@ class Directory {
 
   /// The name of a blameable component, for output (`client` ids are MACs).
   [[nodiscard]] std::string component_name(ComponentRef ref) const;
+  /// The same, assigned into `out` (which keeps its buffer).
+  void component_name(ComponentRef ref, std::string& out) const;
 
  private:
   template <class IdT>
@@ -86,7 +89,7 @@ class Directory {
 
   std::size_t capacity_;
   SymbolTable sites_, aps_, switches_, edges_, links_, devices_, names_;
-  std::unordered_map<std::uint64_t, ClientId> clients_;  // MAC bits -> id
+  FlatMap64 clients_;  // MAC bits -> ClientId
   std::vector<Mac> client_macs_;
   std::unordered_map<std::uint64_t, PortId> port_index_;  // (switch << 32 | name) -> id
   std::vector<PortKey> ports_;

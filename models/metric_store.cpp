@@ -106,24 +106,33 @@ class MetricStore::Series {
     }
   }
 
-  /// Hints the rows around the newest one: windows are usually recent.
-  void prefetch_recent() const noexcept {
-    if (size_ == 0) return;
-    const std::uint32_t* last = &data_[slot(size_ - 1) * stride()];
-    __builtin_prefetch(last);
-    __builtin_prefetch(last - 16);
-    __builtin_prefetch(last - 32);
+  /// Where a row at time t would be if rows were evenly spaced, as they
+  /// nearly are (one sample per reporting interval).
+  [[nodiscard]] std::size_t guess(TimeMs t) const noexcept {
+    if (size_ < 2) return 0;
+    const TimeMs first = ts(0), last = ts(size_ - 1);
+    if (t <= first) return 0;
+    if (t >= last) return size_ - 1;
+    return static_cast<std::size_t>(static_cast<double>(t - first) / static_cast<double>(last - first) *
+                                    static_cast<double>(size_ - 1));
   }
 
-  /// First row with ts >= t.
+  /// Hints the rows from time t on: a window's first rows.
+  void prefetch_from(TimeMs t) const noexcept {
+    if (size_ == 0) return;
+    const std::size_t i = guess(t);
+    const std::uint32_t* row = &data_[slot(i) * stride()];
+    __builtin_prefetch(row);
+    __builtin_prefetch(row + 16);
+    __builtin_prefetch(row + 32);
+  }
+
+  /// First row with ts >= t: from the interpolated guess, a few steps at most.
   [[nodiscard]] std::size_t lower_bound(TimeMs t) const noexcept {
-    std::size_t lo = 0, hi = size_;
-    while (lo < hi) {
-      const std::size_t mid = (lo + hi) / 2;
-      if (ts(mid) < t) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    std::size_t i = guess(t);
+    while (i > 0 && ts(i - 1) >= t) --i;
+    while (i < size_ && ts(i) < t) ++i;
+    return i;
   }
 
  private:
@@ -365,8 +374,8 @@ void MetricStore::prefetch_series(Family family, std::uint32_t entity) const noe
   if (entity < list.size()) __builtin_prefetch(&list[entity]);
 }
 
-void MetricStore::prefetch_rows(Family family, std::uint32_t entity, TimeMs /*around*/) const noexcept {
-  if (const Series* s = find(family, entity)) s->prefetch_recent();
+void MetricStore::prefetch_rows(Family family, std::uint32_t entity, TimeMs from) const noexcept {
+  if (const Series* s = find(family, entity)) s->prefetch_from(from);
 }
 
 std::size_t MetricStore::rows(Family family, std::uint32_t entity) const noexcept {

@@ -69,9 +69,9 @@ class MetricStore {
 
   /// Cache hints for callers about to read several series: the misses of
   /// many series then overlap instead of queueing. First the series headers,
-  /// then (once those have arrived) the rows near `around`.
+  /// then (once those have arrived) the rows from time `from` on.
   void prefetch_series(Family family, std::uint32_t entity) const noexcept;
-  void prefetch_rows(Family family, std::uint32_t entity, TimeMs around) const noexcept;
+  void prefetch_rows(Family family, std::uint32_t entity, TimeMs from) const noexcept;
 
   /// Rows of a series, for tests and tools.
   [[nodiscard]] std::size_t rows(Family family, std::uint32_t entity) const noexcept;

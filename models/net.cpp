@@ -48,12 +48,21 @@ std::optional<Mac> Mac::parse(std::string_view s) noexcept {
 }
 
 std::string Mac::str() const {
-  char buf[18];
-  std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", static_cast<unsigned>((bits >> 40) & 0xff),
-                static_cast<unsigned>((bits >> 32) & 0xff), static_cast<unsigned>((bits >> 24) & 0xff),
-                static_cast<unsigned>((bits >> 16) & 0xff), static_cast<unsigned>((bits >> 8) & 0xff),
-                static_cast<unsigned>(bits & 0xff));
-  return buf;
+  std::string s;
+  append_to(s);
+  return s;
+}
+
+void Mac::append_to(std::string& out) const {
+  static constexpr char kHex[] = "0123456789abcdef";
+  char text[17];
+  for (int i = 0; i < 6; ++i) {
+    const auto byte = static_cast<unsigned>((bits >> (40 - 8 * i)) & 0xff);
+    text[i * 3] = kHex[byte >> 4];
+    text[i * 3 + 1] = kHex[byte & 0xf];
+    if (i < 5) text[i * 3 + 2] = ':';
+  }
+  out.append(text, sizeof text);
 }
 
 std::optional<IpAddr> IpAddr::parse(std::string_view s) noexcept {

@@ -20,6 +20,7 @@ struct Mac {
   static std::optional<Mac> parse(std::string_view text) noexcept;
   /// Lower case with colons.
   [[nodiscard]] std::string str() const;
+  void append_to(std::string& out) const;
   /// The locally administered placeholder some clients report for privacy
   /// (Graph: `02:00:00:00:00:00`); it identifies nobody.
   [[nodiscard]] bool is_placeholder() const noexcept { return bits == 0x020000000000ULL || bits == 0; }

@@ -119,12 +119,28 @@ std::size_t format_rfc3339(TimeMs t, char* out) noexcept {
   const auto sec = static_cast<unsigned>((rem / 1000) % 60);
   const auto min = static_cast<unsigned>((rem / 60'000) % 60);
   const auto hr = static_cast<unsigned>(rem / 3'600'000);
-  // snprintf writes a terminating NUL: format into a local buffer, copy the 24 characters.
-  char buf[32];
-  const int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02u:%02u:%02u.%03uZ", static_cast<long long>(c.y),
-                              c.m, c.d, hr, min, sec, ms);
-  if (n != 24) return 0;
-  std::memcpy(out, buf, 24);
+  // Written digit by digit: verdicts carry two timestamps each, and snprintf
+  // would be most of the cost of writing them.
+  auto put = [&out](std::size_t pos, unsigned value, int width) {
+    for (int i = width - 1; i >= 0; --i) {
+      out[pos + static_cast<std::size_t>(i)] = static_cast<char>('0' + value % 10);
+      value /= 10;
+    }
+  };
+  put(0, static_cast<unsigned>(c.y), 4);
+  out[4] = '-';
+  put(5, c.m, 2);
+  out[7] = '-';
+  put(8, c.d, 2);
+  out[10] = 'T';
+  put(11, hr, 2);
+  out[13] = ':';
+  put(14, min, 2);
+  out[16] = ':';
+  put(17, sec, 2);
+  out[19] = '.';
+  put(20, ms, 3);
+  out[23] = 'Z';
   return 24;
 }
 

@@ -70,7 +70,7 @@ void Topology::apply(const ApInventory& e) {
   if (!e.ap.valid()) return;
   grow_to(ap_site_, e.ap) = e.site;
   const Vertex v = vertex(VertexKind::kAp, e.ap.value);
-  for (const Mac bssid : e.bssids) bssid_ap_[bssid.bits] = e.ap;
+  for (const Mac bssid : e.bssids) bssid_ap_.set(bssid.bits, e.ap.value);
   if (e.uplink_switch.valid()) {
     set_uplink(v, vertex(VertexKind::kSwitch, e.uplink_switch.value), EdgeProps{EdgeKind::kUplink, e.uplink_port});
   }
@@ -337,7 +337,7 @@ std::optional<ClientId> Topology::client_of_user(std::string_view user) const no
 }
 
 std::optional<ApId> Topology::ap_of_bssid(Mac bssid) const noexcept {
-  if (auto it = bssid_ap_.find(bssid.bits); it != bssid_ap_.end()) return it->second;
+  if (auto ap = bssid_ap_.find(bssid.bits)) return ApId{*ap};
   return std::nullopt;
 }
 

@@ -19,6 +19,7 @@
 #include <boost/graph/adjacency_list.hpp>
 
 #include "models/directory.h"
+#include "models/flat_map.h"
 #include "models/events.h"
 #include "models/net.h"
 #include "models/segment.h"
@@ -156,7 +157,7 @@ class Topology {
   std::vector<SiteId> ap_site_, switch_site_, link_site_;
   std::vector<std::vector<LinkId>> site_links_;
   std::vector<std::pair<Cidr, SiteId>> subnets_;  // longest prefix first
-  std::unordered_map<std::uint64_t, ApId> bssid_ap_;
+  FlatMap64 bssid_ap_;  // BSSID bits -> ApId
   std::unordered_map<IpAddr, LinkId> public_ip_link_;
   std::vector<std::vector<Attachment>> attachments_;  // per client, by time
   std::vector<ClientProfile> profiles_;

@@ -186,3 +186,25 @@ TEST(DirectoryRadios, OneRadioPerApAndBand) {
 
 }  // namespace
 }  // namespace callroot
+
+#include "models/flat_map.h"
+
+namespace callroot {
+namespace {
+
+TEST(FlatMap64, FindSetOverwriteAndGrow) {
+  FlatMap64 m;
+  EXPECT_FALSE(m.find(42).has_value());
+  for (std::uint64_t k = 0; k < 10'000; ++k) m.set(0x0a0000000000ULL + k * 7, static_cast<std::uint32_t>(k));
+  EXPECT_EQ(m.size(), 10'000u);
+  for (std::uint64_t k = 0; k < 10'000; ++k) ASSERT_EQ(m.find(0x0a0000000000ULL + k * 7), k);
+  EXPECT_FALSE(m.find(0x0a0000000000ULL + 1).has_value());
+  m.set(0x0a0000000000ULL, 99);
+  EXPECT_EQ(m.find(0x0a0000000000ULL), 99u);
+  EXPECT_EQ(m.size(), 10'000u);
+  m.set(0, 5);  // key 0 is a key like any other
+  EXPECT_EQ(m.find(0), 5u);
+}
+
+}  // namespace
+}  // namespace callroot
