@@ -1,0 +1,261 @@
+#include "rules/fields.h"
+
+#include <algorithm>
+#include <array>
+
+namespace callroot::rules {
+namespace {
+
+struct HopPrefix {
+  std::string_view prefix;
+  ComponentKind hop;
+  Family family;
+  std::string_view what;
+};
+constexpr std::array kHops{
+    HopPrefix{"client.wifi", ComponentKind::kClient, Family::kWifiClient, "the client's Wi-Fi (`wifi.client`)"},
+    HopPrefix{"client.device", ComponentKind::kClient, Family::kClientDevice, "the client device (`client.device`)"},
+    HopPrefix{"ap.radio", ComponentKind::kAp, Family::kWifiAp, "the client's AP radio (`wifi.ap`)"},
+    HopPrefix{"switch.port", ComponentKind::kSwitch, Family::kSwitchPort, "the candidate switch port (`switch.port`)"},
+    HopPrefix{"wan.link", ComponentKind::kWan, Family::kWanLink, "the candidate WAN link (`wan.link`)"},
+};
+
+void unit_dim(Unit u, Dim& dim, double& scale) {
+  scale = 1;
+  switch (u) {
+    case Unit::kMs: dim = {BaseUnit::kMs, 0}; return;
+    case Unit::kPct: dim = {BaseUnit::kPct, 0}; return;
+    case Unit::kDbm: dim = {BaseUnit::kDbm, 0}; return;
+    case Unit::kDb: dim = {BaseUnit::kDb, 0}; return;
+    case Unit::kMbps: dim = {BaseUnit::kKbps, 0}; scale = 1000; return;
+    case Unit::kKbps: dim = {BaseUnit::kKbps, 0}; return;
+    case Unit::kPerSecond: dim = {BaseUnit::kNone, 1}; return;
+    case Unit::kGhz: dim = {BaseUnit::kGhz, 0}; return;
+    case Unit::kNone:
+    case Unit::kCount:
+    case Unit::kBool:
+    case Unit::kOctets: dim = {}; return;
+  }
+}
+
+Dim stream_dim(std::string_view n) {
+  auto ends = [&](std::string_view s) { return n.size() >= s.size() && n.substr(n.size() - s.size()) == s; };
+  if (ends("_ms")) return {BaseUnit::kMs, 0};
+  if (ends("_pct")) return {BaseUnit::kPct, 0};
+  if (ends("_kbps")) return {BaseUnit::kKbps, 0};
+  if (n == "frame_rate_avg") return {BaseUnit::kFps, 0};
+  return {};
+}
+
+std::vector<FieldDef> build() {
+  std::vector<FieldDef> out;
+  for (const HopPrefix& h : kHops) {
+    const auto cols = family_columns(h.family);
+    for (std::size_t c = 0; c < cols.size(); ++c) {
+      FieldDef f;
+      f.name = std::string(h.prefix) + "." + std::string(cols[c].name);
+      f.source = FieldSource::kHopColumn;
+      unit_dim(cols[c].unit, f.dim, f.scale);
+      f.hop = h.hop;
+      f.family = h.family;
+      f.column = static_cast<std::uint8_t>(c);
+      f.doc = std::string(h.what);
+      out.push_back(std::move(f));
+    }
+  }
+  auto endpoint = [&](std::string name, ValueType t, Dim d, EnumSet s, EndpointField e, std::string doc) {
+    FieldDef f;
+    f.name = std::move(name);
+    f.source = FieldSource::kEndpoint;
+    f.type = t;
+    f.dim = d;
+    f.set = s;
+    f.endpoint = e;
+    f.doc = std::move(doc);
+    out.push_back(std::move(f));
+  };
+  endpoint("endpoint.connection", ValueType::kEnum, {}, EnumSet::kConnection, EndpointField::kConnection,
+           "how the endpoint is connected");
+  endpoint("endpoint.device_type", ValueType::kEnum, {}, EnumSet::kDeviceType, EndpointField::kDeviceType,
+           "the kind of device");
+  endpoint("endpoint.wifi_signal_pct", ValueType::kNumber, {BaseUnit::kPct, 0}, EnumSet::kNone,
+           EndpointField::kWifiSignalPct, "Wi-Fi signal as the call client reported it");
+  endpoint("endpoint.cpu_insufficient_ratio", ValueType::kNumber, {}, EnumSet::kNone,
+           EndpointField::kCpuInsufficientRatio, "share of the call with insufficient CPU (ratio)");
+  endpoint("endpoint.feedback_rating", ValueType::kNumber, {}, EnumSet::kNone, EndpointField::kFeedbackRating,
+           "the user's rating, 1 to 5");
+  {
+    FieldDef f;
+    f.name = "endpoint.site";
+    f.source = FieldSource::kSite;
+    f.type = ValueType::kString;
+    f.doc = "the endpoint's site name (compare with a string)";
+    out.push_back(std::move(f));
+  }
+  {
+    FieldDef f;
+    f.name = "peer.organization";
+    f.source = FieldSource::kPeerOrganization;
+    f.type = ValueType::kBool;
+    f.doc = "the other party is inside the organization";
+    out.push_back(std::move(f));
+  }
+  for (const StreamDirection dir : {StreamDirection::kSent, StreamDirection::kReceived}) {
+    const std::string prefix = dir == StreamDirection::kSent ? "sent." : "received.";
+    const std::string way = dir == StreamDirection::kSent ? "sent by" : "received by";
+    for (std::size_t m = 0; m < kStreamMetricCount; ++m) {
+      const auto metric = static_cast<StreamMetric>(m);
+      FieldDef f;
+      f.name = prefix + std::string(stream_metric_name(metric));
+      f.source = FieldSource::kStream;
+      f.dim = stream_dim(stream_metric_name(metric));
+      f.metric = metric;
+      f.direction = dir;
+      f.doc = "worst over the streams of the scope's media " + way + " the endpoint";
+      out.push_back(std::move(f));
+    }
+    FieldDef f;
+    f.name = prefix + "poor";
+    f.source = FieldSource::kStreamPoor;
+    f.type = ValueType::kBool;
+    f.direction = dir;
+    f.doc = "any poor stream " + way + " the endpoint";
+    out.push_back(std::move(f));
+  }
+  {
+    FieldDef f;
+    f.name = "media";
+    f.source = FieldSource::kScopeMedia;
+    f.type = ValueType::kEnum;
+    f.set = EnumSet::kMedia;
+    f.doc = "scope only: matches when any poor stream has that media";
+    out.push_back(std::move(f));
+    f.name = "direction";
+    f.source = FieldSource::kScopeDirection;
+    f.set = EnumSet::kDirection;
+    f.doc = "scope only: matches when any poor stream goes that way";
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+constexpr std::array kFunctions{
+    FunctionDef{"fraction", Function::kFraction, 1, "fraction(cond)",
+                "share of the window's samples for which `cond` holds (a percentage); columns without aggregate"},
+    FunctionDef{"for", Function::kFor, 2, "for(cond, duration)",
+                "`cond` holds on consecutive samples spanning at least `duration`"},
+    FunctionDef{"peripheral", Function::kPeripheral, 1, "peripheral(name)",
+                "state of a Teams Rooms peripheral: connected, disconnected, unhealthy, absent"},
+    FunctionDef{"room_health", Function::kRoomHealth, 0, "room_health()",
+                "the room system's health: healthy, nonUrgent, critical, offline, unknown"},
+    FunctionDef{"abs", Function::kAbs, 1, "abs(x)", "absolute value"},
+    FunctionDef{"min", Function::kMin, 2, "min(a, b)", "the smaller of two values of one unit"},
+    FunctionDef{"max", Function::kMax, 2, "max(a, b)", "the larger of two values of one unit"},
+};
+
+}  // namespace
+
+const std::vector<FieldDef>& all_fields() {
+  static const std::vector<FieldDef> fields = build();
+  return fields;
+}
+
+FieldLookup lookup_field(std::string_view name) {
+  const auto& fields = all_fields();
+  for (const FieldDef& f : fields) {
+    if (f.name == name) return {&f, std::nullopt};
+  }
+  const auto dot = name.rfind('.');
+  if (dot == std::string_view::npos) return {};
+  const int agg = find_agg(name.substr(dot + 1));
+  if (agg < 0) return {};
+  const std::string_view base = name.substr(0, dot);
+  for (const FieldDef& f : fields) {
+    if (f.source == FieldSource::kHopColumn && f.name == base) return {&f, static_cast<Agg>(agg)};
+  }
+  return {};
+}
+
+Dim aggregate_dim(const FieldDef& f, Agg agg) noexcept {
+  if (agg == Agg::kCount) return {};
+  if (agg == Agg::kRate) return {f.dim.base, static_cast<std::uint8_t>(f.dim.per_s + 1)};
+  return f.dim;
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string suggest(std::string_view name, std::span<const std::string> candidates) {
+  std::string best;
+  std::size_t best_d = std::max<std::size_t>(2, name.size() / 3) + 1;
+  for (const std::string& c : candidates) {
+    const std::size_t d = edit_distance(name, c);
+    if (d < best_d) {
+      best_d = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+std::string suggest_field(std::string_view name) {
+  std::vector<std::string> names;
+  const auto dot = name.rfind('.');
+  const bool has_agg = dot != std::string_view::npos && find_agg(name.substr(dot + 1)) >= 0;
+  for (const FieldDef& f : all_fields()) {
+    if (f.source == FieldSource::kScopeMedia || f.source == FieldSource::kScopeDirection) continue;
+    if (f.source == FieldSource::kHopColumn && has_agg) {
+      names.push_back(f.name + std::string(name.substr(dot)));
+    } else {
+      names.push_back(f.name);
+    }
+  }
+  return suggest(name, names);
+}
+
+std::span<const FunctionDef> all_functions() noexcept { return kFunctions; }
+const FunctionDef* find_function(std::string_view name) noexcept {
+  for (const FunctionDef& f : kFunctions) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+std::string fields_reference_markdown() {
+  std::string out = "# Rule language fields\n\n";
+  out += "Hop columns are read as `<name>.<aggregate>` (";
+  for (std::size_t a = 0; a < kAggCount; ++a) {
+    out += a ? ", " : "";
+    out += "`" + std::string(agg_name(static_cast<Agg>(a))) + "`";
+  }
+  out += ") and without aggregate inside `fraction` and `for`.\n\n";
+  out += "| field | type | unit | values | source |\n|---|---|---|---|---|\n";
+  for (const FieldDef& f : all_fields()) {
+    std::string type;
+    switch (f.type) {
+      case ValueType::kNumber: type = "number"; break;
+      case ValueType::kBool: type = "boolean"; break;
+      case ValueType::kEnum: type = "enum"; break;
+      case ValueType::kString: type = "string"; break;
+    }
+    std::string values;
+    for (std::string_view v : enum_values(f.set)) values += (values.empty() ? "" : ", ") + std::string(v);
+    out += "| `" + f.name + "` | " + type + " | " + (f.type == ValueType::kNumber ? dim_name(f.dim) : "") + " | " +
+           values + " | " + f.doc + " |\n";
+  }
+  out += "\n# Functions\n\n| call | meaning |\n|---|---|\n";
+  for (const FunctionDef& f : kFunctions) out += "| `" + std::string(f.signature) + "` | " + std::string(f.doc) + " |\n";
+  return out;
+}
+
+}  // namespace callroot::rules

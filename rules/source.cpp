@@ -1,0 +1,20 @@
+#include "rules/source.h"
+
+namespace callroot::rules {
+
+SourceFile::SourceFile(std::string p, std::string t) : path(std::move(p)), text(std::move(t)) {
+  line_starts.push_back(0);
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\n') line_starts.push_back(static_cast<std::uint32_t>(i + 1));
+  }
+}
+
+std::string_view SourceFile::line_text(std::uint32_t line) const noexcept {
+  if (line == 0 || line > line_starts.size()) return {};
+  const std::size_t begin = line_starts[line - 1];
+  std::size_t end = line < line_starts.size() ? line_starts[line] - 1 : text.size();
+  if (end > begin && text[end - 1] == '\r') --end;
+  return std::string_view(text).substr(begin, end - begin);
+}
+
+}  // namespace callroot::rules
