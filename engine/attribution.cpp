@@ -103,14 +103,6 @@ Candidate& candidate(std::vector<Candidate>& list, ComponentKind kind, std::uint
   return c;
 }
 
-SiteId site_of(const ScoringContext& ctx, const SideEvidence& side, ComponentKind kind, std::uint32_t component) {
-  switch (kind) {
-    case ComponentKind::kAp: return ctx.topology->site_of(ApId{component});
-    case ComponentKind::kSwitch: return ctx.topology->site_of(SwitchId{component});
-    case ComponentKind::kWan: return ctx.topology->site_of(LinkId{component});
-    default: return side.resolution.path.site;
-  }
-}
 
 std::string describe(const ScoringContext& ctx, const HopEvidence& hop, const Target& t, double value) {
   const ColumnSpec& spec = family_columns(t.family)[t.column];
@@ -155,7 +147,7 @@ void score_hops(const ScoringContext& ctx, const SideEvidence& side, std::vector
       const double value = pick(st, t.aggregate);
       const double d = departure(t, value);
       if (d <= 0) continue;
-      candidate(out, hop.kind, hop.component, site_of(ctx, side, hop.kind, hop.component))
+      candidate(out, hop.kind, hop.component, component_site(*ctx.topology, side, hop.kind, hop.component))
           .add(d, Evidence{EvidenceSource::kRule, t.id, describe(ctx, hop, t, value)});
     }
   }

@@ -16,6 +16,8 @@ class Attributor {
   virtual ~Attributor() = default;
   /// Called for poor segments only; appends to `verdict.blame`, ranked.
   virtual void attribute(const ScoringContext& ctx, Verdict& verdict) = 0;
+  /// Whether the evidence must carry p50/p95 (a sort per column: skipped when not needed).
+  [[nodiscard]] virtual bool needs_quantiles() const noexcept { return false; }
 };
 using AttributorPtr = std::unique_ptr<Attributor>;
 

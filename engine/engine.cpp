@@ -183,6 +183,7 @@ void Engine::score(const CallSegment& segment) {
   ctx.segment = &segment;
   ctx.directory = &directory_;
   ctx.topology = &topology_;
+  ctx.store = &store_;
   ctx.streams.resize(segment.streams.size());
   bool any_classified = false, any_poor = false;
   for (std::size_t i = 0; i < segment.streams.size(); ++i) {
@@ -202,7 +203,8 @@ void Engine::score(const CallSegment& segment) {
   v.quality = any_poor ? Quality::kPoor : any_classified ? Quality::kGood : Quality::kUnclassified;
 
   ctx.telemetry_window = TimeWindow{segment.start - config_.evidence_padding, segment.end + config_.evidence_padding};
-  gather_evidence(segment, ctx.telemetry_window, directory_, topology_, store_, rooms_, ctx);
+  gather_evidence(segment, ctx.telemetry_window, directory_, topology_, store_, rooms_, ctx,
+                  attributor_->needs_quantiles());
   fill_paths(ctx, v);
   if (v.quality == Quality::kPoor) attributor_->attribute(ctx, v);
 

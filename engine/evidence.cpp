@@ -40,7 +40,7 @@ void add_hop(SideEvidence& side, ComponentKind kind, std::uint32_t component, Fa
 
 void gather_evidence(const CallSegment& segment, TimeWindow window, const Directory& directory,
                      const Topology& topology, const MetricStore& store, const RoomHealthBook& rooms,
-                     ScoringContext& ctx) {
+                     ScoringContext& ctx, bool quantiles) {
   // Where the endpoint was in the middle of the segment: a segment that
   // spans a roam is attributed to the attachment that carried most of it.
   const TimeMs at = segment.start + (segment.end - segment.start) / 2;
@@ -88,10 +88,18 @@ void gather_evidence(const CallSegment& segment, TimeWindow window, const Direct
   }
   for (SideEvidence& side : ctx.sides) {
     for (HopEvidence& hop : side.hops) {
-      // The foundation's attribution reads avg, min and max only; rules that
-      // want quantiles ask the store for them.
-      store.window(hop.family, hop.entity, window, hop.stats, /*quantiles=*/false);
+      // Quantiles cost a sort per column: only when the attribution reads them.
+      store.window(hop.family, hop.entity, window, hop.stats, quantiles);
     }
+  }
+}
+
+SiteId component_site(const Topology& topology, const SideEvidence& side, ComponentKind kind, std::uint32_t component) {
+  switch (kind) {
+    case ComponentKind::kAp: return topology.site_of(ApId{component});
+    case ComponentKind::kSwitch: return topology.site_of(SwitchId{component});
+    case ComponentKind::kWan: return topology.site_of(LinkId{component});
+    default: return side.resolution.path.site;
   }
 }
 

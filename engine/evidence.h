@@ -66,13 +66,18 @@ struct ScoringContext {
   std::vector<StreamAssessment> streams;           ///< parallel to segment->streams
   const Directory* directory = nullptr;
   const Topology* topology = nullptr;
+  const MetricStore* store = nullptr;  ///< for attributors that read raw samples
 
   [[nodiscard]] const SideEvidence& side(Side s) const noexcept { return sides[static_cast<std::size_t>(s)]; }
 };
 
-/// Fills `ctx.sides` for `segment`: resolves each endpoint and reads each hop's window.
+/// Fills `ctx.sides` for `segment`: resolves each endpoint and reads each
+/// hop's window (with p50/p95 only when `quantiles`).
 void gather_evidence(const CallSegment& segment, TimeWindow telemetry_window, const Directory& directory,
                      const Topology& topology, const MetricStore& store, const RoomHealthBook& rooms,
-                     ScoringContext& ctx);
+                     ScoringContext& ctx, bool quantiles = false);
+
+/// The site of a blameable component on `side`'s path (clients: the path's site).
+SiteId component_site(const Topology& topology, const SideEvidence& side, ComponentKind kind, std::uint32_t component);
 
 }  // namespace callroot::engine

@@ -280,6 +280,10 @@ void MetricStore::column_stats(const Series& s, std::size_t begin, std::size_t e
   for (std::size_t i = begin; i < end; ++i) {
     const float v = Series::value(s.row(i), c);
     if (std::isnan(v)) continue;
+    if (scratch_.empty()) {
+      st.first = v;
+      st.first_ts = s.ts(i);
+    }
     scratch_.push_back(v);
     sum += v;
     lo = std::min(lo, v);
@@ -340,6 +344,8 @@ void MetricStore::window(Family family, std::uint32_t entity, TimeWindow w, std:
       if (count[c]++ == 0) {
         st.min = v;
         st.max = v;
+        st.first = v;
+        st.first_ts = ts;
       } else {
         st.min = std::min<double>(st.min, v);
         st.max = std::max<double>(st.max, v);
@@ -367,6 +373,17 @@ WindowStats MetricStore::window(Family family, std::uint32_t entity, std::size_t
     column_stats(*s, begin, end, column, st);
   }
   return st;
+}
+
+void MetricStore::samples(Family family, std::uint32_t entity, std::size_t column, TimeWindow w,
+                          std::vector<std::pair<TimeMs, double>>& out) const {
+  const Series* s = nullptr;
+  std::size_t begin = 0, end = 0;
+  if (column >= family_columns(family).size() || !window_rows(family, entity, w, s, begin, end)) return;
+  for (std::size_t i = begin; i < end; ++i) {
+    const float v = Series::value(s->row(i), column);
+    if (!std::isnan(v)) out.emplace_back(s->ts(i), v);
+  }
 }
 
 void MetricStore::prefetch_series(Family family, std::uint32_t entity) const noexcept {

@@ -36,6 +36,8 @@ struct WindowStats {
   double p95 = kMissing;
   double last = kMissing;
   TimeMs last_ts = kNoTime;
+  double first = kMissing;  ///< the earliest sample in the window (for rates of change)
+  TimeMs first_ts = kNoTime;
 };
 
 enum class Aggregate : std::uint8_t { kAvg, kMin, kMax, kP50, kP95, kLast, kCount };
@@ -72,6 +74,11 @@ class MetricStore {
   /// then (once those have arrived) the rows from time `from` on.
   void prefetch_series(Family family, std::uint32_t entity) const noexcept;
   void prefetch_rows(Family family, std::uint32_t entity, TimeMs from) const noexcept;
+
+  /// The samples of one column over [window.begin, window.end], in time order
+  /// (rows where the column was not measured are skipped). Appends to `out`.
+  void samples(Family family, std::uint32_t entity, std::size_t column, TimeWindow window,
+               std::vector<std::pair<TimeMs, double>>& out) const;
 
   /// Rows of a series, for tests and tools.
   [[nodiscard]] std::size_t rows(Family family, std::uint32_t entity) const noexcept;

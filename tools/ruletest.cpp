@@ -1,5 +1,6 @@
 #include "tools/ruletest.h"
 
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -92,13 +93,20 @@ std::vector<std::string> expand_series(const std::string& text) {
       if (value == "true" || value == "false") {
         sample_value = value == "true";
       } else {
-        try {
-          std::size_t used = 0;
-          const double d = std::stod(value, &used);
-          if (used != value.size()) throw std::invalid_argument(value);
-          sample_value = d;
-        } catch (const std::exception&) {
-          throw std::runtime_error("`values`: \"" + token + "\" is not a number, true, false or _");
+        // An integer stays an integer: counters (`*_total`) must not become 700.0.
+        std::int64_t integer = 0;
+        const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), integer);
+        if (ec == std::errc() && end == value.data() + value.size()) {
+          sample_value = integer;
+        } else {
+          try {
+            std::size_t used = 0;
+            const double d = std::stod(value, &used);
+            if (used != value.size()) throw std::invalid_argument(value);
+            sample_value = d;
+          } catch (const std::exception&) {
+            throw std::runtime_error("`values`: \"" + token + "\" is not a number, true, false or _");
+          }
         }
       }
     }
@@ -231,6 +239,18 @@ RuleTestResult run_rule_test(const RuleTestCase& test, const AttributorFactory& 
         if (kind && same_id) {
           result.failures.push_back(at + "blames " + std::string(to_string(blame.kind)) + " " + blame.id +
                                     ", expected not to (" + b.dump() + ")");
+        }
+      }
+    }
+    if (x.contains("not_rules")) {
+      for (const auto& rule : x.at("not_rules")) {
+        for (const Blame& blame : v->blame) {
+          for (const Evidence& e : blame.evidence) {
+            if (e.id == rule.get<std::string>()) {
+              result.failures.push_back(at + "rule " + e.id + " fired (on " + std::string(to_string(blame.kind)) +
+                                        (blame.id.empty() ? "" : " " + blame.id) + "), expected it not to");
+            }
+          }
         }
       }
     }

@@ -410,3 +410,45 @@ TEST(MetricStore, InvalidEntityIsIgnored) {
 
 }  // namespace
 }  // namespace callroot
+
+namespace callroot {
+namespace {
+
+TEST(MetricStoreExtras, FirstSampleAndColumnSamples) {
+  MetricStore store;
+  for (int i = 0; i < 5; ++i) {
+    TelemetrySample s;
+    s.family = Family::kWanLink;
+    s.ts = 1'000'000 + i * 30'000;
+    s.entity = 3;
+    if (i != 2) {  // row 2 has no loss measured
+      s.values[2] = 1.0 + i;
+      s.present |= 1u << 2;
+    }
+    s.values[0] = 10;
+    s.present |= 1u;
+    store.record(s);
+  }
+  const TimeWindow w{1'000'000 + 30'000, 1'000'000 + 120'000};
+  const WindowStats st = store.window(Family::kWanLink, 3, col::kLoss, w);
+  EXPECT_EQ(st.count, 3u);
+  EXPECT_DOUBLE_EQ(st.first, 2.0);
+  EXPECT_EQ(st.first_ts, 1'000'000 + 30'000);
+  EXPECT_DOUBLE_EQ(st.last, 5.0);
+  std::array<WindowStats, kMaxColumns> all;
+  store.window(Family::kWanLink, 3, w, all, false);
+  EXPECT_DOUBLE_EQ(all[col::kLoss].first, 2.0);
+  EXPECT_EQ(all[col::kLatency].first_ts, 1'000'000 + 30'000);
+
+  std::vector<std::pair<TimeMs, double>> out;
+  store.samples(Family::kWanLink, 3, col::kLoss, w, out);
+  ASSERT_EQ(out.size(), 3u);  // the unmeasured row is skipped
+  EXPECT_EQ(out[0].first, 1'000'000 + 30'000);
+  EXPECT_DOUBLE_EQ(out[1].second, 4.0);
+  out.clear();
+  store.samples(Family::kWanLink, 99, col::kLoss, w, out);
+  EXPECT_TRUE(out.empty());
+}
+
+}  // namespace
+}  // namespace callroot

@@ -36,6 +36,15 @@ TEST(RuleTestSeries, ExpandsRepeatsAndGaps) {
   EXPECT_DOUBLE_EQ(last.at("loss_pct").get<double>(), 3);
 }
 
+TEST(RuleTestSeries, IntegersStayIntegers) {
+  const auto records = expand_series(
+      R"({"type":"test.series","record":"switch.port","key":{"switch":"s1","port":"p1"},"field":"in_errors_total","start":"2026-03-02T09:00:00Z","every":"30s","values":"10 700 1.5"})");
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_NE(records[1].find("\"in_errors_total\":700,"), std::string::npos) << records[1];
+  EXPECT_TRUE(nlohmann::json::parse(records[1]).at("in_errors_total").is_number_integer());
+  EXPECT_TRUE(nlohmann::json::parse(records[2]).at("in_errors_total").is_number_float());
+}
+
 TEST(RuleTestSeries, RejectsMalformedValues) {
   const std::string base =
       R"({"type":"test.series","record":"wan.link","key":{"link":"w1"},"field":"loss_pct","start":"2026-03-02T09:00:00Z","every":"30s","values":)";
@@ -47,7 +56,7 @@ TEST(RuleTestSeries, RejectsMalformedValues) {
 
 TEST(RuleTestRunner, PassingAndFailingCases) {
   const auto cases = parse_rule_tests(kCases);
-  ASSERT_EQ(cases.size(), 2u);
+  ASSERT_EQ(cases.size(), 3u);
   EXPECT_EQ(cases[0].name, "weak wifi blames the client");
   EXPECT_EQ(cases[0].line, 1u);
 
@@ -61,6 +70,12 @@ TEST(RuleTestRunner, PassingAndFailingCases) {
   EXPECT_NE(fail.failures[0].find("heuristic.ruletest:14: segment s2: quality good, expected poor"), std::string::npos)
       << fail.failures[0];
   EXPECT_NE(fail.failures[2].find("segment missing: no verdict"), std::string::npos) << fail.failures[2];
+
+  const auto fired = run_rule_test(cases[2], heuristic());
+  ASSERT_EQ(fired.failures.size(), 1u);
+  EXPECT_NE(fired.failures[0].find("rule heuristic.client.rssi fired (on client aa:00:00:00:00:01), expected it not to"),
+            std::string::npos)
+      << fired.failures[0];
 }
 
 TEST(RuleTestRunner, CommandReportsCoverageAndWritesJunit) {
@@ -73,12 +88,12 @@ TEST(RuleTestRunner, CommandReportsCoverageAndWritesJunit) {
   const int rc = run_rule_tests(options, heuristic(), log);
   const std::string out = ::testing::internal::GetCapturedStdout();
   EXPECT_EQ(rc, 1);
-  EXPECT_NE(out.find("1 passed, 1 failed"), std::string::npos) << out;
+  EXPECT_NE(out.find("1 passed, 2 failed"), std::string::npos) << out;
   EXPECT_NE(out.find("coverage: 1 of 2 rules"), std::string::npos) << out;
   EXPECT_NE(out.find("never fired: heuristic.ap.channel_util"), std::string::npos) << out;
   std::ifstream junit(options.junit_path);
   const std::string xml((std::istreambuf_iterator<char>(junit)), std::istreambuf_iterator<char>());
-  EXPECT_NE(xml.find("<testsuite name=\"callroot rules\" tests=\"2\" failures=\"1\">"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<testsuite name=\"callroot rules\" tests=\"3\" failures=\"2\">"), std::string::npos) << xml;
 
   options.run_regex = "weak";
   ::testing::internal::CaptureStdout();

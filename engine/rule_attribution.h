@@ -1,0 +1,60 @@
+#pragma once
+/// Attribution by rules: the engine side of the rule language. For each
+/// organization endpoint of a poor segment and each candidate of each target
+/// (its client, AP radio, switch ports, WAN links; `remote` when the other
+/// party is outside), it fills the program's input slots from the gathered
+/// evidence, evaluates the rules of that target, and turns the rules that
+/// fired into weighted evidence. Candidates are ranked by the sum of their
+/// weights; confidence = e^w / (1 + Σ e^w) (the 1 is "none of these").
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/attribution.h"
+#include "rules/program.h"
+
+namespace callroot::engine {
+
+/// The evaluation of one candidate, as `callroot rules explain` shows it.
+struct CandidateTrace {
+  Side side = Side::kCaller;
+  ComponentKind target = ComponentKind::kUnknown;
+  std::string id;  ///< the candidate's name ("" for remote)
+  rules::Trace trace;
+};
+
+class RuleAttributor final : public Attributor {
+ public:
+  explicit RuleAttributor(std::shared_ptr<const rules::Program> program);
+
+  void attribute(const ScoringContext& ctx, Verdict& verdict) override;
+  [[nodiscard]] bool needs_quantiles() const noexcept override { return needs_quantiles_; }
+
+  /// Records a trace of every candidate of the next segments scored (for explain); null stops it.
+  void set_trace_sink(std::vector<CandidateTrace>* sink) noexcept { trace_sink_ = sink; }
+  [[nodiscard]] const rules::RuleStats& stats() const noexcept { return stats_; }
+  [[nodiscard]] const rules::Program& program() const noexcept { return *program_; }
+
+ private:
+  class Samples;
+  struct Scored {
+    ComponentKind kind = ComponentKind::kUnknown;
+    std::uint32_t component = 0;
+    SiteId site;
+    double weight = 0;
+    std::vector<Evidence> evidence;
+  };
+
+  void evaluate_side(const ScoringContext& ctx, const SideEvidence& side, std::vector<Scored>& scored);
+  void fill(const ScoringContext& ctx, const SideEvidence& side, ComponentKind target, const HopEvidence* candidate);
+
+  std::shared_ptr<const rules::Program> program_;
+  bool needs_quantiles_ = false;
+  std::vector<double> values_;  // one per slot, reused
+  std::vector<rules::Firing> firings_;
+  rules::RuleStats stats_;
+  std::vector<CandidateTrace>* trace_sink_ = nullptr;
+};
+
+}  // namespace callroot::engine
