@@ -44,7 +44,9 @@ class RuleAttributor::Samples final : public rules::SampleSource {
       out.clear();
       if (const HopEvidence* hop = hop_for(*side_, candidate_, slot.hop, slot.family)) {
         pairs_.clear();
-        store_.samples(slot.family, hop->entity, slot.column, window_, pairs_);
+        // Rows kept even where this column is unmeasured: the evaluator pairs
+        // the columns of one family row by row.
+        store_.samples(slot.family, hop->entity, slot.column, window_, pairs_, /*keep_unmeasured=*/true);
         for (const auto& [ts, v] : pairs_) out.push_back(rules::Sample{ts, v});
       }
     }
@@ -164,7 +166,7 @@ void RuleAttributor::evaluate_side(const ScoringContext& ctx, const SideEvidence
     samples.reset(&side, candidate, ctx.telemetry_window);
     firings_.clear();
     rules::Trace trace;
-    const bool tracing = trace_sink_ != nullptr;
+    const bool tracing = tracing_;
     program_->evaluate(target, in, firings_, tracing ? &trace : nullptr, &stats_);
     if (tracing) {
       CandidateTrace& t = trace_sink_->emplace_back();
@@ -207,6 +209,7 @@ void RuleAttributor::evaluate_side(const ScoringContext& ctx, const SideEvidence
 }
 
 void RuleAttributor::attribute(const ScoringContext& ctx, Verdict& verdict) {
+  tracing_ = trace_sink_ != nullptr && ctx.segment->segment_id == trace_segment_;
   std::vector<Scored> scored;
   bool any_telemetry = false;
   for (const SideEvidence& side : ctx.sides) {

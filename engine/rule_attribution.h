@@ -31,10 +31,15 @@ class RuleAttributor final : public Attributor {
   void attribute(const ScoringContext& ctx, Verdict& verdict) override;
   [[nodiscard]] bool needs_quantiles() const noexcept override { return needs_quantiles_; }
 
-  /// Records a trace of every candidate of the next segments scored (for explain); null stops it.
-  void set_trace_sink(std::vector<CandidateTrace>* sink) noexcept { trace_sink_ = sink; }
+  /// Records the evaluation of every candidate of segment `segment_id` into
+  /// `sink` (for `callroot rules explain`); a null sink stops it.
+  void set_trace(std::string segment_id, std::vector<CandidateTrace>* sink) {
+    trace_segment_ = std::move(segment_id);
+    trace_sink_ = sink;
+  }
   [[nodiscard]] const rules::RuleStats& stats() const noexcept { return stats_; }
   [[nodiscard]] const rules::Program& program() const noexcept { return *program_; }
+  [[nodiscard]] std::shared_ptr<const rules::Program> shared_program() const noexcept { return program_; }
 
  private:
   class Samples;
@@ -55,6 +60,8 @@ class RuleAttributor final : public Attributor {
   std::vector<rules::Firing> firings_;
   rules::RuleStats stats_;
   std::vector<CandidateTrace>* trace_sink_ = nullptr;
+  std::string trace_segment_;
+  bool tracing_ = false;  // the segment being attributed is the traced one
 };
 
 }  // namespace callroot::engine

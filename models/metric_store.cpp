@@ -376,13 +376,13 @@ WindowStats MetricStore::window(Family family, std::uint32_t entity, std::size_t
 }
 
 void MetricStore::samples(Family family, std::uint32_t entity, std::size_t column, TimeWindow w,
-                          std::vector<std::pair<TimeMs, double>>& out) const {
+                          std::vector<std::pair<TimeMs, double>>& out, bool keep_unmeasured) const {
   const Series* s = nullptr;
   std::size_t begin = 0, end = 0;
   if (column >= family_columns(family).size() || !window_rows(family, entity, w, s, begin, end)) return;
   for (std::size_t i = begin; i < end; ++i) {
     const float v = Series::value(s->row(i), column);
-    if (!std::isnan(v)) out.emplace_back(s->ts(i), v);
+    if (keep_unmeasured || !std::isnan(v)) out.emplace_back(s->ts(i), v);
   }
 }
 

@@ -75,10 +75,12 @@ class MetricStore {
   void prefetch_series(Family family, std::uint32_t entity) const noexcept;
   void prefetch_rows(Family family, std::uint32_t entity, TimeMs from) const noexcept;
 
-  /// The samples of one column over [window.begin, window.end], in time order
-  /// (rows where the column was not measured are skipped). Appends to `out`.
+  /// The samples of one column over [window.begin, window.end], in time order,
+  /// appended to `out`. Rows where the column was not measured are skipped,
+  /// or kept as NaN with `keep_unmeasured` (so that the columns of one family
+  /// line up row for row).
   void samples(Family family, std::uint32_t entity, std::size_t column, TimeWindow window,
-               std::vector<std::pair<TimeMs, double>>& out) const;
+               std::vector<std::pair<TimeMs, double>>& out, bool keep_unmeasured = false) const;
 
   /// Rows of a series, for tests and tools.
   [[nodiscard]] std::size_t rows(Family family, std::uint32_t entity) const noexcept;

@@ -8,6 +8,8 @@
 #include <stdexcept>
 
 #include "tools/pipeline.h"
+#include "tools/rule_watcher.h"
+#include "tools/rules_cmd.h"
 #include "tools/sinks.h"
 
 namespace callroot::tools {
@@ -38,10 +40,11 @@ class SignalWatch {
     sigemptyset(&set_);
     sigaddset(&set_, SIGINT);
     sigaddset(&set_, SIGTERM);
+    sigaddset(&set_, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set_, &old_);
   }
   ~SignalWatch() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
-  /// The pending stop signal, or 0.
+  /// The pending signal (SIGINT, SIGTERM or SIGHUP), or 0.
   int poll() {
     timespec zero{0, 0};
     const int sig = sigtimedwait(&set_, nullptr, &zero);
@@ -102,6 +105,16 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
     return 2;
   }
   Pipeline pipeline(options.engine, *sink, log);
+  std::unique_ptr<RuleWatcher> rules;
+  if (!options.rules.empty()) {
+    rules = std::make_unique<RuleWatcher>(options.rules, rule_loader(), log, options.rules_check_interval);
+    auto attributor = rules->load_initial();
+    if (!attributor) {
+      log->error("callroot run: the rules did not load");
+      return 2;
+    }
+    pipeline.engine().set_attributor(std::move(attributor));
+  }
   log->info("callroot run: ingest SUB {} PULL {}, verdicts PUB {}", fmt::join(options.source.sub_endpoints, ","),
             fmt::join(options.source.pull_endpoints, ","), fmt::join(options.publish, ","));
 
@@ -127,7 +140,16 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
       const auto now = Clock::now();
       if (now - last_signal_check >= std::chrono::milliseconds(20)) {
         last_signal_check = now;
-        stop = signals.poll();
+        const int sig = signals.poll();
+        if (sig == SIGHUP) {
+          if (!rules) log->info("callroot run: SIGHUP: no rules to reload");
+        } else {
+          stop = sig;
+        }
+        // A new rule set is compiled here, between records, and takes over at once.
+        if (rules) {
+          if (auto attributor = rules->poll(sig == SIGHUP)) pipeline.engine().set_attributor(std::move(attributor));
+        }
       }
     }
   } catch (const std::exception& e) {

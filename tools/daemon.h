@@ -22,6 +22,10 @@ struct DaemonOptions {
   /// With no input for this long, pending segments are scored: the stream may
   /// have stopped, and waiting for the watermark would wait forever.
   std::chrono::milliseconds idle_flush{2000};
+  /// Rule files or folders; empty: the built-in heuristic. Reloaded on SIGHUP
+  /// and when the files change (looked at every `rules_check_interval`).
+  std::vector<std::string> rules;
+  std::chrono::milliseconds rules_check_interval{1000};
 };
 
 /// Reads a JSON configuration file (keys documented in docs/contract.md); throws

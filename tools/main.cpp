@@ -1,5 +1,6 @@
 /// The `callroot` command: replay, run, simulate.
 
+#include <cstdio>
 #include <map>
 #include <string>
 
@@ -9,6 +10,7 @@
 #include "tools/demo_generator.h"
 #include "tools/pipeline.h"
 #include "tools/replay.h"
+#include "tools/rules_cmd.h"
 
 namespace {
 
@@ -47,6 +49,9 @@ int main(int argc, char** argv) {
       ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case));
   add_engine_options(*replay_cmd, replay.engine);
 
+  std::vector<std::string> replay_rules;
+  replay_cmd->add_option("--rules", replay_rules, "Attribute with these rule files or folders (default: the built-in heuristic)");
+
   callroot::tools::DaemonOptions daemon;
   std::string config_path;
   std::vector<std::string> sub, pull, pub;
@@ -55,6 +60,34 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--sub", sub, "Bind an ingest SUB socket here (default tcp://127.0.0.1:7710)");
   run_cmd->add_option("--pull", pull, "Bind an ingest PULL socket here (default tcp://127.0.0.1:7711)");
   run_cmd->add_option("--pub", pub, "Bind the verdict PUB socket here (default tcp://127.0.0.1:7720)");
+  std::vector<std::string> run_rules;
+  run_cmd->add_option("--rules", run_rules,
+                      "Attribute with these rule files or folders; reloaded on SIGHUP and when they change");
+
+  auto* rules_cmd = app.add_subcommand("rules", "Check, list, test and explain attribution rules");
+  rules_cmd->require_subcommand(1);
+  callroot::tools::RulesCheckOptions check;
+  auto* check_cmd = rules_cmd->add_subcommand("check", "Validate rule files; every diagnostic with its position");
+  check_cmd->add_option("paths", check.paths, "Rule files or folders of .rules files")->required();
+  check_cmd->add_flag("--json", check.json, "One JSON object per diagnostic");
+  check_cmd->add_flag("--werror", check.werror, "Warnings fail the check too");
+  std::vector<std::string> list_paths;
+  bool list_json = false;
+  auto* list_cmd = rules_cmd->add_subcommand("list", "List rules: id, target, weight, severity, where");
+  list_cmd->add_option("paths", list_paths, "Rule files or folders")->required();
+  list_cmd->add_flag("--json", list_json, "One JSON object per rule");
+  auto* fields_cmd = rules_cmd->add_subcommand("fields", "Print the reference of fields and functions (Markdown)");
+  callroot::tools::RulesTestOptions rtest;
+  auto* test_cmd = rules_cmd->add_subcommand("test", "Run rule tests (.ruletest files)");
+  test_cmd->add_option("files", rtest.files, "Rule test files")->required()->check(CLI::ExistingFile);
+  test_cmd->add_option("--rules", rtest.rules, "Rules for cases that name none");
+  test_cmd->add_option("--run", rtest.run_regex, "Only cases whose name matches this regular expression");
+  test_cmd->add_option("--junit", rtest.junit_path, "Write JUnit XML here");
+  callroot::tools::RulesExplainOptions explain;
+  auto* explain_cmd = rules_cmd->add_subcommand("explain", "Replay and show how one segment's verdict came about");
+  explain_cmd->add_option("--segment", explain.segment_id, "The segment id")->required();
+  explain_cmd->add_option("--rules", explain.rules, "Rule files or folders")->required();
+  explain_cmd->add_option("files", explain.files, "JSON Lines input")->required()->check(CLI::ExistingFile);
 
   callroot::tools::DemoOptions demo;
   auto* sim_cmd = app.add_subcommand("simulate", "Generate the demo campus: inventory, telemetry and calls with planted faults");
@@ -69,7 +102,27 @@ int main(int argc, char** argv) {
   }
   auto log = callroot::tools::make_logger();
 
-  if (*replay_cmd) return callroot::tools::run_replay(replay, log);
+  if (*replay_cmd) {
+    if (!replay_rules.empty()) {
+      std::vector<std::string> diagnostics;
+      auto attributor = callroot::tools::load_rule_attributor(replay_rules, diagnostics);
+      for (const auto& d : diagnostics) std::fprintf(stderr, "%s\n", d.c_str());
+      if (!attributor) {
+        log->error("the rules did not load");
+        return 2;
+      }
+      auto shared = std::make_shared<callroot::engine::AttributorPtr>(std::move(attributor));
+      replay.make_attributor = [shared]() { return std::move(*shared); };
+    }
+    return callroot::tools::run_replay(replay, log);
+  }
+  if (*rules_cmd) {
+    if (*check_cmd) return callroot::tools::rules_check(check);
+    if (*list_cmd) return callroot::tools::rules_list(list_paths, list_json);
+    if (*fields_cmd) return callroot::tools::rules_fields();
+    if (*test_cmd) return callroot::tools::rules_test(rtest, log);
+    if (*explain_cmd) return callroot::tools::rules_explain(explain, log);
+  }
   if (*run_cmd) {
     try {
       if (!config_path.empty()) daemon = callroot::tools::load_daemon_config(config_path);
@@ -80,6 +133,7 @@ int main(int argc, char** argv) {
     if (!sub.empty()) daemon.source.sub_endpoints = sub;
     if (!pull.empty()) daemon.source.pull_endpoints = pull;
     if (!pub.empty()) daemon.publish = pub;
+    if (!run_rules.empty()) daemon.rules = run_rules;
     return callroot::tools::run_daemon(daemon, log);
   }
   if (*sim_cmd) {

@@ -82,6 +82,7 @@ class Progress {
 PipelineStats replay_into(const ReplayOptions& options, engine::VerdictSink& sink,
                           std::shared_ptr<spdlog::logger> log, std::string* summary) {
   Pipeline pipeline(options.engine, sink, log);
+  if (options.make_attributor) pipeline.engine().set_attributor(options.make_attributor());
   std::vector<Input> inputs;
   inputs.reserve(options.files.size());
   for (const auto& path : options.files) {

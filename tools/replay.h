@@ -2,6 +2,7 @@
 /// `callroot replay`: JSON Lines files in event-time order through the
 /// engine, verdicts out, a summary on stderr.
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,8 @@ struct ReplayOptions {
   double speed = 0;   ///< 0: as fast as possible; X: event time runs X times faster than wall time
   bool progress = true;  ///< a progress line on stderr, when stderr is a terminal
   engine::EngineConfig engine;
+  /// The attribution to score with; empty: the built-in heuristic.
+  std::function<engine::AttributorPtr()> make_attributor;
 };
 
 /// Replays `options.files` merged by event time into `sink`. Each file is

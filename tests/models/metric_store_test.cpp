@@ -446,6 +446,10 @@ TEST(MetricStoreExtras, FirstSampleAndColumnSamples) {
   EXPECT_EQ(out[0].first, 1'000'000 + 30'000);
   EXPECT_DOUBLE_EQ(out[1].second, 4.0);
   out.clear();
+  store.samples(Family::kWanLink, 3, col::kLoss, w, out, /*keep_unmeasured=*/true);
+  ASSERT_EQ(out.size(), 4u);  // aligned with the family's rows
+  EXPECT_TRUE(std::isnan(out[1].second));
+  out.clear();
   store.samples(Family::kWanLink, 99, col::kLoss, w, out);
   EXPECT_TRUE(out.empty());
 }

@@ -1,0 +1,56 @@
+#pragma once
+/// `callroot rules ...`: check, list, fields, test, explain; and the loading of
+/// rule files into an attribution, shared with `replay --rules` and the daemon.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <spdlog/logger.h>
+
+#include "engine/attribution.h"
+#include "tools/rule_watcher.h"
+#include "tools/ruletest.h"
+
+namespace callroot::tools {
+
+/// Loads rule files into a RuleAttributor; on errors returns nullptr and the
+/// rendered diagnostics (warnings are returned too when it loads).
+engine::AttributorPtr load_rule_attributor(const std::vector<std::string>& paths, std::vector<std::string>& diagnostics);
+
+/// The same as a RuleLoader (daemon reloads) and an AttributorFactory (rule tests).
+RuleLoader rule_loader();
+AttributorFactory rule_factory(std::vector<std::string> default_paths);
+
+struct RulesCheckOptions {
+  std::vector<std::string> paths;
+  bool json = false;
+  bool werror = false;
+};
+/// Exit 0 clean, 1 diagnostics (warnings only with --werror), 2 could not run.
+int rules_check(const RulesCheckOptions& options);
+
+/// Exit 0, or 1 when the rules have errors.
+int rules_list(const std::vector<std::string>& paths, bool json);
+int rules_fields();
+
+struct RulesTestOptions {
+  std::vector<std::string> files;
+  std::vector<std::string> rules;  ///< for cases that name none
+  std::string run_regex;
+  std::string junit_path;
+};
+int rules_test(const RulesTestOptions& options, std::shared_ptr<spdlog::logger> log);
+
+struct RulesExplainOptions {
+  std::string segment_id;
+  std::vector<std::string> rules;
+  std::vector<std::string> files;
+};
+/// Replays `files` with the rules and prints, for the segment, every rule
+/// evaluated for every candidate with each comparison's observed value and
+/// threshold, then how the blame came about. Exit 0, 1 when the segment was
+/// not found, 2 when it could not run.
+int rules_explain(const RulesExplainOptions& options, std::shared_ptr<spdlog::logger> log);
+
+}  // namespace callroot::tools
