@@ -1,5 +1,7 @@
 #include "ingest/decoder.h"
 
+#include "ingest/cloud_decoder.h"
+
 #include <simdjson.h>
 
 #include <algorithm>
@@ -167,7 +169,11 @@ std::string_view to_string(RecordType t) noexcept {
 /// readers of optional values report JSON null as "not present".
 struct RecordDecoder::Impl {
   Impl(Directory& d, DecoderOptions o, DecodeError& e)
-      : dir(d), options(o), err(e), parser(std::max<std::size_t>(o.max_record_bytes, 64)) {}
+      : dir(d),
+        options(o),
+        err(e),
+        parser(std::max<std::size_t>(o.max_record_bytes, 64)),
+        cloud(CloudDecoderOptions{o.max_document_bytes}) {}
 
   Directory& dir;
   DecoderOptions options;
@@ -177,6 +183,13 @@ struct RecordDecoder::Impl {
   bool check_type_field = false;
   std::string_view expected_type;
   std::vector<std::pair<std::string_view, PeripheralState>> peripherals;  // reused across records
+  std::optional<RecordType> last_type;  // the type decode() found, set before decoding the fields
+  CloudDecoder cloud;
+  bool last_was_cloud = false;
+  std::vector<CallSegment> cloud_segments;        // reused across documents
+  std::vector<CloudClientSample> cloud_samples;
+  std::vector<Event> staged_events;
+  const std::vector<std::string> no_warnings;
 
   // ---- failures ------------------------------------------------------------
 
@@ -951,7 +964,10 @@ struct RecordDecoder::Impl {
 
   // ---- entry ---------------------------------------------------------------
 
+  bool decode_many(std::string_view json, std::vector<Event>& out, bool padded, std::string_view type_hint);
+
   bool decode(std::string_view json, Event& out, bool padded, std::string_view type_hint) {
+    last_type.reset();
     if (json.size() > options.max_record_bytes) {
       return fail(RejectReason::kTooLarge, "the record has " + std::to_string(json.size()) +
                                                " bytes, more than the maximum " +
@@ -1015,6 +1031,7 @@ struct RecordDecoder::Impl {
       if (auto re = obj.reset().get(reset); re) return fail(RejectReason::kBadJson, simdjson::error_message(re));
     }
 
+    last_type = type;
     bool ok = false;
     switch (type) {
       case RecordType::kInventorySite: ok = site_inventory(obj, out); break;
@@ -1046,6 +1063,84 @@ struct RecordDecoder::Impl {
   }
 };
 
+namespace {
+
+bool is_cloud(RecordType t) noexcept { return t == RecordType::kGraphCallRecord || t == RecordType::kZoomQos; }
+
+/// The `type` of an envelope that names it first (`{"type":"graph.callRecord",`),
+/// read from the text: for records too large for the On Demand parser.
+std::optional<RecordType> sniff_type(std::string_view json) noexcept {
+  std::size_t i = 0;
+  auto skip_ws = [&] {
+    while (i < json.size() && (json[i] == ' ' || json[i] == '\t' || json[i] == '\r' || json[i] == '\n')) ++i;
+  };
+  auto expect = [&](std::string_view s) {
+    skip_ws();
+    if (json.substr(i, s.size()) != s) return false;
+    i += s.size();
+    return true;
+  };
+  if (!expect("{") || !expect("\"type\"") || !expect(":") || !expect("\"")) return std::nullopt;
+  const auto end = json.find('"', i);
+  if (end == std::string_view::npos || end - i > 32) return std::nullopt;
+  return parse_record_type(json.substr(i, end - i));
+}
+
+}  // namespace
+
+bool RecordDecoder::Impl::decode_many(std::string_view json, std::vector<Event>& out, bool padded,
+                                      std::string_view type_hint) {
+  last_was_cloud = false;
+  std::optional<RecordType> type;
+  if (!type_hint.empty()) {
+    type = parse_record_type(type_hint);
+  } else if (json.size() > options.max_record_bytes) {
+    type = sniff_type(json);
+  }
+  if (!type || !is_cloud(*type)) {
+    Event ev;
+    if (decode(json, ev, padded, type_hint)) {
+      out.push_back(std::move(ev));
+      return true;
+    }
+    if (!last_type || !is_cloud(*last_type)) return false;
+    type = last_type;  // a cloud envelope found by its `type` field
+  }
+  last_was_cloud = true;
+  cloud_segments.clear();
+  cloud_samples.clear();
+  const CloudFormat format = *type == RecordType::kGraphCallRecord ? CloudFormat::kGraphCallRecord : CloudFormat::kZoomQos;
+  if (!cloud.decode(format, json, cloud_segments, padded, &cloud_samples)) {
+    err = cloud.error();
+    return false;
+  }
+  // Device readings first: they are known at their sample time, before the
+  // segment that ends then is scored.
+  staged_events.clear();
+  const int cpu_field = find_field(Family::kClientDevice, "cpu_pct");
+  const int rssi_field = find_field(Family::kWifiClient, "rssi_dbm");
+  for (const CloudClientSample& cs : cloud_samples) {
+    ClientId id;
+    if (!intern_client(cs.client, id)) return false;
+    auto sample = [&](Family family, int field, double value) {
+      TelemetrySample t;
+      t.family = family;
+      t.ts = cs.ts;
+      t.entity = id.value;
+      const auto i = static_cast<std::size_t>(field);
+      t.values[i] = value;
+      t.present = 1u << i;
+      staged_events.emplace_back(t);
+    };
+    if (measured(cs.cpu_pct) && cpu_field >= 0) sample(Family::kClientDevice, cpu_field, cs.cpu_pct);
+    if (measured(cs.rssi_dbm) && rssi_field >= 0) sample(Family::kWifiClient, rssi_field, cs.rssi_dbm);
+  }
+  out.reserve(out.size() + staged_events.size() + cloud_segments.size());
+  for (Event& e : staged_events) out.push_back(std::move(e));
+  for (CallSegment& s : cloud_segments) out.emplace_back(std::move(s));
+  return true;
+}
+
 RecordDecoder::RecordDecoder(Directory& directory, DecoderOptions options)
     : impl_(std::make_unique<Impl>(directory, options, error_)) {}
 
@@ -1060,6 +1155,21 @@ bool RecordDecoder::decode(std::string_view json, Event& out, bool padded, std::
     error_.detail = std::string("out of memory while decoding: ") + e.what();
     return false;
   }
+}
+
+bool RecordDecoder::decode_many(std::string_view json, std::vector<Event>& out, bool padded,
+                                std::string_view type_hint) {
+  try {
+    return impl_->decode_many(json, out, padded, type_hint);
+  } catch (const std::exception& e) {
+    error_.reason = RejectReason::kTooLarge;
+    error_.detail = std::string("out of memory while decoding: ") + e.what();
+    return false;
+  }
+}
+
+const std::vector<std::string>& RecordDecoder::warnings() const noexcept {
+  return impl_->last_was_cloud ? impl_->cloud.warnings() : impl_->no_warnings;
 }
 
 }  // namespace callroot::ingest

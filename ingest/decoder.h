@@ -8,7 +8,9 @@
 
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "ingest/reject.h"
 #include "models/directory.h"
@@ -28,6 +30,9 @@ std::string_view to_string(RecordType t) noexcept;
 
 struct DecoderOptions {
   std::size_t max_record_bytes = 4 << 20;
+  /// Limit for `graph.callRecord` / `zoom.qos` documents (decode_many), which
+  /// can be much larger than a native record (a group call with hundreds of sessions).
+  std::size_t max_document_bytes = 64 << 20;
 };
 
 class RecordDecoder {
@@ -46,7 +51,24 @@ class RecordDecoder {
   /// then unspecified.
   bool decode(std::string_view json, Event& out, bool padded = false, std::string_view type_hint = {});
 
+  /// Decodes one record of any type and appends its events to `out`: one
+  /// event for a native record, and for `graph.callRecord` / `zoom.qos` (see
+  /// CloudDecoder in ingest/cloud_decoder.h) one CallSegment per Graph segment
+  /// or per Zoom participant and minute, preceded by the `client.device`
+  /// (cpu_pct) and `wifi.client` (rssi_dbm) samples a Zoom page carries for
+  /// participants with a MAC. Arguments as for decode(); without a hint a
+  /// cloud record is the JSON Lines envelope `{"type":...,"body":{...}}`, with
+  /// one (ZeroMQ) the document itself. Returns false and fills error() when
+  /// the record is rejected; `out` is then left as it was. A cloud document
+  /// over `max_record_bytes` is recognised when its envelope's `type` comes
+  /// first, and is limited by `max_document_bytes` instead.
+  bool decode_many(std::string_view json, std::vector<Event>& out, bool padded = false,
+                   std::string_view type_hint = {});
+
   [[nodiscard]] const DecodeError& error() const noexcept { return error_; }
+  /// Values of the last decode_many() cloud document that could not be read
+  /// and were taken as not measured (empty after a native record): for the log.
+  [[nodiscard]] const std::vector<std::string>& warnings() const noexcept;
 
  private:
   struct Impl;

@@ -52,7 +52,12 @@ struct Endpoint {
   double feedback_rating = kMissing;  ///< 1..5
 };
 
-/// Stream measurements; the JSON key of each is its name in SPEC.md.
+/// Stream measurements; the JSON key of each is its name in SPEC.md. The
+/// metrics after `bitrate_kbps` extend SPEC.md for what Graph's mediaStream
+/// measures besides (docs/contract.md §5): averageAudioNetworkJitter,
+/// maxAudioNetworkJitter, maxRatioOfConcealedSamples,
+/// averageVideoPacketLossRate (as percent), lowFrameRateRatio,
+/// lowVideoProcessingCapabilityRatio, averageFreezeDuration, rmsFreezeDuration.
 #define CALLROOT_STREAM_METRICS(X) \
   X(kJitterAvg, "jitter_avg_ms")   \
   X(kJitterMax, "jitter_max_ms")   \
@@ -65,7 +70,15 @@ struct Endpoint {
   X(kFrameRateAvg, "frame_rate_avg") \
   X(kFrameLoss, "frame_loss_pct")  \
   X(kPostFecLoss, "post_fec_loss_pct") \
-  X(kBitrate, "bitrate_kbps")
+  X(kBitrate, "bitrate_kbps")      \
+  X(kNetJitterAvg, "network_jitter_avg_ms") \
+  X(kNetJitterMax, "network_jitter_max_ms") \
+  X(kConcealedRatioMax, "concealed_ratio_max") \
+  X(kVideoLossAvg, "video_loss_avg_pct") \
+  X(kLowFrameRateRatio, "low_frame_rate_ratio") \
+  X(kLowVideoProcessingRatio, "low_video_processing_ratio") \
+  X(kFreezeAvg, "freeze_avg_ms")   \
+  X(kFreezeRms, "freeze_rms_ms")
 
 enum class StreamMetric : std::uint8_t {
 #define CALLROOT_X(id, json) id,

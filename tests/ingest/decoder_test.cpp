@@ -363,7 +363,9 @@ constexpr std::string_view kSegment =
     R"("callee":{"user":"bob@example.org","connection":"wired","ip":"2001:db8::1","feedback_rating":null},)"
     R"("streams":[{"from":"caller","media":"audio","jitter_avg_ms":12,"jitter_max_ms":40,"loss_avg_pct":1.5,)"
     R"("loss_max_pct":9,"rtt_avg_ms":80,"rtt_max_ms":210,"degradation_avg":0.4,"concealed_ratio_avg":0.02,)"
-    R"("frame_rate_avg":29.5,"frame_loss_pct":0.3,"post_fec_loss_pct":0.1,"bitrate_kbps":48},)"
+    R"("frame_rate_avg":29.5,"frame_loss_pct":0.3,"post_fec_loss_pct":0.1,"bitrate_kbps":48,)"
+    R"("network_jitter_avg_ms":8,"network_jitter_max_ms":29,"concealed_ratio_max":0.05,"video_loss_avg_pct":0.2,)"
+    R"("low_frame_rate_ratio":0.01,"low_video_processing_ratio":0.02,"freeze_avg_ms":150,"freeze_rms_ms":210},)"
     R"({"from":"callee","media":"screen","jitter_avg_ms":null}]})";
 
 TEST_F(DecoderTest, CallSegment) {
@@ -400,7 +402,8 @@ TEST_F(DecoderTest, CallSegment) {
   const Stream& s = c.streams[0];
   EXPECT_EQ(s.from, Side::kCaller);
   EXPECT_EQ(s.media, Media::kAudio);
-  const double expected[] = {12, 40, 1.5, 9, 80, 210, 0.4, 0.02, 29.5, 0.3, 0.1, 48};
+  const double expected[] = {12, 40, 1.5, 9, 80, 210, 0.4, 0.02, 29.5, 0.3, 0.1, 48, 8, 29, 0.05, 0.2, 0.01, 0.02, 150, 210};
+  static_assert(std::size(expected) == kStreamMetricCount, "one expected value per stream metric");
   for (std::size_t i = 0; i < kStreamMetricCount; ++i) {
     EXPECT_EQ(s.values[i], expected[i]) << stream_metric_name(static_cast<StreamMetric>(i));
   }

@@ -1,0 +1,32 @@
+#pragma once
+/// Checks shared by the fuzz targets: what every accepted document must satisfy.
+
+#include <cstdlib>
+#include <vector>
+
+#include "models/segment.h"
+
+namespace callroot::fuzz {
+
+inline void check(bool ok) {
+  if (!ok) std::abort();
+}
+
+/// Invariants of a decoded segment: named, ordered in time, metrics either
+/// not measured (NaN) or finite and non-negative.
+inline void check_segment(const CallSegment& s) {
+  check(!s.call_id.empty());
+  check(!s.segment_id.empty());
+  check(s.end >= s.start);
+  for (const Stream& st : s.streams) {
+    for (double v : st.values) check(!measured(v) || (std::isfinite(v) && v >= 0));
+  }
+  for (const Endpoint* e : {&s.caller, &s.callee}) {
+    check(!e->client || !e->client->is_placeholder());
+    check(!measured(e->wifi_signal_pct) || (e->wifi_signal_pct >= 0 && e->wifi_signal_pct <= 100));
+    check(!measured(e->cpu_insufficient_ratio) || (e->cpu_insufficient_ratio >= 0 && e->cpu_insufficient_ratio <= 1));
+    check(!measured(e->feedback_rating) || (e->feedback_rating >= 1 && e->feedback_rating <= 5));
+  }
+}
+
+}  // namespace callroot::fuzz

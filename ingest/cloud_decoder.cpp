@@ -1,0 +1,1078 @@
+#include "ingest/cloud_decoder.h"
+
+// Parsing: simdjson's DOM API rather than the On Demand API of decoder.cpp, and
+// rather than nlohmann/json. Cloud documents are rare (one per call, or one
+// per meeting page) but large and deeply nested, and their mapping needs random
+// access: a segment falls back on its session's endpoints, network fields are
+// taken from the audio media first, an envelope is told from a bare document by
+// looking at two keys. On Demand is forward-only, which would make that code
+// twice as long; nlohmann/json would add a second parser with exceptions to a
+// library that has none. The DOM gives random access, error codes instead of
+// exceptions, a nesting limit (1024) that keeps fuzzed input from recursing
+// deep, and the parser's buffers are reused from one document to the next.
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <utility>
+
+namespace callroot::ingest {
+namespace {
+
+namespace dom = simdjson::dom;
+
+constexpr std::string_view kGraphType = "graph.callRecord";
+constexpr std::string_view kZoomType = "zoom.qos";
+constexpr std::size_t kMaxEcho = 64;
+constexpr TimeMs kZoomSliceMs = 60'000;  // Zoom samples QoS once a minute
+
+std::string quoted(std::string_view s) {
+  std::string out = "\"";
+  out += s.substr(0, kMaxEcho);
+  if (s.size() > kMaxEcho) out += "...";
+  out += '"';
+  return out;
+}
+
+std::string number_text(double v) {
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc() ? std::string(buf, end) : std::string("?");
+}
+
+std::string_view type_name(dom::element_type t) noexcept {
+  switch (t) {
+    case dom::element_type::ARRAY: return "an array";
+    case dom::element_type::OBJECT: return "an object";
+    case dom::element_type::INT64:
+    case dom::element_type::UINT64:
+    case dom::element_type::DOUBLE: return "a number";
+    case dom::element_type::STRING: return "a string";
+    case dom::element_type::BOOL: return "a boolean";
+    case dom::element_type::NULL_VALUE: return "null";
+  }
+  return "an unknown value";
+}
+
+bool is_number(dom::element_type t) noexcept {
+  return t == dom::element_type::INT64 || t == dom::element_type::UINT64 || t == dom::element_type::DOUBLE;
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  }
+  return true;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool contains(std::string_view s, std::string_view part) noexcept { return s.find(part) != std::string_view::npos; }
+
+std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+/// Enumeration values that mean "not reported" in Graph and Zoom.
+bool is_unknown_enum(std::string_view s) noexcept {
+  return s.empty() || iequals(s, "unknown") || iequals(s, "unknownFutureValue");
+}
+
+// ---- Graph enumerations -------------------------------------------------------
+
+std::optional<Connection> graph_connection(std::string_view s) noexcept {
+  if (iequals(s, "wifi")) return Connection::kWifi;
+  if (iequals(s, "wired")) return Connection::kWired;
+  if (iequals(s, "mobile")) return Connection::kMobile;
+  if (iequals(s, "tunnel")) return Connection::kTunnel;
+  return std::nullopt;
+}
+
+/// clientPlatform -> device type; nullopt for values we do not place.
+std::optional<DeviceType> graph_platform(std::string_view s) noexcept {
+  if (iequals(s, "roomSystem") || iequals(s, "surfaceHub")) return DeviceType::kRoomSystem;
+  if (iequals(s, "iOS") || iequals(s, "android")) return DeviceType::kMobile;
+  if (iequals(s, "windows") || iequals(s, "macOS") || iequals(s, "web")) return DeviceType::kPc;
+  if (iequals(s, "ipPhone")) return DeviceType::kPhone;
+  return std::nullopt;  // holoLens and future values
+}
+
+/// userFeedbackRating -> 1..5.
+std::optional<double> graph_rating(std::string_view s) noexcept {
+  if (iequals(s, "bad")) return 1;
+  if (iequals(s, "poor")) return 2;
+  if (iequals(s, "fair")) return 3;
+  if (iequals(s, "good")) return 4;
+  if (iequals(s, "excellent")) return 5;
+  return std::nullopt;
+}
+
+/// A media label -> Media; nullopt for `data` and labels we do not classify.
+std::optional<Media> graph_media(std::string_view label) {
+  const std::string l = lower(label);
+  if (contains(l, "audio")) return Media::kAudio;
+  if (contains(l, "applicationsharing") || contains(l, "sharing") || contains(l, "screen") || contains(l, "vbss")) {
+    return Media::kScreen;
+  }
+  if (contains(l, "video")) return Media::kVideo;
+  return std::nullopt;
+}
+
+// ---- Zoom enumerations ---------------------------------------------------------
+
+std::optional<Connection> zoom_network(std::string_view s) noexcept {
+  if (iequals(s, "Wired")) return Connection::kWired;
+  if (iequals(s, "Wifi") || iequals(s, "Wi-Fi")) return Connection::kWifi;
+  if (iequals(s, "Cellular") || iequals(s, "3G") || iequals(s, "4G") || iequals(s, "5G")) return Connection::kMobile;
+  if (iequals(s, "PPP")) return Connection::kTunnel;  // point-to-point: a VPN or dial-up tunnel
+  return std::nullopt;                                // Others
+}
+
+std::optional<DeviceType> zoom_device(std::string_view s) {
+  const std::string l = lower(s);
+  if (l == "phone") return DeviceType::kPhone;  // joined by PSTN
+  if (contains(l, "h.323") || contains(l, "sip") || contains(l, "room")) return DeviceType::kRoomSystem;
+  if (l == "ios" || l == "android" || contains(l, "ipad") || contains(l, "iphone")) return DeviceType::kMobile;
+  if (l == "windows" || l == "mac" || l == "linux" || l == "web" || contains(l, "windows") || contains(l, "mac")) {
+    return DeviceType::kPc;
+  }
+  return std::nullopt;
+}
+
+/// The callRecord id in a sessions page's `@odata.context`:
+/// `.../communications/callRecords('ID')/sessions`.
+std::string_view call_id_from_context(std::string_view context) noexcept {
+  constexpr std::string_view kKey = "callRecords('";
+  const auto at = context.find(kKey);
+  if (at == std::string_view::npos) return {};
+  const auto begin = at + kKey.size();
+  const auto end = context.find('\'', begin);
+  if (end == std::string_view::npos) return {};
+  return context.substr(begin, end - begin);
+}
+
+/// `"a.b"` path building, cheap enough for rare documents.
+class PathScope {
+ public:
+  PathScope(std::string& path, std::string_view key) : path_(path), size_(path.size()) {
+    if (!path_.empty()) path_ += '.';
+    path_ += key;
+  }
+  PathScope(std::string& path, std::size_t index) : path_(path), size_(path.size()) {
+    path_ += '[';
+    path_ += std::to_string(index);
+    path_ += ']';
+  }
+  ~PathScope() { path_.resize(size_); }
+  PathScope(const PathScope&) = delete;
+  PathScope& operator=(const PathScope&) = delete;
+
+ private:
+  std::string& path_;
+  std::size_t size_;
+};
+
+}  // namespace
+
+// ---- value readers (public for tests) --------------------------------------------
+
+namespace cloud {
+
+std::optional<double> parse_graph_double(std::string_view text, bool& ok) noexcept {
+  ok = true;
+  text = trim(text);
+  if (text.empty() || iequals(text, "NaN") || iequals(text, "INF") || iequals(text, "-INF") ||
+      iequals(text, "Infinity") || iequals(text, "-Infinity")) {
+    return std::nullopt;
+  }
+  double v = 0;
+  const char* first = text.data();
+  if (*first == '+') ++first;
+  const auto [end, ec] = std::from_chars(first, text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(v)) {
+    ok = false;
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::optional<double> parse_zoom_quantity(std::string_view text, std::string_view unit, bool& ok) noexcept {
+  ok = true;
+  text = trim(text);
+  if (text.empty() || text == "-" || text == "--" || iequals(text, "N/A")) return std::nullopt;
+  double v = 0;
+  const char* first = text.data();
+  const char* last = text.data() + text.size();
+  if (*first == '+') ++first;
+  const auto [end, ec] = std::from_chars(first, last, v);
+  if (ec != std::errc() || !std::isfinite(v)) {
+    ok = false;
+    return std::nullopt;
+  }
+  const std::string_view suffix = trim(std::string_view(end, static_cast<std::size_t>(last - end)));
+  if (suffix.empty() || iequals(suffix, unit)) return v;
+  if (iequals(unit, "kbps")) {
+    if (iequals(suffix, "bps")) return v / 1000;
+    if (iequals(suffix, "Mbps")) return v * 1000;
+  }
+  ok = false;
+  return std::nullopt;
+}
+
+double rssi_to_signal_pct(double rssi_dbm) noexcept {
+  if (!measured(rssi_dbm)) return kMissing;
+  return std::clamp(2 * (rssi_dbm + 100), 0.0, 100.0);
+}
+
+bool is_private(const IpAddr& ip) noexcept {
+  const auto& b = ip.bytes;
+  if (ip.is_v4()) {
+    const std::uint8_t a = b[12], c = b[13];
+    return a == 10 || (a == 172 && (c & 0xf0) == 16) || (a == 192 && c == 168) || (a == 169 && c == 254) ||
+           a == 127;
+  }
+  return (b[0] & 0xfe) == 0xfc || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) ||
+         (std::all_of(b.begin(), b.begin() + 15, [](std::uint8_t x) { return x == 0; }) && b[15] == 1);
+}
+
+}  // namespace cloud
+
+// ---- the decoder ------------------------------------------------------------------
+
+struct CloudDecoder::Impl {
+  Impl(CloudDecoderOptions o, DecodeError& e, std::vector<std::string>& w, std::size_t& d)
+      : options(o), err(e), warnings(w), dropped(d) {}
+
+  CloudDecoderOptions options;
+  DecodeError& err;
+  std::vector<std::string>& warnings;
+  std::size_t& dropped;
+  dom::parser parser;
+  std::string path;  // where we are, for messages
+  std::vector<CallSegment> staged;
+  std::vector<CloudClientSample> staged_samples;
+
+  // ---- failures and warnings ------------------------------------------------
+
+  bool fail(RejectReason r, std::string detail) {
+    err.reason = r;
+    err.detail = std::move(detail);
+    return false;
+  }
+  std::string here(std::string_view key = {}) const {
+    std::string out = path;
+    if (!key.empty()) {
+      if (!out.empty()) out += '.';
+      out += key;
+    }
+    return out;
+  }
+  bool fail_at(RejectReason r, std::string_view key, std::string_view what) {
+    return fail(r, "field `" + here(key) + "`: " + std::string(what));
+  }
+  bool missing(std::string_view key) {
+    return fail(RejectReason::kMissingField, "field `" + here(key) + "` is required");
+  }
+  bool wrong_type(std::string_view key, std::string_view expected, dom::element_type got) {
+    return fail_at(RejectReason::kWrongType, key,
+                   "expected " + std::string(expected) + ", got " + std::string(type_name(got)));
+  }
+  void warn(std::string_view key, std::string_view what) {
+    if (warnings.size() >= options.max_warnings) {
+      ++dropped;
+      return;
+    }
+    warnings.push_back(here(key) + ": " + std::string(what) + "; taken as not measured");
+  }
+  void warn_type(std::string_view key, std::string_view expected, dom::element_type got) {
+    warn(key, "expected " + std::string(expected) + ", got " + std::string(type_name(got)));
+  }
+
+  // ---- structure ------------------------------------------------------------
+
+  /// The value of `key`, or nullopt when absent or null.
+  static std::optional<dom::element> field(dom::object obj, std::string_view key) {
+    dom::element el;
+    if (obj.at_key(key).get(el) != simdjson::SUCCESS) return std::nullopt;
+    if (el.type() == dom::element_type::NULL_VALUE) return std::nullopt;
+    return el;
+  }
+
+  /// An optional nested object: absent/null -> nullopt; another type -> warning.
+  std::optional<dom::object> object_field(dom::object obj, std::string_view key) {
+    const auto el = field(obj, key);
+    if (!el) return std::nullopt;
+    dom::object out;
+    if (el->get_object().get(out) != simdjson::SUCCESS) {
+      warn_type(key, "an object", el->type());
+      return std::nullopt;
+    }
+    return out;
+  }
+
+  /// A structural array (sessions, segments, ...): a wrong type rejects the document.
+  bool array_field(dom::object obj, std::string_view key, std::optional<dom::array>& out) {
+    out.reset();
+    const auto el = field(obj, key);
+    if (!el) return true;
+    dom::array arr;
+    if (el->get_array().get(arr) != simdjson::SUCCESS) return wrong_type(key, "an array", el->type());
+    out = arr;
+    return true;
+  }
+
+  // ---- leaves: never reject, warn when unusable --------------------------------
+
+  /// A string; null, "" and absent -> empty.
+  std::string_view text(dom::object obj, std::string_view key) {
+    const auto el = field(obj, key);
+    if (!el) return {};
+    std::string_view s;
+    if (el->get_string().get(s) != simdjson::SUCCESS) {
+      warn_type(key, "a string", el->type());
+      return {};
+    }
+    return s;
+  }
+
+  /// An enumeration string; "unknown" and "unknownFutureValue" -> empty.
+  std::string_view enum_text(dom::object obj, std::string_view key) {
+    const std::string_view s = text(obj, key);
+    return is_unknown_enum(s) ? std::string_view{} : s;
+  }
+
+  /// A Graph Double: number, numeric string, "NaN"/"INF"/"-INF" -> kMissing.
+  double number(dom::object obj, std::string_view key) {
+    const auto el = field(obj, key);
+    if (!el) return kMissing;
+    const auto t = el->type();
+    if (is_number(t)) {
+      double v = 0;
+      if (el->get_double().get(v) != simdjson::SUCCESS) return kMissing;
+      return v;
+    }
+    if (t == dom::element_type::STRING) {
+      std::string_view s;
+      if (el->get_string().get(s) != simdjson::SUCCESS) return kMissing;
+      bool ok = true;
+      const auto v = cloud::parse_graph_double(s, ok);
+      if (!ok) warn(key, quoted(s) + " is not a number");
+      return v.value_or(kMissing);
+    }
+    warn_type(key, "a number", t);
+    return kMissing;
+  }
+
+  /// A number in [min, max]; outside -> warning and kMissing.
+  double bounded(dom::object obj, std::string_view key, double min, double max) {
+    const double v = number(obj, key);
+    if (!measured(v)) return v;
+    if (v < min || v > max) {
+      warn(key, number_text(v) + " is outside [" + number_text(min) + ", " + number_text(max) + "]");
+      return kMissing;
+    }
+    return v;
+  }
+
+  /// An ISO 8601 duration in milliseconds.
+  double duration_ms(dom::object obj, std::string_view key) {
+    const auto el = field(obj, key);
+    if (!el) return kMissing;
+    std::string_view s;
+    if (el->get_string().get(s) != simdjson::SUCCESS) {
+      warn_type(key, "an ISO 8601 duration string", el->type());
+      return kMissing;
+    }
+    if (s.empty()) return kMissing;
+    const auto ms = parse_iso8601_duration_ms(s);
+    if (!ms || !std::isfinite(*ms) || *ms < 0) {
+      warn(key, quoted(s) + " is not a non-negative ISO 8601 duration");
+      return kMissing;
+    }
+    return *ms;
+  }
+
+  std::optional<Mac> mac(dom::object obj, std::string_view key) {
+    const std::string_view s = trim(text(obj, key));
+    if (s.empty()) return std::nullopt;
+    // All zeros, whatever the length (Microsoft's example has an 8-byte
+    // `00-00-00-00-00-00-00-00`): a placeholder, like 02:00:00:00:00:00.
+    if (s.find_first_not_of("0:-.") == std::string_view::npos) return std::nullopt;
+    const auto m = Mac::parse(s);
+    if (!m) {
+      warn(key, quoted(s) + " is not a MAC address");
+      return std::nullopt;
+    }
+    if (m->is_placeholder()) return std::nullopt;  // 02:00:00:00:00:00 / all zeros: identifies nobody
+    return m;
+  }
+
+  std::optional<IpAddr> ip(std::string_view s, std::string_view key) {
+    s = trim(s);
+    if (s.empty()) return std::nullopt;
+    const auto a = IpAddr::parse(s);
+    if (!a) warn(key, quoted(s) + " is not an IP address");
+    return a;
+  }
+  std::optional<IpAddr> ip(dom::object obj, std::string_view key) { return ip(text(obj, key), key); }
+
+  /// Graph's `subnet` is the prefix's base address without a length: kept as
+  /// that single address (/32, /128); the site lookup reads the base address.
+  std::optional<Cidr> subnet(dom::object obj, std::string_view key) {
+    const std::string_view s = trim(text(obj, key));
+    if (s.empty()) return std::nullopt;
+    if (s.find('/') != std::string_view::npos) {
+      const auto c = Cidr::parse(s);
+      if (!c) warn(key, quoted(s) + " is not a subnet");
+      return c;
+    }
+    const auto base = IpAddr::parse(s);
+    if (!base) {
+      warn(key, quoted(s) + " is not a subnet address");
+      return std::nullopt;
+    }
+    Cidr c;
+    c.base = *base;
+    c.bits = 128;
+    return c;
+  }
+
+  static void first(double& slot, double v) {
+    if (!measured(slot)) slot = v;
+  }
+
+  // ---- entry ------------------------------------------------------------------
+
+  bool decode(CloudFormat format, std::string_view json, bool padded) {
+    path.clear();
+    staged.clear();
+    staged_samples.clear();
+    if (json.size() > options.max_document_bytes) {
+      return fail(RejectReason::kTooLarge, "the document has " + std::to_string(json.size()) +
+                                               " bytes, more than the maximum " +
+                                               std::to_string(options.max_document_bytes));
+    }
+    dom::element root;
+    if (auto e = parser.parse(json.data(), json.size(), !padded).get(root); e) {
+      return fail(RejectReason::kBadJson, simdjson::error_message(e));
+    }
+    dom::object top;
+    if (root.get_object().get(top) != simdjson::SUCCESS) {
+      return fail(RejectReason::kNotObject, "the document is " + std::string(type_name(root.type())) +
+                                                ", not an object");
+    }
+    const std::string_view expected = format == CloudFormat::kGraphCallRecord ? kGraphType : kZoomType;
+    // The JSON Lines envelope names the record type; a Graph callRecord's own
+    // `type` is `peerToPeer`/`groupCall`, so the two cannot be confused.
+    std::optional<dom::object> envelope;
+    dom::object body = top;
+    if (const auto t = field(top, "type"); t && t->type() == dom::element_type::STRING) {
+      std::string_view type;
+      if (t->get_string().get(type) != simdjson::SUCCESS) type = {};
+      if (type == kGraphType || type == kZoomType) {
+        if (type != expected) {
+          return fail_at(RejectReason::kBadValue, "type",
+                         quoted(type) + " disagrees with the decoder for " + quoted(expected));
+        }
+        const auto b = field(top, "body");
+        if (!b) return missing("body");
+        if (b->get_object().get(body) != simdjson::SUCCESS) return wrong_type("body", "an object", b->type());
+        envelope = top;
+      }
+    }
+    if (envelope) path = "body";
+    return format == CloudFormat::kGraphCallRecord ? graph(body, envelope) : zoom(body, envelope);
+  }
+
+  /// The call id a document does not carry itself, from the envelope.
+  std::string_view envelope_call_id(const std::optional<dom::object>& envelope) {
+    if (!envelope) return {};
+    const std::string saved = std::exchange(path, std::string());
+    const std::string_view id = text(*envelope, "call_id");
+    path = saved;
+    return id;
+  }
+
+  // ---- Microsoft Graph ----------------------------------------------------------
+
+  struct GraphSession {
+    std::optional<dom::object> caller, callee;
+    TimeMs start = kNoTime, end = kNoTime;
+  };
+
+  bool graph(dom::object doc, const std::optional<dom::object>& envelope) {
+    std::string_view call_id = text(doc, "id");
+    std::string_view list_key = "sessions";
+    if (call_id.empty()) {
+      // A page of `GET /communications/callRecords/{id}/sessions?$expand=segments`
+      // (or a later page of a callRecord's sessions): the id is in the context.
+      dom::element value;
+      if (doc.at_key("value").get(value) == simdjson::SUCCESS) {
+        list_key = "value";
+        call_id = call_id_from_context(text(doc, "@odata.context"));
+      }
+      if (call_id.empty()) call_id = envelope_call_id(envelope);
+      if (call_id.empty()) {
+        return list_key == "value"
+                   ? fail(RejectReason::kMissingField,
+                          "field `" + here("@odata.context") + "` does not name the callRecord of this sessions page "
+                          "(give `call_id` in the envelope)")
+                   : missing("id");
+      }
+    }
+    std::optional<dom::array> sessions;
+    if (!array_field(doc, list_key, sessions)) return false;
+    if (!sessions) {
+      warn(list_key, "no sessions: fetch the record with $expand=sessions($expand=segments)");
+      return true;
+    }
+    std::size_t i = 0;
+    for (dom::element s : *sessions) {
+      PathScope ps(path, list_key);
+      PathScope pi(path, i++);
+      dom::object session;
+      if (s.get_object().get(session) != simdjson::SUCCESS) return wrong_type({}, "a session object", s.type());
+      if (!graph_session(session, call_id)) return false;
+    }
+    return true;
+  }
+
+  bool time_field(dom::object obj, std::string_view key, TimeMs& out) {
+    const auto el = field(obj, key);
+    if (!el) return true;
+    std::string_view s;
+    if (el->get_string().get(s) != simdjson::SUCCESS) return wrong_type(key, "an RFC 3339 string", el->type());
+    if (trim(s).empty()) return true;  // "" is not given
+    const auto t = parse_rfc3339(s);
+    if (!t) return fail_at(RejectReason::kBadTimestamp, key, quoted(s) + " is not an RFC 3339 timestamp");
+    out = *t;
+    return true;
+  }
+
+  bool graph_session(dom::object session, std::string_view call_id) {
+    GraphSession ctx;
+    ctx.caller = object_field(session, "caller");
+    ctx.callee = object_field(session, "callee");
+    if (!time_field(session, "startDateTime", ctx.start) || !time_field(session, "endDateTime", ctx.end)) return false;
+    std::optional<dom::array> segments;
+    if (!array_field(session, "segments", segments)) return false;
+    if (!segments) {
+      warn("segments", "no segments: fetch the record with $expand=sessions($expand=segments)");
+      return true;
+    }
+    std::size_t j = 0;
+    for (dom::element s : *segments) {
+      PathScope ps(path, "segments");
+      PathScope pj(path, j++);
+      dom::object segment;
+      if (s.get_object().get(segment) != simdjson::SUCCESS) return wrong_type({}, "a segment object", s.type());
+      if (!graph_segment(segment, call_id, ctx)) return false;
+    }
+    return true;
+  }
+
+  bool graph_segment(dom::object seg, std::string_view call_id, const GraphSession& session) {
+    CallSegment out;
+    out.call_id.assign(call_id);
+    const std::string_view id = text(seg, "id");
+    if (id.empty()) return missing("id");
+    out.segment_id.assign(id);
+    TimeMs start = kNoTime, end = kNoTime;
+    if (!time_field(seg, "startDateTime", start) || !time_field(seg, "endDateTime", end)) return false;
+    if (start == kNoTime) start = session.start;  // a segment without times spans its session
+    if (end == kNoTime) end = session.end;
+    if (start == kNoTime) return missing("startDateTime");
+    if (end == kNoTime) return missing("endDateTime");
+    if (end < start) {
+      return fail_at(RejectReason::kBadValue, "endDateTime",
+                     format_rfc3339(end) + " is before `startDateTime` " + format_rfc3339(start));
+    }
+    out.start = start;
+    out.end = end;
+
+    // Endpoints: the segment's own, else its session's.
+    {
+      const auto caller = object_field(seg, "caller");
+      PathScope p(path, caller ? "caller" : "(session).caller");
+      if (caller || session.caller) graph_endpoint(caller ? *caller : *session.caller, out.caller);
+    }
+    {
+      const auto callee = object_field(seg, "callee");
+      PathScope p(path, callee ? "callee" : "(session).callee");
+      if (callee || session.callee) graph_endpoint(callee ? *callee : *session.callee, out.callee);
+    }
+
+    std::optional<dom::array> media;
+    if (!array_field(seg, "media", media)) return false;
+    if (media) {
+      // Endpoint network and device fields: the first measured value wins,
+      // audio media first (the stream the CQD network classification is about).
+      for (const bool audio_pass : {true, false}) {
+        std::size_t k = 0;
+        for (dom::element m : *media) {
+          PathScope pm(path, "media");
+          PathScope pk(path, k++);
+          dom::object mo;
+          if (m.get_object().get(mo) != simdjson::SUCCESS) {
+            if (audio_pass) return wrong_type({}, "a media object", m.type());
+            continue;
+          }
+          std::string_view label;  // read quietly here: graph_media_streams warns about it
+          if (const auto el = field(mo, "label"); el && el->get_string().get(label) != simdjson::SUCCESS) label = {};
+          const auto kind = graph_media(label);
+          const bool is_audio = kind && *kind == Media::kAudio;
+          if (is_audio != audio_pass) continue;
+          graph_media_endpoints(mo, out);
+        }
+      }
+      std::size_t k = 0;
+      for (dom::element m : *media) {
+        PathScope pm(path, "media");
+        PathScope pk(path, k++);
+        dom::object mo;
+        if (m.get_object().get(mo) != simdjson::SUCCESS) continue;  // rejected above
+        if (!graph_media_streams(mo, out)) return false;
+      }
+    }
+    staged.push_back(std::move(out));
+    return true;
+  }
+
+  void graph_endpoint(dom::object ep, Endpoint& out) {
+    out.present = true;
+    bool service = contains(text(ep, "@odata.type"), "serviceEndpoint");
+    if (const auto ua = object_field(ep, "userAgent")) {
+      PathScope p(path, "userAgent");
+      if (contains(text(*ua, "@odata.type"), "serviceUserAgent") || field(*ua, "role")) service = true;
+      if (const std::string_view platform = enum_text(*ua, "platform"); !platform.empty() && !service) {
+        if (const auto d = graph_platform(platform)) out.device_type = *d;
+      }
+    }
+    if (service) {
+      out.device_type = DeviceType::kUnknown;  // a Microsoft server: no device type of ours fits
+      return;                                  // and it has no user
+    }
+    // The user: a UPN if any is given, else a display name.
+    std::string_view upn, display;
+    auto read_identity = [&](dom::object id) {
+      if (upn.empty()) upn = text(id, "userPrincipalName");
+      if (display.empty()) display = text(id, "displayName");
+    };
+    if (const auto identity = object_field(ep, "identity")) {
+      PathScope p(path, "identity");
+      if (const auto user = object_field(*identity, "user")) {
+        PathScope pu(path, "user");
+        read_identity(*user);
+      }
+    }
+    if (const auto assoc = object_field(ep, "associatedIdentity")) {
+      PathScope p(path, "associatedIdentity");
+      read_identity(*assoc);
+    }
+    out.user.assign(!upn.empty() ? upn : display);
+    if (const auto fb = object_field(ep, "feedback")) {
+      PathScope p(path, "feedback");
+      if (const auto el = field(*fb, "rating")) {
+        std::string_view r;
+        if (el->get_string().get(r) == simdjson::SUCCESS) {
+          if (const auto v = graph_rating(r)) {
+            out.feedback_rating = *v;
+          } else if (!iequals(r, "notRated") && !is_unknown_enum(r)) {
+            warn("rating", quoted(r) + " is not a userFeedbackRating");
+          }
+        } else {
+          out.feedback_rating = bounded(*fb, "rating", 1, 5);
+        }
+      }
+    }
+  }
+
+  void graph_media_endpoints(dom::object media, CallSegment& out) {
+    for (const Side side : {Side::kCaller, Side::kCallee}) {
+      Endpoint& ep = side == Side::kCaller ? out.caller : out.callee;
+      const bool caller = side == Side::kCaller;
+      if (const auto net = object_field(media, caller ? "callerNetwork" : "calleeNetwork")) {
+        PathScope p(path, caller ? "callerNetwork" : "calleeNetwork");
+        ep.present = true;
+        graph_network(*net, ep);
+      }
+      if (const auto dev = object_field(media, caller ? "callerDevice" : "calleeDevice")) {
+        PathScope p(path, caller ? "callerDevice" : "calleeDevice");
+        ep.present = true;
+        double cpu = bounded(*dev, "cpuInsufficentEventRatio", 0, 1);  // sic: Microsoft's spelling
+        if (!measured(cpu)) cpu = bounded(*dev, "cpuInsufficientEventRatio", 0, 1);
+        // The worst over the media: a CPU shortage hurts every stream of the endpoint.
+        if (measured(cpu) && (!measured(ep.cpu_insufficient_ratio) || cpu > ep.cpu_insufficient_ratio)) {
+          ep.cpu_insufficient_ratio = cpu;
+        }
+      }
+    }
+  }
+
+  void graph_network(dom::object net, Endpoint& ep) {
+    if (!ep.ip) ep.ip = ip(net, "ipAddress");
+    if (!ep.subnet) ep.subnet = subnet(net, "subnet");
+    if (!ep.bssid) ep.bssid = mac(net, "basicServiceSetIdentifier");
+    if (!ep.client) ep.client = mac(net, "macAddress");
+    if (!ep.reflexive_ip) ep.reflexive_ip = ip(net, "reflexiveIPAddress");
+    if (ep.connection == Connection::kUnknown) {
+      if (const std::string_view c = enum_text(net, "connectionType"); !c.empty()) {
+        if (const auto conn = graph_connection(c)) {
+          ep.connection = *conn;
+        } else {
+          warn("connectionType", quoted(c) + " is not one of wifi, wired, mobile, tunnel");
+        }
+      }
+    }
+    first(ep.wifi_signal_pct, bounded(net, "wifiSignalStrength", 0, 100));
+  }
+
+  bool graph_media_streams(dom::object media, CallSegment& out) {
+    const std::string_view label = text(media, "label");
+    const auto kind = graph_media(label);
+    std::optional<dom::array> streams;
+    if (!array_field(media, "streams", streams)) return false;
+    if (!streams) return true;
+    if (!kind) {
+      // `data` (and other non-media channels) have no quality rules.
+      if (!iequals(label, "data") && !label.empty()) {
+        warn("label", quoted(label) + " is not audio, video or screen sharing; its streams are left out");
+      }
+      return true;
+    }
+    std::size_t n = 0;
+    for (dom::element s : *streams) {
+      PathScope ps(path, "streams");
+      PathScope pn(path, n++);
+      dom::object so;
+      if (s.get_object().get(so) != simdjson::SUCCESS) return wrong_type({}, "a stream object", s.type());
+      const std::string_view dir = text(so, "streamDirection");
+      Stream st;
+      st.media = *kind;
+      if (iequals(dir, "callerToCallee")) {
+        st.from = Side::kCaller;
+      } else if (iequals(dir, "calleeToCaller")) {
+        st.from = Side::kCallee;
+      } else {
+        warn("streamDirection", quoted(dir) + " is not callerToCallee or calleeToCaller; the stream is left out");
+        continue;
+      }
+      graph_stream(so, st);
+      out.streams.push_back(st);
+    }
+    return true;
+  }
+
+  /// A loss fraction in [0, 1] as percent.
+  double fraction_pct(dom::object obj, std::string_view key) {
+    const double v = bounded(obj, key, 0, 1);
+    return measured(v) ? v * 100 : v;
+  }
+
+  void graph_stream(dom::object s, Stream& st) {
+    using M = StreamMetric;
+    st.set(M::kJitterAvg, duration_ms(s, "averageJitter"));
+    st.set(M::kJitterMax, duration_ms(s, "maxJitter"));
+    st.set(M::kLossAvg, fraction_pct(s, "averagePacketLossRate"));
+    st.set(M::kLossMax, fraction_pct(s, "maxPacketLossRate"));
+    st.set(M::kRttAvg, duration_ms(s, "averageRoundTripTime"));
+    st.set(M::kRttMax, duration_ms(s, "maxRoundTripTime"));
+    st.set(M::kDegradationAvg, bounded(s, "averageAudioDegradation", 0, 5));
+    st.set(M::kConcealedRatioAvg, bounded(s, "averageRatioOfConcealedSamples", 0, 1));
+    st.set(M::kConcealedRatioMax, bounded(s, "maxRatioOfConcealedSamples", 0, 1));
+    // Video: the video frame rate; screen sharing: the received frame rate
+    // (CQD's "Received Frame Rate" for VBSS); each falls back on the other.
+    const double video_fps = bounded(s, "averageVideoFrameRate", 0, 1000);
+    const double received_fps = bounded(s, "averageReceivedFrameRate", 0, 1000);
+    const bool screen = st.media == Media::kScreen;
+    const double fps = screen ? received_fps : video_fps;
+    st.set(M::kFrameRateAvg, measured(fps) ? fps : (screen ? video_fps : received_fps));
+    st.set(M::kFrameLoss, bounded(s, "averageVideoFrameLossPercentage", 0, 100));
+    st.set(M::kPostFecLoss, fraction_pct(s, "postForwardErrorCorrectionPacketLossRate"));
+    const double bw = bounded(s, "averageBandwidthEstimate", 0, 1e12);
+    st.set(M::kBitrate, measured(bw) ? bw / 1000 : bw);  // bits/s -> kbps
+    st.set(M::kNetJitterAvg, duration_ms(s, "averageAudioNetworkJitter"));
+    st.set(M::kNetJitterMax, duration_ms(s, "maxAudioNetworkJitter"));
+    st.set(M::kVideoLossAvg, fraction_pct(s, "averageVideoPacketLossRate"));
+    st.set(M::kLowFrameRateRatio, bounded(s, "lowFrameRateRatio", 0, 1));
+    st.set(M::kLowVideoProcessingRatio, bounded(s, "lowVideoProcessingCapabilityRatio", 0, 1));
+    st.set(M::kFreezeAvg, duration_ms(s, "averageFreezeDuration"));
+    st.set(M::kFreezeRms, duration_ms(s, "rmsFreezeDuration"));
+  }
+
+  // ---- Zoom ---------------------------------------------------------------------
+
+  /// A Zoom identifier that may be a string or an integer (meeting ids are numbers).
+  std::string id_text(dom::object obj, std::string_view key) {
+    const auto el = field(obj, key);
+    if (!el) return {};
+    std::string_view s;
+    if (el->get_string().get(s) == simdjson::SUCCESS) return std::string(trim(s));
+    std::uint64_t u = 0;
+    if (el->get_uint64().get(u) == simdjson::SUCCESS) return std::to_string(u);
+    warn_type(key, "a string or an integer", el->type());
+    return {};
+  }
+
+  std::string zoom_call_id(dom::object doc, const std::optional<dom::object>& envelope) {
+    for (const std::string_view key : {"meeting_uuid", "meeting_id", "call_id"}) {
+      std::string id = id_text(doc, key);
+      if (!id.empty()) return id;
+      if (envelope) {
+        const std::string saved = std::exchange(path, std::string());
+        id = id_text(*envelope, key);
+        path = saved;
+        if (!id.empty()) return id;
+      }
+    }
+    return {};
+  }
+
+  bool zoom(dom::object doc, const std::optional<dom::object>& envelope) {
+    const std::string call_id = zoom_call_id(doc, envelope);
+    if (call_id.empty()) {
+      return fail(RejectReason::kMissingField,
+                  "the Zoom QoS page does not name its meeting: give `meeting_uuid` or `meeting_id` (the "
+                  "{meetingId} of the request) in the document or its envelope");
+    }
+    std::optional<dom::array> participants;
+    if (!array_field(doc, "participants", participants)) return false;
+    if (!participants) return missing("participants");
+    std::size_t k = 0;
+    for (dom::element p : *participants) {
+      PathScope pp(path, "participants");
+      PathScope pk(path, k);
+      dom::object po;
+      if (p.get_object().get(po) != simdjson::SUCCESS) return wrong_type({}, "a participant object", p.type());
+      if (!zoom_participant(po, call_id, k)) return false;
+      ++k;
+    }
+    return true;
+  }
+
+  void zoom_endpoint(dom::object p, Endpoint& ep) {
+    ep.present = true;
+    ep.client = mac(p, "mac_addr");
+    std::string_view user = text(p, "email");
+    if (user.empty()) user = text(p, "user_email");
+    if (user.empty()) user = text(p, "user_name");
+    ep.user.assign(user);
+    if (const std::string_view d = text(p, "device"); !d.empty()) {
+      if (const auto t = zoom_device(d)) ep.device_type = *t;
+    }
+    if (const std::string_view n = enum_text(p, "network_type"); !n.empty()) {
+      if (const auto c = zoom_network(n)) ep.connection = *c;
+    }
+    // The LAN address: `internal_ip_addresses` (newer API), else `ip_address`
+    // when private. A public `ip_address` is what Zoom saw the client from,
+    // which is what Graph calls the reflexive address (and names the WAN link).
+    std::optional<dom::array> internal;
+    if (const auto el = field(p, "internal_ip_addresses")) {
+      dom::array arr;
+      if (el->get_array().get(arr) == simdjson::SUCCESS) {
+        internal = arr;
+      } else {
+        warn_type("internal_ip_addresses", "an array of strings", el->type());
+      }
+    }
+    if (internal) {
+      std::size_t i = 0;
+      for (dom::element a : *internal) {
+        PathScope pi(path, "internal_ip_addresses");
+        PathScope pn(path, i++);
+        std::string_view s;
+        if (a.get_string().get(s) != simdjson::SUCCESS) continue;
+        if ((ep.ip = ip(s, {}))) break;
+      }
+    }
+    if (const auto a = ip(p, "ip_address")) {
+      if (!cloud::is_private(*a)) {
+        ep.reflexive_ip = a;
+      } else if (!ep.ip) {
+        ep.ip = a;
+      }
+    }
+  }
+
+  /// One Zoom metric object (`audio_input`, ...) into a stream; false when it
+  /// holds no measured value.
+  bool zoom_metrics(dom::object m, Stream& st) {
+    auto q = [&](std::string_view key, std::string_view unit) {
+      const auto el = field(m, key);
+      if (!el) return kMissing;
+      if (is_number(el->type())) {
+        double v = 0;
+        return el->get_double().get(v) == simdjson::SUCCESS && std::isfinite(v) && v >= 0 ? v : kMissing;
+      }
+      std::string_view s;
+      if (el->get_string().get(s) != simdjson::SUCCESS) {
+        warn_type(key, "a string with a unit", el->type());
+        return kMissing;
+      }
+      bool ok = true;
+      const auto v = cloud::parse_zoom_quantity(s, unit, ok);
+      if (!ok) warn(key, quoted(s) + " is not a number of " + std::string(unit));
+      if (v && *v < 0) {
+        warn(key, quoted(s) + " is negative");
+        return kMissing;
+      }
+      return v.value_or(kMissing);
+    };
+    auto pct = [&](std::string_view key) {
+      const double v = q(key, "%");
+      if (measured(v) && v > 100) {
+        warn(key, number_text(v) + " % is above 100");
+        return kMissing;
+      }
+      return v;
+    };
+    using M = StreamMetric;
+    st.set(M::kLossAvg, pct("avg_loss"));
+    st.set(M::kLossMax, pct("max_loss"));
+    st.set(M::kJitterAvg, q("jitter", "ms"));
+    // Zoom's latency is one-way ("the time it took a packet to travel from one
+    // point to another"); the round trip is taken as twice that.
+    const double latency = q("latency", "ms");
+    st.set(M::kRttAvg, measured(latency) ? 2 * latency : latency);
+    st.set(M::kBitrate, q("bitrate", "kbps"));
+    st.set(M::kFrameRateAvg, q("frame_rate", "fps"));
+    return std::any_of(st.values.begin(), st.values.end(), [](double v) { return measured(v); });
+  }
+
+  bool zoom_participant(dom::object p, const std::string& call_id, std::size_t index) {
+    Endpoint caller;
+    zoom_endpoint(p, caller);
+    std::string pid = id_text(p, "user_id");  // per join: two devices of one user differ
+    if (pid.empty()) pid = id_text(p, "id");
+    if (pid.empty()) pid = "#" + std::to_string(index);
+    TimeMs join = kNoTime;
+    if (!time_field(p, "join_time", join)) return false;
+
+    std::optional<dom::array> qos;
+    if (!array_field(p, "user_qos", qos)) return false;
+    if (!qos) return true;
+    std::size_t n = 0;
+    for (dom::element sample : *qos) {
+      PathScope pq(path, "user_qos");
+      PathScope pn(path, n++);
+      dom::object so;
+      if (sample.get_object().get(so) != simdjson::SUCCESS) return wrong_type({}, "a QoS sample object", sample.type());
+      const auto dt_el = field(so, "date_time");
+      if (!dt_el) return missing("date_time");
+      std::string_view dt;
+      if (dt_el->get_string().get(dt) != simdjson::SUCCESS) return wrong_type("date_time", "a string", dt_el->type());
+      const auto end = parse_rfc3339(dt);
+      if (!end) return fail_at(RejectReason::kBadTimestamp, "date_time", quoted(dt) + " is not an RFC 3339 timestamp");
+
+      CallSegment seg;
+      seg.call_id = call_id;
+      seg.segment_id = call_id + "/" + pid + "/" + std::string(dt);
+      seg.end = *end;
+      seg.start = *end - kZoomSliceMs;
+      if (join != kNoTime && join > seg.start && join <= seg.end) seg.start = join;  // first minute
+      seg.caller = caller;
+      seg.callee.present = true;  // the Zoom cloud: a service, outside the organization
+
+      CloudClientSample dev;
+      dev.ts = *end;
+      if (const auto cpu = object_field(so, "cpu_usage")) {
+        PathScope pc(path, "cpu_usage");
+        const auto el = field(*cpu, "system_max_cpu_usage");
+        std::string_view s;
+        if (el && el->get_string().get(s) == simdjson::SUCCESS) {
+          bool ok = true;
+          const auto v = cloud::parse_zoom_quantity(s, "%", ok);
+          if (!ok || (v && (*v < 0 || *v > 100))) {
+            warn("system_max_cpu_usage", quoted(s) + " is not a percentage");
+          } else if (v) {
+            dev.cpu_pct = *v;
+          }
+        } else if (el) {
+          dev.cpu_pct = bounded(*cpu, "system_max_cpu_usage", 0, 100);
+        }
+      }
+      if (const auto rssi = object_field(so, "wifi_rssi")) {
+        PathScope pr(path, "wifi_rssi");
+        const std::string_view unit = text(*rssi, "rssi_unit");
+        if (unit.empty() || iequals(unit, "dBm")) {
+          dev.rssi_dbm = bounded(*rssi, "avg_rssi", -130, 0);
+          seg.caller.wifi_signal_pct = cloud::rssi_to_signal_pct(dev.rssi_dbm);
+        } else {
+          warn("rssi_unit", quoted(unit) + " is not dBm");
+        }
+      }
+      if (caller.client && (measured(dev.cpu_pct) || measured(dev.rssi_dbm))) {
+        dev.client = *caller.client;
+        staged_samples.push_back(dev);
+      }
+
+      struct Source {
+        std::array<std::string_view, 3> keys;  // the metric object, then fallbacks for CRC/RWG joins
+        Side from;
+        Media media;
+      };
+      static constexpr std::array<Source, 6> kSources{{
+          {{"audio_input", "audio_device_from_crc", "audio_device_from_rwg"}, Side::kCaller, Media::kAudio},
+          {{"audio_output", "audio_device_to_crc", "audio_device_to_rwg"}, Side::kCallee, Media::kAudio},
+          {{"video_input", "video_device_from_crc", "video_device_from_rwg"}, Side::kCaller, Media::kVideo},
+          {{"video_output", "video_device_to_crc", "video_device_to_rwg"}, Side::kCallee, Media::kVideo},
+          {{"as_input", "as_device_from_crc", "as_device_from_rwg"}, Side::kCaller, Media::kScreen},
+          {{"as_output", "as_device_to_crc", "as_device_to_rwg"}, Side::kCallee, Media::kScreen},
+      }};
+      for (const Source& src : kSources) {
+        for (const std::string_view key : src.keys) {
+          const auto m = object_field(so, key);
+          if (!m) continue;
+          PathScope pm(path, key);
+          Stream st;
+          st.from = src.from;
+          st.media = src.media;
+          if (zoom_metrics(*m, st)) {
+            seg.streams.push_back(st);
+            break;  // a fallback only when the plain object has nothing
+          }
+        }
+      }
+      staged.push_back(std::move(seg));
+    }
+    return true;
+  }
+};
+
+CloudDecoder::CloudDecoder(CloudDecoderOptions options)
+    : impl_(std::make_unique<Impl>(options, error_, warnings_, warnings_dropped_)) {}
+
+CloudDecoder::~CloudDecoder() = default;
+
+bool CloudDecoder::decode(CloudFormat format, std::string_view json, std::vector<CallSegment>& out, bool padded,
+                          std::vector<CloudClientSample>* samples) {
+  warnings_.clear();
+  warnings_dropped_ = 0;
+  // Error codes throughout; this guard only keeps an allocation failure from escaping.
+  try {
+    if (!impl_->decode(format, json, padded)) return false;
+    out.insert(out.end(), std::make_move_iterator(impl_->staged.begin()),
+               std::make_move_iterator(impl_->staged.end()));
+    if (samples) samples->insert(samples->end(), impl_->staged_samples.begin(), impl_->staged_samples.end());
+    impl_->staged.clear();
+    return true;
+  } catch (const std::exception& e) {
+    error_.reason = RejectReason::kTooLarge;
+    error_.detail = std::string("out of memory while decoding: ") + e.what();
+    return false;
+  }
+}
+
+}  // namespace callroot::ingest
