@@ -15,8 +15,9 @@
 namespace callroot::tools {
 namespace {
 
+/// A list of strings (endpoints, rule paths).
 std::vector<std::string> endpoints(const nlohmann::json& j, const char* key, const std::string& path) {
-  if (!j.is_array()) throw std::runtime_error(path + ": `" + key + "` must be a list of endpoints");
+  if (!j.is_array()) throw std::runtime_error(path + ": `" + key + "` must be a list of strings");
   std::vector<std::string> out;
   for (const auto& e : j) {
     if (!e.is_string()) throw std::runtime_error(path + ": `" + key + "` must hold strings");
@@ -86,6 +87,10 @@ DaemonOptions load_daemon_config(const std::string& path) {
       o.engine.evidence_padding = duration(value, "evidence_padding_ms", path);
     else if (key == "idle_flush_ms")
       o.idle_flush = std::chrono::milliseconds(duration(value, "idle_flush_ms", path));
+    else if (key == "rules")
+      o.rules = endpoints(value, "rules", path);
+    else if (key == "rules_check_interval_ms")
+      o.rules_check_interval = std::chrono::milliseconds(duration(value, "rules_check_interval_ms", path));
     else
       throw std::runtime_error(path + ": unknown key `" + key + "`");
   }

@@ -26,22 +26,24 @@ std::shared_ptr<spdlog::logger> make_logger(std::string_view name) {
 Pipeline::Pipeline(engine::EngineConfig config, engine::VerdictSink& sink, std::shared_ptr<spdlog::logger> log)
     : decoder_(directory_), engine_(config, directory_, sink), log_(std::move(log)) {}
 
-bool Pipeline::decode(std::string_view json, const ingest::Position& where, Event& out, bool padded,
+bool Pipeline::decode(std::string_view json, const ingest::Position& where, std::vector<Event>& out, bool padded,
                       std::string_view type_hint) {
   ++stats_.records;
-  if (!decoder_.decode(json, out, padded, type_hint)) {
+  if (!decoder_.decode_many(json, out, padded, type_hint)) {
     const auto& err = decoder_.error();
     reject(err.reason, err.detail, where);
     return false;
   }
+  // A cloud document with a few unreadable values still decodes; say which.
+  for (const auto& w : decoder_.warnings()) log_->debug("{}: value not read, taken as not measured: {}", where.str(), w);
   ++stats_.accepted;
   return true;
 }
 
 bool Pipeline::feed(std::string_view json, const ingest::Position& where, bool padded, std::string_view type_hint) {
-  Event event;
-  if (!decode(json, where, event, padded, type_hint)) return false;
-  engine_.apply(std::move(event));
+  scratch_.clear();
+  if (!decode(json, where, scratch_, padded, type_hint)) return false;
+  for (Event& e : scratch_) engine_.apply(std::move(e));
   return true;
 }
 

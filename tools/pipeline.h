@@ -32,8 +32,10 @@ class Pipeline {
   /// Returns false when the record was rejected (already counted and logged).
   bool feed(std::string_view json, const ingest::Position& where, bool padded = false,
             std::string_view type_hint = {});
-  /// Decodes one record without applying it (the replay merge holds events back).
-  bool decode(std::string_view json, const ingest::Position& where, Event& out, bool padded = false,
+  /// Decodes one record without applying it (the replay merge holds events
+  /// back), appending its events to `out`: one for a native record, many for
+  /// a Graph callRecord or a Zoom QoS page.
+  bool decode(std::string_view json, const ingest::Position& where, std::vector<Event>& out, bool padded = false,
               std::string_view type_hint = {});
   /// Counts and logs a record rejected before decoding (e.g. a malformed ZeroMQ message).
   void reject(ingest::RejectReason reason, std::string_view detail, const ingest::Position& where);
@@ -53,6 +55,7 @@ class Pipeline {
   std::shared_ptr<spdlog::logger> log_;
   PipelineStats stats_;
   std::uint64_t logged_rejections_ = 0;
+  std::vector<Event> scratch_;  // feed()'s events, reused
 };
 
 /// The logger commands write to: stderr, `callroot` name, level from the environment (CALLROOT_LOG_LEVEL).

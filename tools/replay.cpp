@@ -28,22 +28,34 @@ bool looks_like_pcap(const std::string& path) {
   return m == 0xa1b2c3d4 || m == 0xd4c3b2a1 || m == 0xa1b23c4d || m == 0x4d3cb2a1 || m == 0x0a0d0d0a;
 }
 
-/// One input file with its next decoded event held back for the merge.
+/// One input file with its next decoded events held back for the merge (a
+/// Graph callRecord or a Zoom page gives several).
 struct Input {
   std::unique_ptr<ingest::JsonlReader> reader;
-  Event head;
+  std::vector<Event> events;
+  std::size_t next = 0;
   TimeMs head_time = kNoTime;
   bool has_head = false;
+
+  Event& head() { return events[next]; }
 };
 
-/// Reads ahead to the next good record of `in`; rejected lines are counted by the pipeline.
+/// Moves `in` to its next event, reading ahead to the next good record when
+/// the current one is used up; rejected lines are counted by the pipeline.
 void advance(Input& in, Pipeline& pipeline, std::shared_ptr<spdlog::logger>& log) {
+  if (in.has_head && in.next + 1 < in.events.size()) {
+    ++in.next;
+    in.head_time = event_time(in.head());
+    return;
+  }
   in.has_head = false;
   std::string_view line;
   while (in.reader->next(line)) {
     const ingest::Position where{in.reader->path(), in.reader->line_number()};
-    if (pipeline.decode(line, where, in.head, /*padded=*/true)) {
-      in.head_time = event_time(in.head);
+    in.events.clear();
+    in.next = 0;
+    if (pipeline.decode(line, where, in.events, /*padded=*/true) && !in.events.empty()) {
+      in.head_time = event_time(in.head());
       in.has_head = true;
       return;
     }
@@ -110,7 +122,7 @@ PipelineStats replay_into(const ReplayOptions& options, engine::VerdictSink& sin
                                         static_cast<double>(next->head_time - first_time) / options.speed);
       std::this_thread::sleep_until(due);
     }
-    pipeline.apply(std::move(next->head));
+    pipeline.apply(std::move(next->head()));
     advance(*next, pipeline, log);
     progress.tick(pipeline);
   }

@@ -178,9 +178,9 @@ int rules_explain(const RulesExplainOptions& options, std::shared_ptr<spdlog::lo
         std::printf("  %-34s disabled at this site\n", info.id.c_str());
         continue;
       }
+      const std::string fired = r.fired ? "  => FIRED (+" + format_number(info.weight, 2) + ")" : "";
       std::printf("  %-34s scope %s, when %s%s\n", info.id.c_str(), result_text(r.scope).c_str(),
-                  result_text(r.when).c_str(), r.fired ? "  => FIRED (+" : "");
-      if (r.fired) std::printf("%s)\n", format_number(info.weight, 2).c_str());
+                  result_text(r.when).c_str(), fired.c_str());
       for (const auto& cmp : r.comparisons) {
         std::printf("      %-52s observed %s, threshold %s -> %s\n", cmp.text.c_str(), cmp.observed.c_str(),
                     cmp.threshold.c_str(), result_text(cmp.result).c_str());

@@ -188,13 +188,14 @@ RuleTestResult run_rule_test(const RuleTestCase& test, const AttributorFactory& 
   pipeline.engine().set_attributor(std::move(attributor));
   // Records are applied in event-time order, as replay would: inventory first.
   std::vector<std::pair<TimeMs, Event>> events;
+  std::vector<Event> decoded;
   for (const auto& [line, record] : test.records) {
-    Event e;
-    if (!pipeline.decode(record, ingest::Position{test.file, line}, e)) {
+    decoded.clear();
+    if (!pipeline.decode(record, ingest::Position{test.file, line}, decoded)) {
       result.failures.push_back(where(test.file, line) + ": input record rejected (see the log with CALLROOT_LOG_LEVEL)");
       continue;
     }
-    events.emplace_back(event_time(e), std::move(e));
+    for (Event& e : decoded) events.emplace_back(event_time(e), std::move(e));
   }
   std::stable_sort(events.begin(), events.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   for (auto& [t, e] : events) pipeline.apply(std::move(e));

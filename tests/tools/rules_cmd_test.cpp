@@ -1,0 +1,123 @@
+// The rule commands as a user runs them: the default pack on the demo,
+// `rules explain`, `rules check` on a broken file.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include <spdlog/sinks/null_sink.h>
+
+#include "demo_files.h"
+#include "tools/replay.h"
+#include "tools/rules_cmd.h"
+#include "tools/sinks.h"
+
+namespace callroot::tools::testing {
+namespace {
+
+const std::string kPack = std::string(CALLROOT_DATA_DIR) + "/rules";
+
+std::shared_ptr<spdlog::logger> null_log() {
+  return std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>());
+}
+
+TEST(DefaultPack, BlamesEveryPlantedFaultOfTheDemo) {
+  CollectingSink sink;
+  ReplayOptions options;
+  options.files = demo_inputs();
+  options.progress = false;
+  options.make_attributor = [] {
+    std::vector<std::string> diagnostics;
+    auto a = load_rule_attributor({kPack}, diagnostics);
+    EXPECT_TRUE(diagnostics.empty()) << diagnostics.front();
+    return a;
+  };
+  replay_into(options, sink, null_log());
+  std::map<std::string, const Verdict*> by_segment;
+  for (const auto& v : sink.verdicts) by_segment[v.segment_id] = &v;
+  std::size_t right = 0, total = 0;
+  for (const auto& fault : read_jsonl(demo_truth())) {
+    for (const auto& seg : fault.at("segments")) {
+      const Verdict& v = *by_segment.at(seg.get<std::string>());
+      ++total;
+      ASSERT_FALSE(v.blame.empty());
+      const bool ok = to_string(v.blame[0].kind) == fault.at("kind").get<std::string>() &&
+                      v.blame[0].id == fault.at("id").get<std::string>();
+      right += ok;
+      EXPECT_TRUE(ok) << fault.at("fault") << " " << seg << ": blamed " << to_string(v.blame[0].kind) << " "
+                      << v.blame[0].id;
+      // Evidence from rules names the rule that fired.
+      ASSERT_FALSE(v.blame[0].evidence.empty());
+      EXPECT_EQ(v.blame[0].evidence[0].id.find("heuristic."), std::string::npos);
+    }
+  }
+  EXPECT_EQ(right, total);
+  EXPECT_GE(total, 60u);
+}
+
+TEST(RulesExplain, ShowsEachPredicateWithItsObservedValue) {
+  // A segment of the weak Wi-Fi client.
+  std::string segment;
+  for (const auto& fault : read_jsonl(demo_truth())) {
+    if (fault.at("fault") == "weak_wifi_client") segment = fault.at("segments")[0];
+  }
+  ASSERT_FALSE(segment.empty());
+  RulesExplainOptions options;
+  options.segment_id = segment;
+  options.rules = {kPack};
+  options.files = demo_inputs();
+  ::testing::internal::CaptureStdout();
+  const int rc = rules_explain(options, null_log());
+  const std::string out = ::testing::internal::GetCapturedStdout();
+  EXPECT_EQ(rc, 0);
+  EXPECT_NE(out.find("segment " + segment), std::string::npos) << out;
+  EXPECT_NE(out.find("candidate client dc:41:a9:8e:8f:ca"), std::string::npos) << out;
+  EXPECT_NE(out.find("FIRED"), std::string::npos) << out;
+  EXPECT_NE(out.find("observed -"), std::string::npos) << out;  // an RSSI in dBm
+  EXPECT_NE(out.find("dBm"), std::string::npos) << out;
+  EXPECT_NE(out.find("blame (confidence"), std::string::npos) << out;
+
+  options.segment_id = "no-such-segment";
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(rules_explain(options, null_log()), 1);
+  ::testing::internal::GetCapturedStdout();
+}
+
+TEST(RulesCheck, ReportsEveryErrorWithCaretAndExits1) {
+  const auto dir = std::filesystem::path(::testing::TempDir()) / "rules-check";
+  std::filesystem::create_directories(dir);
+  const auto file = (dir / "broken.rules").string();
+  std::ofstream(file) << "rule a.b {\n  when: client.wifi.rssi.avg < -72dBm\n  blame: client\n}\n"
+                         "rule c.d {\n  when: wan.link.loss_pct.avg > 0.01\n  blame: wan\n}\n";
+  RulesCheckOptions options;
+  options.paths = {file};
+  ::testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(rules_check(options), 1);
+  const std::string out = ::testing::internal::GetCapturedStdout();
+  ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(out.find("broken.rules:2:9: error[E002]"), std::string::npos) << out;
+  EXPECT_NE(out.find("^~~"), std::string::npos) << out;
+  EXPECT_NE(out.find("error[E005]"), std::string::npos) << out;  // % compared with a plain number
+
+  options.paths = {kPack};
+  options.werror = true;
+  ::testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(rules_check(options), 0);
+  ::testing::internal::GetCapturedStdout();
+  ::testing::internal::GetCapturedStderr();
+
+  options.paths = {(dir / "missing.rules").string()};
+  ::testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(rules_check(options), 2);
+  ::testing::internal::GetCapturedStdout();
+  ::testing::internal::GetCapturedStderr();
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace callroot::tools::testing
