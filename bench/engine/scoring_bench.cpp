@@ -18,6 +18,8 @@
 #include <random>
 
 #include "engine/engine.h"
+#include "engine/rule_attribution.h"
+#include "rules/loader.h"
 
 namespace callroot::engine {
 namespace {
@@ -224,6 +226,32 @@ void BM_ScoreAndSerialize(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(net.sink.bytes - bytes_before));
 }
 BENCHMARK(BM_ScoreAndSerialize)->Unit(benchmark::kMicrosecond)->MinTime(2.0);
+
+/// The same segments attributed by the default rule pack (data/rules, 34 rules).
+void BM_ScoreSegmentsWithRules(benchmark::State& state) {
+  Network& net = network();
+  const auto segments = make_segments(net, 4096);
+  const std::vector<std::string> paths{std::string(CALLROOT_DATA_DIR) + "/rules"};
+  const auto loaded = rules::load_rules(paths);
+  if (!loaded.program) {
+    state.SkipWithError("the default rule pack did not load");
+    return;
+  }
+  net.engine.set_attributor(std::make_unique<RuleAttributor>(loaded.program));
+  std::size_t i = 0;
+  const std::uint64_t before = net.sink.verdicts;
+  const std::uint64_t blamed_before = net.sink.blamed;
+  for (auto _ : state) {
+    CallSegment seg = segments[i++ & 4095];
+    benchmark::DoNotOptimize(net.engine.apply(std::move(seg)));
+  }
+  net.engine.set_attributor(std::make_unique<HeuristicAttributor>());
+  const std::uint64_t scored = net.sink.verdicts - before;
+  if (scored != static_cast<std::uint64_t>(state.iterations())) state.SkipWithError("segments were not scored");
+  state.SetItemsProcessed(static_cast<std::int64_t>(scored));
+  state.counters["blamed_share"] = static_cast<double>(net.sink.blamed - blamed_before) / static_cast<double>(scored);
+}
+BENCHMARK(BM_ScoreSegmentsWithRules)->Unit(benchmark::kMicrosecond)->MinTime(2.0);
 
 }  // namespace
 }  // namespace callroot::engine
