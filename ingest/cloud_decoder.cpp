@@ -1,4 +1,5 @@
 #include "ingest/cloud_decoder.h"
+#include "ingest/echo.h"
 
 // Parsing: simdjson's DOM API rather than the On Demand API of decoder.cpp, and
 // rather than nlohmann/json. Cloud documents are rare (one per call, or one
@@ -28,22 +29,10 @@ namespace dom = simdjson::dom;
 
 constexpr std::string_view kGraphType = "graph.callRecord";
 constexpr std::string_view kZoomType = "zoom.qos";
-constexpr std::size_t kMaxEcho = 64;
 constexpr TimeMs kZoomSliceMs = 60'000;  // Zoom samples QoS once a minute
 
-std::string quoted(std::string_view s) {
-  std::string out = "\"";
-  out += s.substr(0, kMaxEcho);
-  if (s.size() > kMaxEcho) out += "...";
-  out += '"';
-  return out;
-}
-
-std::string number_text(double v) {
-  char buf[32];
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  return ec == std::errc() ? std::string(buf, end) : std::string("?");
-}
+using detail::number_text;
+using detail::quoted;
 
 std::string_view type_name(dom::element_type t) noexcept {
   switch (t) {

@@ -1,4 +1,5 @@
 #include "ingest/decoder.h"
+#include "ingest/echo.h"
 
 #include "ingest/cloud_decoder.h"
 
@@ -30,22 +31,8 @@ static_assert(kRecordTypeNames.size() == static_cast<std::size_t>(RecordType::kZ
 constexpr TimeMs kMinEpochMs = -62'167'219'200'000;
 constexpr TimeMs kMaxEpochMs = 253'402'300'800'000;
 
-// Echoed input is cut short: details are log lines, not copies of the record.
-constexpr std::size_t kMaxEcho = 64;
-
-std::string quoted(std::string_view s) {
-  std::string out = "\"";
-  out += s.substr(0, kMaxEcho);
-  if (s.size() > kMaxEcho) out += "...";
-  out += '"';
-  return out;
-}
-
-std::string number_text(double v) {
-  char buf[32];
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  return ec == std::errc() ? std::string(buf, end) : std::string("?");
-}
+using detail::number_text;
+using detail::quoted;
 
 std::string_view json_type_name(od::json_type t) noexcept {
   switch (t) {
@@ -275,43 +262,28 @@ struct RecordDecoder::Impl {
     return true;
   }
 
+  /// A string parsed by T::parse (Mac, IpAddr, Cidr); null or absent resets `out`.
+  template <class T>
+  bool read_parsed(od::value& v, const Where& w, std::optional<T>& out, RejectReason reason, std::string_view what) {
+    std::string_view text;
+    bool present = false;
+    if (!read_string(v, w, text, present)) return false;
+    if (!present) {
+      out.reset();
+      return true;
+    }
+    out = T::parse(text);
+    if (!out) return fail(reason, w, quoted(text) + " is not " + std::string(what));
+    return true;
+  }
   bool read_mac(od::value& v, const Where& w, std::optional<Mac>& out) {
-    std::string_view text;
-    bool present = false;
-    if (!read_string(v, w, text, present)) return false;
-    if (!present) {
-      out.reset();
-      return true;
-    }
-    out = Mac::parse(text);
-    if (!out) return fail(RejectReason::kBadMac, w, quoted(text) + " is not a MAC address");
-    return true;
+    return read_parsed(v, w, out, RejectReason::kBadMac, "a MAC address");
   }
-
   bool read_ip(od::value& v, const Where& w, std::optional<IpAddr>& out) {
-    std::string_view text;
-    bool present = false;
-    if (!read_string(v, w, text, present)) return false;
-    if (!present) {
-      out.reset();
-      return true;
-    }
-    out = IpAddr::parse(text);
-    if (!out) return fail(RejectReason::kBadIp, w, quoted(text) + " is not an IP address");
-    return true;
+    return read_parsed(v, w, out, RejectReason::kBadIp, "an IP address");
   }
-
   bool read_cidr(od::value& v, const Where& w, std::optional<Cidr>& out) {
-    std::string_view text;
-    bool present = false;
-    if (!read_string(v, w, text, present)) return false;
-    if (!present) {
-      out.reset();
-      return true;
-    }
-    out = Cidr::parse(text);
-    if (!out) return fail(RejectReason::kBadCidr, w, quoted(text) + " is not a CIDR subnet");
-    return true;
+    return read_parsed(v, w, out, RejectReason::kBadCidr, "a CIDR subnet");
   }
 
   /// RFC 3339 text or integer epoch milliseconds.
