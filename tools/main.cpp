@@ -88,6 +88,9 @@ int main(int argc, char** argv) {
   auto* list_cmd = rules_cmd->add_subcommand("list", "List rules: id, target, weight, severity, where");
   list_cmd->add_option("paths", list_paths, "Rule files or folders")->required();
   list_cmd->add_flag("--json", list_json, "One JSON object per rule");
+  std::vector<std::string> list_replay;
+  list_cmd->add_option("--replay", list_replay, "Replay these JSON Lines files with the rules and add per-rule counters")
+      ->check(CLI::ExistingFile);
   auto* fields_cmd = rules_cmd->add_subcommand("fields", "Print the reference of fields and functions (Markdown)");
   callroot::tools::RulesTestOptions rtest;
   auto* test_cmd = rules_cmd->add_subcommand("test", "Run rule tests (.ruletest files)");
@@ -138,7 +141,7 @@ int main(int argc, char** argv) {
   if (*rtp_cmd) return callroot::tools::run_rtp(rtp_files, rtp_json, log);
   if (*rules_cmd) {
     if (*check_cmd) return callroot::tools::rules_check(check);
-    if (*list_cmd) return callroot::tools::rules_list(list_paths, list_json);
+    if (*list_cmd) return callroot::tools::rules_list(list_paths, list_json, list_replay, log);
     if (*fields_cmd) return callroot::tools::rules_fields();
     if (*test_cmd) return callroot::tools::rules_test(rtest, log);
     if (*explain_cmd) return callroot::tools::rules_explain(explain, log);

@@ -9,6 +9,7 @@
 #include "engine/rule_attribution.h"
 #include "models/json_writer.h"
 #include "rules/loader.h"
+#include "tools/pipeline.h"
 #include "tools/replay.h"
 #include "tools/sinks.h"
 
@@ -54,14 +55,51 @@ int rules_check(const RulesCheckOptions& options) {
   return 0;
 }
 
-int rules_list(const std::vector<std::string>& paths, bool json) {
+int rules_list(const std::vector<std::string>& paths, bool json, const std::vector<std::string>& replay,
+               std::shared_ptr<spdlog::logger> log) {
   const rules::LoadResult loaded = rules::load_rules(paths);
   if (!loaded.program) {
     for (const auto& d : loaded.diagnostics) std::fputs((rules::render_text(d) + "\n").c_str(), stderr);
     return 1;
   }
-  if (!json) std::printf("%-36s %-7s %6s  %-8s %3s  %s\n", "rule", "blame", "weight", "severity", "rev", "where");
-  for (const auto& r : loaded.program->rules()) {
+  // Counters come from scoring real input with the rules.
+  rules::RuleStats stats;
+  const bool counted = !replay.empty();
+  if (counted) {
+    // The engine owns its attributor; this one hands the counters back when the engine lets it go.
+    struct Counting final : engine::Attributor {
+      std::unique_ptr<engine::RuleAttributor> inner;
+      rules::RuleStats* out;
+      Counting(std::unique_ptr<engine::RuleAttributor> i, rules::RuleStats* o) : inner(std::move(i)), out(o) {}
+      ~Counting() override { *out = inner->stats(); }
+      void attribute(const engine::ScoringContext& ctx, Verdict& v) override { inner->attribute(ctx, v); }
+      [[nodiscard]] bool needs_quantiles() const noexcept override { return inner->needs_quantiles(); }
+    };
+    CollectingSink sink;
+    ReplayOptions options;
+    options.files = replay;
+    options.progress = false;
+    options.make_attributor = [&]() -> engine::AttributorPtr {
+      auto rules_attributor = std::make_unique<engine::RuleAttributor>(loaded.program);
+      rules_attributor->set_timing(true);
+      return std::make_unique<Counting>(std::move(rules_attributor), &stats);
+    };
+    try {
+      replay_into(options, sink, log ? log : make_logger());
+    } catch (const std::exception& e) {
+      if (log) log->error("{}", e.what());
+      return 2;
+    }
+  }
+  if (!json) {
+    std::printf("%-36s %-7s %6s  %-8s %3s", "rule", "blame", "weight", "severity", "rev");
+    if (counted) std::printf(" %11s %8s %9s", "evaluations", "matches", "ns/eval");
+    std::printf("  %s\n", "where");
+  }
+  const auto all = loaded.program->rules();
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const auto& r = all[i];
+    const rules::RuleCounters c = i < stats.per_rule.size() ? stats.per_rule[i] : rules::RuleCounters{};
     if (json) {
       nlohmann::ordered_json j{{"id", r.id},
                                {"blame", to_string(r.target)},
@@ -73,12 +111,22 @@ int rules_list(const std::vector<std::string>& paths, bool json) {
                                {"line", r.line},
                                {"description", r.description},
                                {"source", r.source}};
+      if (counted) {
+        j["evaluations"] = c.evaluations;
+        j["matches"] = c.matches;
+        j["nanoseconds"] = c.nanoseconds;
+      }
       std::printf("%s\n", j.dump().c_str());
-    } else {
-      std::printf("%-36s %-7s %6s  %-8s %3d  %s:%u%s\n", r.id.c_str(), to_string(r.target),
-                  format_number(r.weight, 2).c_str(), std::string(rules::severity_name(r.severity)).c_str(),
-                  r.revision, r.file.c_str(), r.line, r.enabled ? "" : "  (disabled)");
+      continue;
     }
+    std::printf("%-36s %-7s %6s  %-8s %3d", r.id.c_str(), to_string(r.target), format_number(r.weight, 2).c_str(),
+                std::string(rules::severity_name(r.severity)).c_str(), r.revision);
+    if (counted) {
+      const double per = c.evaluations ? static_cast<double>(c.nanoseconds) / static_cast<double>(c.evaluations) : 0;
+      std::printf(" %11llu %8llu %9s", static_cast<unsigned long long>(c.evaluations),
+                  static_cast<unsigned long long>(c.matches), format_number(per, 0).c_str());
+    }
+    std::printf("  %s:%u%s\n", r.file.c_str(), r.line, r.enabled ? "" : "  (disabled)");
   }
   return 0;
 }

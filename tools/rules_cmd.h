@@ -30,8 +30,11 @@ struct RulesCheckOptions {
 /// Exit 0 clean, 1 diagnostics (warnings only with --werror), 2 could not run.
 int rules_check(const RulesCheckOptions& options);
 
-/// Exit 0, or 1 when the rules have errors.
-int rules_list(const std::vector<std::string>& paths, bool json);
+/// Lists the rules. With `replay` files, replays them with the rules first and
+/// adds each rule's counters: evaluations, matches, time. Exit 0, 1 when the
+/// rules have errors, 2 when the replay could not run.
+int rules_list(const std::vector<std::string>& paths, bool json, const std::vector<std::string>& replay = {},
+               std::shared_ptr<spdlog::logger> log = nullptr);
 int rules_fields();
 
 struct RulesTestOptions {

@@ -119,5 +119,26 @@ TEST(RulesCheck, ReportsEveryErrorWithCaretAndExits1) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(RulesList, CountsEvaluationsAndMatchesOverAReplay) {
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(rules_list({kPack}, /*json=*/true, demo_inputs(), null_log()), 0);
+  const std::string out = ::testing::internal::GetCapturedStdout();
+  std::istringstream lines(out);
+  std::string line;
+  std::size_t rules = 0;
+  bool weak_signal_matched = false;
+  while (std::getline(lines, line)) {
+    const auto j = nlohmann::json::parse(line);
+    ++rules;
+    EXPECT_GE(j.at("evaluations").get<std::uint64_t>(), j.at("matches").get<std::uint64_t>()) << line;
+    if (j.at("id") == "wifi.client_weak_signal") {
+      // 15 segments of the weak client, each once per side where it is the client.
+      weak_signal_matched = j.at("matches").get<std::uint64_t>() >= 15 && j.at("nanoseconds").get<std::uint64_t>() > 0;
+    }
+  }
+  EXPECT_GE(rules, 30u);
+  EXPECT_TRUE(weak_signal_matched) << out;
+}
+
 }  // namespace
 }  // namespace callroot::tools::testing
