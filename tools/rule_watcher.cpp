@@ -5,12 +5,17 @@
 namespace callroot::tools {
 
 RuleWatcher::RuleWatcher(std::vector<std::string> paths, RuleLoader loader, std::shared_ptr<spdlog::logger> log,
-                         std::chrono::milliseconds interval)
+                         std::chrono::milliseconds interval, bool background)
     : paths_(std::move(paths)),
       loader_(std::move(loader)),
       log_(std::move(log)),
       interval_(interval),
-      next_check_(std::chrono::steady_clock::now() + interval) {}
+      next_check_(std::chrono::steady_clock::now() + interval),
+      background_(background) {}
+
+RuleWatcher::~RuleWatcher() {
+  if (pending_.valid()) pending_.wait();  // the loader may still be reading our paths
+}
 
 std::vector<RuleWatcher::Stamp> RuleWatcher::stamps() const {
   // A folder stands for the .rules files in it, so adding a file counts as a change.
@@ -35,9 +40,8 @@ std::vector<RuleWatcher::Stamp> RuleWatcher::stamps() const {
   return out;
 }
 
-engine::AttributorPtr RuleWatcher::load(const char* why) {
-  std::vector<std::string> diagnostics;
-  engine::AttributorPtr attributor = loader_(paths_, diagnostics);
+engine::AttributorPtr RuleWatcher::finish(engine::AttributorPtr attributor, std::vector<std::string> diagnostics,
+                                          const char* why) {
   if (!attributor) {
     ++rejected_;
     log_->error("rules ({}): not loaded; the running rules stay in force. {} diagnostic(s):", why, diagnostics.size());
@@ -50,21 +54,58 @@ engine::AttributorPtr RuleWatcher::load(const char* why) {
   return attributor;
 }
 
+engine::AttributorPtr RuleWatcher::load(const char* why) {
+  std::vector<std::string> diagnostics;
+  engine::AttributorPtr attributor = loader_(paths_, diagnostics);
+  return finish(std::move(attributor), std::move(diagnostics), why);
+}
+
 engine::AttributorPtr RuleWatcher::load_initial() {
   seen_ = stamps();
   return load("start");
 }
 
 engine::AttributorPtr RuleWatcher::poll(bool forced) {
+  engine::AttributorPtr result;
+  // A background reload that has finished: hand it over.
+  if (pending_.valid() && pending_.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+    Loaded loaded = pending_.get();
+    result = finish(std::move(loaded.attributor), std::move(loaded.diagnostics), loaded.why);
+  }
   const auto now = std::chrono::steady_clock::now();
-  if (!forced && now < next_check_) return nullptr;
-  next_check_ = now + interval_;
-  auto current = stamps();
-  if (!forced && current == seen_) return nullptr;
-  // Remember the stamps even when the load fails: the broken edit is
-  // reported once, not every second, and the next edit triggers a new try.
-  seen_ = std::move(current);
-  return load(forced ? "SIGHUP" : "files changed");
+  bool start = false;
+  const char* why = forced ? "SIGHUP" : "files changed";
+  if (forced || now >= next_check_) {
+    next_check_ = now + interval_;
+    auto current = stamps();
+    // Remember the stamps even when the load fails: the broken edit is
+    // reported once, not every second, and the next edit triggers a new try.
+    if (forced || current != seen_) {
+      seen_ = std::move(current);
+      start = true;
+    }
+  }
+  if (again_ && !pending_.valid()) {
+    start = true;  // a change that came in while the last reload compiled
+    why = "files changed";
+  }
+  if (start) {
+    if (pending_.valid()) {
+      again_ = true;  // one at a time; this change is picked up when it is done
+    } else if (background_) {
+      again_ = false;
+      pending_ = std::async(std::launch::async, [loader = loader_, paths = paths_, why] {
+        Loaded loaded;
+        loaded.attributor = loader(paths, loaded.diagnostics);
+        loaded.why = why;
+        return loaded;
+      });
+    } else {
+      again_ = false;
+      if (auto attributor = load(why)) result = std::move(attributor);
+    }
+  }
+  return result;
 }
 
 }  // namespace callroot::tools

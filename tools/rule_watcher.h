@@ -1,13 +1,15 @@
 #pragma once
 /// Reloads rules without a restart: on request (SIGHUP) or when a rule file
 /// changes (checked at most once per interval, by modification time and
-/// size). A reload compiles off to the side; only a rule set without errors
-/// replaces the running one, and every diagnostic of a broken edit is logged
-/// while the old rules keep running.
+/// size). A reload compiles on a thread of its own, off the scoring path;
+/// poll() hands over the result once it is ready. Only a rule set without
+/// errors replaces the running one, and every diagnostic of a broken edit is
+/// logged while the old rules keep running.
 
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,13 +27,16 @@ using RuleLoader = std::function<engine::AttributorPtr(const std::vector<std::st
 
 class RuleWatcher {
  public:
+  /// With `background` false the reload compiles inside poll() (tests, tools).
   RuleWatcher(std::vector<std::string> paths, RuleLoader loader, std::shared_ptr<spdlog::logger> log,
-              std::chrono::milliseconds interval = std::chrono::milliseconds(1000));
+              std::chrono::milliseconds interval = std::chrono::milliseconds(1000), bool background = true);
+  ~RuleWatcher();
 
   /// The first load; nullptr when it failed (the caller decides whether to run without rules).
   engine::AttributorPtr load_initial();
-  /// Returns a new attribution when `forced` (SIGHUP) or the files changed
-  /// since the last look and the new rules compile; nullptr otherwise.
+  /// Starts a reload when `forced` (SIGHUP) or the files changed since the
+  /// last look; returns the new attribution once a reload has compiled
+  /// without errors (in the background: on a later call), nullptr otherwise.
   engine::AttributorPtr poll(bool forced);
 
   [[nodiscard]] std::uint64_t reloads() const noexcept { return reloads_; }
@@ -46,6 +51,9 @@ class RuleWatcher {
   };
   [[nodiscard]] std::vector<Stamp> stamps() const;
   engine::AttributorPtr load(const char* why);
+  /// The result of a finished load: the attribution, or nullptr with the diagnostics logged.
+  engine::AttributorPtr finish(engine::AttributorPtr attributor, std::vector<std::string> diagnostics,
+                               const char* why);
 
   std::vector<std::string> paths_;
   RuleLoader loader_;
@@ -55,6 +63,14 @@ class RuleWatcher {
   std::vector<Stamp> seen_;
   std::uint64_t reloads_ = 0;
   std::uint64_t rejected_ = 0;
+  bool background_;
+  struct Loaded {
+    engine::AttributorPtr attributor;
+    std::vector<std::string> diagnostics;
+    const char* why = "";
+  };
+  std::future<Loaded> pending_;  // a reload compiling in the background
+  bool again_ = false;           // another change came in while it compiled
 };
 
 }  // namespace callroot::tools

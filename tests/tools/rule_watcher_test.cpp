@@ -5,6 +5,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <atomic>
+#include <future>
+#include <iostream>
 #include <thread>
 
 #include <spdlog/sinks/ostream_sink.h>
@@ -33,7 +36,7 @@ TEST(RuleWatcher, ReloadsOnChangeKeepsOldRulesOnError) {
   };
   std::ostringstream log_text;
   auto log = std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::ostream_sink_mt>(log_text));
-  RuleWatcher watcher({dir.string()}, loader, log, std::chrono::milliseconds(0));
+  RuleWatcher watcher({dir.string()}, loader, log, std::chrono::milliseconds(0), /*background=*/false);
 
   EXPECT_NE(watcher.load_initial(), nullptr);
   EXPECT_EQ(watcher.poll(false), nullptr);  // nothing changed
@@ -53,6 +56,36 @@ TEST(RuleWatcher, ReloadsOnChangeKeepsOldRulesOnError) {
 
   EXPECT_NE(watcher.poll(/*forced=*/true), nullptr);  // SIGHUP reloads even without a change
   EXPECT_EQ(loads, 4);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(RuleWatcher, ReloadsInTheBackgroundAndHandsOverWhenReady) {
+  const auto dir = std::filesystem::path(::testing::TempDir()) / "rule-watcher-bg";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "a.rules") << "v1\n";
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<int> loads{0};
+  RuleLoader loader = [&](const std::vector<std::string>&, std::vector<std::string>&) {
+    if (loads.fetch_add(1) > 0) released.wait();  // the reload takes as long as the test says
+    return engine::AttributorPtr(std::make_unique<engine::HeuristicAttributor>());
+  };
+  auto log = std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::ostream_sink_mt>(std::cerr));
+  RuleWatcher watcher({dir.string()}, loader, log, std::chrono::milliseconds(0));
+  ASSERT_NE(watcher.load_initial(), nullptr);
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::ofstream(dir / "a.rules") << "version two\n";
+  EXPECT_EQ(watcher.poll(false), nullptr);  // started; the caller goes on scoring with the old rules
+  EXPECT_EQ(watcher.poll(false), nullptr);  // still compiling
+  release.set_value();
+  engine::AttributorPtr swapped;
+  for (int i = 0; i < 200 && !swapped; ++i) {
+    swapped = watcher.poll(false);
+    if (!swapped) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_NE(swapped, nullptr);
+  EXPECT_EQ(loads.load(), 2);
   std::filesystem::remove_all(dir);
 }
 
