@@ -106,6 +106,15 @@ void RuleAttributor::fill(const ScoringContext& ctx, const SideEvidence& side, C
           case rules::EndpointField::kWifiSignalPct: v = ep.wifi_signal_pct; break;
           case rules::EndpointField::kCpuInsufficientRatio: v = ep.cpu_insufficient_ratio; break;
           case rules::EndpointField::kFeedbackRating: v = ep.feedback_rating; break;
+          case rules::EndpointField::kMicGlitchRate: v = ep.mic_glitch_rate; break;
+          case rules::EndpointField::kSpeakerGlitchRate: v = ep.speaker_glitch_rate; break;
+          case rules::EndpointField::kCaptureNotFunctioningRatio: v = ep.capture_not_functioning_ratio; break;
+          case rules::EndpointField::kRenderNotFunctioningRatio: v = ep.render_not_functioning_ratio; break;
+          case rules::EndpointField::kDeviceGlitchRatio: v = ep.device_glitch_ratio; break;
+          case rules::EndpointField::kDeviceClippingRatio: v = ep.device_clipping_ratio; break;
+          case rules::EndpointField::kLowSpeechLevelRatio: v = ep.low_speech_level_ratio; break;
+          case rules::EndpointField::kLowSpeechToNoiseRatio: v = ep.low_speech_to_noise_ratio; break;
+          case rules::EndpointField::kHowlingEventCount: v = ep.howling_event_count; break;
         }
         break;
       case SlotKind::kStream:

@@ -26,6 +26,15 @@ inline void check_segment(const CallSegment& s) {
     check(!measured(e->wifi_signal_pct) || (e->wifi_signal_pct >= 0 && e->wifi_signal_pct <= 100));
     check(!measured(e->cpu_insufficient_ratio) || (e->cpu_insufficient_ratio >= 0 && e->cpu_insufficient_ratio <= 1));
     check(!measured(e->feedback_rating) || (e->feedback_rating >= 1 && e->feedback_rating <= 5));
+    check(!measured(e->capture_not_functioning_ratio) || (e->capture_not_functioning_ratio >= 0 && e->capture_not_functioning_ratio <= 1));
+    check(!measured(e->render_not_functioning_ratio) || (e->render_not_functioning_ratio >= 0 && e->render_not_functioning_ratio <= 1));
+    check(!measured(e->device_glitch_ratio) || (e->device_glitch_ratio >= 0 && e->device_glitch_ratio <= 1));
+    check(!measured(e->device_clipping_ratio) || (e->device_clipping_ratio >= 0 && e->device_clipping_ratio <= 1));
+    check(!measured(e->low_speech_level_ratio) || (e->low_speech_level_ratio >= 0 && e->low_speech_level_ratio <= 1));
+    check(!measured(e->low_speech_to_noise_ratio) || (e->low_speech_to_noise_ratio >= 0 && e->low_speech_to_noise_ratio <= 1));
+    check(!measured(e->mic_glitch_rate) || e->mic_glitch_rate >= 0);
+    check(!measured(e->speaker_glitch_rate) || e->speaker_glitch_rate >= 0);
+    check(!measured(e->howling_event_count) || e->howling_event_count >= 0);
   }
 }
 

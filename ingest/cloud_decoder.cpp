@@ -706,7 +706,34 @@ struct CloudDecoder::Impl {
         if (measured(cpu) && (!measured(ep.cpu_insufficient_ratio) || cpu > ep.cpu_insufficient_ratio)) {
           ep.cpu_insufficient_ratio = cpu;
         }
+        graph_device_signals(*dev, ep);
       }
+    }
+  }
+
+  /// deviceInfo's device-problem signals; each the worst (highest) over the
+  /// media, as cpuInsufficentEventRatio: a failing device hurts the endpoint.
+  void graph_device_signals(dom::object dev, Endpoint& ep) {
+    struct Signal {
+      std::string_view key;
+      double max;
+      double Endpoint::*member;
+    };
+    static constexpr Signal kSignals[] = {
+        {"micGlitchRate", 1e6, &Endpoint::mic_glitch_rate},
+        {"speakerGlitchRate", 1e6, &Endpoint::speaker_glitch_rate},
+        {"captureNotFunctioningEventRatio", 1, &Endpoint::capture_not_functioning_ratio},
+        {"renderNotFunctioningEventRatio", 1, &Endpoint::render_not_functioning_ratio},
+        {"deviceGlitchEventRatio", 1, &Endpoint::device_glitch_ratio},
+        {"deviceClippingEventRatio", 1, &Endpoint::device_clipping_ratio},
+        {"lowSpeechLevelEventRatio", 1, &Endpoint::low_speech_level_ratio},
+        {"lowSpeechToNoiseEventRatio", 1, &Endpoint::low_speech_to_noise_ratio},
+        {"howlingEventCount", 2147483647, &Endpoint::howling_event_count},
+    };
+    for (const Signal& s : kSignals) {
+      const double v = bounded(dev, s.key, 0, s.max);
+      double& out = ep.*s.member;
+      if (measured(v) && (!measured(out) || v > out)) out = v;
     }
   }
 

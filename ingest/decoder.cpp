@@ -874,6 +874,15 @@ struct RecordDecoder::Impl {
       if (key == "reflexive_ip") return read_ip(fv, fw, ep.reflexive_ip);
       if (key == "wifi_signal_pct") return read_measure(fv, fw, 0, 100, ep.wifi_signal_pct);
       if (key == "cpu_insufficient_ratio") return read_measure(fv, fw, 0, 1, ep.cpu_insufficient_ratio);
+      if (key == "mic_glitch_rate") return read_measure(fv, fw, 0, 1e6, ep.mic_glitch_rate);
+      if (key == "speaker_glitch_rate") return read_measure(fv, fw, 0, 1e6, ep.speaker_glitch_rate);
+      if (key == "capture_not_functioning_ratio") return read_measure(fv, fw, 0, 1, ep.capture_not_functioning_ratio);
+      if (key == "render_not_functioning_ratio") return read_measure(fv, fw, 0, 1, ep.render_not_functioning_ratio);
+      if (key == "device_glitch_ratio") return read_measure(fv, fw, 0, 1, ep.device_glitch_ratio);
+      if (key == "device_clipping_ratio") return read_measure(fv, fw, 0, 1, ep.device_clipping_ratio);
+      if (key == "low_speech_level_ratio") return read_measure(fv, fw, 0, 1, ep.low_speech_level_ratio);
+      if (key == "low_speech_to_noise_ratio") return read_measure(fv, fw, 0, 1, ep.low_speech_to_noise_ratio);
+      if (key == "howling_event_count") return read_measure(fv, fw, 0, 2147483647, ep.howling_event_count);
       if (key == "feedback_rating") return read_measure(fv, fw, 1, 5, ep.feedback_rating);
       return true;
     });

@@ -49,6 +49,18 @@ struct Endpoint {
   std::optional<IpAddr> reflexive_ip;
   double wifi_signal_pct = kMissing;
   double cpu_insufficient_ratio = kMissing;
+  // Graph callRecords deviceInfo signals (docs/contract.md §5): glitch rates are
+  // glitches per 5 minutes (>= 0), ratios the fraction of the call (0..1),
+  // howling_event_count a count (>= 0).
+  double mic_glitch_rate = kMissing;                ///< micGlitchRate
+  double speaker_glitch_rate = kMissing;            ///< speakerGlitchRate
+  double capture_not_functioning_ratio = kMissing;  ///< captureNotFunctioningEventRatio
+  double render_not_functioning_ratio = kMissing;   ///< renderNotFunctioningEventRatio
+  double device_glitch_ratio = kMissing;            ///< deviceGlitchEventRatio
+  double device_clipping_ratio = kMissing;          ///< deviceClippingEventRatio
+  double low_speech_level_ratio = kMissing;         ///< lowSpeechLevelEventRatio
+  double low_speech_to_noise_ratio = kMissing;      ///< lowSpeechToNoiseEventRatio
+  double howling_event_count = kMissing;            ///< howlingEventCount
   double feedback_rating = kMissing;  ///< 1..5
 };
 

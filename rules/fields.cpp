@@ -84,6 +84,24 @@ std::vector<FieldDef> build() {
            EndpointField::kCpuInsufficientRatio, "share of the call with insufficient CPU (ratio)");
   endpoint("endpoint.feedback_rating", ValueType::kNumber, {}, EnumSet::kNone, EndpointField::kFeedbackRating,
            "the user's rating, 1 to 5");
+  endpoint("endpoint.mic_glitch_rate", ValueType::kNumber, {}, EnumSet::kNone, EndpointField::kMicGlitchRate,
+           "microphone glitches per 5 minutes (Graph micGlitchRate)");
+  endpoint("endpoint.speaker_glitch_rate", ValueType::kNumber, {}, EnumSet::kNone, EndpointField::kSpeakerGlitchRate,
+           "loudspeaker glitches per 5 minutes (Graph speakerGlitchRate)");
+  endpoint("endpoint.capture_not_functioning_ratio", ValueType::kNumber, {}, EnumSet::kNone, EndpointField::kCaptureNotFunctioningRatio,
+           "share of the call the capture device was not working (ratio)");
+  endpoint("endpoint.render_not_functioning_ratio", ValueType::kNumber, {}, EnumSet::kNone, EndpointField::kRenderNotFunctioningRatio,
+           "share of the call the render device was not working (ratio)");
+  endpoint("endpoint.device_glitch_ratio", ValueType::kNumber, {}, EnumSet::kNone, EndpointField::kDeviceGlitchRatio,
+           "share of the call with glitches or gaps in played or captured audio (ratio)");
+  endpoint("endpoint.device_clipping_ratio", ValueType::kNumber, {}, EnumSet::kNone, EndpointField::kDeviceClippingRatio,
+           "share of the call with clipping in the captured audio (ratio)");
+  endpoint("endpoint.low_speech_level_ratio", ValueType::kNumber, {}, EnumSet::kNone, EndpointField::kLowSpeechLevelRatio,
+           "share of the call with too low a speech level sent (ratio)");
+  endpoint("endpoint.low_speech_to_noise_ratio", ValueType::kNumber, {}, EnumSet::kNone, EndpointField::kLowSpeechToNoiseRatio,
+           "share of the call with too low a speech-to-noise level sent (ratio)");
+  endpoint("endpoint.howling_event_count", ValueType::kNumber, {}, EnumSet::kNone, EndpointField::kHowlingEventCount,
+           "times howling or screeching audio was detected (count)");
   {
     FieldDef f;
     f.name = "endpoint.site";

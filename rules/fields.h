@@ -31,7 +31,22 @@ enum class FieldSource : std::uint8_t {
   kScopeDirection,    ///< `direction` (scope only)
 };
 
-enum class EndpointField : std::uint8_t { kConnection, kDeviceType, kWifiSignalPct, kCpuInsufficientRatio, kFeedbackRating };
+enum class EndpointField : std::uint8_t {
+  kConnection,
+  kDeviceType,
+  kWifiSignalPct,
+  kCpuInsufficientRatio,
+  kFeedbackRating,
+  kMicGlitchRate,
+  kSpeakerGlitchRate,
+  kCaptureNotFunctioningRatio,
+  kRenderNotFunctioningRatio,
+  kDeviceGlitchRatio,
+  kDeviceClippingRatio,
+  kLowSpeechLevelRatio,
+  kLowSpeechToNoiseRatio,
+  kHowlingEventCount,
+};
 enum class StreamDirection : std::uint8_t { kSent, kReceived };
 
 struct FieldDef {

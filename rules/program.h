@@ -19,7 +19,7 @@
 /// |---|---|
 /// | kHopColumn | `WindowStats` of column `column` of family `family`, for the hop of kind `hop` of this candidate (the client, its AP radio; for `hop == kSwitch`/`kWan` the candidate port/link itself), over the segment's telemetry window: `avg`/`min`/`max`/`p50`/`p95`/`last` as in WindowStats (see `store_aggregate()`); `count` the sample count (0 when none: count is never NaN when the hop is known); `rate` = (last - first) / ((last_ts - first_ts) / 1000 s), NaN with fewer than 2 samples |
 /// | kSeries | nothing (leave NaN): read through `SampleSource` |
-/// | kEndpoint | the evaluated endpoint's field: `connection` / `device_type` as connection_value() / device_type_value(); `wifi_signal_pct`, `cpu_insufficient_ratio`, `feedback_rating` as in `Endpoint` |
+/// | kEndpoint | the evaluated endpoint's field: `connection` / `device_type` as connection_value() / device_type_value(); `wifi_signal_pct`, `cpu_insufficient_ratio`, `feedback_rating` and the deviceInfo signals (`mic_glitch_rate` … `howling_event_count`) as in `Endpoint` |
 /// | kStream | over the segment's streams with `from == side` (kSent) or `from == other(side)` (kReceived), whose media bit is in `media_mask`: the highest measured value of `metric` (the lowest for `frame_rate_avg`); NaN when none is measured |
 /// | kStreamPoor | 1 when any such stream (same selection) is poor, 0 when none is, NaN when there are no such streams |
 /// | kPeerOrganization | 1 when the other party is inside the organization, else 0 |

@@ -47,6 +47,15 @@ nlohmann::ordered_json endpoint_json(const Endpoint& e) {
   if (e.reflexive_ip) j["reflexive_ip"] = e.reflexive_ip->str();
   if (measured(e.wifi_signal_pct)) j["wifi_signal_pct"] = rounded(e.wifi_signal_pct);
   if (measured(e.cpu_insufficient_ratio)) j["cpu_insufficient_ratio"] = rounded(e.cpu_insufficient_ratio);
+  if (measured(e.mic_glitch_rate)) j["mic_glitch_rate"] = rounded(e.mic_glitch_rate);
+  if (measured(e.speaker_glitch_rate)) j["speaker_glitch_rate"] = rounded(e.speaker_glitch_rate);
+  if (measured(e.capture_not_functioning_ratio)) j["capture_not_functioning_ratio"] = rounded(e.capture_not_functioning_ratio);
+  if (measured(e.render_not_functioning_ratio)) j["render_not_functioning_ratio"] = rounded(e.render_not_functioning_ratio);
+  if (measured(e.device_glitch_ratio)) j["device_glitch_ratio"] = rounded(e.device_glitch_ratio);
+  if (measured(e.device_clipping_ratio)) j["device_clipping_ratio"] = rounded(e.device_clipping_ratio);
+  if (measured(e.low_speech_level_ratio)) j["low_speech_level_ratio"] = rounded(e.low_speech_level_ratio);
+  if (measured(e.low_speech_to_noise_ratio)) j["low_speech_to_noise_ratio"] = rounded(e.low_speech_to_noise_ratio);
+  if (measured(e.howling_event_count)) j["howling_event_count"] = rounded(e.howling_event_count);
   if (measured(e.feedback_rating)) j["feedback_rating"] = rounded(e.feedback_rating);
   return j;
 }
@@ -337,7 +346,10 @@ TEST_F(GraphTest, NetworkInfoMapsOntoTheEndpoint) {
       R"("wifiSignalStrength":"94","basicServiceSetIdentifier":"aa:bb:cc:00:00:01","linkSpeed":54000000})",
       R"({"identity":{"user":{"displayName":"Abbie Wilkins","userPrincipalName":"abbie@contoso.com",)"
       R"("tenantId":"t"}},"userAgent":{"platform":"roomSystem"},"feedback":{"rating":"fair"}})",
-      "main-audio", R"({"cpuInsufficentEventRatio":"0.25"})"));
+      "main-audio", R"({"cpuInsufficentEventRatio":"0.25","micGlitchRate":12.5,"speakerGlitchRate":"3",)"
+      R"("captureNotFunctioningEventRatio":0.2,"renderNotFunctioningEventRatio":0,"deviceGlitchEventRatio":0.05,)"
+      R"("deviceClippingEventRatio":0.01,"lowSpeechLevelEventRatio":0.3,"lowSpeechToNoiseEventRatio":0.4,)"
+      R"("howlingEventCount":2,"renderMuteEventRatio":1})"));
   const Endpoint& a = s.caller;
   EXPECT_EQ(a.ip->str(), "10.150.0.2");
   EXPECT_EQ(a.subnet->str(), "10.150.0.0/32");
@@ -349,6 +361,16 @@ TEST_F(GraphTest, NetworkInfoMapsOntoTheEndpoint) {
   EXPECT_EQ(a.device_type, DeviceType::kRoomSystem);
   EXPECT_EQ(a.feedback_rating, 3);
   EXPECT_EQ(a.cpu_insufficient_ratio, 0.25);
+  EXPECT_EQ(a.mic_glitch_rate, 12.5);
+  EXPECT_EQ(a.speaker_glitch_rate, 3);
+  EXPECT_EQ(a.capture_not_functioning_ratio, 0.2);
+  EXPECT_EQ(a.render_not_functioning_ratio, 0);  // a measured zero
+  EXPECT_EQ(a.device_glitch_ratio, 0.05);
+  EXPECT_EQ(a.device_clipping_ratio, 0.01);
+  EXPECT_EQ(a.low_speech_level_ratio, 0.3);
+  EXPECT_EQ(a.low_speech_to_noise_ratio, 0.4);
+  EXPECT_EQ(a.howling_event_count, 2);
+  EXPECT_FALSE(measured(s.callee.mic_glitch_rate));
   EXPECT_EQ(s.callee.device_type, DeviceType::kMobile);
 }
 

@@ -359,7 +359,10 @@ constexpr std::string_view kSegment =
     R"("end":"2026-03-02T10:20:00Z",)"
     R"("caller":{"user":"ann@example.com","client":"aa:bb:cc:dd:ee:08","ip":"10.1.2.3","subnet":"10.1.2.0/24",)"
     R"("bssid":"aa:bb:cc:00:00:01","connection":"wifi","device_type":"pc","reflexive_ip":"198.51.100.7",)"
-    R"("wifi_signal_pct":80,"cpu_insufficient_ratio":0.1,"feedback_rating":2},)"
+    R"("wifi_signal_pct":80,"cpu_insufficient_ratio":0.1,"feedback_rating":2,"mic_glitch_rate":14,)"
+    R"("speaker_glitch_rate":0.5,"capture_not_functioning_ratio":0.25,"render_not_functioning_ratio":0,)"
+    R"("device_glitch_ratio":0.05,"device_clipping_ratio":0.01,"low_speech_level_ratio":0.3,)"
+    R"("low_speech_to_noise_ratio":0.4,"howling_event_count":3},)"
     R"("callee":{"user":"bob@example.org","connection":"wired","ip":"2001:db8::1","feedback_rating":null},)"
     R"("streams":[{"from":"caller","media":"audio","jitter_avg_ms":12,"jitter_max_ms":40,"loss_avg_pct":1.5,)"
     R"("loss_max_pct":9,"rtt_avg_ms":80,"rtt_max_ms":210,"degradation_avg":0.4,"concealed_ratio_avg":0.02,)"
@@ -388,6 +391,15 @@ TEST_F(DecoderTest, CallSegment) {
   EXPECT_EQ(a.wifi_signal_pct, 80);
   EXPECT_EQ(a.cpu_insufficient_ratio, 0.1);
   EXPECT_EQ(a.feedback_rating, 2);
+  EXPECT_EQ(a.mic_glitch_rate, 14);
+  EXPECT_EQ(a.speaker_glitch_rate, 0.5);
+  EXPECT_EQ(a.capture_not_functioning_ratio, 0.25);
+  EXPECT_EQ(a.render_not_functioning_ratio, 0);
+  EXPECT_EQ(a.device_glitch_ratio, 0.05);
+  EXPECT_EQ(a.device_clipping_ratio, 0.01);
+  EXPECT_EQ(a.low_speech_level_ratio, 0.3);
+  EXPECT_EQ(a.low_speech_to_noise_ratio, 0.4);
+  EXPECT_EQ(a.howling_event_count, 3);
 
   const Endpoint& b = c.callee;
   EXPECT_TRUE(b.present);
@@ -397,6 +409,7 @@ TEST_F(DecoderTest, CallSegment) {
   EXPECT_FALSE(b.client);
   EXPECT_TRUE(std::isnan(b.feedback_rating));
   EXPECT_TRUE(std::isnan(b.wifi_signal_pct));
+  EXPECT_TRUE(std::isnan(b.mic_glitch_rate));
 
   ASSERT_EQ(c.streams.size(), 2u);
   const Stream& s = c.streams[0];
@@ -439,6 +452,9 @@ TEST_F(DecoderTest, CallSegmentMinimalAndChecks) {
   rejects(head + R"("callee":{"feedback_rating":0}})", RejectReason::kOutOfRange,
           "`callee.feedback_rating`: 0 is below the minimum 1");
   rejects(head + R"("caller":{"cpu_insufficient_ratio":2}})", RejectReason::kOutOfRange, "`caller.cpu_insufficient_ratio`");
+  rejects(head + R"("caller":{"mic_glitch_rate":-1}})", RejectReason::kOutOfRange, "`caller.mic_glitch_rate`");
+  rejects(head + R"("callee":{"render_not_functioning_ratio":1.5}})", RejectReason::kOutOfRange,
+          "`callee.render_not_functioning_ratio`");
   rejects(head + R"("caller":{"subnet":"10.1.2.0/33"}})", RejectReason::kBadCidr,
           "`caller.subnet`: \"10.1.2.0/33\" is not a CIDR subnet");
   rejects(head + R"("caller":{"connection":"carrier-pigeon"}})", RejectReason::kBadEnum, "`caller.connection`");
