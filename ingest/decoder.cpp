@@ -228,12 +228,19 @@ struct RecordDecoder::Impl {
     return true;
   }
 
-  bool read_string(od::value& v, const Where& w, std::string_view& out, bool& present) {
+  /// The common start of a reader: `present` is false for null (not
+  /// measured, as absent); otherwise the value must be of JSON type `want`.
+  bool expect(od::value& v, const Where& w, od::json_type want, std::string_view what, bool& present) {
     od::json_type t{};
     if (!peek(v, w, t)) return false;
     present = t != od::json_type::null;
+    if (present && t != want) return wrong_type(w, what, t);
+    return true;
+  }
+
+  bool read_string(od::value& v, const Where& w, std::string_view& out, bool& present) {
+    if (!expect(v, w, od::json_type::string, "a string", present)) return false;
     if (!present) return true;
-    if (t != od::json_type::string) return wrong_type(w, "a string", t);
     if (auto e = v.get_string().get(out); e) return json_error(e, w);
     return true;
   }
@@ -324,11 +331,8 @@ struct RecordDecoder::Impl {
 
   /// A number in [min, max]; null leaves `out` as it is and reports not present.
   bool read_number(od::value& v, const Where& w, double min, double max, double& out, bool& present) {
-    od::json_type t{};
-    if (!peek(v, w, t)) return false;
-    present = t != od::json_type::null;
+    if (!expect(v, w, od::json_type::number, "a number", present)) return false;
     if (!present) return true;
-    if (t != od::json_type::number) return wrong_type(w, "a number", t);
     double d = 0;
     if (auto e = v.get_double().get(d); e) return json_error(e, w);
     if (!check_range(w, d, min, max)) return false;
@@ -424,11 +428,8 @@ struct RecordDecoder::Impl {
   /// A nested object; null means absent.
   template <class OnField>
   bool read_object(od::value& v, const Where& w, bool& present, OnField&& on_field) {
-    od::json_type t{};
-    if (!peek(v, w, t)) return false;
-    present = t != od::json_type::null;
+    if (!expect(v, w, od::json_type::object, "an object", present)) return false;
     if (!present) return true;
-    if (t != od::json_type::object) return wrong_type(w, "an object", t);
     od::object obj;
     if (auto e = v.get_object().get(obj); e) return json_error(e, w);
     const std::string path = w.str();  // nested objects are rare outside call segments
@@ -440,11 +441,8 @@ struct RecordDecoder::Impl {
   /// An array; null means absent. on_element(where, value) for each element.
   template <class OnElement>
   bool read_array(od::value& v, const Where& w, bool& present, OnElement&& on_element) {
-    od::json_type t{};
-    if (!peek(v, w, t)) return false;
-    present = t != od::json_type::null;
+    if (!expect(v, w, od::json_type::array, "an array", present)) return false;
     if (!present) return true;
-    if (t != od::json_type::array) return wrong_type(w, "an array", t);
     od::array arr;
     if (auto e = v.get_array().get(arr); e) return json_error(e, w);
     const std::string path = w.str();
