@@ -1,6 +1,7 @@
 #include "rules/types.h"
 
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -81,22 +82,27 @@ int find_agg(std::string_view name) noexcept {
 }
 
 std::string format_number(double v) {
-  char buf[64];
   if (std::isnan(v)) return "not measured";
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  // to_chars, not snprintf: explanations are rendered for every rule that
+  // fires, on the scoring path. Same formats as printf's %.0f, %.2f and %.3g.
+  char buf[64];
   const double a = std::fabs(v);
+  std::to_chars_result r{};
+  bool trim = false;
   if (a >= 100 || v == std::floor(v)) {
-    std::snprintf(buf, sizeof buf, "%.0f", v);
+    r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, 0);
   } else if (a >= 1) {
-    std::snprintf(buf, sizeof buf, "%.2f", v);
-    std::string s(buf);
+    r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, 2);
+    trim = true;
+  } else {
+    r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, 3);
+  }
+  std::string s(buf, r.ec == std::errc() ? r.ptr : buf);
+  if (trim) {
     while (!s.empty() && s.back() == '0') s.pop_back();
     if (!s.empty() && s.back() == '.') s.pop_back();
-    return s;
-  } else {
-    std::snprintf(buf, sizeof buf, "%.3g", v);
   }
-  std::string s(buf);
   if (s == "-0") s = "0";
   return s;
 }
