@@ -150,7 +150,6 @@ void RuleAttributor::fill(const ScoringContext& ctx, const SideEvidence& side, C
     }
     values_[i] = v;
   }
-  (void)target;
 }
 
 void RuleAttributor::evaluate_side(const ScoringContext& ctx, const SideEvidence& side, std::vector<Scored>& scored) {

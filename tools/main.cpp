@@ -162,8 +162,8 @@ int main(int argc, char** argv) {
   if (*sim_cmd) {
     try {
       const auto summary = callroot::tools::write_demo(demo);
-      (void)summary;
-      log->info("wrote the demo campus to {}", demo.out_dir);
+      log->info("wrote the demo campus to {}: {} records ({} call segments, {} made poor by {} planted faults)",
+                demo.out_dir, summary.records(), summary.calls, summary.poor_segments, summary.truth);
     } catch (const std::exception& e) {
       log->error("{}", e.what());
       return 2;
