@@ -1,9 +1,13 @@
 #pragma once
 /// Checks shared by the fuzz targets: what every accepted document must satisfy.
 
+#include <cstddef>
+#include <cstdint>
 #include <cstdlib>
+#include <string_view>
 #include <vector>
 
+#include "ingest/cloud_decoder.h"
 #include "models/segment.h"
 
 namespace callroot::fuzz {
@@ -36,6 +40,25 @@ inline void check_segment(const CallSegment& s) {
     check(!measured(e->speaker_glitch_rate) || e->speaker_glitch_rate >= 0);
     check(!measured(e->howling_event_count) || e->howling_event_count >= 0);
   }
+}
+
+/// The cloud decoders' property: any bytes in; an accepted document yields
+/// only well-formed segments, a rejected one leaves the output untouched and
+/// says why. One decoder per process, as each target fuzzes one format.
+inline int fuzz_cloud(ingest::CloudFormat format, const std::uint8_t* data, std::size_t size) {
+  static ingest::CloudDecoder dec(ingest::CloudDecoderOptions{1 << 20, 16});
+  const std::string_view json(reinterpret_cast<const char*>(data), size);
+  std::vector<CallSegment> out;
+  std::vector<ingest::CloudClientSample> samples;
+  if (dec.decode(format, json, out, false, &samples)) {
+    for (const CallSegment& s : out) check_segment(s);
+    for (const ingest::CloudClientSample& c : samples) check(!c.client.is_placeholder());
+    check(dec.warnings().size() <= 16);
+  } else {
+    check(out.empty() && samples.empty());
+    check(!dec.error().detail.empty());
+  }
+  return 0;
 }
 
 }  // namespace callroot::fuzz
