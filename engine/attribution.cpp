@@ -54,7 +54,6 @@ constexpr Target kTargets[] = {
 
 constexpr double kBase = 0.25;         // crossing a target at all counts this much
 constexpr double kMaxDeparture = 3.0;  // one metric cannot dominate without bound
-constexpr double kUnexplained = 0.5;   // the share of doubt in every confidence
 
 /// How far `value` departs from `t`; 0 when within target.
 double departure(const Target& t, double value) {
@@ -70,7 +69,9 @@ double departure(const Target& t, double value) {
   return 0.0;
 }
 
-struct Candidate {
+/// The heuristic's own accumulation: the strongest departure of a component
+/// counts fully, the others a quarter (they are usually symptoms of one cause).
+struct Departures {
   ComponentKind kind = ComponentKind::kUnknown;
   std::uint32_t component = 0;
   SiteId site;
@@ -92,17 +93,16 @@ struct Candidate {
   }
 };
 
-Candidate& candidate(std::vector<Candidate>& list, ComponentKind kind, std::uint32_t component, SiteId site) {
+Departures& candidate(std::vector<Departures>& list, ComponentKind kind, std::uint32_t component, SiteId site) {
   for (auto& c : list) {
     if (c.kind == kind && c.component == component) return c;
   }
-  Candidate& c = list.emplace_back();
+  Departures& c = list.emplace_back();
   c.kind = kind;
   c.component = component;
   c.site = site;
   return c;
 }
-
 
 std::string describe(const ScoringContext& ctx, const HopEvidence& hop, const Target& t, double value) {
   const ColumnSpec& spec = family_columns(t.family)[t.column];
@@ -138,7 +138,7 @@ std::string describe(const ScoringContext& ctx, const HopEvidence& hop, const Ta
   return text;
 }
 
-void score_hops(const ScoringContext& ctx, const SideEvidence& side, std::vector<Candidate>& out) {
+void score_hops(const ScoringContext& ctx, const SideEvidence& side, std::vector<Departures>& out) {
   for (const HopEvidence& hop : side.hops) {
     for (const Target& t : kTargets) {
       if (t.family != hop.family) continue;
@@ -154,11 +154,11 @@ void score_hops(const ScoringContext& ctx, const SideEvidence& side, std::vector
 }
 
 /// What the endpoint itself reported (Graph/Zoom device signals, Teams Rooms health).
-void score_endpoint(const ScoringContext& ctx, const SideEvidence& side, std::vector<Candidate>& out) {
+void score_endpoint(const ScoringContext& ctx, const SideEvidence& side, std::vector<Departures>& out) {
   const Path& path = side.resolution.path;
   if (!path.client.valid()) return;
   const Endpoint& ep = ctx.segment->endpoint(side.side);
-  auto client = [&]() -> Candidate& { return candidate(out, ComponentKind::kClient, path.client.value, path.site); };
+  auto client = [&]() -> Departures& { return candidate(out, ComponentKind::kClient, path.client.value, path.site); };
   if (measured(ep.cpu_insufficient_ratio) && ep.cpu_insufficient_ratio > 0.1) {
     client().add(std::min(kMaxDeparture, kBase + (ep.cpu_insufficient_ratio - 0.1) * 5),
                  Evidence{EvidenceSource::kRule, "heuristic.client.cpu_insufficient",
@@ -184,18 +184,23 @@ void score_endpoint(const ScoringContext& ctx, const SideEvidence& side, std::ve
 
 }  // namespace
 
-void HeuristicAttributor::attribute(const ScoringContext& ctx, Verdict& verdict) {
-  std::vector<Candidate> candidates;
-  bool any_telemetry = false;
-  for (const SideEvidence& side : ctx.sides) {
-    if (!side.resolution.organization) continue;
-    score_hops(ctx, side, candidates);
-    score_endpoint(ctx, side, candidates);
-    for (const auto& hop : side.hops) any_telemetry |= hop.any_samples();
-  }
+CandidateScore& Candidates::at(ComponentKind kind, std::uint32_t component, SiteId site) {
+  if (CandidateScore* c = find(kind, component)) return *c;
+  CandidateScore& c = list.emplace_back();
+  c.kind = kind;
+  c.component = component;
+  c.site = site;
+  return c;
+}
 
-  // The far side: a remote sender's stream is poor while what the
-  // organization sent arrived fine, so the shared network path is not the cause.
+CandidateScore* Candidates::find(ComponentKind kind, std::uint32_t component) noexcept {
+  for (auto& c : list) {
+    if (c.kind == kind && c.component == component) return &c;
+  }
+  return nullptr;
+}
+
+void weigh_remote(const ScoringContext& ctx, double weight, std::string_view id, Candidates& out) {
   const CallSegment& seg = *ctx.segment;
   for (const Side remote : {Side::kCaller, Side::kCallee}) {
     const SideEvidence& r = ctx.side(remote);
@@ -204,44 +209,91 @@ void HeuristicAttributor::attribute(const ScoringContext& ctx, Verdict& verdict)
     bool remote_poor = false, local_good = false, local_poor = false;
     for (std::size_t i = 0; i < seg.streams.size(); ++i) {
       const Quality q = ctx.streams[i].quality;
-      if (seg.streams[i].from == remote) remote_poor |= q == Quality::kPoor;
-      else {
+      if (seg.streams[i].from == remote) {
+        remote_poor |= q == Quality::kPoor;
+      } else {
         local_good |= q == Quality::kGood;
         local_poor |= q == Quality::kPoor;
       }
     }
     if (remote_poor && local_good && !local_poor) {
-      Candidate& c = candidate(candidates, ComponentKind::kRemote, 0, SiteId{});
-      c.add(1.0, Evidence{EvidenceSource::kRule, "heuristic.remote",
-                          "only streams sent by the " + std::string(to_string(remote)) +
-                              " (outside the organization) are poor; what the " +
-                              std::string(to_string(other(remote))) + " sent arrived in good quality"});
+      CandidateScore& c = out.at(ComponentKind::kRemote, 0, SiteId{});
+      c.log_odds += weight;
+      c.evidence.push_back(Evidence{EvidenceSource::kRule, std::string(id),
+                                    "only streams sent by the " + std::string(to_string(remote)) +
+                                        " (outside the organization) are poor; what the " +
+                                        std::string(to_string(other(remote))) + " sent arrived in good quality"});
     }
   }
+}
 
-  std::stable_sort(candidates.begin(), candidates.end(),
-                   [](const Candidate& a, const Candidate& b) { return a.score() > b.score(); });
-  double total = kUnexplained;
-  for (const auto& c : candidates) total += c.score();
-
-  constexpr std::size_t kMaxBlames = 3;
-  for (std::size_t i = 0; i < candidates.size() && i < kMaxBlames; ++i) {
-    Candidate& c = candidates[i];
+void report_blame(const ScoringContext& ctx, Candidates& candidates, const Calibration& calibration,
+                  std::string_view prefix, Verdict& verdict) {
+  auto& list = candidates.list;
+  std::stable_sort(list.begin(), list.end(),
+                   [](const CandidateScore& a, const CandidateScore& b) { return a.log_odds > b.log_odds; });
+  double total = std::exp(calibration.none_weight);
+  for (const auto& c : list) total += std::exp(c.log_odds / calibration.temperature);
+  for (std::size_t i = 0; i < list.size() && i < calibration.max_blames; ++i) {
+    CandidateScore& c = list[i];
+    if (c.log_odds <= calibration.min_log_odds) break;
     Blame& b = verdict.blame.emplace_back();
     b.kind = c.kind;
     if (c.kind != ComponentKind::kRemote) b.id = ctx.directory->component_name({c.kind, c.component});
     if (c.site.valid()) b.site = std::string(ctx.directory->site_name(c.site));
-    b.confidence = c.score() / total;
+    b.confidence = std::exp(c.log_odds / calibration.temperature) / total;
     b.evidence = std::move(c.evidence);
   }
-  if (verdict.blame.empty()) {
-    Blame& b = verdict.blame.emplace_back();
-    b.kind = ComponentKind::kUnknown;
-    b.evidence.push_back(Evidence{
-        EvidenceSource::kRule, any_telemetry ? "heuristic.ambiguous" : "heuristic.insufficient",
-        any_telemetry ? "no hop on the organization's path departs from its targets"
-                      : "insufficient data: no telemetry for any hop of the organization's path"});
+  if (!verdict.blame.empty()) return;
+  Blame& b = verdict.blame.emplace_back();
+  b.kind = ComponentKind::kUnknown;
+  const bool ambiguous = candidates.any_telemetry || !list.empty();
+  std::string id(prefix);
+  id += ambiguous ? ".ambiguous" : ".insufficient";
+  std::string text;
+  if (!ambiguous) {
+    text = "insufficient data: no telemetry for any hop of the organization's path";
+  } else if (list.empty()) {
+    text = "ambiguous: no component on the organization's path stands out";
+  } else {
+    text = "ambiguous: no component stands out (the strongest, ";
+    text += to_string(list.front().kind);
+    if (list.front().kind != ComponentKind::kRemote) {
+      text += ' ';
+      text += ctx.directory->component_name({list.front().kind, list.front().component});
+    }
+    text += ", has log-odds ";
+    text += format_number(list.front().log_odds, 2);
+    text += ')';
   }
+  b.evidence.push_back(Evidence{EvidenceSource::kRule, std::move(id), std::move(text)});
+  // The evidence of the strongest candidate is kept: it is what an operator
+  // would look at next.
+  if (!list.empty()) {
+    for (auto& e : list.front().evidence) b.evidence.push_back(std::move(e));
+  }
+}
+
+void HeuristicAttributor::weigh(const ScoringContext& ctx, Candidates& out) {
+  std::vector<Departures> departures;
+  for (const SideEvidence& side : ctx.sides) {
+    if (!side.resolution.organization) continue;
+    score_hops(ctx, side, departures);
+    score_endpoint(ctx, side, departures);
+    for (const auto& hop : side.hops) out.any_telemetry |= hop.any_samples();
+  }
+  for (Departures& d : departures) {
+    CandidateScore& c = out.at(d.kind, d.component, d.site);
+    c.log_odds += kDepartureScale * d.score();
+    for (auto& e : d.evidence) c.evidence.push_back(std::move(e));
+  }
+  weigh_remote(ctx, kDepartureScale * 1.0, "heuristic.remote", out);
+}
+
+void HeuristicAttributor::attribute(const ScoringContext& ctx, Verdict& verdict) {
+  candidates_.clear();
+  weigh(ctx, candidates_);
+  report_blame(ctx, candidates_, Calibration{}, "heuristic", verdict);
 }
 
 }  // namespace callroot::engine

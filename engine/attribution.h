@@ -1,21 +1,77 @@
 #pragma once
 /// Attribution: who is to blame for a poor segment. An Attributor turns a
-/// ScoringContext into the ranked `blame` list of a verdict. The foundation
-/// ships HeuristicAttributor (published targets per hop); rules and
-/// statistics plug in behind the same interface.
+/// ScoringContext into the ranked `blame` list of a verdict.
+///
+/// Every attributor works in log-odds: it weighs each candidate component
+/// (the client, its AP, the switch ports upward, the WAN links, the far side)
+/// by how much more likely that component is the cause than not, and the
+/// weights of independent pieces of evidence add. `report_blame` then ranks
+/// the candidates and turns the weights into confidences. Keeping one scale
+/// is what lets rules, statistics and the heuristic be combined
+/// (CombinedAttributor) and compared.
 
 #include <memory>
+#include <string_view>
+#include <vector>
 
 #include "engine/evidence.h"
 #include "models/verdict.h"
 
 namespace callroot::engine {
 
+/// One component that may be the cause, with the evidence that moved it.
+struct CandidateScore {
+  ComponentKind kind = ComponentKind::kUnknown;
+  std::uint32_t component = 0;  ///< ClientId / ApId / SwitchId / LinkId by kind; 0 for remote
+  SiteId site;
+  double log_odds = 0;          ///< the summed weight of the evidence
+  std::vector<Evidence> evidence;
+};
+
+/// The candidates of one segment, in the order they were found (the path
+/// order: that order breaks ties, keeping the output deterministic).
+struct Candidates {
+  std::vector<CandidateScore> list;
+  bool any_telemetry = false;  ///< some hop of an organization path had samples
+
+  CandidateScore& at(ComponentKind kind, std::uint32_t component, SiteId site);
+  [[nodiscard]] CandidateScore* find(ComponentKind kind, std::uint32_t component) noexcept;
+  void clear() noexcept {
+    list.clear();
+    any_telemetry = false;
+  }
+};
+
+/// How log-odds become the confidences of a verdict.
+struct Calibration {
+  double temperature = 1.0;  ///< weights are divided by this before the softmax
+  double none_weight = 0.0;  ///< the log-odds of "none of these components"
+  double min_log_odds = 0.0; ///< a top candidate at or below this is not named: `unknown`
+  std::size_t max_blames = 3;
+};
+
+/// Ranks `candidates` and appends them to `verdict.blame`, highest first:
+/// confidence_i = e^(w_i/T) / (e^none + sum_j e^(w_j/T)). With no candidate
+/// above `min_log_odds`, a single `unknown` blame carries `<prefix>.ambiguous`
+/// (the path has telemetry or statistics, and nothing stands out) or
+/// `<prefix>.insufficient` (nothing to judge by).
+void report_blame(const ScoringContext& ctx, Candidates& candidates, const Calibration& calibration,
+                  std::string_view prefix, Verdict& verdict);
+
+/// The far side as a candidate: a remote party's streams are poor while
+/// everything the organization sent arrived in good quality, so the shared
+/// network path is not the cause. Adds `remote` with `weight` when it holds.
+void weigh_remote(const ScoringContext& ctx, double weight, std::string_view id, Candidates& out);
+
 class Attributor {
  public:
   virtual ~Attributor() = default;
   /// Called for poor segments only; appends to `verdict.blame`, ranked.
   virtual void attribute(const ScoringContext& ctx, Verdict& verdict) = 0;
+  /// The candidates and their evidence in log-odds, before ranking (what a
+  /// CombinedAttributor adds statistics to). Attributors that do not weigh
+  /// candidates (the reference methods) leave `out` empty.
+  virtual void weigh(const ScoringContext& ctx, Candidates& out) { (void)ctx, (void)out; }
   /// Whether the evidence must carry p50/p95 (a sort per column: skipped when not needed).
   [[nodiscard]] virtual bool needs_quantiles() const noexcept { return false; }
 };
@@ -24,8 +80,8 @@ using AttributorPtr = std::unique_ptr<Attributor>;
 /// The foundation's heuristic. Every hop of every organization endpoint (the
 /// client, its AP radio, the switch ports upward, the WAN links) is scored by
 /// how far its telemetry over the segment window departs from published
-/// targets; the components are ranked by that departure, with a confidence
-/// from each one's share of the total (plus a fixed share of doubt).
+/// targets; the strongest departure of a component plus a quarter of the
+/// others is its weight, in log-odds (departure_scale per unit).
 /// Targets and sources:
 /// - Wi-Fi client: RSSI >= -67 dBm, SNR >= 25 dB, retries <= 15 % (voice
 ///   Wi-Fi design guidance: Cisco's Voice over WLAN guide, Juniper Mist); the
@@ -39,14 +95,19 @@ using AttributorPtr = std::unique_ptr<Attributor>;
 /// - Client device: CPU <= 90 %; Graph's cpuInsufficientEventRatio <= 0.1;
 ///   a Teams Rooms device with a microphone, speaker or camera that is
 ///   unhealthy or disconnected.
-/// - The far side: when a remote party's streams are poor while everything
-///   the organization sent arrived in good quality, `remote` is a candidate
-///   (departure 1.0) competing with the hops above.
+/// - The far side (weigh_remote), competing with the hops above.
 /// With no candidate, the blame is `unknown`: "ambiguous" when the path has
 /// telemetry that is within targets, "insufficient" when it has none.
 class HeuristicAttributor final : public Attributor {
  public:
+  /// Log-odds per unit of departure (a target just crossed is 0.25 units, the cap 6).
+  static constexpr double kDepartureScale = 1.2;
+
   void attribute(const ScoringContext& ctx, Verdict& verdict) override;
+  void weigh(const ScoringContext& ctx, Candidates& out) override;
+
+ private:
+  Candidates candidates_;  // reused
 };
 
 }  // namespace callroot::engine

@@ -152,7 +152,7 @@ void RuleAttributor::fill(const ScoringContext& ctx, const SideEvidence& side, C
   }
 }
 
-void RuleAttributor::evaluate_side(const ScoringContext& ctx, const SideEvidence& side, std::vector<Scored>& scored) {
+void RuleAttributor::evaluate_side(const ScoringContext& ctx, const SideEvidence& side, Candidates& scored) {
   const CallSegment& seg = *ctx.segment;
   rules::Candidate in;
   in.values = values_;
@@ -184,15 +184,9 @@ void RuleAttributor::evaluate_side(const ScoringContext& ctx, const SideEvidence
       t.trace = std::move(trace);
     }
     if (firings_.empty()) return;
-    auto it = std::find_if(scored.begin(), scored.end(),
-                           [&](const Scored& s) { return s.kind == target && s.component == component; });
-    if (it == scored.end()) {
-      it = scored.insert(scored.end(), Scored{target, component,
-                                              target == ComponentKind::kRemote
-                                                  ? SiteId{}
-                                                  : component_site(*ctx.topology, side, target, component),
-                                              0, {}});
-    }
+    CandidateScore* it = &scored.at(
+        target, component,
+        target == ComponentKind::kRemote ? SiteId{} : component_site(*ctx.topology, side, target, component));
     for (rules::Firing& f : firings_) {
       const rules::RuleInfo& rule = program_->rules()[f.rule];
       // One rule counts once per component, even when two radios or both
@@ -200,7 +194,7 @@ void RuleAttributor::evaluate_side(const ScoringContext& ctx, const SideEvidence
       const bool seen = std::any_of(it->evidence.begin(), it->evidence.end(),
                                     [&](const Evidence& e) { return e.id == rule.id; });
       if (seen) continue;
-      it->weight += f.weight;
+      it->log_odds += f.weight;
       it->evidence.push_back(Evidence{EvidenceSource::kRule, rule.id,
                                       f.text.empty() ? rule.description : std::move(f.text)});
     }
@@ -216,35 +210,19 @@ void RuleAttributor::evaluate_side(const ScoringContext& ctx, const SideEvidence
   if (seg.endpoint(peer.side).present && !peer.resolution.organization) run(ComponentKind::kRemote, nullptr, 0);
 }
 
-void RuleAttributor::attribute(const ScoringContext& ctx, Verdict& verdict) {
+void RuleAttributor::weigh(const ScoringContext& ctx, Candidates& out) {
   tracing_ = trace_sink_ != nullptr && ctx.segment->segment_id == trace_segment_;
-  std::vector<Scored> scored;
-  bool any_telemetry = false;
   for (const SideEvidence& side : ctx.sides) {
     if (!side.resolution.organization) continue;
-    evaluate_side(ctx, side, scored);
-    for (const auto& hop : side.hops) any_telemetry |= hop.any_samples();
+    evaluate_side(ctx, side, out);
+    for (const auto& hop : side.hops) out.any_telemetry |= hop.any_samples();
   }
-  std::stable_sort(scored.begin(), scored.end(), [](const Scored& a, const Scored& b) { return a.weight > b.weight; });
-  double total = 1.0;  // "none of these"
-  for (const Scored& s : scored) total += std::exp(s.weight);
-  constexpr std::size_t kMaxBlames = 3;
-  for (std::size_t i = 0; i < scored.size() && i < kMaxBlames; ++i) {
-    Scored& s = scored[i];
-    Blame& b = verdict.blame.emplace_back();
-    b.kind = s.kind;
-    if (s.kind != ComponentKind::kRemote) b.id = ctx.directory->component_name({s.kind, s.component});
-    if (s.site.valid()) b.site = std::string(ctx.directory->site_name(s.site));
-    b.confidence = std::exp(s.weight) / total;
-    b.evidence = std::move(s.evidence);
-  }
-  if (verdict.blame.empty()) {
-    Blame& b = verdict.blame.emplace_back();
-    b.kind = ComponentKind::kUnknown;
-    b.evidence.push_back(Evidence{EvidenceSource::kRule, any_telemetry ? "rules.ambiguous" : "rules.insufficient",
-                                  any_telemetry ? "no rule fired for any component on the organization's path"
-                                                : "insufficient data: no telemetry for any hop of the organization's path"});
-  }
+}
+
+void RuleAttributor::attribute(const ScoringContext& ctx, Verdict& verdict) {
+  candidates_.clear();
+  weigh(ctx, candidates_);
+  report_blame(ctx, candidates_, Calibration{}, "rules", verdict);
 }
 
 }  // namespace callroot::engine

@@ -29,6 +29,7 @@ class RuleAttributor final : public Attributor {
   explicit RuleAttributor(std::shared_ptr<const rules::Program> program);
 
   void attribute(const ScoringContext& ctx, Verdict& verdict) override;
+  void weigh(const ScoringContext& ctx, Candidates& out) override;
   [[nodiscard]] bool needs_quantiles() const noexcept override { return needs_quantiles_; }
 
   /// Records the evaluation of every candidate of segment `segment_id` into
@@ -45,15 +46,7 @@ class RuleAttributor final : public Attributor {
 
  private:
   class Samples;
-  struct Scored {
-    ComponentKind kind = ComponentKind::kUnknown;
-    std::uint32_t component = 0;
-    SiteId site;
-    double weight = 0;
-    std::vector<Evidence> evidence;
-  };
-
-  void evaluate_side(const ScoringContext& ctx, const SideEvidence& side, std::vector<Scored>& scored);
+  void evaluate_side(const ScoringContext& ctx, const SideEvidence& side, Candidates& scored);
   void fill(const ScoringContext& ctx, const SideEvidence& side, ComponentKind target, const HopEvidence* candidate);
 
   std::shared_ptr<const rules::Program> program_;
@@ -64,6 +57,7 @@ class RuleAttributor final : public Attributor {
   std::vector<CandidateTrace>* trace_sink_ = nullptr;
   std::string trace_segment_;
   bool tracing_ = false;  // the segment being attributed is the traced one
+  Candidates candidates_;  // reused
 };
 
 }  // namespace callroot::engine
