@@ -27,8 +27,25 @@ std::string_view description(RejectReason r) noexcept {
   return i < kDescriptions.size() ? kDescriptions[i] : "unknown reason";
 }
 
+bool parse_reject_code(std::string_view c, RejectReason& out) noexcept {
+  for (std::size_t i = 0; i < kCodes.size(); ++i) {
+    if (kCodes[i] == c) {
+      out = static_cast<RejectReason>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
 std::string Position::str() const {
   std::string out(source);
+  if (!unit.empty()) {
+    out += ' ';
+    out += unit;
+    out += ' ';
+    out += std::to_string(index);
+    return out;
+  }
   // Files are addressed by line (`file:42`), sockets by message number (`tcp://...#42`).
   const bool socket = source.find("://") != std::string_view::npos;
   out += socket ? '#' : ':';

@@ -26,7 +26,8 @@ namespace callroot::ingest {
   X(kBadValue, "bad_value", "the values contradict each other")                      \
   X(kTooManyEntities, "too_many_entities", "an entity table is full")                \
   X(kTooLarge, "too_large", "the record exceeds the maximum size")                   \
-  X(kBadFrames, "bad_frames", "a ZeroMQ message is not two frames (type, JSON)")
+  X(kBadFrames, "bad_frames", "a ZeroMQ message is not two frames (type, JSON)")    \
+  X(kTruncated, "truncated", "the record was cut short by the capture (snaplen)")
 
 enum class RejectReason : std::uint8_t {
 #define CALLROOT_X(id, code, text) id,
@@ -44,6 +45,8 @@ inline constexpr std::size_t kRejectReasonCount = 0
 std::string_view code(RejectReason r) noexcept;
 /// A short sentence, e.g. "a timestamp is not RFC 3339 or epoch ms".
 std::string_view description(RejectReason r) noexcept;
+/// The reason of a stable code; false when `code` names none.
+bool parse_reject_code(std::string_view code, RejectReason& out) noexcept;
 
 /// A rejection: the reason and what exactly was wrong ("field `ts`: ...").
 struct DecodeError {
@@ -51,10 +54,12 @@ struct DecodeError {
   std::string detail;
 };
 
-/// Where a record came from, for messages: "demo/wifi.jsonl:42" or "tcp://...#1207".
+/// Where a record came from, for messages: "demo/wifi.jsonl:42" or "tcp://...#1207",
+/// or with a unit, "cap.pcap frame 17" and "cap.pcap tcp 10.0.0.1:40000->10.0.0.2:7711 message 3".
 struct Position {
   std::string_view source;
   std::uint64_t index = 0;  ///< line number (1-based) or message sequence number
+  std::string_view unit = {};  ///< when set: `source unit index`
   [[nodiscard]] std::string str() const;
 };
 

@@ -293,7 +293,7 @@ void RtpMeter::on_rtp(const UdpPacket& pkt, const std::uint8_t* p, std::uint32_t
       ++counters_.other;
       return;
     }
-    if (streams_.size() >= options_.max_streams) {
+    if (streams_.size() >= options_.max_streams && (!options_.evict_oldest || !evict_oldest())) {
       ++counters_.rtp_rejected;
       return;
     }
@@ -318,7 +318,13 @@ void RtpMeter::on_rtp(const UdpPacket& pkt, const std::uint8_t* p, std::uint32_t
   RtpStream& s = streams_[static_cast<std::size_t>(idx)];
   s.last_ns = pkt.ts_ns;
   s.payload_bytes += len - hdr;
+  const std::uint32_t other_mac_before = s.other_mac;
   analyse(s, pkt, p, t_ms);
+  if (on_rtp_packet_) {
+    const RtpPacketInfo info{be16(p + 2), be32(p + 4), static_cast<std::uint8_t>(p[1] & 0x7F), (p[1] & 0x80) != 0,
+                             len - hdr, s.other_mac != other_mac_before};
+    on_rtp_packet_(s, pkt, info);
+  }
 }
 
 std::uint32_t RtpMeter::clock_rate(const RtpStream& s, std::uint8_t pt, bool& telephone_event) const noexcept {
@@ -494,6 +500,7 @@ void RtpMeter::on_rtcp(const UdpPacket& pkt, const std::uint8_t* p, std::uint32_
         std::int32_t cum = static_cast<std::int32_t>(be32(b + 4) & 0x00FFFFFFu);
         if ((cum & 0x00800000) != 0) cum -= 0x01000000;
         const std::uint32_t lsr = be32(b + 16), dlsr = be32(b + 20);
+        double rtt = -1;
         try {
           auto& far = far_views_[FarKey{source, pkt.src.ip}];
           far.last_ns = pkt.ts_ns;
@@ -507,13 +514,17 @@ void RtpMeter::on_rtcp(const UdpPacket& pkt, const std::uint8_t* p, std::uint32_
             if (it != senders_.end()) {
               for (const auto& sr : it->second.recent) {
                 if (sr.lsr == lsr && sr.t_ms <= t_ms) {
-                  v.rtt_ms = (t_ms - sr.t_ms) - dlsr * 1000.0 / 65536.0;
+                  rtt = (t_ms - sr.t_ms) - dlsr * 1000.0 / 65536.0;
+                  v.rtt_ms = rtt;
                   break;
                 }
               }
             }
           }
         } catch (...) {
+        }
+        if (on_report_) {
+          on_report_(RtcpReportInfo{source, pkt.src.ip, pkt.ts_ns, b[4] / 256.0, cum, be32(b + 12), rtt});
         }
       }
     }
@@ -569,9 +580,7 @@ void RtpMeter::close_stream(RtpStream& s) {
   if (on_closed_) on_closed_(s);
 }
 
-void RtpMeter::expire(std::int64_t now_ns) {
-  const std::int64_t cutoff = now_ns - options_.idle_timeout_ns;
-  std::vector<RtpStream> kept;
+void RtpMeter::close_streams_before(std::int64_t cutoff, std::uint64_t& counter) {
   bool any = false;
   for (const auto& s : streams_) {
     if (s.last_ns < cutoff) {
@@ -579,19 +588,47 @@ void RtpMeter::expire(std::int64_t now_ns) {
       break;
     }
   }
-  if (any) {
-    kept.reserve(streams_.size());
-    for (auto& s : streams_) {
-      if (s.last_ns < cutoff) {
-        ++counters_.streams_closed_idle;
-        close_stream(s);
-      } else {
-        kept.push_back(std::move(s));
-      }
+  if (!any) return;
+  std::vector<RtpStream> kept;
+  kept.reserve(streams_.size());
+  for (auto& s : streams_) {
+    if (s.last_ns < cutoff) {
+      ++counter;
+      close_stream(s);
+    } else {
+      kept.push_back(std::move(s));
     }
-    streams_ = std::move(kept);
-    rebuild_index(std::max<std::size_t>(1024, streams_.size() * 2));
   }
+  streams_ = std::move(kept);
+  rebuild_index(std::max<std::size_t>(1024, streams_.size() * 2));
+}
+
+bool RtpMeter::evict_oldest() noexcept {
+  // Closing an eighth at a time keeps the cost of finding them (one
+  // nth_element over the open streams) amortised over many new streams.
+  if (streams_.empty()) return false;
+  try {
+    evict_scratch_.clear();
+    for (const auto& s : streams_) evict_scratch_.push_back(s.last_ns);
+    const std::size_t k = std::max<std::size_t>(1, streams_.size() / 8) - 1;
+    std::nth_element(evict_scratch_.begin(), evict_scratch_.begin() + static_cast<std::ptrdiff_t>(k),
+                     evict_scratch_.end());
+    close_streams_before(evict_scratch_[k] + 1, counters_.streams_evicted);
+    // What only the evicted streams used goes too, or new 5-tuples would grow it without bound.
+    forget_before(evict_scratch_[k] + 1);
+  } catch (...) {
+    return false;
+  }
+  return streams_.size() < options_.max_streams;
+}
+
+void RtpMeter::expire(std::int64_t now_ns) {
+  const std::int64_t cutoff = now_ns - options_.idle_timeout_ns;
+  close_streams_before(cutoff, counters_.streams_closed_idle);
+  forget_before(cutoff);
+}
+
+void RtpMeter::forget_before(std::int64_t cutoff) {
   // Conversations, SDP ends and RTCP state live as long as their streams.
   for (const auto& s : streams_) {
     ConvKey ck{s.key.src, s.key.dst};

@@ -52,6 +52,10 @@ struct RtpMeterOptions {
   std::int64_t idle_timeout_ns = 300'000'000'000;
   /// Open streams at most; packets of further new streams are counted, not metered.
   std::size_t max_streams = 1'000'000;
+  /// At `max_streams`, close the least recently active eighth of the streams
+  /// (counted as `streams_evicted`) instead of refusing new ones: a live meter
+  /// keeps up with new calls rather than with the idlest old ones.
+  bool evict_oldest = false;
 };
 
 struct RtpStreamKey {
@@ -112,6 +116,8 @@ struct RtpStream {
 
   RtcpFarView rtcp;
   std::uint32_t hash = 0;
+  /// Free for a packet observer (StreamSegmenter keeps its flow index here); 0 when unset.
+  std::uint32_t tag = 0;
 
   /// expected = stop_seq + 65536 * cycles - start_seq + 1.
   [[nodiscard]] std::int64_t expected() const noexcept {
@@ -139,6 +145,28 @@ struct RtpMeterCounters {
   std::uint64_t other = 0;  ///< UDP that is none of these
   std::uint64_t streams_opened = 0;
   std::uint64_t streams_closed_idle = 0;
+  std::uint64_t streams_evicted = 0;  ///< closed early at max_streams (evict_oldest)
+};
+
+/// The header fields of one metered RTP packet, for a packet observer.
+struct RtpPacketInfo {
+  std::uint16_t seq = 0;
+  std::uint32_t timestamp = 0;
+  std::uint8_t payload_type = 0;
+  bool marker = false;
+  std::uint32_t payload_bytes = 0;  ///< after the RTP header (CSRCs, extension)
+  bool other_mac = false;           ///< from another source MAC: a duplicate the meter did not analyse
+};
+
+/// One RTCP report block (SR or RR) about `ssrc`, sent from `reporter`.
+struct RtcpReportInfo {
+  std::uint32_t ssrc = 0;
+  IpAddr reporter;
+  std::int64_t ts_ns = 0;
+  double fraction_lost = 0;
+  std::int32_t cumulative_lost = 0;
+  std::uint32_t jitter_units = 0;
+  double rtt_ms = -1;  ///< this block's round trip from LSR/DLSR; -1 when it gives none
 };
 
 /// The clock rate tshark 4.0 uses for a static payload type (0 when none).
@@ -166,6 +194,15 @@ class RtpMeter {
 
   /// Closes every open stream, in order of first packet.
   void finish();
+
+  using PacketObserver = std::function<void(RtpStream&, const UdpPacket&, const RtpPacketInfo&)>;
+  using ReportObserver = std::function<void(const RtcpReportInfo&)>;
+  /// Called after each metered RTP packet (the stream already analysed) and
+  /// for each RTCP report block. Observers must not throw.
+  void set_observers(PacketObserver on_packet, ReportObserver on_report) {
+    on_rtp_packet_ = std::move(on_packet);
+    on_report_ = std::move(on_report);
+  }
 
   [[nodiscard]] const std::vector<RtpStream>& open_streams() const noexcept { return streams_; }
   [[nodiscard]] const RtpMeterCounters& counters() const noexcept { return counters_; }
@@ -220,11 +257,17 @@ class RtpMeter {
   void insert_index(std::uint32_t idx) noexcept;
   void rebuild_index(std::size_t capacity);
   void expire(std::int64_t now_ns);
+  void forget_before(std::int64_t cutoff);
+  void close_streams_before(std::int64_t cutoff, std::uint64_t& counter);
+  bool evict_oldest() noexcept;
   void close_stream(RtpStream& s);
   [[nodiscard]] double rel_ms(std::int64_t ts_ns) const noexcept;
 
   RtpMeterOptions options_;
   StreamSink on_closed_;
+  PacketObserver on_rtp_packet_;
+  ReportObserver on_report_;
+  std::vector<std::int64_t> evict_scratch_;
   std::int64_t base_ns_ = 0;
   bool has_base_ = false;
   std::int64_t next_sweep_ns_ = 0;

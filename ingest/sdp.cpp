@@ -100,6 +100,7 @@ std::size_t parse_sip_sdp(std::string_view message, std::vector<SdpMedia>& out) 
       p.media.rtp_port = port;
       p.media.rtcp_port = static_cast<std::uint16_t>(port + 1);
       p.map = std::make_shared<SdpPayloadMap>();
+      p.map->media = std::string(value.substr(0, sp));
       media.push_back(std::move(p));
     } else if (type == 'a' && !media.empty()) {
       if (value.substr(0, 7) == "rtpmap:") {

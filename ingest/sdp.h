@@ -21,6 +21,7 @@ struct SdpPayloadMap {
     std::uint32_t rate = 0;  ///< the rtpmap clock rate; 0 when not given
   };
   std::array<Entry, 32> dynamic;  ///< index PT - 96
+  std::string media;              ///< the `m=` line's media: "audio", "video", "application", ...
   [[nodiscard]] const Entry* find(std::uint8_t pt) const noexcept {
     if (pt < 96 || pt > 127 || dynamic[pt - 96].name.empty()) return nullptr;
     return &dynamic[pt - 96];

@@ -11,6 +11,10 @@
 // - BM_MeterInMemory: the frames already in memory; decode_udp + RtpMeter
 //   (the metering itself, no I/O).
 // - BM_MeterCaptureFile: meter_capture() on the file (libpcap reading included).
+// - BM_MeterAndSegmentInMemory: as BM_MeterInMemory through a StreamSegmenter
+//   (60 s slices): the cost of turning streams into call segments. The
+//   capture lasts 20 s per 1000 packets of a stream, so every stream gives
+//   one segment per started minute.
 // Afterwards, when `tshark` is on PATH (and CALLROOT_RTP_BENCH_TSHARK is not
 // 0), `tshark -n -o rtp.heuristic_rtp:TRUE -r FILE -q -z rtp,streams` runs once
 // on the same file: its wall time, the ratio, and whether every stream's
@@ -35,6 +39,7 @@
 
 #include "ingest/pcap_reader.h"
 #include "ingest/rtp_meter.h"
+#include "ingest/stream_segmenter.h"
 
 namespace {
 
@@ -167,6 +172,41 @@ void BM_MeterInMemory(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * syn.wire_bytes));
 }
 BENCHMARK(BM_MeterInMemory)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_MeterAndSegmentInMemory(benchmark::State& state) {
+  const auto& syn = synthetic();
+  std::uint64_t segments = 0, metered = 0;
+  for (auto _ : state) {
+    segments = 0;
+    callroot::ingest::SegmenterOptions o;
+    o.max_streams = 1'000'000;
+    callroot::ingest::StreamSegmenter seg(o, [&](callroot::CallSegment&& s) {
+      ++segments;
+      benchmark::DoNotOptimize(s.streams.data());
+    });
+    callroot::ingest::UdpPacket pkt;
+    callroot::ingest::PacketIssue issue{};
+    const std::size_t n = syn.offsets.size();
+    const std::size_t streams = std::max<std::size_t>(1, n / 1000);
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint32_t begin = syn.offsets[i];
+      const std::uint32_t end = i + 1 < n ? syn.offsets[i + 1] : static_cast<std::uint32_t>(syn.frames.size());
+      if (callroot::ingest::decode_udp(callroot::ingest::kDltEthernet, syn.frames.data() + begin, end - begin,
+                                       end - begin, pkt, issue) != callroot::ingest::DecodeStatus::kUdp) {
+        continue;
+      }
+      // Real packet times: 20 ms per round of all streams.
+      pkt.ts_ns = 1'700'000'000'000'000'000 + static_cast<std::int64_t>(i / streams) * 20'000'000;
+      seg.on_packet(pkt);
+    }
+    seg.finish();
+    metered = seg.meter().counters().rtp;
+  }
+  if (metered != syn.offsets.size() || segments == 0) state.SkipWithError("not every packet was metered");
+  state.counters["segments"] = static_cast<double>(segments);
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * syn.offsets.size()));
+}
+BENCHMARK(BM_MeterAndSegmentInMemory)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_MeterCaptureFile(benchmark::State& state) {
   const auto& syn = synthetic();
