@@ -400,6 +400,10 @@ std::size_t MetricStore::rows(Family family, std::uint32_t entity) const noexcep
   return s ? s->size() : 0;
 }
 
+std::size_t MetricStore::series_count(Family family) const noexcept {
+  return series_[static_cast<std::size_t>(family)].size();
+}
+
 void MetricStore::expire(TimeMs now) {
   for (auto& list : series_) {
     for (auto& s : list) s.drop_before(now - config_.retention);

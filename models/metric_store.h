@@ -84,6 +84,9 @@ class MetricStore {
 
   /// Rows of a series, for tests and tools.
   [[nodiscard]] std::size_t rows(Family family, std::uint32_t entity) const noexcept;
+  /// One past the highest entity of `family` that has (or had) a series:
+  /// enumerate entities below it and skip those with rows() == 0.
+  [[nodiscard]] std::size_t series_count(Family family) const noexcept;
 
   /// Drops rows older than `now - retention` and frees empty series.
   void expire(TimeMs now);

@@ -1,0 +1,164 @@
+#include "engine/statistics.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace callroot::engine {
+namespace {
+
+// Container: "CRST" u32 version, u32 sections; per section u8 kind, u64 length, bytes.
+// Unknown kinds are skipped, so that a newer checkpoint with more sections still loads.
+constexpr char kMagic[4] = {'C', 'R', 'S', 'T'};
+constexpr std::uint32_t kVersion = 1;
+constexpr std::uint8_t kBaselinesSection = 1;
+
+void put_le(std::string& out, std::uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+std::uint64_t get_le(std::string_view in, std::size_t& pos, int bytes) {
+  if (in.size() - pos < static_cast<std::size_t>(bytes)) throw std::runtime_error("statistics checkpoint: truncated");
+  std::uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) v |= std::uint64_t{static_cast<unsigned char>(in[pos + i])} << (8 * i);
+  pos += static_cast<std::size_t>(bytes);
+  return v;
+}
+
+}  // namespace
+
+Statistics::Statistics(StatisticsConfig config)
+    : config_(config), baselines_(config.baseline), fate_(config.fate), tomography_(config.tomography) {
+  keys_.reserve(32);
+  for (auto& k : side_keys_) k.reserve(16);
+}
+
+void Statistics::observe(const ScoringContext& ctx, Quality quality) { observe(ctx, quality, kBothSides); }
+
+void Statistics::observe(const ScoringContext& ctx, const Verdict& verdict) {
+  if (verdict.quality != Quality::kPoor || verdict.blame.empty()) {
+    observe(ctx, verdict.quality, kBothSides);
+    return;
+  }
+  // Feedback from attribution, as 007 removes the flows its top link
+  // explains: a poor segment blamed on the far side says nothing bad about
+  // the organization's path (it delivered what was sent), and one blamed with
+  // confidence on a component of one side says nothing about the other
+  // side's path. Without this, a bad WAN link at one site makes the hops of
+  // every site that calls it look bad.
+  const Blame& top = verdict.blame.front();
+  if (top.kind == ComponentKind::kRemote) {
+    observe(ctx, Quality::kGood, kBothSides);
+    return;
+  }
+  std::uint8_t sides = kBothSides;
+  if (top.kind != ComponentKind::kUnknown && top.confidence >= 0.5 && ctx.directory != nullptr) {
+    std::uint8_t holding = 0;
+    std::string name;
+    for (std::size_t i = 0; i < ctx.sides.size(); ++i) {
+      const SideEvidence& side = ctx.sides[i];
+      if (!side.resolution.organization) continue;
+      bool found = false;
+      if (top.kind == ComponentKind::kClient && side.resolution.path.client.valid()) {
+        ctx.directory->component_name({ComponentKind::kClient, side.resolution.path.client.value}, name);
+        found = name == top.id;
+      }
+      for (const HopEvidence& hop : side.hops) {
+        if (found) break;
+        if (hop.kind != top.kind) continue;
+        ctx.directory->component_name({hop.kind, hop.component}, name);
+        found = name == top.id;
+      }
+      if (found) holding |= static_cast<std::uint8_t>(1u << i);
+    }
+    if (holding != 0) sides = holding;
+  }
+  observe(ctx, Quality::kPoor, sides);
+}
+
+void Statistics::observe(const ScoringContext& ctx, Quality quality, std::uint8_t sides) {
+  if (!config_.enabled || quality == Quality::kUnclassified || ctx.segment == nullptr) return;
+  keys_.clear();
+  std::array<ClientId, 2> clients{};
+  bool all_organization = true;
+  for (std::size_t i = 0; i < ctx.sides.size(); ++i) {
+    const SideEvidence& side = ctx.sides[i];
+    side_keys_[i].clear();
+    if (!side.resolution.organization) {
+      all_organization = false;
+      continue;
+    }
+    if ((sides & (1u << i)) == 0) continue;
+    path_keys(side, side_keys_[i]);
+    path_keys(side, keys_);
+    const Path& path = side.resolution.path;
+    clients[i] = path.client;
+    for (const FateKey key : side_keys_[i]) {
+      SiteId site = path.site;
+      if (key.kind == FateKey::Kind::kLink && ctx.topology != nullptr) {
+        if (const SiteId s = ctx.topology->site_of(LinkId{key.id}); s.valid()) site = s;
+      }
+      fate_.note_site(key, site);
+      tomography_.note_site(key, site);
+    }
+  }
+  if (keys_.empty()) return;
+  const TimeMs end = ctx.segment->end;
+  // Each side's path apart: shared fate counts (child, parent) pairs along them.
+  fate_.add_paths(end, quality == Quality::kPoor, clients[0], clients[1], side_keys_[0], side_keys_[1]);
+  const TomographyGroup group = all_organization ? TomographyGroup::kInternal : TomographyGroup::kRemote;
+  for (const Stream& s : ctx.segment->streams) {
+    tomography_.add(end, s.get(StreamMetric::kLossAvg), s.get(StreamMetric::kJitterAvg), keys_, group);
+  }
+  newest_end_ = newest_end_ == kNoTime ? end : std::max(newest_end_, end);
+  fate_.expire(newest_end_);
+  tomography_.expire(newest_end_);
+}
+
+void Statistics::housekeeping(const MetricStore& store, TimeMs watermark) {
+  if (!config_.enabled || watermark == kNoTime) return;
+  baselines_.update(store, watermark);
+  if (newest_end_ != kNoTime) {
+    fate_.expire(newest_end_);
+    tomography_.expire(newest_end_);
+  }
+}
+
+std::string Statistics::serialize(const Directory& directory) const {
+  const std::string baselines = baselines_.serialize(directory);
+  std::string out(kMagic, sizeof kMagic);
+  put_le(out, kVersion, 4);
+  put_le(out, 1, 4);
+  put_le(out, kBaselinesSection, 1);
+  put_le(out, baselines.size(), 8);
+  out += baselines;
+  return out;
+}
+
+void Statistics::deserialize(std::string_view blob, Directory& directory) {
+  if (blob.substr(0, sizeof kMagic) != std::string_view(kMagic, sizeof kMagic)) {
+    throw std::runtime_error("statistics checkpoint: not a checkpoint (bad magic)");
+  }
+  std::size_t pos = sizeof kMagic;
+  if (const auto version = get_le(blob, pos, 4); version != kVersion) {
+    throw std::runtime_error("statistics checkpoint: unsupported version " + std::to_string(version));
+  }
+  const auto sections = get_le(blob, pos, 4);
+  std::string_view baselines;
+  for (std::uint64_t i = 0; i < sections; ++i) {
+    const auto kind = get_le(blob, pos, 1);
+    const auto length = get_le(blob, pos, 8);
+    if (length > blob.size() - pos) throw std::runtime_error("statistics checkpoint: truncated");
+    if (kind == kBaselinesSection) baselines = blob.substr(pos, length);
+    pos += length;
+  }
+  if (pos != blob.size()) throw std::runtime_error("statistics checkpoint: trailing bytes");
+  if (baselines.empty()) throw std::runtime_error("statistics checkpoint: no baselines");
+  baselines_.deserialize(baselines, directory);
+}
+
+std::size_t Statistics::memory_bytes() const noexcept {
+  return baselines_.memory_bytes() + fate_.memory_bytes() + tomography_.memory_bytes() +
+         (keys_.capacity() + side_keys_[0].capacity() + side_keys_[1].capacity()) * sizeof(FateKey);
+}
+
+}  // namespace callroot::engine
