@@ -1,0 +1,231 @@
+#include "engine/checkpoint.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+
+namespace callroot::engine {
+namespace {
+
+std::string sys_error(const std::string& what, const std::string& path) {
+  return "checkpoint " + path + ": " + what + ": " + std::strerror(errno);
+}
+
+/// zlib's crc32 takes a uInt length; a payload is fed in pieces so one over
+/// 4 GiB is still summed correctly.
+std::uint32_t crc_update(std::uint32_t crc, std::string_view bytes) {
+  uLong c = crc;
+  while (!bytes.empty()) {
+    const std::size_t n = std::min<std::size_t>(bytes.size(), 1u << 30);
+    c = crc32(c, reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(n));
+    bytes.remove_prefix(n);
+  }
+  return static_cast<std::uint32_t>(c);
+}
+
+void put_le(std::string& out, std::uint64_t v, int n) {
+  for (int i = 0; i < n; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+std::string le_bytes(std::uint64_t v, int n) {
+  std::string s;
+  put_le(s, v, n);
+  return s;
+}
+
+std::uint32_t section_crc(std::string_view name, std::uint64_t length, std::string_view payload) {
+  std::uint32_t crc = static_cast<std::uint32_t>(crc32(0L, Z_NULL, 0));
+  crc = crc_update(crc, name);
+  crc = crc_update(crc, le_bytes(length, 8));
+  return crc_update(crc, payload);
+}
+
+/// Writes all of `data` to `fd`, retrying short writes and EINTR.
+bool write_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+}  // namespace
+
+void write_checkpoint(const std::string& path, const std::vector<CheckpointSection>& sections) {
+  std::string out;
+  out.append(kCheckpointMagic);
+  put_le(out, kCheckpointVersion, 4);
+  put_le(out, sections.size(), 4);
+  for (const auto& s : sections) {
+    if (s.name.empty() || s.name.size() > 0xffff) {
+      throw std::runtime_error("checkpoint " + path + ": bad section name `" + s.name + "`");
+    }
+    put_le(out, s.name.size(), 2);
+    out += s.name;
+    put_le(out, s.payload.size(), 8);
+    put_le(out, section_crc(s.name, s.payload.size(), s.payload), 4);
+    out += s.payload;
+  }
+
+  // The temporary file sits next to the target: rename() is atomic only
+  // within one file system.
+  const std::filesystem::path target(path);
+  const std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
+  std::string tmp = (dir / (target.filename().string() + ".tmp.XXXXXX")).string();
+  const int fd = ::mkstemp(tmp.data());
+  if (fd < 0) throw std::runtime_error(sys_error("cannot create a temporary file in " + dir.string(), path));
+  const auto fail = [&](const std::string& what) {
+    const std::string message = sys_error(what, path);
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    throw std::runtime_error(message);
+  };
+  // mkstemp makes the file 0600; a checkpoint is no more private than the
+  // daemon's other output, so give it the usual permissions.
+  ::fchmod(fd, 0644);
+  if (!write_all(fd, out)) fail("cannot write");
+  if (::fsync(fd) != 0) fail("cannot sync");
+  if (::close(fd) != 0) {
+    const std::string message = sys_error("cannot close", path);
+    ::unlink(tmp.c_str());
+    throw std::runtime_error(message);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string message = sys_error("cannot rename " + tmp + " over it", path);
+    ::unlink(tmp.c_str());
+    throw std::runtime_error(message);
+  }
+  // The rename itself is durable only once the directory is synced.
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
+std::vector<CheckpointSection> read_checkpoint(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(sys_error("cannot open", path));
+  const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw std::runtime_error(sys_error("cannot read", path));
+
+  const std::string where = "checkpoint " + path;
+  if (data.size() < kCheckpointMagic.size() ||
+      std::string_view(data).substr(0, kCheckpointMagic.size()) != kCheckpointMagic) {
+    throw std::runtime_error(where + ": bad magic (not a callroot checkpoint)");
+  }
+  ByteReader header(std::string_view(data).substr(kCheckpointMagic.size()), where + ": header");
+  const std::uint32_t version = header.u32();
+  if (version != kCheckpointVersion) {
+    throw std::runtime_error(where + ": unknown version " + std::to_string(version) + " (this build reads version " +
+                             std::to_string(kCheckpointVersion) + ")");
+  }
+  const std::uint32_t count = header.u32();
+  std::size_t pos = kCheckpointMagic.size() + 8;
+  std::vector<CheckpointSection> sections;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    const std::string context = where + ": section " + std::to_string(i + 1) + " of " + std::to_string(count);
+    ByteReader r(std::string_view(data).substr(pos), context);
+    const std::size_t name_length = r.u16();
+    if (data.size() - pos - 2 < name_length) r.fail("truncated in its name");
+    CheckpointSection s;
+    s.name.assign(data, pos + 2, name_length);
+    pos += 2 + name_length;
+    const std::string named = where + ": section `" + s.name + "`";
+    ByteReader h(std::string_view(data).substr(pos), named);
+    const std::uint64_t length = h.u64();
+    const std::uint32_t crc = h.u32();
+    pos += 12;
+    if (data.size() - pos < length) {
+      throw std::runtime_error(named + ": truncated (" + std::to_string(length) + " bytes announced, " +
+                               std::to_string(data.size() - pos) + " present)");
+    }
+    s.payload.assign(data, pos, static_cast<std::size_t>(length));
+    pos += static_cast<std::size_t>(length);
+    if (section_crc(s.name, length, s.payload) != crc) throw std::runtime_error(named + ": CRC mismatch");
+    if (find_section(sections, s.name)) throw std::runtime_error(named + ": appears twice");
+    sections.push_back(std::move(s));
+  }
+  if (pos != data.size()) {
+    throw std::runtime_error(where + ": " + std::to_string(data.size() - pos) +
+                             " unexpected bytes after the last section");
+  }
+  return sections;
+}
+
+std::optional<std::string_view> find_section(const std::vector<CheckpointSection>& sections, std::string_view name) {
+  for (const auto& s : sections) {
+    if (s.name == name) return std::string_view(s.payload);
+  }
+  return std::nullopt;
+}
+
+void ByteWriter::f64(double v) {
+  std::uint64_t bits = 0;
+  static_assert(sizeof bits == sizeof v);
+  std::memcpy(&bits, &v, sizeof bits);
+  u64(bits);
+}
+
+void ByteWriter::str(std::string_view s) {
+  if (s.size() > 0xffffffffu) throw std::length_error("checkpoint string over 4 GiB");
+  u32(static_cast<std::uint32_t>(s.size()));
+  out_.append(s);
+}
+
+std::uint64_t ByteReader::get(int n) {
+  if (data_.size() - pos_ < static_cast<std::size_t>(n)) fail("truncated");
+  std::uint64_t v = 0;
+  for (int i = 0; i < n; ++i) v |= static_cast<std::uint64_t>(static_cast<unsigned char>(data_[pos_ + i])) << (8 * i);
+  pos_ += static_cast<std::size_t>(n);
+  return v;
+}
+
+std::uint8_t ByteReader::u8() { return static_cast<std::uint8_t>(get(1)); }
+std::uint16_t ByteReader::u16() { return static_cast<std::uint16_t>(get(2)); }
+std::uint32_t ByteReader::u32() { return static_cast<std::uint32_t>(get(4)); }
+std::uint64_t ByteReader::u64() { return get(8); }
+
+double ByteReader::f64() {
+  const std::uint64_t bits = get(8);
+  double v = 0;
+  std::memcpy(&v, &bits, sizeof v);
+  return v;
+}
+
+std::string ByteReader::str() {
+  const std::uint32_t n = u32();
+  if (data_.size() - pos_ < n) fail("truncated in a string");
+  std::string s(data_.substr(pos_, n));
+  pos_ += n;
+  return s;
+}
+
+std::size_t ByteReader::count(std::size_t min_bytes) {
+  const std::uint32_t n = u32();
+  if (min_bytes == 0) min_bytes = 1;
+  if (n > (data_.size() - pos_) / min_bytes)
+    fail("a count of " + std::to_string(n) + " that the bytes left cannot hold");
+  return n;
+}
+
+void ByteReader::expect_done() const {
+  if (!done()) fail(std::to_string(data_.size() - pos_) + " unexpected bytes at the end");
+}
+
+void ByteReader::fail(std::string_view what) const { throw std::runtime_error(context_ + ": " + std::string(what)); }
+
+}  // namespace callroot::engine

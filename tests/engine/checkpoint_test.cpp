@@ -1,0 +1,197 @@
+// The checkpoint file format: round trip, and every way a file can be bad
+// fails with the file and the section named.
+
+#include "engine/checkpoint.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+
+#include "fixture.h"
+
+namespace callroot::engine::testing {
+namespace {
+
+class CheckpointFile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::path(::testing::TempDir()) / ("ckpt-" + std::to_string(getpid()));
+    std::filesystem::create_directories(dir_);
+    path_ = (dir_ / "engine.ckpt").string();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string bytes() const {
+    std::ifstream in(path_, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  }
+  void overwrite(const std::string& data) const { std::ofstream(path_, std::ios::binary | std::ios::trunc) << data; }
+
+  /// The message of the runtime_error that reading the file throws, or "".
+  std::string read_error() const {
+    try {
+      read_checkpoint(path_);
+    } catch (const std::runtime_error& e) {
+      return e.what();
+    }
+    return {};
+  }
+
+  static std::vector<CheckpointSection> sample() {
+    std::string binary("\0\1\2\xff", 4);
+    return {{"watermark", "12345678"}, {"incidents", binary}, {"empty", ""}};
+  }
+
+  std::filesystem::path dir_;
+  std::string path_;
+};
+
+TEST_F(CheckpointFile, RoundTrip) {
+  write_checkpoint(path_, sample());
+  const auto back = read_checkpoint(path_);
+  ASSERT_EQ(back.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(back[i].name, sample()[i].name);
+    EXPECT_EQ(back[i].payload, sample()[i].payload);
+  }
+  EXPECT_EQ(find_section(back, "incidents"), std::string_view(sample()[1].payload));
+  EXPECT_FALSE(find_section(back, "statistics"));
+  EXPECT_EQ(bytes().substr(0, kCheckpointMagic.size()), kCheckpointMagic);
+}
+
+TEST_F(CheckpointFile, WritingReplacesTheFileAndLeavesNoTemporary) {
+  write_checkpoint(path_, sample());
+  write_checkpoint(path_, {{"only", "one"}});
+  ASSERT_EQ(read_checkpoint(path_).size(), 1u);
+  std::size_t files = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir_)) ++files;
+  EXPECT_EQ(files, 1u);
+}
+
+TEST_F(CheckpointFile, AnUnwritableDirectoryIsAnErrorNamingTheFile) {
+  const std::string missing = (dir_ / "no-such-dir" / "x.ckpt").string();
+  try {
+    write_checkpoint(missing, sample());
+    FAIL() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(missing), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(CheckpointFile, BadMagic) {
+  overwrite("NOT-A-CHECKPOINT at all");
+  const std::string error = read_error();
+  EXPECT_NE(error.find(path_), std::string::npos) << error;
+  EXPECT_NE(error.find("bad magic"), std::string::npos) << error;
+  overwrite("");
+  EXPECT_NE(read_error().find("bad magic"), std::string::npos);
+}
+
+TEST_F(CheckpointFile, UnknownVersion) {
+  write_checkpoint(path_, sample());
+  std::string data = bytes();
+  data[kCheckpointMagic.size()] = 7;  // the version's low byte
+  overwrite(data);
+  EXPECT_NE(read_error().find("unknown version 7"), std::string::npos) << read_error();
+}
+
+TEST_F(CheckpointFile, TruncatedAnywhere) {
+  write_checkpoint(path_, sample());
+  const std::string data = bytes();
+  // Every cut, at a section boundary included, is seen: the header counts the sections.
+  for (std::size_t n = 0; n < data.size(); ++n) {
+    overwrite(data.substr(0, n));
+    const std::string error = read_error();
+    EXPECT_FALSE(error.empty()) << "cut at " << n;
+    EXPECT_NE(error.find(path_), std::string::npos) << error;
+  }
+  overwrite(data.substr(0, data.size() - 2));
+  const std::string error = read_error();
+  EXPECT_NE(error.find("section `empty`"), std::string::npos) << error;
+  EXPECT_NE(error.find("truncated"), std::string::npos) << error;
+}
+
+TEST_F(CheckpointFile, CrcMismatchNamesTheSection) {
+  write_checkpoint(path_, sample());
+  std::string data = bytes();
+  const auto at = data.find("12345678");
+  ASSERT_NE(at, std::string::npos);
+  data[at + 3] = 'X';
+  overwrite(data);
+  const std::string error = read_error();
+  EXPECT_NE(error.find("section `watermark`: CRC mismatch"), std::string::npos) << error;
+  EXPECT_NE(error.find(path_), std::string::npos) << error;
+}
+
+TEST_F(CheckpointFile, TrailingBytesAreAnError) {
+  write_checkpoint(path_, sample());
+  overwrite(bytes() + "junk");
+  EXPECT_NE(read_error().find("unexpected bytes after the last section"), std::string::npos) << read_error();
+}
+
+TEST_F(CheckpointFile, UnknownSectionsAreSkippedByTheEngine) {
+  // A newer writer's extra section must not stop this reader.
+  Campus writer;
+  writer.engine.save_checkpoint(path_);
+  auto sections = read_checkpoint(path_);
+  sections.insert(sections.begin(), {"from-the-future", std::string(100, '\x7f')});
+  write_checkpoint(path_, sections);
+  Campus reader;
+  EXPECT_NO_THROW(reader.engine.restore_checkpoint(path_));
+}
+
+TEST_F(CheckpointFile, ABadSectionPayloadNamesFileAndSectionAndChangesNothing) {
+  Campus writer;
+  writer.engine.save_checkpoint(path_);
+  auto sections = read_checkpoint(path_);
+  for (auto& s : sections) {
+    if (s.name == "incidents") s.payload += "extra";
+  }
+  write_checkpoint(path_, sections);
+  Campus reader;
+  try {
+    reader.engine.restore_checkpoint(path_);
+    FAIL() << "no error";
+  } catch (const std::runtime_error& e) {
+    const std::string error = e.what();
+    EXPECT_NE(error.find(path_), std::string::npos) << error;
+    EXPECT_NE(error.find("section `incidents`"), std::string::npos) << error;
+  }
+  EXPECT_EQ(reader.engine.checkpoint_time(), kNoTime);
+}
+
+TEST(ByteReader, RefusesCountsTheBytesCannotHold) {
+  ByteWriter w;
+  w.u32(1'000'000'000);
+  ByteReader r(w.bytes(), "test");
+  EXPECT_THROW(r.count(8), std::runtime_error);
+}
+
+TEST(ByteReader, ReadsBackWhatWasWritten) {
+  ByteWriter w;
+  w.u8(7);
+  w.u16(65000);
+  w.u32(4'000'000'000u);
+  w.u64(1ull << 60);
+  w.i64(-5);
+  w.f64(-0.125);
+  w.str("héllo");
+  ByteReader r(w.bytes(), "test");
+  EXPECT_EQ(r.u8(), 7u);
+  EXPECT_EQ(r.u16(), 65000u);
+  EXPECT_EQ(r.u32(), 4'000'000'000u);
+  EXPECT_EQ(r.u64(), 1ull << 60);
+  EXPECT_EQ(r.i64(), -5);
+  EXPECT_EQ(r.f64(), -0.125);
+  EXPECT_EQ(r.str(), "héllo");
+  EXPECT_TRUE(r.done());
+  EXPECT_THROW(r.u8(), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace callroot::engine::testing
