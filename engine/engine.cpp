@@ -1,6 +1,10 @@
 #include "engine/engine.h"
 
 #include <algorithm>
+#include <stdexcept>
+
+#include "engine/checkpoint.h"
+#include "engine/combined_attribution.h"
 
 namespace callroot::engine {
 
@@ -8,8 +12,11 @@ Engine::Engine(EngineConfig config, Directory& directory, VerdictSink& sink, std
     : config_(config),
       directory_(directory),
       sink_(sink),
-      attributor_(attributor ? std::move(attributor) : std::make_unique<HeuristicAttributor>()),
-      store_(MetricStoreConfig{config.retention, 4096}) {}
+      attributor_(attributor ? std::move(attributor)
+                             : std::make_unique<CombinedAttributor>(std::make_unique<HeuristicAttributor>())),
+      store_(MetricStoreConfig{config.retention, 4096}),
+      incidents_(config.incidents, [this](const Incident& x) { emit_incident(x); }),
+      statistics_(config.statistics) {}
 
 Engine::~Engine() = default;
 
@@ -95,8 +102,12 @@ void Engine::advance(TimeMs t) {
   max_time_ = t;
   watermark_ = max_time_ - config_.allowed_lateness;
   score_due();
+  // After the due segments: their blame must land before a quiet incident closes.
+  incidents_.advance(watermark_);
   if (next_expire_ == kNoTime) next_expire_ = watermark_ + config_.expire_every;
   if (watermark_ >= next_expire_) {
+    // Baselines learn before the store forgets: they read the last interval.
+    statistics_.housekeeping(store_, watermark_);
     store_.expire(watermark_);
     topology_.expire(watermark_ - config_.retention);
     next_expire_ = watermark_ + config_.expire_every;
@@ -119,6 +130,64 @@ void Engine::flush() {
     pending_.pop_back();
     score(p.segment);
   }
+  incidents_.flush();
+}
+
+namespace {
+constexpr std::string_view kWatermarkSection = "watermark";
+constexpr std::string_view kIncidentsSection = "incidents";
+constexpr std::string_view kStatisticsSection = "statistics";
+}  // namespace
+
+void Engine::save_checkpoint(const std::string& path) const {
+  std::vector<CheckpointSection> sections;
+  ByteWriter time;
+  time.i64(max_time_ == kNoTime ? checkpoint_time_ : std::max(max_time_, checkpoint_time_));
+  sections.push_back({std::string(kWatermarkSection), std::move(time.bytes())});
+  sections.push_back({std::string(kIncidentsSection), incidents_.serialize()});
+  sections.push_back({std::string(kStatisticsSection), statistics_.serialize(directory_)});
+  write_checkpoint(path, sections);
+}
+
+void Engine::restore_checkpoint(const std::string& path) {
+  const std::vector<CheckpointSection> sections = read_checkpoint(path);
+  // Decode every section before changing anything: a bad file leaves the
+  // engine as it was.
+  IncidentTracker incidents(config_.incidents);
+  TimeMs saved_time = kNoTime;
+  const auto section = [&](std::string_view name, const auto& decode) {
+    const auto payload = find_section(sections, name);
+    if (!payload) return;
+    try {
+      decode(*payload);
+    } catch (const std::runtime_error& e) {
+      throw std::runtime_error("checkpoint " + path + ": section `" + std::string(name) + "`: " + e.what());
+    }
+  };
+  section(kWatermarkSection, [&](std::string_view bytes) {
+    ByteReader r(bytes, "watermark");
+    saved_time = r.i64();
+    r.expect_done();
+  });
+  section(kIncidentsSection, [&](std::string_view bytes) { incidents.deserialize(bytes); });
+  // Last, because it cannot be decoded aside: Statistics::deserialize is all
+  // or nothing itself, and nothing else has been changed yet if it throws.
+  section(kStatisticsSection, [&](std::string_view bytes) { statistics_.deserialize(bytes, directory_); });
+  incidents.set_emit([this](const Incident& x) { emit_incident(x); });
+  incidents_ = std::move(incidents);
+  // The event time reached is kept for what is saved next, and the incidents
+  // run on the clock saved with them. The engine's own watermark starts
+  // afresh: its telemetry is gone with the restart, and telemetry a
+  // collector sends again from before the restart is the only evidence for
+  // the segments about to be scored; dropping it as late would lose that
+  // evidence and save nothing.
+  checkpoint_time_ = saved_time;
+}
+
+void Engine::emit_incident(const Incident& x) {
+  if (x.state == IncidentState::kOpen) ++stats_.incidents_opened;
+  if (x.state == IncidentState::kClosed) ++stats_.incidents_closed;
+  sink_.on_incident(x);
 }
 
 void Engine::fill_paths(const ScoringContext& ctx, Verdict& v) const {
@@ -184,6 +253,7 @@ void Engine::score(const CallSegment& segment) {
   ctx.directory = &directory_;
   ctx.topology = &topology_;
   ctx.store = &store_;
+  ctx.stats = statistics_.enabled() ? &statistics_ : nullptr;
   ctx.streams.resize(segment.streams.size());
   bool any_classified = false, any_poor = false;
   for (std::size_t i = 0; i < segment.streams.size(); ++i) {
@@ -218,6 +288,9 @@ void Engine::score(const CallSegment& segment) {
     case Quality::kUnclassified: ++stats_.segments_unclassified; break;
   }
   sink_.on_verdict(v);
+  incidents_.observe(v, segment.caller.user, segment.callee.user);
+  // After attribution: a segment never counts as evidence about itself.
+  statistics_.observe(ctx, v);
 }
 
 }  // namespace callroot::engine

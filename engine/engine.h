@@ -12,10 +12,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "engine/attribution.h"
+#include "engine/incidents.h"
 #include "engine/sink.h"
+#include "engine/statistics.h"
 #include "models/directory.h"
 #include "models/events.h"
 #include "models/metric_store.h"
@@ -30,6 +33,8 @@ struct EngineConfig {
   DurationMs retention = 2 * 3600 * 1000;
   DurationMs expire_every = 5 * 60 * 1000;  ///< event time between housekeeping passes
   std::size_t max_pending_segments = 200'000;  ///< beyond this the oldest pending segment is scored early
+  IncidentConfig incidents;     ///< when repeated blame on one component becomes an incident (docs/incidents.md)
+  StatisticsConfig statistics;  ///< baselines, shared fate, tomography (docs/statistics.md)
 };
 
 struct EngineStats {
@@ -42,6 +47,8 @@ struct EngineStats {
   std::uint64_t segments_good = 0;
   std::uint64_t segments_unclassified = 0;
   std::uint64_t blamed[6] = {};  ///< by ComponentKind of the top blame
+  std::uint64_t incidents_opened = 0;  ///< `open` records, reopenings included
+  std::uint64_t incidents_closed = 0;  ///< `closed` records
 };
 
 enum class ApplyResult : std::uint8_t { kApplied, kLate, kScored, kPending };
@@ -49,14 +56,25 @@ enum class ApplyResult : std::uint8_t { kApplied, kLate, kScored, kPending };
 class Engine {
  public:
   /// `directory` and `sink` must outlive the engine. The attributor defaults
-  /// to the threshold heuristic (HeuristicAttributor).
+  /// to the heuristic combined with the statistics (CombinedAttributor).
   Engine(EngineConfig config, Directory& directory, VerdictSink& sink,
          std::unique_ptr<Attributor> attributor = nullptr);
   ~Engine();
 
   ApplyResult apply(Event&& event);
-  /// Scores every pending segment (end of input, shutdown).
+  /// Scores every pending segment (end of input, shutdown), then sends a last
+  /// `update` for open incidents with unsent segments; they stay open.
   void flush();
+
+  /// Saves what a restart should not forget (open incidents, baselines, the
+  /// event time reached) to a checkpoint file, atomically (engine/checkpoint.h). Throws
+  /// std::runtime_error naming the file.
+  void save_checkpoint(const std::string& path) const;
+  /// Restores a checkpoint saved by save_checkpoint, before any event is
+  /// applied. All or nothing: on a bad file it throws std::runtime_error
+  /// naming the file and the section, and the engine is unchanged. The
+  /// engine's watermark is not restored: see docs/incidents.md.
+  void restore_checkpoint(const std::string& path);
 
   /// Swaps the attribution strategy (rules reload); takes effect for the next segment.
   void set_attributor(std::unique_ptr<Attributor> attributor);
@@ -67,6 +85,11 @@ class Engine {
   [[nodiscard]] const Topology& topology() const noexcept { return topology_; }
   [[nodiscard]] const MetricStore& store() const noexcept { return store_; }
   [[nodiscard]] const Directory& directory() const noexcept { return directory_; }
+  [[nodiscard]] const IncidentTracker& incidents() const noexcept { return incidents_; }
+  [[nodiscard]] const Statistics& statistics() const noexcept { return statistics_; }
+  [[nodiscard]] Statistics& statistics() noexcept { return statistics_; }
+  /// The highest event time of the restored checkpoint, or kNoTime.
+  [[nodiscard]] TimeMs checkpoint_time() const noexcept { return checkpoint_time_; }
 
  private:
   struct Pending {
@@ -86,6 +109,7 @@ class Engine {
   void score_due();
   void apply_telemetry(const TelemetrySample& s);
   void apply_room_health(const RoomHealth& r);
+  void emit_incident(const Incident& x);
 
   EngineConfig config_;
   Directory& directory_;
@@ -102,6 +126,9 @@ class Engine {
   EngineStats stats_;
   Verdict verdict_;  // reused across segments to keep its buffers
   ScoringContext context_;
+  IncidentTracker incidents_;
+  TimeMs checkpoint_time_ = kNoTime;
+  Statistics statistics_;
 };
 
 }  // namespace callroot::engine

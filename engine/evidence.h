@@ -18,6 +18,8 @@
 
 namespace callroot::engine {
 
+class Statistics;
+
 /// One telemetry family observed on one hop.
 struct HopEvidence {
   ComponentKind kind = ComponentKind::kUnknown;
@@ -67,6 +69,9 @@ struct ScoringContext {
   const Directory* directory = nullptr;
   const Topology* topology = nullptr;
   const MetricStore* store = nullptr;  ///< for attributors that read raw samples
+  /// Baselines, shared fate and tomography (statistics.h). The segment being
+  /// attributed is not in their windows yet. Null when the engine has none.
+  const Statistics* stats = nullptr;
 
   [[nodiscard]] const SideEvidence& side(Side s) const noexcept { return sides[static_cast<std::size_t>(s)]; }
 };

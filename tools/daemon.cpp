@@ -3,10 +3,12 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "tools/capture.h"
 #include "tools/pipeline.h"
 #include "tools/rule_watcher.h"
 #include "tools/rules_cmd.h"
@@ -22,6 +24,18 @@ std::vector<std::string> endpoints(const nlohmann::json& j, const char* key, con
   for (const auto& e : j) {
     if (!e.is_string()) throw std::runtime_error(path + ": `" + key + "` must hold strings");
     out.push_back(e.get<std::string>());
+  }
+  return out;
+}
+
+std::vector<std::uint16_t> ports(const nlohmann::json& j, const char* key, const std::string& path) {
+  std::vector<std::uint16_t> out;
+  if (!j.is_array()) throw std::runtime_error(path + ": `" + key + "` must be a list of port numbers");
+  for (const auto& e : j) {
+    if (!e.is_number_integer() || e.get<std::int64_t>() < 1 || e.get<std::int64_t>() > 65535) {
+      throw std::runtime_error(path + ": `" + key + "` must hold port numbers (1 to 65535)");
+    }
+    out.push_back(static_cast<std::uint16_t>(e.get<std::int64_t>()));
   }
   return out;
 }
@@ -57,6 +71,37 @@ class SignalWatch {
   sigset_t old_{};
 };
 
+/// Restores the checkpoint when there is one. A corrupt or unreadable one
+/// must not keep the daemon down: it starts empty, and the file is moved
+/// aside so that the next save does not destroy what someone may want to
+/// look at.
+void restore_checkpoint(engine::Engine& engine, const std::string& path, spdlog::logger& log) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    log.info("callroot run: no checkpoint {} yet, starting empty", path);
+    return;
+  }
+  try {
+    engine.restore_checkpoint(path);
+    const TimeMs t = engine.checkpoint_time();
+    log.info("callroot run: restored checkpoint {}: {} open incidents, event time up to {}", path,
+             engine.incidents().open_count(), t == kNoTime ? std::string("none") : format_rfc3339(t));
+  } catch (const std::exception& e) {
+    const std::string aside = path + ".corrupt";
+    std::filesystem::rename(path, aside, ec);
+    log.error("callroot run: {}; starting empty{}", e.what(), ec ? std::string() : " (the file is now " + aside + ")");
+  }
+}
+
+/// A checkpoint that cannot be written is logged; the daemon keeps running.
+void save_checkpoint(const engine::Engine& engine, const std::string& path, spdlog::logger& log) {
+  try {
+    engine.save_checkpoint(path);
+  } catch (const std::exception& e) {
+    log.error("callroot run: {}", e.what());
+  }
+}
+
 }  // namespace
 
 DaemonOptions load_daemon_config(const std::string& path) {
@@ -91,6 +136,25 @@ DaemonOptions load_daemon_config(const std::string& path) {
       o.rules = endpoints(value, "rules", path);
     else if (key == "rules_check_interval_ms")
       o.rules_check_interval = std::chrono::milliseconds(duration(value, "rules_check_interval_ms", path));
+    else if (key == "checkpoint") {
+      if (!value.is_string() || value.get<std::string>().empty()) {
+        throw std::runtime_error(path + ": `checkpoint` must be a file name");
+      }
+      o.checkpoint = value.get<std::string>();
+    } else if (key == "checkpoint_every_s")
+      o.checkpoint_every = std::chrono::seconds(duration(value, "checkpoint_every_s", path));
+    else if (key == "iface" || key == "bpf") {
+      if (!value.is_string()) throw std::runtime_error(path + ": `" + key + "` must be a string");
+      (key == "iface" ? o.live.iface : o.live.bpf) = value.get<std::string>();
+    } else if (key == "udp_ports")
+      o.capture.udp_ports = ports(value, "udp_ports", path);
+    else if (key == "zmq_ports")
+      o.capture.zmq_ports = ports(value, "zmq_ports", path);
+    else if (key == "slice_ms" || key == "flow_idle_ms") {
+      const DurationMs ms = duration(value, key.c_str(), path);
+      if (ms == 0) throw std::runtime_error(path + ": `" + key + "` must be positive");
+      (key == "slice_ms" ? o.capture.segmenter.slice_ns : o.capture.segmenter.idle_timeout_ns) = ms * 1'000'000;
+    }
     else
       throw std::runtime_error(path + ": unknown key `" + key + "`");
   }
@@ -102,9 +166,21 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
   zmq::context_t context(1);
   std::unique_ptr<ZmqPubSink> sink;
   std::unique_ptr<ingest::ZmqSource> source;
+  // The capture opens first: without CAP_NET_RAW it says so before anything is bound.
+  std::unique_ptr<LiveCapture> capture;
+  ingest::ZmqSourceOptions source_options = options.source;
+  if (!options.live.iface.empty()) {
+    try {
+      capture = std::make_unique<LiveCapture>(context, "inproc://callroot-capture", options.live, options.capture, log);
+    } catch (const std::exception& e) {
+      log->error("{}", e.what());
+      return 2;
+    }
+    source_options.pull_endpoints.push_back(capture->endpoint());
+  }
   try {
     sink = std::make_unique<ZmqPubSink>(context, options.publish);
-    source = std::make_unique<ingest::ZmqSource>(context, options.source);
+    source = std::make_unique<ingest::ZmqSource>(context, source_options);
   } catch (const std::exception& e) {
     log->error("cannot bind: {}", e.what());
     return 2;
@@ -120,24 +196,52 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
     }
     pipeline.engine().set_attributor(std::move(attributor));
   }
+  if (!options.checkpoint.empty()) restore_checkpoint(pipeline.engine(), options.checkpoint, *log);
   log->info("callroot run: ingest SUB {} PULL {}, verdicts PUB {}", fmt::join(options.source.sub_endpoints, ","),
             fmt::join(options.source.pull_endpoints, ","), fmt::join(options.publish, ","));
+  if (capture) {
+    log->info("callroot run: capturing on {}{}{}", options.live.iface,
+              options.live.bpf.empty() ? "" : " with filter ", options.live.bpf);
+    capture->start();
+  }
+  const auto handle = [&](const ingest::ZmqRecord& rec) {
+    const ingest::Position where{rec.socket, rec.sequence};
+    if (rec.malformed) {
+      pipeline.reject(ingest::RejectReason::kBadFrames, rec.body, where);
+    } else if (capture && rec.type == kCaptureRejectType && rec.socket == capture->endpoint()) {
+      // A record the capture thread already found bad, with its position in the capture.
+      ingest::RejectReason reason = ingest::RejectReason::kBadFrames;
+      ingest::Position at;
+      std::string_view detail;
+      parse_capture_reject(rec.body, reason, at, detail);
+      pipeline.reject(reason, detail, at);
+    } else {
+      pipeline.feed(rec.body, where, /*padded=*/true, rec.type);
+    }
+  };
+  // Stops the capture thread, taking its last records (every call's last segment).
+  const auto stop_capture = [&] {
+    if (!capture) return;
+    capture->request_stop();
+    ingest::ZmqRecord r;
+    while (!capture->finished()) {
+      if (source->receive(r, std::chrono::milliseconds(10))) handle(r);
+    }
+    capture->join();
+    while (source->receive(r, std::chrono::milliseconds(0))) handle(r);
+  };
 
   using Clock = std::chrono::steady_clock;
   auto last_input = Clock::now();
   auto last_signal_check = last_input;
+  auto last_checkpoint = last_input;
   ingest::ZmqRecord rec;
   int stop = 0;
   try {
     while (stop == 0) {
       if (source->receive(rec, std::chrono::milliseconds(50))) {
         last_input = Clock::now();
-        const ingest::Position where{rec.socket, rec.sequence};
-        if (rec.malformed) {
-          pipeline.reject(ingest::RejectReason::kBadFrames, rec.body, where);
-        } else {
-          pipeline.feed(rec.body, where, /*padded=*/true, rec.type);
-        }
+        handle(rec);
       } else if (pipeline.engine().pending() > 0 && Clock::now() - last_input >= options.idle_flush) {
         pipeline.flush();
       }
@@ -155,18 +259,31 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
         if (rules) {
           if (auto attributor = rules->poll(sig == SIGHUP)) pipeline.engine().set_attributor(std::move(attributor));
         }
+        if (!options.checkpoint.empty() && options.checkpoint_every.count() > 0 &&
+            now - last_checkpoint >= options.checkpoint_every) {
+          save_checkpoint(pipeline.engine(), options.checkpoint, *log);
+          last_checkpoint = now;
+        }
       }
     }
   } catch (const std::exception& e) {
     // A broken socket: score what can be scored before giving up.
     log->error("callroot run: {}; flushing and stopping", e.what());
+    if (capture) {
+      capture->request_stop();
+      capture->join();
+    }
     pipeline.flush();
+    if (!options.checkpoint.empty()) save_checkpoint(pipeline.engine(), options.checkpoint, *log);
     std::fputs(pipeline.summary().c_str(), stderr);
     return 2;
   }
   log->info("callroot run: {} received, flushing", stop == SIGINT ? "SIGINT" : "SIGTERM");
+  stop_capture();
   pipeline.flush();
+  if (!options.checkpoint.empty()) save_checkpoint(pipeline.engine(), options.checkpoint, *log);
   std::fputs(pipeline.summary().c_str(), stderr);
+  if (capture) std::fputs(capture->summary().c_str(), stderr);
   return 0;
 }
 

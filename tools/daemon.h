@@ -11,6 +11,8 @@
 #include <spdlog/logger.h>
 
 #include "engine/engine.h"
+#include "ingest/capture_source.h"
+#include "ingest/pcap_reader.h"
 #include "ingest/zmq_source.h"
 
 namespace callroot::tools {
@@ -26,6 +28,21 @@ struct DaemonOptions {
   /// and when the files change (looked at every `rules_check_interval`).
   std::vector<std::string> rules;
   std::chrono::milliseconds rules_check_interval{1000};
+  /// Checkpoint file (open incidents, baselines): restored at start when it
+  /// exists, saved every `checkpoint_every` of wall time (zero: only at
+  /// shutdown) and at shutdown. Empty: no checkpoints.
+  std::string checkpoint;
+  std::chrono::seconds checkpoint_every{300};
+  /// Live capture (`--iface`): `live.iface` empty means none. Records and
+  /// metered segments from the interface go through the same pipeline.
+  ingest::LiveCaptureOptions live;
+  /// What is read from the interface. No ZeroMQ ports by default: the
+  /// daemon's own sockets already receive that traffic.
+  ingest::CaptureOptions capture = [] {
+    ingest::CaptureOptions o;
+    o.zmq_ports.clear();
+    return o;
+  }();
 };
 
 /// Reads a JSON configuration file (keys documented in docs/contract.md); throws

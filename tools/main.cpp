@@ -1,16 +1,18 @@
-/// The `callroot` command: replay, run, simulate.
+/// The `callroot` command: replay, run, rules, rtp, simulate, score.
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <map>
 #include <string>
 
+#include "tools/attribution_mode.h"
 #include "tools/daemon.h"
-#include "tools/demo_generator.h"
 #include "tools/pipeline.h"
 #include "tools/replay.h"
 #include "tools/rtp_cmd.h"
 #include "tools/rules_cmd.h"
+#include "tools/score.h"
+#include "tools/simulate.h"
 
 namespace {
 
@@ -26,6 +28,42 @@ void add_engine_options(CLI::App& cmd, callroot::engine::EngineConfig& cfg) {
   cmd.add_option("--retention-ms", cfg.retention, "How long telemetry is kept")->capture_default_str();
 }
 
+/// What replay and run read from packet captures; a flag overrides the configuration only when given.
+struct CaptureFlags {
+  double slice_s = 60, flow_idle_s = 30;
+  std::vector<std::uint16_t> udp_ports, zmq_ports;
+  CLI::Option *slice = nullptr, *idle = nullptr, *udp = nullptr, *zmq = nullptr;
+  void add(CLI::App& cmd, const char* zmq_default) {
+    slice = cmd.add_option("--slice-s", slice_s, "RTP streams: seconds of packet time per call segment")
+                ->capture_default_str()
+                ->check(CLI::PositiveNumber);
+    idle = cmd.add_option("--flow-idle-s", flow_idle_s, "RTP streams: close a stream after this many idle seconds")
+               ->capture_default_str()
+               ->check(CLI::PositiveNumber);
+    udp = cmd.add_option("--udp-port", udp_ports, "Read one JSON record per UDP datagram to this port (repeatable)")
+              ->allow_extra_args(false)
+              ->check(CLI::Range(1, 65535));
+    zmq = cmd.add_option("--zmq-port", zmq_ports,
+                         std::string("Decode TCP to this port as ZeroMQ (ZMTP) ingest traffic (repeatable; default ") +
+                             zmq_default + ")")
+              ->allow_extra_args(false)
+              ->check(CLI::Range(1, 65535));
+  }
+  void apply(callroot::ingest::CaptureOptions& o) const {
+    if (slice->count() > 0) o.segmenter.slice_ns = static_cast<std::int64_t>(slice_s * 1e9);
+    if (idle->count() > 0) o.segmenter.idle_timeout_ns = static_cast<std::int64_t>(flow_idle_s * 1e9);
+    if (udp->count() > 0) o.udp_ports = udp_ports;
+    if (zmq->count() > 0) o.zmq_ports = zmq_ports;
+  }
+};
+
+void add_attribution_option(CLI::App& cmd, callroot::tools::AttributionMode& mode) {
+  cmd.add_option("--attribution", mode,
+                 "combined (the rules, or the heuristic without --rules, plus statistics: the default), heuristic, "
+                 "rules, stats, 007 or threshold (reference methods, for comparison)")
+      ->transform(CLI::CheckedTransformer(callroot::tools::attribution_modes(), CLI::ignore_case));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -37,8 +75,8 @@ int main(int argc, char** argv) {
 
   callroot::tools::ReplayOptions replay;
   bool max_speed = false;
-  auto* replay_cmd = app.add_subcommand("replay", "Replay JSON Lines files in event-time order and write verdicts");
-  replay_cmd->add_option("files", replay.files, "JSON Lines files (.jsonl, .jsonl.gz)")
+  auto* replay_cmd = app.add_subcommand("replay", "Replay JSON Lines files and packet captures in event-time order and write verdicts");
+  replay_cmd->add_option("files", replay.files, "JSON Lines files (.jsonl, .jsonl.gz) and packet captures (.pcap, .pcapng)")
       ->required()
       ->check(CLI::ExistingFile);
   replay_cmd->add_option("--out", replay.out, "Write verdicts as JSON Lines to this file ('-' for stdout)");
@@ -52,12 +90,25 @@ int main(int argc, char** argv) {
   replay_cmd->add_option("--format", replay.format, "auto (a table on a terminal, else JSON Lines), table or jsonl")
       ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case));
   add_engine_options(*replay_cmd, replay.engine);
+  CaptureFlags replay_capture;
+  replay_capture.add(*replay_cmd, "7710 and 7711");
+  replay_cmd->add_option("--idle-flush-ms", replay.idle_flush_ms,
+                         "Captures: score pending segments at gaps this long between records, as the daemon's idle "
+                         "flush (default: 2000 when every input is a capture; 0: never)");
 
   std::vector<std::string> replay_rules;
   replay_cmd
       ->add_option("--rules", replay_rules,
                    "Attribute with these rule files or folders (default: the built-in heuristic)")
       ->allow_extra_args(false);
+  auto replay_mode = callroot::tools::AttributionMode::kCombined;
+  add_attribution_option(*replay_cmd, replay_mode);
+  replay_cmd
+      ->add_option("--checkpoint-in", replay.checkpoint_in,
+                   "Restore this checkpoint (open incidents, baselines) before replaying")
+      ->check(CLI::ExistingFile);
+  replay_cmd->add_option("--checkpoint-out", replay.checkpoint_out,
+                         "Save a checkpoint here after the end of the input");
 
   callroot::tools::DaemonOptions daemon;
   std::string config_path;
@@ -70,11 +121,24 @@ int main(int argc, char** argv) {
       ->allow_extra_args(false);
   run_cmd->add_option("--pub", pub, "Bind the verdict PUB socket here (default tcp://127.0.0.1:7720)")
       ->allow_extra_args(false);
+  CaptureFlags run_capture;
+  std::string run_iface, run_bpf;
+  run_cmd->add_option("--iface", run_iface, "Also capture records and RTP on this interface (needs CAP_NET_RAW)");
+  run_cmd->add_option("--bpf", run_bpf, "With --iface: a pcap filter, e.g. 'udp or tcp port 7711'");
+  run_capture.add(*run_cmd, "none");
   std::vector<std::string> run_rules;
   run_cmd
       ->add_option("--rules", run_rules,
                    "Attribute with these rule files or folders; reloaded on SIGHUP and when they change")
       ->allow_extra_args(false);
+  std::string run_checkpoint;
+  std::int64_t run_checkpoint_every = -1;  // -1: the configuration's or the default
+  run_cmd->add_option("--checkpoint", run_checkpoint,
+                      "Checkpoint file (open incidents, baselines): restored at start, saved periodically and at exit");
+  run_cmd
+      ->add_option("--checkpoint-every-s", run_checkpoint_every,
+                   "Wall-time seconds between checkpoints (default 300; 0: only at exit)")
+      ->check(CLI::NonNegativeNumber);
 
   auto* rules_cmd = app.add_subcommand("rules", "Check, list, test and explain attribution rules");
   rules_cmd->require_subcommand(1);
@@ -110,11 +174,28 @@ int main(int argc, char** argv) {
   rtp_cmd->add_option("files", rtp_files, "Capture files (.pcap, .pcapng)")->required()->check(CLI::ExistingFile);
   rtp_cmd->add_flag("--json", rtp_json, "One JSON object per stream per line");
 
-  callroot::tools::DemoOptions demo;
-  auto* sim_cmd =
-      app.add_subcommand("simulate", "Generate the demo campus: inventory, telemetry and calls with planted faults");
-  sim_cmd->add_option("--seed", demo.seed, "Random seed (same seed, same files)")->capture_default_str();
-  sim_cmd->add_option("--out", demo.out_dir, "Output directory")->required();
+  callroot::tools::SimulateOptions sim;
+  auto* sim_cmd = app.add_subcommand(
+      "simulate", "Generate a scenario: inventory, telemetry and calls with planted faults, and its ground truth");
+  sim_cmd->add_option("--out", sim.out_dir, "Output directory")->required();
+  sim_cmd->add_option("--seed", sim.seed, "Random seed (same options and seed, same files)")->capture_default_str();
+  std::string preset = "demo";
+  sim_cmd->add_option("--preset", preset, "demo (the bundled demo), campus or enterprise")
+      ->check(CLI::IsMember({"demo", "campus", "enterprise"}))
+      ->capture_default_str();
+  sim_cmd->add_option("--sites", sim.sites, "Sites (default: the preset's)")->check(CLI::Range(1, 60));
+  sim_cmd->add_option("--aps-per-site", sim.aps_per_site, "Access points per site")->check(CLI::Range(2, 64));
+  sim_cmd->add_option("--clients", sim.clients, "Client devices over all sites")->check(CLI::Range(24, 100000));
+  sim_cmd->add_option("--hours", sim.hours, "Hours of telemetry and calls")->check(CLI::Range(1, 48));
+  sim_cmd->add_option("--interval-s", sim.interval_s, "Telemetry period in seconds")->check(CLI::Range(5, 300));
+  sim_cmd->add_option("--segments", sim.segments, "Call segments, roughly")->check(CLI::Range(60, 1000000));
+
+  callroot::tools::ScoreOptions score;
+  auto* score_cmd = app.add_subcommand("score", "Grade verdicts against a scenario's ground truth");
+  score_cmd->add_option("--truth", score.truth, "The truth folder (DIR/truth) or its segments.jsonl")->required();
+  score_cmd->add_option("verdicts", score.verdicts, "Verdicts as JSON Lines ('-' for stdin)")->required();
+  score_cmd->add_flag("--json", score.json, "One JSON object instead of the table");
+  score_cmd->add_flag("--by-site", score.by_site, "Add the figures per site");
 
   try {
     app.parse(argc, argv);
@@ -125,17 +206,26 @@ int main(int argc, char** argv) {
   auto log = callroot::tools::make_logger();
 
   if (*replay_cmd) {
+    callroot::engine::AttributorPtr rules;
     if (!replay_rules.empty()) {
       std::vector<std::string> diagnostics;
-      auto attributor = callroot::tools::load_rule_attributor(replay_rules, diagnostics);
+      rules = callroot::tools::load_rule_attributor(replay_rules, diagnostics);
       for (const auto& d : diagnostics) std::fprintf(stderr, "%s\n", d.c_str());
-      if (!attributor) {
+      if (!rules) {
         log->error("the rules did not load");
         return 2;
       }
-      auto shared = std::make_shared<callroot::engine::AttributorPtr>(std::move(attributor));
-      replay.make_attributor = [shared]() { return std::move(*shared); };
     }
+    callroot::engine::AttributorPtr attributor;
+    try {
+      attributor = callroot::tools::make_attributor(replay_mode, std::move(rules));
+    } catch (const std::invalid_argument& e) {
+      log->error("{}", e.what());
+      return kExitUsage;
+    }
+    auto shared = std::make_shared<callroot::engine::AttributorPtr>(std::move(attributor));
+    replay.make_attributor = [shared]() { return std::move(*shared); };
+    replay_capture.apply(replay.capture);
     return callroot::tools::run_replay(replay, log);
   }
   if (*rtp_cmd) return callroot::tools::run_rtp(rtp_files, rtp_json, log);
@@ -157,17 +247,30 @@ int main(int argc, char** argv) {
     if (!pull.empty()) daemon.source.pull_endpoints = pull;
     if (!pub.empty()) daemon.publish = pub;
     if (!run_rules.empty()) daemon.rules = run_rules;
+    if (!run_iface.empty()) daemon.live.iface = run_iface;
+    if (!run_bpf.empty()) daemon.live.bpf = run_bpf;
+    run_capture.apply(daemon.capture);
+    if (!run_checkpoint.empty()) daemon.checkpoint = run_checkpoint;
+    if (run_checkpoint_every >= 0) daemon.checkpoint_every = std::chrono::seconds(run_checkpoint_every);
     return callroot::tools::run_daemon(daemon, log);
   }
   if (*sim_cmd) {
+    sim.preset = *callroot::tools::parse_preset(preset);
     try {
-      const auto summary = callroot::tools::write_demo(demo);
-      log->info("wrote the demo campus to {}: {} records ({} call segments, {} made poor by {} planted faults)",
-                demo.out_dir, summary.records(), summary.calls, summary.poor_segments, summary.truth);
+      const auto summary = callroot::tools::write_scenario(sim);
+      log->info("wrote the {} scenario to {}: {} records, {} call segments ({} poor: {} by {} planted faults, {} "
+                "background), {} confounders, {} telemetry gaps",
+                callroot::tools::to_string(sim.preset), sim.out_dir, summary.records(), summary.calls,
+                summary.poor_segments, summary.poor_segments - summary.background_segments, summary.faults,
+                summary.background_segments, summary.confounders, summary.gaps);
+    } catch (const std::invalid_argument& e) {
+      log->error("{}", e.what());
+      return kExitUsage;
     } catch (const std::exception& e) {
       log->error("{}", e.what());
       return 2;
     }
   }
+  if (*score_cmd) return callroot::tools::run_score(score, log);
   return 0;
 }

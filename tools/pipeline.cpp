@@ -80,6 +80,8 @@ std::string Pipeline::summary() const {
     if (k + 1 < 6) s += ',';
   }
   s += '\n';
+  s += fmt::format("incidents: {} opened, {} closed, {} open at the end\n", e.incidents_opened, e.incidents_closed,
+                   engine_.incidents().open_count());
   return s;
 }
 

@@ -6,32 +6,25 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <stdexcept>
 #include <thread>
 
 #include <spdlog/spdlog.h>
 
 #include "ingest/jsonl_reader.h"
+#include "tools/capture.h"
 #include "tools/sinks.h"
 
 namespace callroot::tools {
 namespace {
 
-/// Capture files are replayed by a later issue's packet reader; say so clearly.
-bool looks_like_pcap(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  unsigned char magic[4] = {};
-  if (!in.read(reinterpret_cast<char*>(magic), 4)) return false;
-  const std::uint32_t m = static_cast<std::uint32_t>(magic[0]) << 24 | static_cast<std::uint32_t>(magic[1]) << 16 |
-                          static_cast<std::uint32_t>(magic[2]) << 8 | magic[3];
-  return m == 0xa1b2c3d4 || m == 0xd4c3b2a1 || m == 0xa1b23c4d || m == 0x4d3cb2a1 || m == 0x0a0d0d0a;
-}
-
 /// One input file with its next decoded events held back for the merge (a
 /// Graph callRecord or a Zoom page gives several).
 struct Input {
   std::unique_ptr<ingest::JsonlReader> reader;
+  std::unique_ptr<CaptureFileInput> capture;  // instead of `reader` for a pcap/pcapng file
+  std::int64_t last_record_ns = 0;            // capture time of the capture's last record
+  bool flush_before = false;                  // the daemon would have idle-flushed before the head
   std::vector<Event> events;
   std::size_t next = 0;
   TimeMs head_time = kNoTime;
@@ -40,15 +33,46 @@ struct Input {
   Event& head() { return events[next]; }
 };
 
+/// A capture's next good record; a gap of `idle_flush_ns` in capture time
+/// before it marks the flush the daemon would have made.
+void advance_capture(Input& in, Pipeline& pipeline, std::shared_ptr<spdlog::logger>& log, std::int64_t idle_flush_ns) {
+  ingest::CaptureRecord rec;
+  bool gap = false;
+  while (in.capture->next(rec)) {
+    gap = gap || (idle_flush_ns > 0 && in.last_record_ns != 0 && rec.ts_ns - in.last_record_ns >= idle_flush_ns);
+    in.last_record_ns = rec.ts_ns;
+    if (rec.rejected) {
+      pipeline.reject(rec.reason, rec.detail, rec.where);
+      continue;
+    }
+    in.events.clear();
+    in.next = 0;
+    if (pipeline.decode(rec.body, rec.where, in.events, /*padded=*/true, rec.type) && !in.events.empty()) {
+      in.head_time = event_time(in.head());
+      in.has_head = true;
+      in.flush_before = gap;
+      return;
+    }
+  }
+  if (!in.capture->error().empty()) {
+    log->error("{}: {} (the records before it are used)", in.capture->path(), in.capture->error());
+  }
+}
+
 /// Moves `in` to its next event, reading ahead to the next good record when
 /// the current one is used up; rejected lines are counted by the pipeline.
-void advance(Input& in, Pipeline& pipeline, std::shared_ptr<spdlog::logger>& log) {
+void advance(Input& in, Pipeline& pipeline, std::shared_ptr<spdlog::logger>& log, std::int64_t idle_flush_ns = 0) {
+  in.flush_before = false;
   if (in.has_head && in.next + 1 < in.events.size()) {
     ++in.next;
     in.head_time = event_time(in.head());
     return;
   }
   in.has_head = false;
+  if (in.capture) {
+    advance_capture(in, pipeline, log, idle_flush_ns);
+    return;
+  }
   std::string_view line;
   while (in.reader->next(line)) {
     const ingest::Position where{in.reader->path(), in.reader->line_number()};
@@ -95,16 +119,22 @@ PipelineStats replay_into(const ReplayOptions& options, engine::VerdictSink& sin
                           std::shared_ptr<spdlog::logger> log, std::string* summary) {
   Pipeline pipeline(options.engine, sink, log);
   if (options.make_attributor) pipeline.engine().set_attributor(options.make_attributor());
+  if (!options.checkpoint_in.empty()) pipeline.engine().restore_checkpoint(options.checkpoint_in);
   std::vector<Input> inputs;
   inputs.reserve(options.files.size());
+  bool all_captures = true;
   for (const auto& path : options.files) {
-    if (looks_like_pcap(path)) {
-      throw std::runtime_error(path + ": packet captures are not replayed yet (JSON Lines only in this version)");
-    }
     auto& in = inputs.emplace_back();
-    in.reader = std::make_unique<ingest::JsonlReader>(path);
+    if (is_capture_file(path)) {
+      in.capture = std::make_unique<CaptureFileInput>(path, options.capture);
+    } else {
+      in.reader = std::make_unique<ingest::JsonlReader>(path);
+      all_captures = false;
+    }
   }
-  for (auto& in : inputs) advance(in, pipeline, log);
+  const std::int64_t idle_flush_ns =
+      (options.idle_flush_ms >= 0 ? options.idle_flush_ms : (all_captures ? 2000 : 0)) * 1'000'000;
+  for (auto& in : inputs) advance(in, pipeline, log, idle_flush_ns);
 
   Progress progress(options.progress);
   const auto wall_start = std::chrono::steady_clock::now();
@@ -122,12 +152,19 @@ PipelineStats replay_into(const ReplayOptions& options, engine::VerdictSink& sin
                                         static_cast<double>(next->head_time - first_time) / options.speed);
       std::this_thread::sleep_until(due);
     }
+    if (next->flush_before && pipeline.engine().pending() > 0) pipeline.flush();
     pipeline.apply(std::move(next->head()));
-    advance(*next, pipeline, log);
+    advance(*next, pipeline, log, idle_flush_ns);
     progress.tick(pipeline);
   }
   pipeline.flush();
-  if (summary != nullptr) *summary = pipeline.summary();
+  if (!options.checkpoint_out.empty()) pipeline.engine().save_checkpoint(options.checkpoint_out);
+  if (summary != nullptr) {
+    *summary = pipeline.summary();
+    for (const auto& in : inputs) {
+      if (in.capture) *summary += in.capture->summary();
+    }
+  }
   return pipeline.stats();
 }
 

@@ -10,6 +10,7 @@
 
 #include "engine/engine.h"
 #include "engine/sink.h"
+#include "ingest/capture_source.h"
 #include "tools/pipeline.h"
 
 namespace callroot::tools {
@@ -24,11 +25,22 @@ struct ReplayOptions {
   engine::EngineConfig engine;
   /// The attribution to score with; empty: the built-in heuristic.
   std::function<engine::AttributorPtr()> make_attributor;
+  /// Packet captures among `files` (pcap/pcapng, by content): what is read from them.
+  ingest::CaptureOptions capture;
+  /// The daemon's idle flush, replayed: pending segments are scored when two
+  /// capture records are this far apart in capture time. -1: the daemon's
+  /// default (2000) when every input is a capture, else 0; 0: never.
+  std::int64_t idle_flush_ms = -1;
+  /// A checkpoint to restore before replaying (open incidents, baselines),
+  /// and one to save after the end of the input; empty: none.
+  std::string checkpoint_in;
+  std::string checkpoint_out;
 };
 
 /// Replays `options.files` merged by event time into `sink`. Each file is
-/// read in its own order; the files are merged by the time of their next
-/// record (inventory first), so files sorted by time give a sorted stream.
+/// read in its own order (a capture: in capture order); the files are merged
+/// by the time of their next record (inventory first), so files sorted by
+/// time give a sorted stream.
 /// Throws std::runtime_error when a file cannot be opened or read.
 PipelineStats replay_into(const ReplayOptions& options, engine::VerdictSink& sink,
                           std::shared_ptr<spdlog::logger> log, std::string* summary = nullptr);

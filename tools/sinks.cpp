@@ -10,6 +10,12 @@ void JsonlSink::on_verdict(const Verdict& v) {
   if (buffer_.size() > (1u << 16)) flush();
 }
 
+void JsonlSink::on_incident(const Incident& x) {
+  append_json(buffer_, x);
+  buffer_ += '\n';
+  if (buffer_.size() > (1u << 16)) flush();
+}
+
 void JsonlSink::flush() {
   if (buffer_.empty()) return;
   std::fwrite(buffer_.data(), 1, buffer_.size(), file_);
@@ -17,12 +23,15 @@ void JsonlSink::flush() {
   buffer_.clear();
 }
 
+void TableSink::header() {
+  if (header_done_) return;
+  std::fprintf(file_, "%-24s  %-22s %-12s %5s  %-7s %-24s %5s  %s\n", "end", "segment", "quality", "mos", "blame",
+               "component", "conf", "why");
+  header_done_ = true;
+}
+
 void TableSink::on_verdict(const Verdict& v) {
-  if (!header_done_) {
-    std::fprintf(file_, "%-24s  %-22s %-12s %5s  %-7s %-24s %5s  %s\n", "end", "segment", "quality", "mos", "blame",
-                 "component", "conf", "why");
-    header_done_ = true;
-  }
+  header();
   const std::string end = format_rfc3339(v.end);
   const std::string mos = measured(v.mos) ? format_number(v.mos, 2) : "-";
   std::string why;
@@ -42,6 +51,25 @@ void TableSink::on_verdict(const Verdict& v) {
                std::string(to_string(v.quality)).c_str(), mos.c_str(), kind, id.c_str(), conf.c_str(), why.c_str());
 }
 
+void TableSink::on_incident(const Incident& x) {
+  // Its own line, aligned with the verdicts' columns where they mean the same:
+  // time, what it is, the component and the confidence; then the story.
+  header();
+  const std::string when = format_rfc3339(x.updated);
+  std::string what = "incident " + std::string(to_string(x.state));
+  std::string story = x.id + ": since " + format_rfc3339(x.since);
+  if (x.state == IncidentState::kClosed && x.until != kNoTime) story += " until " + format_rfc3339(x.until);
+  story += ", " + std::to_string(x.count) + (x.count == 1 ? " segment, " : " segments, ") +
+           std::to_string(x.user_count) + (x.user_count == 1 ? " user" : " users");
+  if (!x.site.empty()) story += ", site " + x.site;
+  if (x.reason != IncidentCloseReason::kNone && x.state == IncidentState::kClosed) {
+    story += ", " + std::string(to_string(x.reason));
+  }
+  if (x.reopened > 0) story += ", reopened " + std::to_string(x.reopened);
+  std::fprintf(file_, "%-24s  %-22s %-12s %5s  %-7s %-24.24s %5s  %s\n", when.c_str(), what.c_str(), "", "",
+               to_string(x.kind), x.component.c_str(), format_number(x.confidence, 2).c_str(), story.c_str());
+}
+
 ZmqPubSink::ZmqPubSink(zmq::context_t& context, const std::vector<std::string>& endpoints)
     : socket_(context, zmq::socket_type::pub) {
   socket_.set(zmq::sockopt::linger, 1000);
@@ -52,6 +80,15 @@ void ZmqPubSink::on_verdict(const Verdict& v) {
   buffer_.clear();
   append_json(buffer_, v);
   constexpr std::string_view kType = "verdict";
+  socket_.send(zmq::buffer(kType), zmq::send_flags::sndmore);
+  socket_.send(zmq::buffer(buffer_), zmq::send_flags::none);
+  ++published_;
+}
+
+void ZmqPubSink::on_incident(const Incident& x) {
+  buffer_.clear();
+  append_json(buffer_, x);
+  constexpr std::string_view kType = "incident";
   socket_.send(zmq::buffer(kType), zmq::send_flags::sndmore);
   socket_.send(zmq::buffer(buffer_), zmq::send_flags::none);
   ++published_;

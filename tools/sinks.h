@@ -1,6 +1,6 @@
 #pragma once
-/// Verdict sinks: JSON Lines to a stream, a readable table for terminals, a
-/// ZeroMQ PUB socket, and a fan-out to several of them.
+/// Verdict and incident sinks: JSON Lines to a stream, a readable table for
+/// terminals, a ZeroMQ PUB socket, and a collector for tests.
 
 #include <cstdio>
 #include <memory>
@@ -20,6 +20,8 @@ class JsonlSink final : public engine::VerdictSink {
   explicit JsonlSink(std::FILE* file) : file_(file) {}
   ~JsonlSink() override { flush(); }
   void on_verdict(const Verdict& v) override;
+  /// Incident records go into the same stream, in the order the engine emits them.
+  void on_incident(const Incident& x) override;
   void flush();
 
  private:
@@ -27,23 +29,28 @@ class JsonlSink final : public engine::VerdictSink {
   std::string buffer_;
 };
 
-/// A fixed-width table for a person at a terminal: one line per segment.
+/// A fixed-width table for a person at a terminal: one line per segment, and
+/// a line of its own for each incident record.
 class TableSink final : public engine::VerdictSink {
  public:
   explicit TableSink(std::FILE* file) : file_(file) {}
   void on_verdict(const Verdict& v) override;
+  void on_incident(const Incident& x) override;
 
  private:
+  void header();
   std::FILE* file_;
   bool header_done_ = false;
 };
 
-/// Publishes each verdict as a two-frame message ("verdict", JSON).
+/// Publishes each verdict as a two-frame message ("verdict", JSON), and each
+/// incident record as ("incident", JSON).
 class ZmqPubSink final : public engine::VerdictSink {
  public:
   /// Binds a PUB socket on each endpoint; throws zmq::error_t on failure.
   ZmqPubSink(zmq::context_t& context, const std::vector<std::string>& endpoints);
   void on_verdict(const Verdict& v) override;
+  void on_incident(const Incident& x) override;
   [[nodiscard]] std::uint64_t published() const noexcept { return published_; }
 
  private:
@@ -52,11 +59,13 @@ class ZmqPubSink final : public engine::VerdictSink {
   std::uint64_t published_ = 0;
 };
 
-/// Counts verdicts and forwards them; used by tests and the summary.
+/// Keeps every verdict and incident record; used by tests.
 class CollectingSink final : public engine::VerdictSink {
  public:
   void on_verdict(const Verdict& v) override { verdicts.push_back(v); }
+  void on_incident(const Incident& x) override { incidents.push_back(x); }
   std::vector<Verdict> verdicts;
+  std::vector<Incident> incidents;
 };
 
 }  // namespace callroot::tools

@@ -17,6 +17,7 @@
 
 #include <random>
 
+#include "engine/combined_attribution.h"
 #include "engine/engine.h"
 #include "engine/rule_attribution.h"
 #include "rules/loader.h"
@@ -52,7 +53,7 @@ struct Network {
   std::vector<IpAddr> link_ips;
   std::vector<std::uint32_t> client_site;
 
-  Network() : engine(EngineConfig{}, dir, sink) {
+  Network() : engine(EngineConfig{}, dir, sink, std::make_unique<HeuristicAttributor>()) {
     std::vector<PortId> ports;
     std::vector<ApId> aps;
     std::vector<LinkId> links;
@@ -227,17 +228,28 @@ void BM_ScoreAndSerialize(benchmark::State& state) {
 }
 BENCHMARK(BM_ScoreAndSerialize)->Unit(benchmark::kMicrosecond)->MinTime(2.0);
 
-/// The same segments attributed by the default rule pack (data/rules, 34 rules).
-void BM_ScoreSegmentsWithRules(benchmark::State& state) {
+/// The same segments with each attribution method: the heuristic, the default
+/// rule pack (data/rules), and each combined with the statistics (the engine's
+/// default). Statistics are fed in every case (the engine always keeps them).
+void BM_ScoreSegmentsWith(benchmark::State& state) {
   Network& net = network();
   const auto segments = make_segments(net, 4096);
-  const std::vector<std::string> paths{std::string(CALLROOT_DATA_DIR) + "/rules"};
-  const auto loaded = rules::load_rules(paths);
-  if (!loaded.program) {
-    state.SkipWithError("the default rule pack did not load");
-    return;
+  const bool rules = state.range(0) & 1;
+  const bool combined = state.range(0) & 2;
+  AttributorPtr base;
+  if (rules) {
+    const std::vector<std::string> paths{std::string(CALLROOT_DATA_DIR) + "/rules"};
+    const auto loaded = rules::load_rules(paths);
+    if (!loaded.program) {
+      state.SkipWithError("the default rule pack did not load");
+      return;
+    }
+    base = std::make_unique<RuleAttributor>(loaded.program);
+  } else {
+    base = std::make_unique<HeuristicAttributor>();
   }
-  net.engine.set_attributor(std::make_unique<RuleAttributor>(loaded.program));
+  net.engine.set_attributor(combined ? std::make_unique<CombinedAttributor>(std::move(base)) : std::move(base));
+  state.SetLabel(std::string(rules ? "rules" : "heuristic") + (combined ? " + statistics" : ""));
   std::size_t i = 0;
   const std::uint64_t before = net.sink.verdicts;
   const std::uint64_t blamed_before = net.sink.blamed;
@@ -251,7 +263,7 @@ void BM_ScoreSegmentsWithRules(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(scored));
   state.counters["blamed_share"] = static_cast<double>(net.sink.blamed - blamed_before) / static_cast<double>(scored);
 }
-BENCHMARK(BM_ScoreSegmentsWithRules)->Unit(benchmark::kMicrosecond)->MinTime(2.0);
+BENCHMARK(BM_ScoreSegmentsWith)->Arg(1)->Arg(2)->Arg(3)->Unit(benchmark::kMicrosecond)->MinTime(2.0);
 
 }  // namespace
 }  // namespace callroot::engine

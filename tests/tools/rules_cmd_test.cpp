@@ -39,12 +39,14 @@ TEST(DefaultPack, BlamesEveryPlantedFaultOfTheDemo) {
   for (const auto& v : sink.verdicts) by_segment[v.segment_id] = &v;
   std::size_t right = 0, total = 0;
   for (const auto& fault : read_jsonl(demo_truth())) {
+    ASSERT_EQ(fault.at("role"), "fault");
+    const std::string kind = fault.at("kind"), id = fault.at("id").is_null() ? "" : fault.at("id").get<std::string>();
     for (const auto& seg : fault.at("segments")) {
       const Verdict& v = *by_segment.at(seg.get<std::string>());
       ++total;
       ASSERT_FALSE(v.blame.empty());
-      const bool ok = to_string(v.blame[0].kind) == fault.at("kind").get<std::string>() &&
-                      v.blame[0].id == fault.at("id").get<std::string>();
+      // A remote party has no id: its blame names the kind alone.
+      const bool ok = to_string(v.blame[0].kind) == kind && (kind == "remote" || v.blame[0].id == id);
       right += ok;
       EXPECT_TRUE(ok) << fault.at("fault") << " " << seg << ": blamed " << to_string(v.blame[0].kind) << " "
                       << v.blame[0].id;
@@ -59,9 +61,11 @@ TEST(DefaultPack, BlamesEveryPlantedFaultOfTheDemo) {
 
 TEST(RulesExplain, ShowsEachPredicateWithItsObservedValue) {
   // A segment of the weak Wi-Fi client.
-  std::string segment;
+  std::string segment, client;
   for (const auto& fault : read_jsonl(demo_truth())) {
-    if (fault.at("fault") == "weak_wifi_client") segment = fault.at("segments")[0];
+    if (fault.at("fault") != "weak_wifi_client") continue;
+    segment = fault.at("segments")[0];
+    client = fault.at("id");
   }
   ASSERT_FALSE(segment.empty());
   RulesExplainOptions options;
@@ -73,7 +77,7 @@ TEST(RulesExplain, ShowsEachPredicateWithItsObservedValue) {
   const std::string out = ::testing::internal::GetCapturedStdout();
   EXPECT_EQ(rc, 0);
   EXPECT_NE(out.find("segment " + segment), std::string::npos) << out;
-  EXPECT_NE(out.find("candidate client dc:41:a9:8e:8f:ca"), std::string::npos) << out;
+  EXPECT_NE(out.find("candidate client " + client), std::string::npos) << out;
   EXPECT_NE(out.find("FIRED"), std::string::npos) << out;
   EXPECT_NE(out.find("observed -"), std::string::npos) << out;  // an RSSI in dBm
   EXPECT_NE(out.find("dBm"), std::string::npos) << out;
@@ -127,13 +131,19 @@ TEST(RulesList, CountsEvaluationsAndMatchesOverAReplay) {
   std::string line;
   std::size_t rules = 0;
   bool weak_signal_matched = false;
+  std::size_t weak_segments = 0;
+  for (const auto& fault : read_jsonl(demo_truth())) {
+    if (fault.at("fault") == "weak_wifi_client") weak_segments = fault.at("segments").size();
+  }
+  ASSERT_GE(weak_segments, 6u);
   while (std::getline(lines, line)) {
     const auto j = nlohmann::json::parse(line);
     ++rules;
     EXPECT_GE(j.at("evaluations").get<std::uint64_t>(), j.at("matches").get<std::uint64_t>()) << line;
     if (j.at("id") == "wifi.client_weak_signal") {
-      // 15 segments of the weak client, each once per side where it is the client.
-      weak_signal_matched = j.at("matches").get<std::uint64_t>() >= 15 && j.at("nanoseconds").get<std::uint64_t>() > 0;
+      // Every segment of the weak client, once on the side where it is the client.
+      weak_signal_matched =
+          j.at("matches").get<std::uint64_t>() >= weak_segments && j.at("nanoseconds").get<std::uint64_t>() > 0;
     }
   }
   EXPECT_GE(rules, 30u);

@@ -1,0 +1,285 @@
+#include "engine/combined_attribution.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "engine/statistics.h"
+#include "models/json_writer.h"
+
+namespace callroot::engine {
+namespace {
+
+enum Statistic : std::uint8_t { kFate, kFateUp, kBaseline, kHealthy, kTomography };
+
+/// Columns that degrade media when they stray, as opposed to load (channel
+/// or link utilization, client counts): a link twice as busy as usual with
+/// no loss is not a cause, and its anomaly must not outvote one that is.
+bool impairment(Family family, std::size_t column) noexcept {
+  switch (family) {
+    case Family::kWifiClient:
+      return column == col::kRssi || column == col::kSnr || column == col::kTxRetry || column == col::kRxRetry;
+    case Family::kWifiAp:
+      return column == col::kInterference || column == col::kNoise || column == col::kApTxRetry;
+    case Family::kSwitchPort:
+      return column == col::kInErrors || column == col::kOutErrors || column == col::kInDiscards ||
+             column == col::kOutDiscards || column == col::kInFcsErrors;
+    case Family::kWanLink: return column == col::kLatency || column == col::kJitter || column == col::kLoss;
+    case Family::kClientDevice: return column == col::kCpu;
+  }
+  return false;
+}
+
+/// "AP hq-ap08", "port Gi1/0/2 of branch-acc1": how evidence names a key.
+std::string key_name(const Directory& dir, FateKey key) {
+  const ComponentRef c = fate_owner(dir, key);
+  std::string s = to_string(c.kind);
+  s += ' ';
+  if (key.kind == FateKey::Kind::kPort) {
+    s = "port ";
+    s += dir.port_name(PortId{key.id});
+    s += " of ";
+  }
+  s += dir.component_name(c);
+  return s;
+}
+
+std::string fate_text(const Directory& dir, const FateAssessment& a, const SharedFateConfig& cfg) {
+  std::string t = "shared fate: ";
+  t += std::to_string(a.k);
+  t += " of ";
+  t += std::to_string(a.n);
+  t += " segments through it in the last ";
+  t += std::to_string(cfg.window / 60'000);
+  t += " min were poor, against ";
+  t += format_number(100.0 * a.background, 1);
+  t += a.site_background ? "% elsewhere at its site" : "% elsewhere in the network";
+  switch (a.basis) {
+    case FateAssessment::Basis::kOwn: break;
+    case FateAssessment::Basis::kExcludingChild:
+      t += " (not counting those through ";
+      t += key_name(dir, a.child);
+      t += ')';
+      break;
+    case FateAssessment::Basis::kIndistinguishable:
+      t += " (counted on ";
+      t += key_name(dir, a.child);
+      t += ": too few segments avoid it for shared fate to tell the two apart)";
+      break;
+    case FateAssessment::Basis::kInsufficient: break;
+  }
+  t += "; log-likelihood ratio ";
+  if (a.llr > 0) t += '+';
+  t += format_number(a.llr, 1);
+  return t;
+}
+
+}  // namespace
+
+CombinedAttributor::CombinedAttributor(AttributorPtr base, CombinedConfig config)
+    : base_(std::move(base)), config_(config) {}
+
+void CombinedAttributor::add(Candidates& out, const ScoringContext& ctx, const SideEvidence& side, ComponentRef c,
+                             double log_odds, Evidence evidence) {
+  // One statistic counts once per component: the strongest reading wins.
+  const auto statistic = static_cast<std::uint8_t>(evidence.id == "stats.shared_fate.ap"          ? kFateUp
+                                                   : evidence.id.starts_with("stats.shared_fate") ? kFate
+                                                   : evidence.id == "stats.baseline.healthy"      ? kHealthy
+                                                   : evidence.id.starts_with("stats.baseline")    ? kBaseline
+                                                                                                  : kTomography);
+  if (log_odds > 0 && !positive_allowed_) return;
+  double already = 0;
+  bool seen = false;
+  for (Contribution& x : contributions_) {
+    if (x.component == c && x.statistic == statistic) {
+      if (log_odds <= x.value) return;
+      already = x.value;
+      x.value = log_odds;
+      seen = true;
+      break;
+    }
+  }
+  if (!seen) contributions_.push_back(Contribution{c, statistic, log_odds});
+  CandidateScore* cand = out.find(c.kind, c.index);
+  if (cand == nullptr) {
+    if (log_odds <= 0) return;  // statistics clear candidates; they do not invent cleared ones
+    cand = &out.at(c.kind, c.index, component_site(*ctx.topology, side, c.kind, c.index));
+  }
+  cand->log_odds += log_odds - already;
+  cand->evidence.push_back(std::move(evidence));
+}
+
+void CombinedAttributor::weigh_side(const ScoringContext& ctx, const SideEvidence& side, Candidates& out) {
+  const Statistics& stats = *ctx.stats;
+  const Directory& dir = *ctx.directory;
+  const CallSegment& seg = *ctx.segment;
+  const ClientId client = side.resolution.path.client;
+
+  if (config_.shared_fate || config_.tomography) {
+    keys_.clear();
+    path_keys(side, keys_);
+    for (std::size_t i = 0; i < keys_.size(); ++i) {
+      const FateKey key = keys_[i];
+      const ComponentRef owner = fate_owner(dir, key);
+      if (config_.shared_fate) {
+        // The hop below explains away this one's poor segments; the client
+        // is left out through exclude_client instead.
+        const FateKey* child = (i > 0 && keys_[i - 1].kind != FateKey::Kind::kClient) ? &keys_[i - 1] : nullptr;
+        const FateAssessment a = stats.fate().assess(key, client, child);
+        // Explaining up: poor calls piling on a component say little about
+        // it when the calls through the hop above it that avoid it are poor
+        // too (a client whose AP's other clients suffer as well).
+        bool explained_by_parent = false;
+        if (a.llr > 0 && i + 1 < keys_.size()) {
+          const FateAssessment up = stats.fate().assess(keys_[i + 1], client, &key);
+          explained_by_parent = up.basis == FateAssessment::Basis::kExcludingChild && up.llr >= config_.fate_parent_llr;
+        }
+        if (a.basis != FateAssessment::Basis::kInsufficient && a.llr != 0 && !explained_by_parent) {
+          const double w = std::clamp(config_.fate_weight * a.llr, -config_.fate_clear_cap, config_.fate_cap);
+          add(out, ctx, side, owner, w,
+              Evidence{EvidenceSource::kStats, "stats.shared_fate", fate_text(dir, a, stats.fate().config())});
+        }
+      }
+      if (config_.tomography && key.kind != FateKey::Kind::kClient) {
+        const TomographyEstimate e = stats.tomography().estimate(key, seg.end);
+        if (!e.identifiable || e.observations < config_.tomo_min_observations) continue;
+        double excess = 0;
+        std::string what;
+        if (measured(e.loss_pct) && e.loss_pct > config_.tomo_loss_pct) {
+          excess = e.loss_pct / config_.tomo_loss_pct;
+          what = "loss " + format_number(e.loss_pct, 2) + "%";
+        }
+        if (measured(e.jitter_ms) && e.jitter_ms > config_.tomo_jitter_ms) {
+          excess = std::max(excess, e.jitter_ms / config_.tomo_jitter_ms);
+          if (!what.empty()) what += " and ";
+          what += "jitter " + format_number(e.jitter_ms, 1) + " ms";
+        }
+        if (excess <= 0) continue;
+        const double w = std::min(config_.tomo_cap, config_.tomo_weight * excess);
+        add(out, ctx, side, owner, w,
+            Evidence{EvidenceSource::kStats, "stats.tomography",
+                     "tomography: " + key_name(dir, key) + " adds " + what + " to the streams crossing it (solved from " +
+                         std::to_string(e.observations) + " streams of the last " +
+                         std::to_string(stats.tomography().config().window / 60'000) + " min)"});
+      }
+    }
+  }
+
+  if (config_.baselines) {
+    auto bad_z = [&](const HopEvidence& hop, std::size_t c) {
+      const int dir_bad = bad_direction(hop.family, c);
+      const WindowStats& st = hop.stats[c];
+      if (dir_bad == 0 || st.count == 0 || !impairment(hop.family, c)) return kMissing;
+      const double z = stats.baselines().z(hop.family, hop.entity, c, seg.start, st.avg);
+      return measured(z) ? dir_bad * z : kMissing;
+    };
+    // A client's retries and SNR suffer with its AP's radio: when the AP's
+    // own radio strays (interference, noise, retries), those symptoms are the
+    // AP's evidence, not the client's. RSSI (distance) stays the client's.
+    // The same when the AP has no telemetry but its other clients' calls
+    // are poor too (shared fate, this client left out).
+    bool radio_strays = false;
+    for (const HopEvidence& hop : side.hops) {
+      if (hop.family != Family::kWifiAp) continue;
+      for (std::size_t c = 0; c < hop.columns().size(); ++c) {
+        const double z = bad_z(hop, c);
+        radio_strays |= measured(z) && z > config_.z_threshold;
+      }
+    }
+    if (config_.shared_fate && client.valid() && side.resolution.path.ap.valid()) {
+      const FateAssessment ap = stats.fate().assess(FateKey::ap(side.resolution.path.ap), client, nullptr);
+      if (ap.basis == FateAssessment::Basis::kOwn && ap.llr >= config_.fate_parent_llr) {
+        radio_strays = true;
+        add(out, ctx, side, ComponentRef{ComponentKind::kClient, client.value}, -config_.shared_symptoms,
+            Evidence{EvidenceSource::kStats, "stats.shared_fate.ap",
+                     "shared fate: " + std::to_string(ap.k) + " of " + std::to_string(ap.n) +
+                         " calls of other clients of its AP were poor too: the AP, not this client, is what "
+                         "they share"});
+      }
+    }
+    for (const HopEvidence& hop : side.hops) {
+      const auto columns = hop.columns();
+      // Healthy telemetry clears: a hop whose impairment columns all sit
+      // near their normal is a poor suspect when shared fate cannot tell it
+      // from a neighbour that has no telemetry (an AP and its access port).
+      bool any_z = false, all_normal = true;
+      for (std::size_t c = 0; c < columns.size(); ++c) {
+        const double zb = bad_z(hop, c);
+        if (!measured(zb)) continue;
+        any_z = true;
+        all_normal &= zb <= config_.z_normal;
+      }
+      if (any_z && all_normal && hop.kind != ComponentKind::kClient) {
+        if (const CandidateScore* cand = out.find(hop.kind, hop.component);
+            cand != nullptr && cand->log_odds > 0 &&
+            std::none_of(cand->evidence.begin(), cand->evidence.end(),
+                         [](const Evidence& e) { return e.source == EvidenceSource::kRule; })) {
+          add(out, ctx, side, ComponentRef{hop.kind, hop.component}, -config_.healthy_clear,
+              Evidence{EvidenceSource::kStats, "stats.baseline.healthy",
+                       "baseline: its own telemetry is within its normal range over the call"});
+        }
+      }
+      for (std::size_t c = 0; c < columns.size(); ++c) {
+        if (radio_strays && hop.family == Family::kWifiClient && c != col::kRssi) continue;
+        const double zb = bad_z(hop, c);
+        if (!measured(zb) || zb <= config_.z_threshold) continue;
+        const int dir_bad = bad_direction(hop.family, c);
+        const double z = dir_bad * zb;
+        const WindowStats& st = hop.stats[c];
+        const auto est = stats.baselines().lookup(hop.family, hop.entity, c, seg.start);
+        const double w = std::min(config_.z_cap, config_.z_base + config_.z_weight * (zb - config_.z_threshold));
+        std::string text = "baseline: ";
+        if (hop.kind == ComponentKind::kSwitch) {
+          text += "port ";
+          text += dir.port_name(PortId{hop.entity});
+          text += ' ';
+        }
+        text += columns[c].name;
+        text += " avg ";
+        text += format_number(st.avg, 2);
+        text += unit_suffix(columns[c].unit);
+        text += " is ";
+        text += format_number(std::abs(z), 1);
+        text += dir_bad > 0 ? " robust SDs above" : " robust SDs below";
+        if (est) {
+          text += " its normal ";
+          text += format_number(est->median, 2);
+          text += unit_suffix(columns[c].unit);
+          text += est->bucket ? " for this hour" : " (all-day)";
+        } else {
+          text += " its normal";
+        }
+        add(out, ctx, side, ComponentRef{hop.kind, hop.component}, w,
+            Evidence{EvidenceSource::kStats, "stats.baseline", std::move(text)});
+      }
+    }
+  }
+}
+
+void CombinedAttributor::weigh(const ScoringContext& ctx, Candidates& out) {
+  if (base_) {
+    base_->weigh(ctx, out);
+  } else {
+    for (const SideEvidence& side : ctx.sides) {
+      if (!side.resolution.organization) continue;
+      for (const auto& hop : side.hops) out.any_telemetry |= hop.any_samples();
+    }
+    weigh_remote(ctx, HeuristicAttributor::kDepartureScale, "stats.remote", out);
+  }
+  if (ctx.stats == nullptr) return;
+  contributions_.clear();
+  // When only the far side's streams are poor and what the organization sent
+  // arrived well, its path is cleared for this segment: statistics may then
+  // lower its components, not accuse them.
+  positive_allowed_ = out.find(ComponentKind::kRemote, 0) == nullptr;
+  for (const SideEvidence& side : ctx.sides) {
+    if (side.resolution.organization) weigh_side(ctx, side, out);
+  }
+}
+
+void CombinedAttributor::attribute(const ScoringContext& ctx, Verdict& verdict) {
+  candidates_.clear();
+  weigh(ctx, candidates_);
+  report_blame(ctx, candidates_, config_.calibration, base_ ? "combined" : "stats", verdict);
+}
+
+}  // namespace callroot::engine

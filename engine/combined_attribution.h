@@ -1,0 +1,91 @@
+#pragma once
+/// Rules (or the heuristic) and statistics, combined in log-odds.
+///
+/// The base attributor weighs each candidate from what engineers know
+/// (published targets, the rule pack). The statistics then add, per
+/// candidate on the organization's paths (docs/statistics.md):
+/// - shared fate: the log-likelihood ratio that the component is faulty given
+///   the poor and good segments that crossed it in the window, with the
+///   segment's own client left out and the more specific hop below it
+///   explained away (a bad AP does not make its switch look bad);
+/// - baselines: how many robust standard deviations the hop's telemetry over
+///   the segment window sits from its own normal for that hour, in the bad
+///   direction;
+/// - tomography: the hop's solved additive share of the loss and jitter of
+///   the window's streams.
+/// Each is scaled into log-odds and capped, so that no single statistic can
+/// outvote the rest, and every one that moved a candidate is in its evidence.
+/// Confidences come from report_blame with a calibration fitted on generated
+/// scenarios (BENCHMARKS.md shows the calibration table).
+///
+/// Without a base attributor this is "statistics only" (the far-side test is
+/// kept: it is a property of the segment, not a rule).
+
+#include "engine/attribution.h"
+#include "engine/fate_key.h"
+
+namespace callroot::engine {
+
+struct CombinedConfig {
+  bool shared_fate = true;
+  double fate_weight = 0.3;  ///< log-odds per unit of shared-fate LLR
+  double fate_cap = 1.5;     ///< contribution at most this...
+  /// ...and at least minus this: calls that went well before a fault began
+  /// must not clear a component the telemetry accuses.
+  double fate_clear_cap = 0.75;
+  /// A component's poor calls are explained by the hop above it when that
+  /// hop's other calls reach this LLR.
+  double fate_parent_llr = 2.0;
+  /// Taken off a client whose AP's other clients suffer too (its Wi-Fi
+  /// symptoms are then its AP's).
+  double shared_symptoms = 0.75;
+  bool baselines = true;
+  double z_threshold = 3.5;  ///< robust z beyond this (in the bad direction) is evidence
+  double z_base = 0.6;       ///< the contribution of a z just past the threshold
+  double z_weight = 0.3;     ///< log-odds per further unit of z
+  double z_cap = 2.5;
+  double z_normal = 2.0;        ///< every impairment column at or below this: the hop looks healthy...
+  double healthy_clear = 0.75;  ///< ...which takes this off a candidate accused by statistics alone
+  bool tomography = true;
+  double tomo_loss_pct = 1.0;    ///< a solved loss share above this is evidence
+  double tomo_jitter_ms = 15.0;  ///< a solved jitter share above this is evidence
+  double tomo_weight = 0.8;      ///< log-odds per multiple of the threshold
+  double tomo_cap = 2.0;
+  std::uint32_t tomo_min_observations = 5;
+  /// Below 1 (e^1: odds of 2.7 to 1) no component is named: `unknown`.
+  Calibration calibration{1.0, 0.0, 1.0};
+};
+
+class CombinedAttributor final : public Attributor {
+ public:
+  /// `base` may be null: statistics only.
+  explicit CombinedAttributor(AttributorPtr base, CombinedConfig config = {});
+
+  void attribute(const ScoringContext& ctx, Verdict& verdict) override;
+  void weigh(const ScoringContext& ctx, Candidates& out) override;
+  [[nodiscard]] bool needs_quantiles() const noexcept override { return base_ && base_->needs_quantiles(); }
+
+  [[nodiscard]] Attributor* base() noexcept { return base_.get(); }
+  [[nodiscard]] const CombinedConfig& config() const noexcept { return config_; }
+
+ private:
+  void weigh_side(const ScoringContext& ctx, const SideEvidence& side, Candidates& out);
+  void add(Candidates& out, const ScoringContext& ctx, const SideEvidence& side, ComponentRef c, double log_odds,
+           Evidence evidence);
+
+  AttributorPtr base_;
+  CombinedConfig config_;
+  Candidates candidates_;
+  std::vector<FateKey> keys_;
+  // Per candidate, the strongest contribution of each statistic so far: a
+  // switch met through two ports, or a client through two families, counts once.
+  struct Contribution {
+    ComponentRef component;
+    std::uint8_t statistic;
+    double value;
+  };
+  std::vector<Contribution> contributions_;
+  bool positive_allowed_ = true;  // false when the far side explains the segment
+};
+
+}  // namespace callroot::engine

@@ -1,0 +1,201 @@
+// Attribution with statistics (CombinedAttributor) and the reference methods
+// (007 voting, first threshold crossed), on the shared test campus plus a
+// third client, c3, on ap1.
+#include <gtest/gtest.h>
+
+#include "engine/combined_attribution.h"
+#include "engine/reference_attribution.h"
+#include "fixture.h"
+
+namespace callroot::engine::testing {
+namespace {
+
+const Mac kC3 = *Mac::parse("aa:00:00:00:00:03");
+
+EngineConfig tolerant() {
+  EngineConfig cfg;
+  cfg.allowed_lateness = 3'600'000;
+  return cfg;
+}
+
+struct Scene {
+  Campus campus{tolerant()};
+  ClientId c3;
+
+  explicit Scene(AttributorPtr attributor) {
+    c3 = *campus.dir.client(kC3);
+    ClientAssoc a;
+    a.ts = kT0;
+    a.client = c3;
+    a.ap = campus.ap1;
+    campus.engine.apply(a);
+    campus.engine.set_attributor(std::move(attributor));
+  }
+
+  /// A call of `client` to an outside party, from start for 3 minutes.
+  void call(const std::string& id, const Mac& client, const char* ip, TimeMs start, bool poor) {
+    auto seg = Campus::segment(id, start, start + 180'000);
+    seg.caller.client = client;
+    seg.caller.ip = IpAddr::parse(ip);
+    seg.streams.push_back(poor ? Campus::audio(Side::kCaller, 45, 12, 80) : Campus::audio(Side::kCaller, 4, 0.1, 60));
+    seg.streams.push_back(poor ? Campus::audio(Side::kCallee, 40, 11, 80) : Campus::audio(Side::kCallee, 4, 0.1, 60));
+    campus.engine.apply(std::move(seg));
+  }
+  void weak_client(ClientId c, TimeMs from, TimeMs to) {
+    for (TimeMs t = from; t <= to; t += 30'000) {
+      auto s = Campus::sample(Family::kWifiClient, t, c.value);
+      Campus::set(s, 0, -76);
+      Campus::set(s, 1, 14);
+      campus.engine.apply(s);
+    }
+  }
+  void busy_ap(ApId ap, TimeMs from, TimeMs to) {
+    for (TimeMs t = from; t <= to; t += 30'000) {
+      auto s = Campus::sample(Family::kWifiAp, t, ap.value);
+      Campus::set(s, 2, 72);
+      Campus::set(s, 3, 5);
+      Campus::set(s, 6, 6);
+      campus.engine.apply(s);
+    }
+  }
+  const Verdict& verdict(const std::string& id) {
+    for (const Verdict& v : campus.sink.verdicts) {
+      if (v.segment_id == id) return v;
+    }
+    ADD_FAILURE() << "no verdict for " << id;
+    static const Verdict none;
+    return none;
+  }
+};
+
+bool has_evidence(const Blame& b, std::string_view id) {
+  return std::any_of(b.evidence.begin(), b.evidence.end(), [&](const Evidence& e) { return e.id == id; });
+}
+
+TEST(Combined, PoorCallsPilingUpOnAnApWithoutTelemetryBlameTheAp) {
+  // ap1 reports nothing useful (its telemetry is healthy, the baseline has
+  // not learnt yet): only the pattern of calls points at it. c1 and c3 (on
+  // ap1) have poor calls, c2 (on ap2) good ones.
+  for (const bool with_stats : {false, true}) {
+    Scene s(with_stats ? AttributorPtr(std::make_unique<CombinedAttributor>(std::make_unique<HeuristicAttributor>()))
+                       : AttributorPtr(std::make_unique<HeuristicAttributor>()));
+    s.campus.healthy(kT0, kT0 + 1'800'000);
+    for (int i = 0; i < 8; ++i) {
+      const TimeMs t = kT0 + 60'000 * i;
+      s.call("c1-" + std::to_string(i), kC1, "10.1.5.20", t, true);
+      s.call("c3-" + std::to_string(i), kC3, "10.1.5.23", t + 10'000, true);
+      s.call("c2-" + std::to_string(i), kC2, "10.1.5.21", t + 20'000, false);
+      s.call("c2b-" + std::to_string(i), kC2, "10.1.5.21", t + 30'000, false);
+    }
+    s.call("last", kC1, "10.1.5.20", kT0 + 600'000, true);
+    s.campus.engine.flush();
+    const Verdict& v = s.verdict("last");
+    ASSERT_EQ(v.quality, Quality::kPoor);
+    ASSERT_FALSE(v.blame.empty());
+    if (!with_stats) {
+      EXPECT_EQ(v.blame[0].kind, ComponentKind::kUnknown) << "the heuristic has no telemetry to go by";
+      continue;
+    }
+    EXPECT_EQ(v.blame[0].kind, ComponentKind::kAp);
+    EXPECT_EQ(v.blame[0].id, "ap1");
+    EXPECT_TRUE(has_evidence(v.blame[0], "stats.shared_fate"));
+    // The switch above ap1 carries ap2's good calls too: it is not accused.
+    for (const Blame& b : v.blame) EXPECT_NE(b.id, "core1");
+  }
+}
+
+TEST(Combined, ABusyApWhoseCallsAreFineIsNotBlamedForAWeakClient) {
+  // ap2 is busy (channel utilization over the 50 % target) all along, and
+  // the calls of c4, another client of ap2, are fine; then c2's Wi-Fi turns weak.
+  auto run = [](AttributorPtr attributor) {
+    Scene s(std::move(attributor));
+    const Mac c4_mac = *Mac::parse("aa:00:00:00:00:04");
+    ClientAssoc a;
+    a.ts = kT0;
+    a.client = *s.campus.dir.client(c4_mac);
+    a.ap = s.campus.ap2;
+    s.campus.engine.apply(a);
+    s.campus.healthy(kT0, kT0 + 1'800'000);
+    s.busy_ap(s.campus.ap2, kT0, kT0 + 1'800'000);
+    for (int i = 0; i < 6; ++i) s.call("ok-" + std::to_string(i), c4_mac, "10.1.5.24", kT0 + 60'000 * i, false);
+    s.weak_client(s.campus.c2, kT0 + 600'000, kT0 + 900'000);
+    s.call("weak", kC2, "10.1.5.21", kT0 + 660'000, true);
+    s.campus.engine.flush();
+    return s.verdict("weak");
+  };
+  const Verdict v = run(std::make_unique<CombinedAttributor>(std::make_unique<HeuristicAttributor>()));
+  ASSERT_FALSE(v.blame.empty());
+
+  EXPECT_EQ(v.blame[0].kind, ComponentKind::kClient);
+  EXPECT_EQ(v.blame[0].id, "aa:00:00:00:00:02");
+  for (const Blame& b : v.blame) {
+    if (b.kind == ComponentKind::kAp) {
+      EXPECT_TRUE(has_evidence(b, "stats.shared_fate")) << "ap2 is cleared by c4's calls";
+    }
+  }
+}
+
+TEST(Combined, ASegmentBlamedOnTheFarSideDoesNotCountAgainstTheOrganizationsHops) {
+  Scene s(std::make_unique<CombinedAttributor>(std::make_unique<HeuristicAttributor>()));
+  s.campus.healthy(kT0, kT0 + 1'800'000);
+  auto seg = Campus::segment("far", kT0 + 60'000, kT0 + 240'000);
+  seg.streams.push_back(Campus::audio(Side::kCaller, 4, 0.1, 60));   // what c1 sent arrived well
+  seg.streams.push_back(Campus::audio(Side::kCallee, 45, 12, 80));  // what the outside party sent did not
+  s.campus.engine.apply(std::move(seg));
+  s.call("bad", kC1, "10.1.5.20", kT0 + 300'000, true);
+  s.campus.engine.flush();
+  ASSERT_FALSE(s.verdict("far").blame.empty());
+  EXPECT_EQ(s.verdict("far").blame[0].kind, ComponentKind::kRemote);
+  const SharedFate& fate = s.campus.engine.statistics().fate();
+  EXPECT_EQ(fate.segments(FateKey::ap(s.campus.ap1)), 2u);
+  EXPECT_EQ(fate.poor_segments(FateKey::ap(s.campus.ap1)), 1u) << "only the segment not explained by the far side";
+}
+
+TEST(Combined, StatisticsOnlyWithNothingToGoByAnswersUnknown) {
+  Scene s(std::make_unique<CombinedAttributor>(nullptr));
+  s.campus.healthy(kT0, kT0 + 600'000);
+  s.call("alone", kC1, "10.1.5.20", kT0 + 60'000, true);
+  s.campus.engine.flush();
+  const Verdict& v = s.verdict("alone");
+  ASSERT_EQ(v.blame.size(), 1u);
+  EXPECT_EQ(v.blame[0].kind, ComponentKind::kUnknown);
+  EXPECT_EQ(v.blame[0].evidence.at(0).id, "stats.ambiguous");
+}
+
+TEST(Voting, BlamesTheMostVotedHopOnThePathAsPublished) {
+  // 007 divides each poor call's vote among its hops; hops every poor call
+  // crosses (the access uplink, the WAN link) collect the most votes. That is
+  // the method's known weakness, and what this reference must reproduce.
+  Scene s(std::make_unique<VotingAttributor>());
+  s.campus.healthy(kT0, kT0 + 1'800'000);
+  for (int i = 0; i < 3; ++i) s.call("c2-" + std::to_string(i), kC2, "10.1.5.21", kT0 + 60'000 * i, true);
+  s.call("c1", kC1, "10.1.5.20", kT0 + 300'000, true);
+  s.campus.engine.flush();
+  const Verdict& v = s.verdict("c1");
+  ASSERT_FALSE(v.blame.empty());
+  // Tied between core1's port toward acc1 and wan1: the more specific wins.
+  EXPECT_EQ(v.blame[0].kind, ComponentKind::kSwitch);
+  EXPECT_EQ(v.blame[0].id, "core1");
+  EXPECT_EQ(v.blame[0].evidence.at(0).id, "007.votes");
+  EXPECT_NEAR(v.blame[0].confidence, 0.8 / 2.2, 1e-9);  // 0.8 of the 2.2 votes on c1's path (with ties merged)
+}
+
+TEST(Threshold, BlamesTheFirstHopOverATargetNotTheWorst) {
+  Scene s(std::make_unique<ThresholdAttributor>());
+  s.campus.healthy(kT0, kT0 + 600'000);
+  for (TimeMs t = kT0; t <= kT0 + 600'000; t += 30'000) {
+    auto c = Campus::sample(Family::kWifiClient, t, s.campus.c1.value);
+    Campus::set(c, 0, -68);  // just under the -67 dBm target
+    s.campus.engine.apply(c);
+  }
+  s.busy_ap(s.campus.ap1, kT0, kT0 + 600'000);  // far over its target
+  s.call("x", kC1, "10.1.5.20", kT0 + 60'000, true);
+  s.campus.engine.flush();
+  const Verdict& v = s.verdict("x");
+  ASSERT_EQ(v.blame.size(), 1u);
+  EXPECT_EQ(v.blame[0].kind, ComponentKind::kClient);
+  EXPECT_DOUBLE_EQ(v.blame[0].confidence, 0.5);  // two components crossed a target
+}
+
+}  // namespace
+}  // namespace callroot::engine::testing
