@@ -83,20 +83,6 @@ class Daemon {
   std::string pull_, pub_;
 };
 
-class TempDir {
- public:
-  explicit TempDir(const std::string& name)
-      : path_(std::filesystem::path(::testing::TempDir()) / (name + "-" + std::to_string(getpid()))) {
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
 /// The incidents open in a checkpoint file, by id.
 std::set<std::string> open_in_checkpoint(const std::string& path) {
   Directory directory;

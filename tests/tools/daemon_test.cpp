@@ -29,35 +29,6 @@ extern char** environ;
 namespace callroot::tools::testing {
 namespace {
 
-/// The demo's records in the order replay applies them: inventory first, then by event time.
-std::vector<std::pair<std::string, std::string>> demo_records_in_time_order() {
-  struct Rec {
-    TimeMs key;
-    std::size_t order;
-    std::string type, line;
-  };
-  std::vector<Rec> recs;
-  for (const auto& file : demo_inputs()) {
-    std::ifstream in(file);
-    std::string line;
-    while (std::getline(in, line)) {
-      if (line.empty()) continue;
-      const auto j = nlohmann::json::parse(line);
-      const std::string type = j.at("type");
-      TimeMs key = kNoTime;
-      const char* field = type == "call.segment" ? "end" : "ts";
-      if (j.contains(field)) {
-        key = j[field].is_string() ? *parse_rfc3339(j[field].get<std::string>()) : j[field].get<TimeMs>();
-      }
-      recs.push_back({key, recs.size(), type, line});
-    }
-  }
-  std::stable_sort(recs.begin(), recs.end(), [](const Rec& a, const Rec& b) { return a.key < b.key; });
-  std::vector<std::pair<std::string, std::string>> out;
-  for (auto& r : recs) out.emplace_back(std::move(r.type), std::move(r.line));
-  return out;
-}
-
 class Daemon {
  public:
   explicit Daemon(int base_port) {

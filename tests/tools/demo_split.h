@@ -21,14 +21,6 @@ namespace callroot::tools::testing {
 /// after it, so its incident opens from blames the checkpoint carried.
 inline constexpr TimeMs kDemoCut = 1'772'444'580'000;  // 2026-03-02T09:43:00Z
 
-/// A record's event time (`ts`, or `end` for a segment), or kNoTime.
-inline TimeMs record_time(const nlohmann::json& j) {
-  const char* field = j.at("type") == "call.segment" ? "end" : "ts";
-  if (!j.contains(field) || j[field].is_null()) return kNoTime;
-  const auto& v = j[field];
-  return v.is_string() ? parse_rfc3339(v.get<std::string>()).value_or(kNoTime) : v.get<TimeMs>();
-}
-
 struct DemoSplit {
   std::vector<std::string> part1, part2;  // file paths, one per demo file
 };

@@ -51,20 +51,6 @@ struct Replay {
   }
 };
 
-class TempDir {
- public:
-  explicit TempDir(const std::string& name)
-      : path_(std::filesystem::path(::testing::TempDir()) / (name + "-" + std::to_string(getpid()))) {
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
 /// The last record of each incident, without `updated` (when it was sent
 /// depends on when updates were due, which a cut moves), by id.
 std::map<std::string, nlohmann::json> final_records(const std::vector<Incident>& records) {
