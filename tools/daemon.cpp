@@ -143,7 +143,13 @@ DaemonOptions load_daemon_config(const std::string& path) {
       o.checkpoint = value.get<std::string>();
     } else if (key == "checkpoint_every_s")
       o.checkpoint_every = std::chrono::seconds(duration(value, "checkpoint_every_s", path));
-    else if (key == "iface" || key == "bpf") {
+    else if (key == "attribution") {
+      const auto& modes = attribution_modes();
+      if (!value.is_string() || !modes.contains(value.get<std::string>())) {
+        throw std::runtime_error(path + ": `attribution` must be one of combined, heuristic, rules, stats, 007, threshold");
+      }
+      o.attribution = modes.at(value.get<std::string>());
+    } else if (key == "iface" || key == "bpf") {
       if (!value.is_string()) throw std::runtime_error(path + ": `" + key + "` must be a string");
       (key == "iface" ? o.live.iface : o.live.bpf) = value.get<std::string>();
     } else if (key == "udp_ports")
@@ -187,14 +193,20 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
   }
   Pipeline pipeline(options.engine, *sink, log);
   std::unique_ptr<RuleWatcher> rules;
+  engine::AttributorPtr loaded;
   if (!options.rules.empty()) {
     rules = std::make_unique<RuleWatcher>(options.rules, rule_loader(), log, options.rules_check_interval);
-    auto attributor = rules->load_initial();
-    if (!attributor) {
+    loaded = rules->load_initial();
+    if (!loaded) {
       log->error("callroot run: the rules did not load");
       return 2;
     }
-    pipeline.engine().set_attributor(std::move(attributor));
+  }
+  try {
+    pipeline.engine().set_attributor(make_attributor(options.attribution, std::move(loaded)));
+  } catch (const std::invalid_argument& e) {
+    log->error("callroot run: {}", e.what());
+    return 2;
   }
   if (!options.checkpoint.empty()) restore_checkpoint(pipeline.engine(), options.checkpoint, *log);
   log->info("callroot run: ingest SUB {} PULL {}, verdicts PUB {}", fmt::join(options.source.sub_endpoints, ","),
@@ -257,7 +269,9 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
         }
         // A new rule set is compiled here, between records, and takes over at once.
         if (rules) {
-          if (auto attributor = rules->poll(sig == SIGHUP)) pipeline.engine().set_attributor(std::move(attributor));
+          if (auto attributor = rules->poll(sig == SIGHUP)) {
+            pipeline.engine().set_attributor(make_attributor(options.attribution, std::move(attributor)));
+          }
         }
         if (!options.checkpoint.empty() && options.checkpoint_every.count() > 0 &&
             now - last_checkpoint >= options.checkpoint_every) {

@@ -14,6 +14,7 @@
 #include "ingest/capture_source.h"
 #include "ingest/pcap_reader.h"
 #include "ingest/zmq_source.h"
+#include "tools/attribution_mode.h"
 
 namespace callroot::tools {
 
@@ -28,6 +29,8 @@ struct DaemonOptions {
   /// and when the files change (looked at every `rules_check_interval`).
   std::vector<std::string> rules;
   std::chrono::milliseconds rules_check_interval{1000};
+  /// How blame is assigned (`--attribution`); a reloaded rule set is wrapped the same way.
+  AttributionMode attribution = AttributionMode::kCombined;
   /// Checkpoint file (open incidents, baselines): restored at start when it
   /// exists, saved every `checkpoint_every` of wall time (zero: only at
   /// shutdown) and at shutdown. Empty: no checkpoints.

@@ -57,8 +57,8 @@ struct CaptureFlags {
   }
 };
 
-void add_attribution_option(CLI::App& cmd, callroot::tools::AttributionMode& mode) {
-  cmd.add_option("--attribution", mode,
+CLI::Option* add_attribution_option(CLI::App& cmd, callroot::tools::AttributionMode& mode) {
+  return cmd.add_option("--attribution", mode,
                  "combined (the rules, or the heuristic without --rules, plus statistics: the default), heuristic, "
                  "rules, stats, 007 or threshold (reference methods, for comparison)")
       ->transform(CLI::CheckedTransformer(callroot::tools::attribution_modes(), CLI::ignore_case));
@@ -126,6 +126,8 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--iface", run_iface, "Also capture records and RTP on this interface (needs CAP_NET_RAW)");
   run_cmd->add_option("--bpf", run_bpf, "With --iface: a pcap filter, e.g. 'udp or tcp port 7711'");
   run_capture.add(*run_cmd, "none");
+  auto run_mode = callroot::tools::AttributionMode::kCombined;
+  auto* run_mode_option = add_attribution_option(*run_cmd, run_mode);
   std::vector<std::string> run_rules;
   run_cmd
       ->add_option("--rules", run_rules,
@@ -247,6 +249,7 @@ int main(int argc, char** argv) {
     if (!pull.empty()) daemon.source.pull_endpoints = pull;
     if (!pub.empty()) daemon.publish = pub;
     if (!run_rules.empty()) daemon.rules = run_rules;
+    if (run_mode_option->count() > 0) daemon.attribution = run_mode;
     if (!run_iface.empty()) daemon.live.iface = run_iface;
     if (!run_bpf.empty()) daemon.live.bpf = run_bpf;
     run_capture.apply(daemon.capture);
