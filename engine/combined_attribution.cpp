@@ -270,7 +270,16 @@ void CombinedAttributor::weigh(const ScoringContext& ctx, Candidates& out) {
   // When only the far side's streams are poor and what the organization sent
   // arrived well, its path is cleared for this segment: statistics may then
   // lower its components, not accuse them.
-  positive_allowed_ = out.find(ComponentKind::kRemote, 0) == nullptr;
+  CandidateScore* remote = out.find(ComponentKind::kRemote, 0);
+  positive_allowed_ = remote == nullptr;
+  if (remote != nullptr && config_.remote_direction > 0) {
+    // The direction itself is evidence: a problem on the organization's side
+    // (a busy radio, a lossy uplink) hurts what it sends as well.
+    remote->log_odds += config_.remote_direction;
+    remote->evidence.push_back(Evidence{EvidenceSource::kStats, "stats.direction",
+                                        "what the organization sent arrived in good quality: its own path is "
+                                        "cleared for this segment"});
+  }
   for (const SideEvidence& side : ctx.sides) {
     if (side.resolution.organization) weigh_side(ctx, side, out);
   }

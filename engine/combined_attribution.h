@@ -52,6 +52,8 @@ struct CombinedConfig {
   double tomo_weight = 0.8;      ///< log-odds per multiple of the threshold
   double tomo_cap = 2.0;
   std::uint32_t tomo_min_observations = 5;
+  /// Added to `remote` when the far side explains the segment (see weigh_remote).
+  double remote_direction = 0.75;
   /// Below 1 (e^1: odds of 2.7 to 1) no component is named: `unknown`.
   Calibration calibration{1.0, 0.0, 1.0};
 };

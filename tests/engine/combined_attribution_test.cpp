@@ -135,6 +135,53 @@ TEST(Combined, ABusyApWhoseCallsAreFineIsNotBlamedForAWeakClient) {
   }
 }
 
+TEST(Combined, ABusyButCleanWanLinkIsNotBlamedForAWeakClient) {
+  // wan1 runs at 85 % utilization (busy, under the 90 % target) with no loss
+  // and its usual latency: load is not evidence, even far from its normal.
+  Scene s(std::make_unique<CombinedAttributor>(std::make_unique<HeuristicAttributor>()));
+  s.campus.healthy(kT0, kT0 + 1'800'000);
+  for (TimeMs t = kT0; t <= kT0 + 1'800'000; t += 30'000) {
+    auto w = Campus::sample(Family::kWanLink, t, s.campus.wan1.value);
+    Campus::set(w, 0, 20);
+    Campus::set(w, 1, 3);
+    Campus::set(w, 2, 0.1);
+    Campus::set(w, 3, 85);
+    Campus::set(w, 4, 85);
+    s.campus.engine.apply(w);
+  }
+  s.weak_client(s.campus.c1, kT0 + 600'000, kT0 + 900'000);
+  s.call("weak", kC1, "10.1.5.20", kT0 + 660'000, true);
+  s.campus.engine.flush();
+  const Verdict& v = s.verdict("weak");
+  ASSERT_FALSE(v.blame.empty());
+  EXPECT_EQ(v.blame[0].kind, ComponentKind::kClient);
+  for (const Blame& b : v.blame) EXPECT_NE(b.kind, ComponentKind::kWan);
+}
+
+TEST(Combined, ABorderlineClientIsNotBlamedWhenItsApIsCongested) {
+  // c1 sits at -66 dBm (just inside the -67 dBm target, as many do) while
+  // ap1's channel is saturated.
+  Scene s(std::make_unique<CombinedAttributor>(std::make_unique<HeuristicAttributor>()));
+  s.campus.healthy(kT0, kT0 + 1'800'000);
+  for (TimeMs t = kT0; t <= kT0 + 1'800'000; t += 30'000) {
+    auto c = Campus::sample(Family::kWifiClient, t, s.campus.c1.value);
+    Campus::set(c, 0, -66);
+    Campus::set(c, 1, 26);
+    s.campus.engine.apply(c);
+    auto a = Campus::sample(Family::kWifiAp, t, s.campus.ap1.value);
+    Campus::set(a, 2, t >= kT0 + 600'000 ? 93 : 25);
+    Campus::set(a, 6, t >= kT0 + 600'000 ? 35 : 5);
+    s.campus.engine.apply(a);
+  }
+  s.call("congested", kC1, "10.1.5.20", kT0 + 700'000, true);
+  s.campus.engine.flush();
+  const Verdict& v = s.verdict("congested");
+  ASSERT_FALSE(v.blame.empty());
+  EXPECT_EQ(v.blame[0].kind, ComponentKind::kAp);
+  EXPECT_EQ(v.blame[0].id, "ap1");
+  for (const Blame& b : v.blame) EXPECT_NE(b.kind, ComponentKind::kClient);
+}
+
 TEST(Combined, ASegmentBlamedOnTheFarSideDoesNotCountAgainstTheOrganizationsHops) {
   Scene s(std::make_unique<CombinedAttributor>(std::make_unique<HeuristicAttributor>()));
   s.campus.healthy(kT0, kT0 + 1'800'000);
