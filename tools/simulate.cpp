@@ -2403,36 +2403,18 @@ SimulateSummary write_scenario(const SimulateOptions& options) {
     summary.files.push_back((dir / name).string());
     return JsonlFile(dir / name);
   };
-  {
-    JsonlFile f = open("inventory.jsonl");
-    write_inventory(campus, f);
-    summary.inventory = f.close();
-  }
-  {
-    JsonlFile f = open("clients.jsonl");
-    write_clients(campus, f);
-    summary.clients = f.close();
-  }
-  {
-    JsonlFile f = open("wifi.jsonl");
-    write_wifi(campus, sc, fx, cfg, f);
-    summary.wifi = f.close();
-  }
-  {
-    JsonlFile f = open("wired.jsonl");
-    write_wired(campus, sc, fx, cfg, f);
-    summary.wired = f.close();
-  }
-  {
-    JsonlFile f = open("wan.jsonl");
-    write_wan(campus, sc, fx, cfg, f);
-    summary.wan = f.close();
-  }
-  {
-    JsonlFile f = open("devices.jsonl");
-    write_devices(campus, sc, fx, cfg, f);
-    summary.devices = f.close();
-  }
+  // One file each, written and closed in turn; the count of records goes to `count`.
+  auto write = [&](const char* name, std::size_t& count, auto&& writer) {
+    JsonlFile f = open(name);
+    writer(f);
+    count = f.close();
+  };
+  write("inventory.jsonl", summary.inventory, [&](JsonlFile& f) { write_inventory(campus, f); });
+  write("clients.jsonl", summary.clients, [&](JsonlFile& f) { write_clients(campus, f); });
+  write("wifi.jsonl", summary.wifi, [&](JsonlFile& f) { write_wifi(campus, sc, fx, cfg, f); });
+  write("wired.jsonl", summary.wired, [&](JsonlFile& f) { write_wired(campus, sc, fx, cfg, f); });
+  write("wan.jsonl", summary.wan, [&](JsonlFile& f) { write_wan(campus, sc, fx, cfg, f); });
+  write("devices.jsonl", summary.devices, [&](JsonlFile& f) { write_devices(campus, sc, fx, cfg, f); });
   {
     JsonlFile f = open("calls.jsonl");
     const CallStats stats = write_calls(campus, segments, sc, cfg, f);
