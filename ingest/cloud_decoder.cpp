@@ -843,7 +843,9 @@ struct CloudDecoder::Impl {
   }
 
   std::string zoom_call_id(dom::object doc, const std::optional<dom::object>& envelope) {
-    for (const std::string_view key : {"meeting_uuid", "meeting_id", "call_id"}) {
+    // Webinars (GET /metrics/webinars/{webinarId}/participants/qos) return the
+    // same page as meetings: only the name of the id differs.
+    for (const std::string_view key : {"meeting_uuid", "meeting_id", "webinar_uuid", "webinar_id", "call_id"}) {
       std::string id = id_text(doc, key);
       if (!id.empty()) return id;
       if (envelope) {
@@ -861,7 +863,8 @@ struct CloudDecoder::Impl {
     if (call_id.empty()) {
       return fail(RejectReason::kMissingField,
                   "the Zoom QoS page does not name its meeting: give `meeting_uuid` or `meeting_id` (the "
-                  "{meetingId} of the request) in the document or its envelope");
+                  "{meetingId} of the request; `webinar_uuid` or `webinar_id` for a webinar) in the document or "
+                  "its envelope");
     }
     std::optional<dom::array> participants;
     if (!array_field(doc, "participants", participants)) return false;

@@ -230,6 +230,31 @@ TEST(GraphValues, DoublesAsNumbersStringsAndNaNWords) {
   EXPECT_FALSE(ok);
 }
 
+TEST_F(GraphTest, AWebinarOrTownHallRecordDecodesLikeAnyMeeting) {
+  // Teams webinars and town halls are meetings to Graph: a `groupCall`
+  // callRecord with the same sessions, segments and media, whatever the
+  // meeting's kind. The reference groupCall record, told it is a webinar's
+  // (organizer and joinWebUrl of a webinar), gives the same segments.
+  const std::string meeting = slurp(data_path("graph/cli-microsoft365_spec_callrecord-get_responseWithSessions.json"));
+  out.clear();
+  ASSERT_TRUE(dec.decode(CloudFormat::kGraphCallRecord, meeting, out)) << dec.error().detail;
+  const std::vector<CallSegment> as_meeting = out;
+  ASSERT_FALSE(as_meeting.empty());
+  std::string webinar = meeting;
+  const std::string key = "\"joinWebUrl\"";
+  const auto at = webinar.find(key);
+  ASSERT_NE(at, std::string::npos);
+  webinar.insert(at, R"("meetingKind":"webinar",)");
+  out.clear();
+  ASSERT_TRUE(dec.decode(CloudFormat::kGraphCallRecord, webinar, out)) << dec.error().detail;
+  ASSERT_EQ(out.size(), as_meeting.size());
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    EXPECT_EQ(out[i].segment_id, as_meeting[i].segment_id);
+    EXPECT_EQ(out[i].streams.size(), as_meeting[i].streams.size());
+    EXPECT_EQ(out[i].caller.user, as_meeting[i].caller.user);
+  }
+}
+
 TEST_F(GraphTest, IsoDurationsWithMinutesAndHours) {
   const Stream& s = stream_of(
       R"({"streamDirection":"callerToCallee","averageJitter":"PT1M2.5S","maxJitter":"PT0.016S",)"
@@ -688,6 +713,32 @@ TEST_F(ZoomTest, TheMeetingIdComesFromTheDocumentOrItsEnvelope) {
   EXPECT_EQ(out[0].caller.client->str(), "f8:5e:a0:12:92:d8");
   EXPECT_EQ(out[0].caller.device_type, DeviceType::kPhone);
   EXPECT_EQ(out[0].streams.size(), 6u);
+}
+
+TEST_F(ZoomTest, AWebinarPageDecodesExactlyAsAMeetingPage) {
+  // Zoom's webinar QoS endpoint returns the meeting page's schema; only the
+  // id is a webinar's. Same participants, same segments, same streams.
+  const std::string page = slurp(data_path("zoom/callroot_three-participants-qos.json"));
+  ASSERT_TRUE(decode(page)) << dec.error().detail;
+  const std::vector<CallSegment> meeting = out;
+  std::string webinar = page;
+  const std::string key = "\"meeting_uuid\"";
+  webinar.replace(webinar.find(key), key.size(), "\"webinar_uuid\"");
+  ASSERT_TRUE(decode(webinar)) << dec.error().detail;
+  ASSERT_EQ(out.size(), meeting.size());
+  ASSERT_FALSE(out.empty());
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    EXPECT_EQ(out[i].segment_id, meeting[i].segment_id);
+    EXPECT_EQ(out[i].call_id, meeting[i].call_id);
+    ASSERT_EQ(out[i].streams.size(), meeting[i].streams.size());
+    for (std::size_t s = 0; s < out[i].streams.size(); ++s) {
+      for (std::size_t m = 0; m < kStreamMetricCount; ++m) {
+        const auto metric = static_cast<StreamMetric>(m);
+        const double a = out[i].streams[s].get(metric), b = meeting[i].streams[s].get(metric);
+        EXPECT_TRUE(a == b || (!measured(a) && !measured(b))) << out[i].segment_id << " metric " << m;
+      }
+    }
+  }
 }
 
 TEST_F(ZoomTest, OddValuesAreWarnedNotZero) {
