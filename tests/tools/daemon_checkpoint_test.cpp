@@ -18,6 +18,7 @@
 #include <thread>
 #include <zmq.hpp>
 
+#include "child_process.h"
 #include "demo_files.h"
 #include "demo_split.h"
 #include "engine/engine.h"
@@ -37,50 +38,29 @@ std::shared_ptr<spdlog::logger> quiet() {
 /// with), stderr to `dir`/daemon.log.
 class Daemon {
  public:
-  Daemon(const std::filesystem::path& dir, const std::vector<std::string>& extra) : log_(dir / "daemon.log") {
-    pull_ = "ipc://" + (dir / "pull").string();
-    pub_ = "ipc://" + (dir / "pub").string();
-    const std::string sub = "ipc://" + (dir / "sub").string();
-    std::vector<std::string> args = {CALLROOT_BINARY, "run", "--pull", pull_, "--sub", sub, "--pub", pub_};
-    args.insert(args.end(), extra.begin(), extra.end());
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 2, log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    EXPECT_EQ(posix_spawn(&pid_, CALLROOT_BINARY, &actions, nullptr, argv.data(), environ), 0);
-    posix_spawn_file_actions_destroy(&actions);
-  }
-  ~Daemon() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
+  Daemon(const std::filesystem::path& dir, const std::vector<std::string>& extra)
+      : log_(dir / "daemon.log"),
+        pull_("ipc://" + (dir / "pull").string()),
+        pub_("ipc://" + (dir / "pub").string()),
+        process_(args(dir, extra), log_.string()) {}
   /// Sends SIGTERM; the exit status, or -1 when it does not stop within 10 s.
-  int terminate() {
-    kill(pid_, SIGTERM);
-    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (std::chrono::steady_clock::now() < until) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return status;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return -1;
-  }
-  [[nodiscard]] bool running() const { return pid_ > 0 && kill(pid_, 0) == 0; }
+  int terminate() { return process_.terminate(std::chrono::seconds(10)); }
+  [[nodiscard]] bool running() const { return process_.running(); }
   [[nodiscard]] std::string log() const { return slurp(log_.string()); }
   const std::string& pull() const { return pull_; }
   const std::string& pub() const { return pub_; }
 
  private:
-  pid_t pid_ = -1;
+  std::vector<std::string> args(const std::filesystem::path& dir, const std::vector<std::string>& extra) const {
+    std::vector<std::string> a = {CALLROOT_BINARY, "run", "--pull", pull_, "--sub", "ipc://" + (dir / "sub").string(),
+                                  "--pub", pub_};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  }
+
   std::filesystem::path log_;
   std::string pull_, pub_;
+  ChildProcess process_;  // last: it starts with the members above in place
 };
 
 /// The incidents open in a checkpoint file, by id.

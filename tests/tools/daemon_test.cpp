@@ -19,6 +19,7 @@
 #include <spdlog/sinks/null_sink.h>
 #include <zmq.hpp>
 
+#include "child_process.h"
 #include "demo_files.h"
 #include "models/time.h"
 #include "tools/replay.h"
@@ -31,42 +32,19 @@ namespace {
 
 class Daemon {
  public:
-  explicit Daemon(int base_port) {
-    pull_ = "tcp://127.0.0.1:" + std::to_string(base_port);
-    sub_ = "tcp://127.0.0.1:" + std::to_string(base_port + 1);
-    pub_ = "tcp://127.0.0.1:" + std::to_string(base_port + 2);
-    std::vector<std::string> args = {CALLROOT_BINARY, "run", "--pull", pull_, "--sub", sub_, "--pub", pub_};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    EXPECT_EQ(posix_spawn(&pid_, CALLROOT_BINARY, nullptr, nullptr, argv.data(), environ), 0);
-  }
-  ~Daemon() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
+  explicit Daemon(int base_port)
+      : pull_("tcp://127.0.0.1:" + std::to_string(base_port)),
+        sub_("tcp://127.0.0.1:" + std::to_string(base_port + 1)),
+        pub_("tcp://127.0.0.1:" + std::to_string(base_port + 2)),
+        process_({CALLROOT_BINARY, "run", "--pull", pull_, "--sub", sub_, "--pub", pub_}) {}
   /// Sends SIGTERM and waits up to `limit` for the exit; returns the wait status or -1.
-  int terminate(std::chrono::seconds limit) {
-    kill(pid_, SIGTERM);
-    const auto until = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < until) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return status;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return -1;
-  }
+  int terminate(std::chrono::seconds limit) { return process_.terminate(limit); }
   const std::string& pull() const { return pull_; }
   const std::string& pub() const { return pub_; }
 
  private:
-  pid_t pid_ = -1;
   std::string pull_, sub_, pub_;
+  ChildProcess process_;
 };
 
 TEST(DaemonEndToEnd, PublishesTheSameVerdictsAsReplayAndStopsOnSigterm) {
