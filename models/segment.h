@@ -39,7 +39,11 @@ inline Side other(Side s) noexcept { return s == Side::kCaller ? Side::kCallee :
 /// One end of a segment as the call-quality source saw it.
 struct Endpoint {
   bool present = false;
-  std::string user;  ///< e-mail / UPN; personal data
+  std::string user;      ///< e-mail / UPN; personal data
+  std::string hostname;  ///< the machine's name (Graph participantEndpoint.name, Zoom pc_name); personal data
+  /// The directory tenant of `user` (Graph identity.user.tenantId). An
+  /// endpoint of a tenant the organization does not list is remote.
+  std::string tenant;
   std::optional<Mac> client;
   std::optional<IpAddr> ip;
   std::optional<Cidr> subnet;
@@ -118,6 +122,10 @@ struct Stream {
 struct CallSegment {
   std::string call_id;
   std::string segment_id;
+  /// The source record's revision (Graph callRecord `version`); 0 when not
+  /// given. A segment that comes again with a higher version reissues its
+  /// verdict; with the same or a lower one it is a duplicate.
+  std::uint64_t version = 0;
   TimeMs start = 0;
   TimeMs end = 0;
   Endpoint caller;
