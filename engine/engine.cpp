@@ -16,7 +16,8 @@ Engine::Engine(EngineConfig config, Directory& directory, VerdictSink& sink, std
                              : std::make_unique<CombinedAttributor>(std::make_unique<HeuristicAttributor>())),
       store_(MetricStoreConfig{config.retention, 4096}),
       incidents_(config.incidents, [this](const Incident& x) { emit_incident(x); }),
-      statistics_(config.statistics) {}
+      statistics_(config.statistics),
+      ledger_(config.ledger) {}
 
 Engine::~Engine() = default;
 
@@ -28,6 +29,7 @@ ApplyResult Engine::apply(Event&& event) {
   ++stats_.events;
   struct Visitor {
     Engine& e;
+    ApplyResult operator()(OrgInventory& x) { e.topology_.apply(x); return ApplyResult::kApplied; }
     ApplyResult operator()(SiteInventory& x) { e.topology_.apply(x); return ApplyResult::kApplied; }
     ApplyResult operator()(ApInventory& x) { e.topology_.apply(x); return ApplyResult::kApplied; }
     ApplyResult operator()(SwitchInventory& x) { e.topology_.apply(x); return ApplyResult::kApplied; }
@@ -73,9 +75,18 @@ ApplyResult Engine::apply(Event&& event) {
     }
     ApplyResult operator()(CallSegment& x) {
       ++e.stats_.segments_received;
+      const SegmentLedger::Ticket ticket = e.ledger_.admit(x, e.max_time_ == kNoTime ? x.end : e.max_time_);
+      switch (ticket.admission) {
+        case SegmentLedger::Admission::kDuplicate: ++e.stats_.segments_duplicate; return ApplyResult::kDuplicate;
+        case SegmentLedger::Admission::kStale: ++e.stats_.segments_stale; return ApplyResult::kDuplicate;
+        case SegmentLedger::Admission::kReplacePending: ++e.stats_.segments_replaced; break;
+        case SegmentLedger::Admission::kNew:
+        case SegmentLedger::Admission::kReissue: break;
+      }
+      const bool reissue = ticket.admission == SegmentLedger::Admission::kReissue;
       const TimeMs due = x.end + e.config_.grace;
       if (e.watermark_ != kNoTime && due <= e.watermark_) {
-        e.score(x);  // the telemetry covering it is already here (a call record arriving after the call)
+        e.score(x, ticket, reissue);  // the telemetry covering it is already here (a call record arriving after the call)
         return ApplyResult::kScored;
       }
       if (e.pending_.size() >= e.config_.max_pending_segments) {
@@ -84,10 +95,10 @@ ApplyResult Engine::apply(Event&& event) {
         Pending oldest = std::move(e.pending_.back());
         e.pending_.pop_back();
         ++e.stats_.segments_scored_early;
-        e.score(oldest.segment);
+        e.score_pending(oldest);
       }
       const TimeMs end = x.end;
-      e.pending_.push_back(Pending{due, e.order_++, std::move(x)});
+      e.pending_.push_back(Pending{due, e.order_++, ticket, reissue, std::move(x)});
       std::push_heap(e.pending_.begin(), e.pending_.end(), Later{});
       // A call record is evidence of event time too: the call has ended.
       e.advance(end);
@@ -119,8 +130,12 @@ void Engine::score_due() {
     std::pop_heap(pending_.begin(), pending_.end(), Later{});
     Pending p = std::move(pending_.back());
     pending_.pop_back();
-    score(p.segment);
+    score_pending(p);
   }
+}
+
+void Engine::score_pending(const Pending& p) {
+  if (ledger_.current(p.ticket)) score(p.segment, p.ticket, p.reissue);
 }
 
 void Engine::flush() {
@@ -128,7 +143,7 @@ void Engine::flush() {
     std::pop_heap(pending_.begin(), pending_.end(), Later{});
     Pending p = std::move(pending_.back());
     pending_.pop_back();
-    score(p.segment);
+    score_pending(p);
   }
   incidents_.flush();
 }
@@ -238,10 +253,12 @@ void Engine::fill_paths(const ScoringContext& ctx, Verdict& v) const {
   v.paths.resize(used_paths);
 }
 
-void Engine::score(const CallSegment& segment) {
+void Engine::score(const CallSegment& segment, const SegmentLedger::Ticket& ticket, bool reissue) {
   Verdict& v = verdict_;
   v.call_id = segment.call_id;
   v.segment_id = segment.segment_id;
+  v.version = segment.version;
+  v.reissued = reissue;
   v.start = segment.start;
   v.end = segment.end;
   v.poor_streams.clear();
@@ -279,6 +296,7 @@ void Engine::score(const CallSegment& segment) {
   if (v.quality == Quality::kPoor) attributor_->attribute(ctx, v);
 
   ++stats_.segments_scored;
+  if (reissue) ++stats_.segments_reissued;
   switch (v.quality) {
     case Quality::kPoor:
       ++stats_.segments_poor;
@@ -288,9 +306,13 @@ void Engine::score(const CallSegment& segment) {
     case Quality::kUnclassified: ++stats_.segments_unclassified; break;
   }
   sink_.on_verdict(v);
+  // A segment counts once in incidents and statistics, with its first
+  // classified verdict: a reissue of one already counted would count twice.
+  if (reissue && ledger_.counted(ticket)) return;
   incidents_.observe(v, segment.caller.user, segment.callee.user);
   // After attribution: a segment never counts as evidence about itself.
   statistics_.observe(ctx, v);
+  ledger_.scored(ticket, v.quality != Quality::kUnclassified);
 }
 
 }  // namespace callroot::engine

@@ -17,6 +17,7 @@
 
 #include "engine/attribution.h"
 #include "engine/incidents.h"
+#include "engine/segment_ledger.h"
 #include "engine/sink.h"
 #include "engine/statistics.h"
 #include "models/directory.h"
@@ -35,6 +36,7 @@ struct EngineConfig {
   std::size_t max_pending_segments = 200'000;  ///< beyond this the oldest pending segment is scored early
   IncidentConfig incidents;     ///< when repeated blame on one component becomes an incident (docs/incidents.md)
   StatisticsConfig statistics;  ///< baselines, shared fate, tomography (docs/statistics.md)
+  SegmentLedgerConfig ledger;   ///< how long a delivered segment is remembered (duplicates, reissues)
 };
 
 struct EngineStats {
@@ -43,6 +45,10 @@ struct EngineStats {
   std::uint64_t segments_received = 0;
   std::uint64_t segments_scored = 0;
   std::uint64_t segments_scored_early = 0;  ///< pushed out by max_pending_segments
+  std::uint64_t segments_duplicate = 0;     ///< delivered again unchanged: dropped
+  std::uint64_t segments_stale = 0;         ///< a lower version than one already seen: dropped
+  std::uint64_t segments_replaced = 0;      ///< a newer copy arrived before the first was scored
+  std::uint64_t segments_reissued = 0;      ///< verdicts given again for a newer copy (counted in segments_scored)
   std::uint64_t segments_poor = 0;
   std::uint64_t segments_good = 0;
   std::uint64_t segments_unclassified = 0;
@@ -51,7 +57,9 @@ struct EngineStats {
   std::uint64_t incidents_closed = 0;  ///< `closed` records
 };
 
-enum class ApplyResult : std::uint8_t { kApplied, kLate, kScored, kPending };
+/// kDuplicate: a call segment delivered again unchanged, or with a lower
+/// version than one already seen; dropped (EngineStats says which).
+enum class ApplyResult : std::uint8_t { kApplied, kLate, kScored, kPending, kDuplicate };
 
 class Engine {
  public:
@@ -95,6 +103,8 @@ class Engine {
   struct Pending {
     TimeMs due;
     std::uint64_t order;  // arrival order breaks ties, keeping output deterministic
+    SegmentLedger::Ticket ticket;
+    bool reissue;
     CallSegment segment;
   };
   struct Later {
@@ -104,7 +114,9 @@ class Engine {
   };
 
   void advance(TimeMs t);
-  void score(const CallSegment& segment);
+  /// Scores `p` unless a newer copy of its segment has replaced it.
+  void score_pending(const Pending& p);
+  void score(const CallSegment& segment, const SegmentLedger::Ticket& ticket, bool reissue);
   void fill_paths(const ScoringContext& ctx, Verdict& v) const;
   void score_due();
   void apply_telemetry(const TelemetrySample& s);
@@ -129,6 +141,7 @@ class Engine {
   IncidentTracker incidents_;
   TimeMs checkpoint_time_ = kNoTime;
   Statistics statistics_;
+  SegmentLedger ledger_;
 };
 
 }  // namespace callroot::engine

@@ -19,12 +19,12 @@ namespace {
 
 namespace od = simdjson::ondemand;
 
-constexpr std::array<std::string_view, 16> kRecordTypeNames{
+constexpr std::array<std::string_view, 17> kRecordTypeNames{
     "inventory.site", "inventory.ap",   "inventory.switch", "inventory.wan",    "client.assoc", "client.disassoc",
     "client.info",    "wifi.client",    "wifi.ap",          "switch.port",      "wan.link",     "client.device",
-    "room.health",    "call.segment",   "graph.callRecord", "zoom.qos",
+    "room.health",    "call.segment",   "graph.callRecord", "zoom.qos",         "inventory.org",
 };
-static_assert(kRecordTypeNames.size() == static_cast<std::size_t>(RecordType::kZoomQos) + 1);
+static_assert(kRecordTypeNames.size() == static_cast<std::size_t>(RecordType::kInventoryOrg) + 1);
 
 // Epoch milliseconds RFC 3339 can spell (years 0000..9999); outside it an
 // integer is almost surely in the wrong unit (microseconds, nanoseconds).
@@ -603,6 +603,33 @@ struct RecordDecoder::Impl {
     return true;
   }
 
+  bool org_inventory(od::object& obj, Event& out) {
+    auto& e = out.emplace<OrgInventory>();
+    std::string_view name;
+    bool have_name = false, have_tenants = false;
+    e.tenants.clear();
+    const bool ok = record_fields(obj, [&](std::string_view key, od::value& v) {
+      const Where w{{}, key};
+      if (key == "name") return read_string(v, w, name, have_name);
+      if (key == "tenants") {
+        e.tenants.clear();
+        return read_array(v, w, have_tenants, [&](const Where& ew, od::value& element) {
+          std::string_view tenant;
+          bool present = false;
+          if (!read_name(element, ew, tenant, present)) return false;
+          if (!present) return fail(RejectReason::kWrongType, ew, "null is not allowed in this list");
+          e.tenants.emplace_back(tenant);
+          return true;
+        });
+      }
+      return true;
+    });
+    if (!ok) return false;
+    if (!have_tenants) return missing("tenants");
+    e.name.assign(name);
+    return true;
+  }
+
   bool site_inventory(od::object& obj, Event& out) {
     auto& e = out.emplace<SiteInventory>();
     std::string_view site, name;
@@ -1013,6 +1040,7 @@ struct RecordDecoder::Impl {
     last_type = type;
     bool ok = false;
     switch (type) {
+      case RecordType::kInventoryOrg: ok = org_inventory(obj, out); break;
       case RecordType::kInventorySite: ok = site_inventory(obj, out); break;
       case RecordType::kInventoryAp: ok = ap_inventory(obj, out); break;
       case RecordType::kInventorySwitch: ok = switch_inventory(obj, out); break;

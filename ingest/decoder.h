@@ -24,6 +24,7 @@ enum class RecordType : std::uint8_t {
   kClientAssoc, kClientDisassoc, kClientInfo,
   kWifiClient, kWifiAp, kSwitchPort, kWanLink, kClientDevice, kRoomHealth,
   kCallSegment, kGraphCallRecord, kZoomQos,
+  kInventoryOrg,
 };
 std::optional<RecordType> parse_record_type(std::string_view type) noexcept;
 std::string_view to_string(RecordType t) noexcept;

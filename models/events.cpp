@@ -24,6 +24,7 @@ std::string_view to_string(PeripheralState s) noexcept {
 
 TimeMs event_time(const Event& e) noexcept {
   struct Visitor {
+    TimeMs operator()(const OrgInventory&) const { return kNoTime; }
     TimeMs operator()(const SiteInventory&) const { return kNoTime; }
     TimeMs operator()(const ApInventory&) const { return kNoTime; }
     TimeMs operator()(const SwitchInventory&) const { return kNoTime; }

@@ -17,6 +17,13 @@
 
 namespace callroot {
 
+/// The organization itself: which directory tenants are its own, so that a
+/// call endpoint of another tenant is a remote party (docs/contract.md §3).
+struct OrgInventory {
+  std::string name;
+  std::vector<std::string> tenants;  ///< Entra ID (Azure AD) tenant ids, compared without regard to case
+};
+
 struct SiteInventory {
   SiteId site;
   std::string name;
@@ -109,7 +116,7 @@ struct RoomHealth {
   std::vector<Peripheral> peripherals;
 };
 
-using Event = std::variant<SiteInventory, ApInventory, SwitchInventory, WanInventory, ClientAssoc, ClientDisassoc,
+using Event = std::variant<OrgInventory, SiteInventory, ApInventory, SwitchInventory, WanInventory, ClientAssoc, ClientDisassoc,
                            ClientInfo, TelemetrySample, RoomHealth, CallSegment>;
 
 /// The event-time stamp that orders an event in replay: inventory has none

@@ -249,10 +249,55 @@ std::optional<Path> Topology::path(ClientId client, TimeMs t) const {
   return p;
 }
 
+namespace {
+char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+std::string lowercase(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = lower(c);
+  return out;
+}
+}  // namespace
+
+std::size_t Topology::NoCaseHash::operator()(std::string_view s) const noexcept {
+  std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a over the lower-cased bytes
+  for (const char c : s) h = (h ^ static_cast<unsigned char>(lower(c))) * 0x100000001b3ULL;
+  return static_cast<std::size_t>(h);
+}
+
+bool Topology::NoCaseEqual::operator()(std::string_view a, std::string_view b) const noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+void Topology::apply(const OrgInventory& e) {
+  tenants_.clear();
+  for (const auto& t : e.tenants) tenants_.push_back(lowercase(t));
+  std::sort(tenants_.begin(), tenants_.end());
+  tenants_.erase(std::unique(tenants_.begin(), tenants_.end()), tenants_.end());
+}
+
+bool Topology::own_tenant(std::string_view tenant) const noexcept {
+  if (tenants_.empty() || tenant.empty()) return true;
+  const NoCaseEqual eq;
+  for (const auto& t : tenants_) {
+    if (eq(t, tenant)) return true;
+  }
+  return false;
+}
+
 EndpointResolution Topology::resolve(const Endpoint& ep, TimeMs t, const Directory& directory) const {
   using By = EndpointResolution::By;
   EndpointResolution r;
   if (!ep.present) return r;
+  // Another organization's user is a remote party wherever they sit (a guest
+  // on the office Wi-Fi included): nothing of theirs is named or kept.
+  if (!own_tenant(ep.tenant)) {
+    r.other_tenant = true;
+    return r;
+  }
   std::optional<ClientId> client;
   // A privacy placeholder MAC identifies nobody.
   if (ep.client && !ep.client->is_placeholder()) {
@@ -332,7 +377,7 @@ std::optional<ClientId> Topology::client_at_ip(const IpAddr& ip, TimeMs t) const
 }
 
 std::optional<ClientId> Topology::client_of_user(std::string_view user) const noexcept {
-  if (auto it = user_client_.find(std::string(user)); it != user_client_.end()) return it->second;
+  if (auto it = user_client_.find(user); it != user_client_.end()) return it->second;
   return std::nullopt;
 }
 

@@ -80,6 +80,9 @@ struct ClientProfile {
 struct EndpointResolution {
   bool organization = false;  ///< false: a remote party; its hops are never blamed by name
   bool client_known = false;
+  /// Remote because the endpoint's tenant is not one of the organization's
+  /// (`inventory.org`), whatever else matched.
+  bool other_tenant = false;
   Path path;
   enum class By : std::uint8_t { kNone, kMac, kIp, kUser, kBssid, kSubnet } by = By::kNone;
 };
@@ -94,6 +97,8 @@ class Topology {
  public:
   explicit Topology(TopologyConfig config = {});
 
+  /// Replaces the organization's tenants.
+  void apply(const OrgInventory& e);
   void apply(const SiteInventory& e);
   void apply(const ApInventory& e);
   void apply(const SwitchInventory& e);
@@ -117,7 +122,12 @@ class Topology {
   [[nodiscard]] std::optional<SiteId> site_of_ip(const IpAddr& ip) const noexcept;
   [[nodiscard]] std::optional<LinkId> link_of_public_ip(const IpAddr& ip) const noexcept;
   [[nodiscard]] std::optional<ClientId> client_at_ip(const IpAddr& ip, TimeMs t) const noexcept;
+  /// The client whose `client.info` named `user`, compared without regard
+  /// to ASCII case (UPNs and e-mail addresses are case-insensitive).
   [[nodiscard]] std::optional<ClientId> client_of_user(std::string_view user) const noexcept;
+  /// False when the organization lists its tenants and `tenant` is given and
+  /// not one of them.
+  [[nodiscard]] bool own_tenant(std::string_view tenant) const noexcept;
   [[nodiscard]] std::optional<ApId> ap_of_bssid(Mac bssid) const noexcept;
   [[nodiscard]] SiteId site_of(ApId ap) const noexcept;
   [[nodiscard]] SiteId site_of(SwitchId sw) const noexcept;
@@ -166,7 +176,18 @@ class Topology {
     ClientId client;
   };
   std::unordered_map<IpAddr, std::vector<IpLease>> ip_history_;
-  std::unordered_map<std::string, ClientId> user_client_;
+  /// ASCII case-insensitive, and transparent: a lookup by string_view
+  /// neither allocates nor copies.
+  struct NoCaseHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept;
+  };
+  struct NoCaseEqual {
+    using is_transparent = void;
+    bool operator()(std::string_view a, std::string_view b) const noexcept;
+  };
+  std::unordered_map<std::string, ClientId, NoCaseHash, NoCaseEqual> user_client_;
+  std::vector<std::string> tenants_;  // lower case, sorted
 };
 
 }  // namespace callroot

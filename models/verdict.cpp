@@ -19,6 +19,8 @@ void append_json(std::string& out, const Verdict& v) {
   w.key("type").value("verdict");
   w.key("call_id").value(v.call_id);
   w.key("segment_id").value(v.segment_id);
+  if (v.version != 0) w.key("version").value(v.version);
+  if (v.reissued) w.key("reissued").value(true);
   w.key("start").time(v.start);
   w.key("end").time(v.end);
   w.key("quality").value(to_string(v.quality));

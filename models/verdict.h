@@ -63,6 +63,10 @@ struct PathReport {
 struct Verdict {
   std::string call_id;
   std::string segment_id;
+  std::uint64_t version = 0;  ///< the segment's source version; 0: not given
+  /// This verdict replaces one given earlier for the same segment (a newer
+  /// version, or corrected content): consumers replace, never add.
+  bool reissued = false;
   TimeMs start = 0;
   TimeMs end = 0;
   Quality quality = Quality::kUnclassified;

@@ -72,8 +72,13 @@ std::string Pipeline::summary() const {
     s += ")";
   }
   s += fmt::format(", {} late telemetry dropped\n", e.late_dropped);
-  s += fmt::format("segments: {} scored, {} good, {} poor, {} unclassified\n", e.segments_scored, e.segments_good,
+  s += fmt::format("segments: {} scored, {} good, {} poor, {} unclassified", e.segments_scored, e.segments_good,
                    e.segments_poor, e.segments_unclassified);
+  if (e.segments_reissued + e.segments_duplicate + e.segments_stale > 0) {
+    s += fmt::format("; {} reissued, {} duplicates and {} stale versions dropped", e.segments_reissued,
+                     e.segments_duplicate, e.segments_stale);
+  }
+  s += '\n';
   s += "blamed:";
   for (std::size_t k = 0; k < 6; ++k) {
     s += fmt::format(" {} {}", to_string(static_cast<ComponentKind>(k)), e.blamed[k]);

@@ -47,6 +47,7 @@ void TableSink::on_verdict(const Verdict& v) {
     id = v.blame.front().id;
     conf = format_number(v.blame.front().confidence, 2);
   }
+  if (v.reissued) why.insert(0, "(reissued) ");
   std::fprintf(file_, "%-24s  %-22.22s %-12s %5s  %-7s %-24.24s %5s  %s\n", end.c_str(), v.segment_id.c_str(),
                std::string(to_string(v.quality)).c_str(), mos.c_str(), kind, id.c_str(), conf.c_str(), why.c_str());
 }

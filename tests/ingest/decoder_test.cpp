@@ -62,6 +62,18 @@ TEST(RecordTypes, NamesRoundTripAndAgreeWithTheCatalog) {
   EXPECT_EQ(to_string(RecordType::kClientDevice), family_record_type(Family::kClientDevice));
 }
 
+TEST_F(DecoderTest, InventoryOrg) {
+  const auto& o = decoded<OrgInventory>(
+      R"({"type":"inventory.org","name":"Contoso","tenants":["5f1b5e1c-0000-4000-8000-00000000beef","b2"]})");
+  EXPECT_EQ(o.name, "Contoso");
+  EXPECT_EQ(o.tenants, (std::vector<std::string>{"5f1b5e1c-0000-4000-8000-00000000beef", "b2"}));
+  EXPECT_TRUE(decoded<OrgInventory>(R"({"type":"inventory.org","tenants":[]})").tenants.empty());
+  rejects(R"({"type":"inventory.org","name":"Contoso"})", RejectReason::kMissingField, "`tenants`");
+  rejects(R"({"type":"inventory.org","tenants":["a",null]})", RejectReason::kWrongType, "`tenants[1]`");
+  rejects(R"({"type":"inventory.org","tenants":["a",""]})", RejectReason::kBadValue, "`tenants[1]`");
+  rejects(R"({"type":"inventory.org","tenants":"a"})", RejectReason::kWrongType, "`tenants`");
+}
+
 TEST_F(DecoderTest, InventorySite) {
   const auto& s = decoded<SiteInventory>(
       R"({"type":"inventory.site","site":"hq","name":"Head office","subnets":["10.1.0.0/16","2001:db8::/32"]})");

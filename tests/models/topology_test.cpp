@@ -374,6 +374,39 @@ TEST_F(TopologyTest, ResolveByIpAtTheTime) {
   EXPECT_EQ(topo.client_at_ip(ip("10.9.0.6"), 0), e);
 }
 
+TEST_F(TopologyTest, UsersMatchWithoutRegardToCase) {
+  const ClientId c = client("aa:00:00:00:00:21");
+  info(c, kT0, nullptr, "Carol.Jones@Example.COM");
+  EXPECT_EQ(topo.client_of_user("carol.jones@example.com"), c);
+  EXPECT_EQ(topo.client_of_user("CAROL.JONES@EXAMPLE.COM"), c);
+  EXPECT_EQ(topo.client_of_user("carol.jones@example.co"), std::nullopt);
+}
+
+TEST_F(TopologyTest, AnotherTenantIsRemoteWhateverElseMatches) {
+  const ClientId c = client("aa:00:00:00:00:22");
+  assoc_ap(c, kT0, ap1);
+  Endpoint ep;
+  ep.present = true;
+  ep.client = mac("aa:00:00:00:00:22");
+  ep.ip = ip("10.1.5.9");
+  ep.tenant = "5F1B5E1C-0000-4000-8000-00000000BEEF";
+  // Until the organization names its tenants, a tenant decides nothing.
+  EXPECT_TRUE(topo.resolve(ep, kT0 + kMin, dir).organization);
+  topo.apply(OrgInventory{"Contoso", {"5f1b5e1c-0000-4000-8000-00000000beef", "0b5e2c44-0000-4000-8000-000000000001"}});
+  auto r = topo.resolve(ep, kT0 + kMin, dir);
+  EXPECT_TRUE(r.organization) << "its own tenant, in another case";
+  EXPECT_FALSE(r.other_tenant);
+  ep.tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47";  // a guest from another organization, on our Wi-Fi
+  r = topo.resolve(ep, kT0 + kMin, dir);
+  EXPECT_FALSE(r.organization);
+  EXPECT_TRUE(r.other_tenant);
+  EXPECT_FALSE(r.path.client.valid());
+  EXPECT_FALSE(r.path.ap.valid());
+  EXPECT_EQ(r.path.link_count, 0u);
+  ep.tenant.clear();  // no tenant given: placed as usual
+  EXPECT_TRUE(topo.resolve(ep, kT0 + kMin, dir).organization);
+}
+
 TEST_F(TopologyTest, ResolveByUser) {
   const ClientId c = client("aa:00:00:00:00:10");
   info(c, kT0, nullptr, "alice@example.com");
