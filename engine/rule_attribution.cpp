@@ -115,6 +115,23 @@ void RuleAttributor::fill(const ScoringContext& ctx, const SideEvidence& side, C
           case rules::EndpointField::kLowSpeechLevelRatio: v = ep.low_speech_level_ratio; break;
           case rules::EndpointField::kLowSpeechToNoiseRatio: v = ep.low_speech_to_noise_ratio; break;
           case rules::EndpointField::kHowlingEventCount: v = ep.howling_event_count; break;
+          case rules::EndpointField::kWifiChannel: v = ep.wifi_channel; break;
+          case rules::EndpointField::kWifiBand: v = ep.wifi_band; break;
+          case rules::EndpointField::kLinkSpeedMbps: v = ep.link_speed_mbps; break;
+          case rules::EndpointField::kDelayEventRatio: v = ep.delay_event_ratio; break;
+          case rules::EndpointField::kBandwidthLowEventRatio: v = ep.bandwidth_low_event_ratio; break;
+          case rules::EndpointField::kSentQualityEventRatio: v = ep.sent_quality_event_ratio; break;
+          case rules::EndpointField::kReceivedQualityEventRatio: v = ep.received_quality_event_ratio; break;
+          case rules::EndpointField::kWifiBatteryPct: v = ep.wifi_battery_pct; break;
+          case rules::EndpointField::kRenderMuteRatio: v = ep.render_mute_ratio; break;
+          case rules::EndpointField::kRenderZeroVolumeRatio: v = ep.render_zero_volume_ratio; break;
+          case rules::EndpointField::kSentSignalLevel: v = ep.sent_signal_level; break;
+          case rules::EndpointField::kSentNoiseLevel: v = ep.sent_noise_level; break;
+          case rules::EndpointField::kReceivedSignalLevel: v = ep.received_signal_level; break;
+          case rules::EndpointField::kReceivedNoiseLevel: v = ep.received_noise_level; break;
+          case rules::EndpointField::kInitialSignalLevelRms: v = ep.initial_signal_level_rms; break;
+          case rules::EndpointField::kCpuCores: v = ep.cpu_cores; break;
+          case rules::EndpointField::kCpuSpeedMhz: v = ep.cpu_speed_mhz; break;
         }
         break;
       case SlotKind::kStream:

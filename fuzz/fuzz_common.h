@@ -39,6 +39,17 @@ inline void check_segment(const CallSegment& s) {
     check(!measured(e->mic_glitch_rate) || e->mic_glitch_rate >= 0);
     check(!measured(e->speaker_glitch_rate) || e->speaker_glitch_rate >= 0);
     check(!measured(e->howling_event_count) || e->howling_event_count >= 0);
+    // Every number within the range the native decoder accepts, so that a
+    // decoded segment can always be written and read back.
+    for (const EndpointNumber& n : kEndpointNumbers) {
+      const double v = e->*n.member;
+      check(!measured(v) || (v >= n.min && v <= n.max));
+    }
+    check(!measured(e->wifi_band) || e->wifi_band == 2.4 || e->wifi_band == 5 || e->wifi_band == 6);
+  }
+  for (const Stream& st : s.streams) {
+    check(!measured(st.width) || (st.width >= 0 && st.width <= 100'000));
+    check(!measured(st.height) || (st.height >= 0 && st.height <= 100'000));
   }
 }
 

@@ -98,6 +98,14 @@ std::optional<DeviceType> graph_platform(std::string_view s) noexcept {
   return std::nullopt;  // holoLens and future values
 }
 
+/// wifiBand -> GHz, as `client.assoc` `band`; nullopt for values we do not place.
+std::optional<double> graph_wifi_band(std::string_view s) noexcept {
+  if (iequals(s, "frequency24GHz")) return 2.4;
+  if (iequals(s, "frequency50GHz")) return 5.0;
+  if (iequals(s, "frequency60GHz")) return 6.0;
+  return std::nullopt;
+}
+
 /// userFeedbackRating -> 1..5.
 std::optional<double> graph_rating(std::string_view s) noexcept {
   if (iequals(s, "bad")) return 1;
@@ -138,6 +146,23 @@ std::optional<DeviceType> zoom_device(std::string_view s) {
     return DeviceType::kPc;
   }
   return std::nullopt;
+}
+
+/// Zoom's `resolution` ("1280*720"; "1280x720" accepted too) -> width, height.
+std::optional<std::pair<double, double>> parse_resolution(std::string_view s) noexcept {
+  const auto sep = s.find_first_of("*xX");
+  if (sep == std::string_view::npos) return std::nullopt;
+  auto num = [](std::string_view t) -> std::optional<double> {
+    t = trim(t);
+    unsigned v = 0;
+    const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    if (t.empty() || ec != std::errc() || end != t.data() + t.size() || v > 100'000) return std::nullopt;
+    return static_cast<double>(v);
+  };
+  const auto w = num(s.substr(0, sep));
+  const auto h = num(s.substr(sep + 1));
+  if (!w || !h) return std::nullopt;
+  return std::pair{*w, *h};
 }
 
 /// The callRecord id in a sessions page's `@odata.context`:
@@ -496,13 +521,77 @@ struct CloudDecoder::Impl {
 
   // ---- Microsoft Graph ----------------------------------------------------------
 
+  /// What a callRecord says about all its segments.
+  struct GraphCall {
+    std::string_view id;
+    std::uint64_t version = 0;
+    std::string_view type;  ///< `groupCall`, `peerToPeer`
+    std::uint8_t modalities = 0;
+  };
+
   struct GraphSession {
     std::optional<dom::object> caller, callee;
     TimeMs start = kNoTime, end = kNoTime;
+    std::uint8_t modalities = 0;
+    bool is_test = false;
+    std::optional<dom::object> failure;
   };
 
+  /// Graph's Int64 `version`: a JSON integer or a numeric string (Int64 values
+  /// may come as strings under IEEE754Compatible); 0 when absent or unusable.
+  std::uint64_t version_field(dom::object obj, std::string_view key) {
+    const auto el = field(obj, key);
+    if (!el) return 0;
+    std::uint64_t v = 0;
+    if (el->get_uint64().get(v) == simdjson::SUCCESS) return v;
+    std::string_view s;
+    if (el->get_string().get(s) == simdjson::SUCCESS) {
+      s = trim(s);
+      if (s.empty()) return 0;
+      const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+      if (ec == std::errc() && end == s.data() + s.size()) return v;
+      warn(key, quoted(s) + " is not a non-negative integer");
+      return 0;
+    }
+    warn_type(key, "a non-negative integer", el->type());
+    return 0;
+  }
+
+  /// `modalities`: a list of Graph modality names as ModalityBit; unknown
+  /// names (`unknown`, a future value) are skipped.
+  std::uint8_t modalities_field(dom::object obj) {
+    const auto el = field(obj, "modalities");
+    if (!el) return 0;
+    dom::array arr;
+    if (el->get_array().get(arr) != simdjson::SUCCESS) {
+      warn_type("modalities", "an array of strings", el->type());
+      return 0;
+    }
+    std::uint8_t bits = 0;
+    for (dom::element m : arr) {
+      std::string_view name;
+      if (m.get_string().get(name) != simdjson::SUCCESS) continue;
+      for (std::size_t i = 0; i < kModalityNames.size(); ++i) {
+        if (iequals(name, kModalityNames[i])) bits |= static_cast<std::uint8_t>(1u << i);
+      }
+    }
+    return bits;
+  }
+
+  /// A boolean leaf; null/absent -> nullopt; another type -> warning.
+  std::optional<bool> flag(dom::object obj, std::string_view key) {
+    const auto el = field(obj, key);
+    if (!el) return std::nullopt;
+    bool b = false;
+    if (el->get_bool().get(b) == simdjson::SUCCESS) return b;
+    warn_type(key, "true or false", el->type());
+    return std::nullopt;
+  }
+
   bool graph(dom::object doc, const std::optional<dom::object>& envelope) {
-    std::string_view call_id = text(doc, "id");
+    GraphCall call;
+    std::string_view& call_id = call.id;
+    call_id = text(doc, "id");
     std::string_view list_key = "sessions";
     if (call_id.empty()) {
       // A page of `GET /communications/callRecords/{id}/sessions?$expand=segments`
@@ -521,6 +610,15 @@ struct CloudDecoder::Impl {
                    : missing("id");
       }
     }
+    call.version = version_field(doc, "version");
+    if (call.version == 0 && envelope) {
+      // A sessions page does not carry its callRecord's version: the collector may add it.
+      const std::string saved = std::exchange(path, std::string());
+      call.version = version_field(*envelope, "version");
+      path = saved;
+    }
+    call.type = enum_text(doc, "type");
+    call.modalities = modalities_field(doc);
     std::optional<dom::array> sessions;
     if (!array_field(doc, list_key, sessions)) return false;
     if (!sessions) {
@@ -533,7 +631,7 @@ struct CloudDecoder::Impl {
       PathScope pi(path, i++);
       dom::object session;
       if (s.get_object().get(session) != simdjson::SUCCESS) return wrong_type({}, "a session object", s.type());
-      if (!graph_session(session, call_id)) return false;
+      if (!graph_session(session, call)) return false;
     }
     return true;
   }
@@ -550,10 +648,13 @@ struct CloudDecoder::Impl {
     return true;
   }
 
-  bool graph_session(dom::object session, std::string_view call_id) {
+  bool graph_session(dom::object session, const GraphCall& call) {
     GraphSession ctx;
     ctx.caller = object_field(session, "caller");
     ctx.callee = object_field(session, "callee");
+    ctx.modalities = modalities_field(session);
+    ctx.is_test = flag(session, "isTest").value_or(false);
+    ctx.failure = object_field(session, "failureInfo");
     if (!time_field(session, "startDateTime", ctx.start) || !time_field(session, "endDateTime", ctx.end)) return false;
     std::optional<dom::array> segments;
     if (!array_field(session, "segments", segments)) return false;
@@ -567,14 +668,18 @@ struct CloudDecoder::Impl {
       PathScope pj(path, j++);
       dom::object segment;
       if (s.get_object().get(segment) != simdjson::SUCCESS) return wrong_type({}, "a segment object", s.type());
-      if (!graph_segment(segment, call_id, ctx)) return false;
+      if (!graph_segment(segment, call, ctx)) return false;
     }
     return true;
   }
 
-  bool graph_segment(dom::object seg, std::string_view call_id, const GraphSession& session) {
+  bool graph_segment(dom::object seg, const GraphCall& call, const GraphSession& session) {
     CallSegment out;
-    out.call_id.assign(call_id);
+    out.call_id.assign(call.id);
+    out.version = call.version;
+    out.call_type.assign(call.type);
+    out.modalities = session.modalities != 0 ? session.modalities : call.modalities;
+    out.is_test = session.is_test;
     const std::string_view id = text(seg, "id");
     if (id.empty()) return missing("id");
     out.segment_id.assign(id);
@@ -590,6 +695,16 @@ struct CloudDecoder::Impl {
     }
     out.start = start;
     out.end = end;
+    {
+      // The segment's own failure, else its session's.
+      const auto own = object_field(seg, "failureInfo");
+      PathScope p(path, own ? "failureInfo" : "(session).failureInfo");
+      if (own || session.failure) {
+        const dom::object f = own ? *own : *session.failure;
+        out.failure_stage.assign(enum_text(f, "stage"));
+        out.failure_reason.assign(trim(text(f, "reason")));
+      }
+    }
 
     // Endpoints: the segment's own, else its session's.
     {
@@ -645,19 +760,29 @@ struct CloudDecoder::Impl {
     if (const auto ua = object_field(ep, "userAgent")) {
       PathScope p(path, "userAgent");
       if (contains(text(*ua, "@odata.type"), "serviceUserAgent") || field(*ua, "role")) service = true;
-      if (const std::string_view platform = enum_text(*ua, "platform"); !platform.empty() && !service) {
-        if (const auto d = graph_platform(platform)) out.device_type = *d;
+      out.platform.assign(enum_text(*ua, "platform"));
+      out.product_family.assign(enum_text(*ua, "productFamily"));
+      out.product_version.assign(trim(text(*ua, "applicationVersion")));
+      out.service_role.assign(enum_text(*ua, "role"));
+      if (!out.platform.empty() && !service) {
+        if (const auto d = graph_platform(out.platform)) out.device_type = *d;
       }
     }
     if (service) {
+      out.service = true;
       out.device_type = DeviceType::kUnknown;  // a Microsoft server: no device type of ours fits
       return;                                  // and it has no user
     }
-    // The user: a UPN if any is given, else a display name.
-    std::string_view upn, display;
+    out.hostname.assign(trim(text(ep, "name")));
+    out.cpu_name.assign(trim(text(ep, "cpuName")));
+    out.cpu_cores = bounded(ep, "cpuCoresCount", 0, 1e6);
+    out.cpu_speed_mhz = bounded(ep, "cpuProcessorSpeedInMhz", 0, 1e6);
+    // The user: a UPN if any is given, else a display name; the tenant with it.
+    std::string_view upn, display, tenant;
     auto read_identity = [&](dom::object id) {
       if (upn.empty()) upn = text(id, "userPrincipalName");
       if (display.empty()) display = text(id, "displayName");
+      if (tenant.empty()) tenant = trim(text(id, "tenantId"));
     };
     if (const auto identity = object_field(ep, "identity")) {
       PathScope p(path, "identity");
@@ -671,6 +796,7 @@ struct CloudDecoder::Impl {
       read_identity(*assoc);
     }
     out.user.assign(!upn.empty() ? upn : display);
+    out.tenant.assign(tenant);
     if (const auto fb = object_field(ep, "feedback")) {
       PathScope p(path, "feedback");
       if (const auto el = field(*fb, "rating")) {
@@ -683,6 +809,19 @@ struct CloudDecoder::Impl {
           }
         } else {
           out.feedback_rating = bounded(*fb, "rating", 1, 5);
+        }
+      }
+      // An open type of booleans: the names of the tokens the user ticked.
+      // `text` is free text that may hold personal data and is not kept.
+      if (const auto tokens = object_field(*fb, "tokens")) {
+        PathScope pt(path, "tokens");
+        for (const auto [name, value] : *tokens) {
+          bool on = false;
+          if (value.get_bool().get(on) != simdjson::SUCCESS) {
+            warn_type(name, "true or false", value.type());
+          } else if (on && !trim(name).empty()) {
+            out.feedback_tokens.emplace_back(name);
+          }
         }
       }
     }
@@ -707,6 +846,7 @@ struct CloudDecoder::Impl {
           ep.cpu_insufficient_ratio = cpu;
         }
         graph_device_signals(*dev, ep);
+        graph_device_info(*dev, ep);
       }
     }
   }
@@ -729,12 +869,34 @@ struct CloudDecoder::Impl {
         {"lowSpeechLevelEventRatio", 1, &Endpoint::low_speech_level_ratio},
         {"lowSpeechToNoiseEventRatio", 1, &Endpoint::low_speech_to_noise_ratio},
         {"howlingEventCount", 2147483647, &Endpoint::howling_event_count},
+        // A user's settings rather than faults, but what explains "no sound".
+        {"renderMuteEventRatio", 1, &Endpoint::render_mute_ratio},
+        {"renderZeroVolumeEventRatio", 1, &Endpoint::render_zero_volume_ratio},
     };
     for (const Signal& s : kSignals) {
       const double v = bounded(dev, s.key, 0, s.max);
       double& out = ep.*s.member;
       if (measured(v) && (!measured(out) || v > out)) out = v;
     }
+  }
+
+  /// deviceInfo's descriptions and levels: the first given, audio media first.
+  void graph_device_info(dom::object dev, Endpoint& ep) {
+    first_text(ep.capture_device, dev, "captureDeviceName");
+    first_text(ep.capture_driver, dev, "captureDeviceDriver");
+    first_text(ep.render_device, dev, "renderDeviceName");
+    first_text(ep.render_driver, dev, "renderDeviceDriver");
+    first(ep.initial_signal_level_rms, bounded(dev, "initialSignalLevelRootMeanSquare", 0, 1e9));
+    first(ep.sent_signal_level, bounded(dev, "sentSignalLevel", -2147483648.0, 2147483647));
+    first(ep.sent_noise_level, bounded(dev, "sentNoiseLevel", -2147483648.0, 2147483647));
+    first(ep.received_signal_level, bounded(dev, "receivedSignalLevel", -2147483648.0, 2147483647));
+    first(ep.received_noise_level, bounded(dev, "receivedNoiseLevel", -2147483648.0, 2147483647));
+  }
+
+  /// A string leaf into `slot` unless it already holds one.
+  void first_text(std::string& slot, dom::object obj, std::string_view key) {
+    if (!slot.empty()) return;
+    slot.assign(trim(text(obj, key)));
   }
 
   void graph_network(dom::object net, Endpoint& ep) {
@@ -753,6 +915,66 @@ struct CloudDecoder::Impl {
       }
     }
     first(ep.wifi_signal_pct, bounded(net, "wifiSignalStrength", 0, 100));
+    if (!ep.relay_ip) ep.relay_ip = ip(net, "relayIPAddress");
+    first(ep.wifi_channel, bounded(net, "wifiChannel", 1, 233));
+    if (!measured(ep.wifi_band)) {
+      if (const std::string_view b = enum_text(net, "wifiBand"); !b.empty()) {
+        if (const auto ghz = graph_wifi_band(b)) {
+          ep.wifi_band = *ghz;
+        } else {
+          warn("wifiBand", quoted(b) + " is not one of frequency24GHz, frequency50GHz, frequency60GHz");
+        }
+      }
+    }
+    if (ep.wifi_radio_type.empty()) ep.wifi_radio_type.assign(enum_text(net, "wifiRadioType"));
+    // bits/s. 2^32 - 1 is a 32-bit "unknown" (Microsoft's own example has it
+    // for a virtual machine), not a speed of 4.29 Gbit/s.
+    const double link = bounded(net, "linkSpeed", 0, 1e13);
+    if (link != 4294967295.0) first(ep.link_speed_mbps, measured(link) ? link / 1e6 : link);
+    first(ep.delay_event_ratio, bounded(net, "delayEventRatio", 0, 1));
+    first(ep.bandwidth_low_event_ratio, bounded(net, "bandwidthLowEventRatio", 0, 1));
+    first(ep.sent_quality_event_ratio, bounded(net, "sentQualityEventRatio", 0, 1));
+    first(ep.received_quality_event_ratio, bounded(net, "receivedQualityEventRatio", 0, 1));
+    first(ep.wifi_battery_pct, bounded(net, "wifiBatteryCharge", 0, 100));
+    first_text(ep.domain, net, "dnsSuffix");
+    if (ep.transport.empty()) ep.transport.assign(enum_text(net, "networkTransportProtocol"));
+    // The vendor's driver, else Microsoft's: the version goes with the name.
+    if (ep.wifi_driver.empty()) {
+      for (const auto& [name, version] : {std::pair{"wifiVendorDriver", "wifiVendorDriverVersion"},
+                                          std::pair{"wifiMicrosoftDriver", "wifiMicrosoftDriverVersion"}}) {
+        const std::string_view n = trim(text(net, name));
+        if (n.empty()) continue;
+        ep.wifi_driver.assign(n);
+        ep.wifi_driver_version.assign(trim(text(net, version)));
+        break;
+      }
+    }
+    if (ep.trace_route_hops.empty()) graph_trace_route(net, ep.trace_route_hops);
+  }
+
+  void graph_trace_route(dom::object net, std::vector<TraceRouteHop>& out) {
+    const auto el = field(net, "traceRouteHops");
+    if (!el) return;
+    dom::array hops;
+    if (el->get_array().get(hops) != simdjson::SUCCESS) {
+      warn_type("traceRouteHops", "an array", el->type());
+      return;
+    }
+    std::size_t n = 0;
+    for (dom::element h : hops) {
+      PathScope ph(path, "traceRouteHops");
+      PathScope pn(path, n++);
+      dom::object ho;
+      if (h.get_object().get(ho) != simdjson::SUCCESS) {
+        warn_type({}, "a traceRouteHop object", h.type());
+        continue;
+      }
+      TraceRouteHop hop;
+      hop.hop_count = bounded(ho, "hopCount", 0, 255);
+      hop.ip = ip(ho, "ipAddress");
+      hop.rtt_ms = duration_ms(ho, "roundTripTime");
+      if (measured(hop.hop_count) || hop.ip || measured(hop.rtt_ms)) out.push_back(hop);
+    }
   }
 
   bool graph_media_streams(dom::object media, CallSegment& out) {
@@ -826,6 +1048,27 @@ struct CloudDecoder::Impl {
     st.set(M::kLowVideoProcessingRatio, bounded(s, "lowVideoProcessingCapabilityRatio", 0, 1));
     st.set(M::kFreezeAvg, duration_ms(s, "averageFreezeDuration"));
     st.set(M::kFreezeRms, duration_ms(s, "rmsFreezeDuration"));
+    st.set(M::kPacketCount, bounded(s, "packetUtilization", 0, 9.2e18));
+    // The codec of the stream's own media; `invalid` is Graph's "could not tell".
+    const bool audio = st.media == Media::kAudio;
+    std::string_view codec = enum_text(s, audio ? "audioCodec" : "videoCodec");
+    if (iequals(codec, "invalid")) codec = {};
+    st.codec.assign(codec);
+    st.media_bypassed = flag(s, "wasMediaBypassed");
+    st.audio_fec_used = flag(s, "isAudioForwardErrorCorrectionUsed");
+    leaf_time(s, "startDateTime", st.start);
+    leaf_time(s, "endDateTime", st.end);
+  }
+
+  /// A timestamp leaf: unlike a segment's times, a bad one is only warned.
+  void leaf_time(dom::object obj, std::string_view key, TimeMs& out) {
+    const std::string_view s = trim(text(obj, key));
+    if (s.empty()) return;
+    if (const auto t = parse_rfc3339(s)) {
+      out = *t;
+    } else {
+      warn(key, quoted(s) + " is not an RFC 3339 timestamp");
+    }
   }
 
   // ---- Zoom ---------------------------------------------------------------------
@@ -888,7 +1131,12 @@ struct CloudDecoder::Impl {
     if (user.empty()) user = text(p, "user_email");
     if (user.empty()) user = text(p, "user_name");
     ep.user.assign(user);
-    if (const std::string_view d = text(p, "device"); !d.empty()) {
+    ep.hostname.assign(trim(text(p, "pc_name")));
+    ep.domain.assign(trim(text(p, "domain")));
+    ep.location.assign(trim(text(p, "location")));
+    ep.product_version.assign(trim(text(p, "version")));
+    if (const std::string_view d = trim(text(p, "device")); !d.empty()) {
+      ep.platform.assign(d);
       if (const auto t = zoom_device(d)) ep.device_type = *t;
     }
     if (const std::string_view n = enum_text(p, "network_type"); !n.empty()) {
@@ -967,6 +1215,14 @@ struct CloudDecoder::Impl {
     st.set(M::kRttAvg, measured(latency) ? 2 * latency : latency);
     st.set(M::kBitrate, q("bitrate", "kbps"));
     st.set(M::kFrameRateAvg, q("frame_rate", "fps"));
+    if (const std::string_view r = trim(text(m, "resolution")); !r.empty() && r != "-" && !iequals(r, "N/A")) {
+      if (const auto wh = parse_resolution(r)) {
+        st.width = wh->first;
+        st.height = wh->second;
+      } else {
+        warn("resolution", quoted(r) + " is not a resolution such as \"1280*720\"");
+      }
+    }
     return std::any_of(st.values.begin(), st.values.end(), [](double v) { return measured(v); });
   }
 
@@ -976,8 +1232,8 @@ struct CloudDecoder::Impl {
     std::string pid = id_text(p, "user_id");  // per join: two devices of one user differ
     if (pid.empty()) pid = id_text(p, "id");
     if (pid.empty()) pid = "#" + std::to_string(index);
-    TimeMs join = kNoTime;
-    if (!time_field(p, "join_time", join)) return false;
+    TimeMs join = kNoTime, leave = kNoTime;
+    if (!time_field(p, "join_time", join) || !time_field(p, "leave_time", leave)) return false;
 
     std::optional<dom::array> qos;
     if (!array_field(p, "user_qos", qos)) return false;
@@ -1001,6 +1257,7 @@ struct CloudDecoder::Impl {
       seg.end = *end;
       seg.start = *end - kZoomSliceMs;
       if (join != kNoTime && join > seg.start && join <= seg.end) seg.start = join;  // first minute
+      if (leave != kNoTime && leave >= seg.start && leave < seg.end) seg.end = leave;  // last minute
       seg.caller = caller;
       seg.callee.present = true;  // the Zoom cloud: a service, outside the organization
 

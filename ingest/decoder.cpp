@@ -871,15 +871,55 @@ struct RecordDecoder::Impl {
     return true;
   }
 
+  /// An optional boolean; null leaves it unset.
+  bool read_bool(od::value& v, const Where& w, std::optional<bool>& out) {
+    bool present = false;
+    if (!expect(v, w, od::json_type::boolean, "true or false", present)) return false;
+    if (!present) {
+      out.reset();
+      return true;
+    }
+    bool b = false;
+    if (auto e = v.get_bool().get(b); e) return json_error(e, w);
+    out = b;
+    return true;
+  }
+
+  /// A list of non-empty strings (feedback tokens).
+  bool read_strings(od::value& v, const Where& w, std::vector<std::string>& out) {
+    out.clear();
+    bool present = false;
+    return read_array(v, w, present, [&](const Where& ew, od::value& element) {
+      std::string_view s;
+      bool p = false;
+      if (!read_string(element, ew, s, p)) return false;
+      if (!p) return fail(RejectReason::kWrongType, ew, "null is not allowed in this list");
+      out.emplace_back(s);
+      return true;
+    });
+  }
+
+  bool read_hops(od::value& v, const Where& w, std::vector<TraceRouteHop>& out) {
+    out.clear();
+    bool present = false;
+    return read_array(v, w, present, [&](const Where& ew, od::value& element) {
+      TraceRouteHop hop;
+      bool p = false;
+      const bool ok = read_object(element, ew, p, [&](const Where& fw, std::string_view key, od::value& fv) {
+        if (key == "hop_count") return read_measure(fv, fw, 0, 255, hop.hop_count);
+        if (key == "ip") return read_ip(fv, fw, hop.ip);
+        if (key == "rtt_ms") return read_measure(fv, fw, 0, std::numeric_limits<double>::infinity(), hop.rtt_ms);
+        return true;
+      });
+      if (!ok) return false;
+      if (!p) return fail(RejectReason::kWrongType, ew, "null is not allowed in this list");
+      out.push_back(hop);
+      return true;
+    });
+  }
+
   bool endpoint(od::value& v, const Where& w, Endpoint& ep) {
     return read_object(v, w, ep.present, [&](const Where& fw, std::string_view key, od::value& fv) {
-      if (key == "user") {
-        std::string_view user;
-        bool present = false;
-        if (!read_string(fv, fw, user, present)) return false;
-        ep.user.assign(user);
-        return true;
-      }
       if (key == "client") return read_mac(fv, fw, ep.client);
       if (key == "ip") return read_ip(fv, fw, ep.ip);
       if (key == "subnet") return read_cidr(fv, fw, ep.subnet);
@@ -897,18 +937,32 @@ struct RecordDecoder::Impl {
         return true;
       }
       if (key == "reflexive_ip") return read_ip(fv, fw, ep.reflexive_ip);
-      if (key == "wifi_signal_pct") return read_measure(fv, fw, 0, 100, ep.wifi_signal_pct);
-      if (key == "cpu_insufficient_ratio") return read_measure(fv, fw, 0, 1, ep.cpu_insufficient_ratio);
-      if (key == "mic_glitch_rate") return read_measure(fv, fw, 0, 1e6, ep.mic_glitch_rate);
-      if (key == "speaker_glitch_rate") return read_measure(fv, fw, 0, 1e6, ep.speaker_glitch_rate);
-      if (key == "capture_not_functioning_ratio") return read_measure(fv, fw, 0, 1, ep.capture_not_functioning_ratio);
-      if (key == "render_not_functioning_ratio") return read_measure(fv, fw, 0, 1, ep.render_not_functioning_ratio);
-      if (key == "device_glitch_ratio") return read_measure(fv, fw, 0, 1, ep.device_glitch_ratio);
-      if (key == "device_clipping_ratio") return read_measure(fv, fw, 0, 1, ep.device_clipping_ratio);
-      if (key == "low_speech_level_ratio") return read_measure(fv, fw, 0, 1, ep.low_speech_level_ratio);
-      if (key == "low_speech_to_noise_ratio") return read_measure(fv, fw, 0, 1, ep.low_speech_to_noise_ratio);
-      if (key == "howling_event_count") return read_measure(fv, fw, 0, 2147483647, ep.howling_event_count);
-      if (key == "feedback_rating") return read_measure(fv, fw, 1, 5, ep.feedback_rating);
+      if (key == "relay_ip") return read_ip(fv, fw, ep.relay_ip);
+      if (key == "wifi_band") {  // "2.4", "5", "6" as `client.assoc` `band`
+        bool present = false;
+        if (!read_band(fv, fw, ep.wifi_band, present)) return false;
+        if (!present) ep.wifi_band = kMissing;
+        return true;
+      }
+      if (key == "service") {
+        std::optional<bool> b;
+        if (!read_bool(fv, fw, b)) return false;
+        ep.service = b.value_or(false);
+        return true;
+      }
+      if (key == "feedback_tokens") return read_strings(fv, fw, ep.feedback_tokens);
+      if (key == "trace_route_hops") return read_hops(fv, fw, ep.trace_route_hops);
+      for (const EndpointNumber& n : kEndpointNumbers) {
+        if (key == n.json) return read_measure(fv, fw, n.min, n.max, ep.*n.member);
+      }
+      for (const EndpointText& t : kEndpointTexts) {
+        if (key != t.json) continue;
+        std::string_view text;
+        bool present = false;
+        if (!read_string(fv, fw, text, present)) return false;
+        (ep.*t.member).assign(text);
+        return true;
+      }
       return true;
     });
   }
@@ -922,9 +976,29 @@ struct RecordDecoder::Impl {
       if (key == "from") return read_enum(fv, fw, parse_side, "caller, callee", from);
       if (key == "media") return read_enum(fv, fw, parse_media, "audio, video, screen", media);
       const int m = find_stream_metric(key);
-      if (m < 0) return true;
-      const auto i = static_cast<std::size_t>(m);
-      return read_measure(fv, fw, 0, kStreamMetricMax[i], s.values[i]);
+      if (m >= 0) {
+        const auto i = static_cast<std::size_t>(m);
+        return read_measure(fv, fw, 0, kStreamMetricMax[i], s.values[i]);
+      }
+      if (key == "codec") {
+        std::string_view codec;
+        bool p = false;
+        if (!read_string(fv, fw, codec, p)) return false;
+        s.codec.assign(codec);
+        return true;
+      }
+      if (key == "width") return read_measure(fv, fw, 0, 100'000, s.width);
+      if (key == "height") return read_measure(fv, fw, 0, 100'000, s.height);
+      if (key == "start" || key == "end") {
+        TimeMs& t = key == "start" ? s.start : s.end;
+        bool p = false;
+        if (!read_time(fv, fw, t, p)) return false;
+        if (!p) t = kNoTime;
+        return true;
+      }
+      if (key == "media_bypassed") return read_bool(fv, fw, s.media_bypassed);
+      if (key == "audio_fec_used") return read_bool(fv, fw, s.audio_fec_used);
+      return true;
     });
     if (!ok) return false;
     if (!present) return fail(RejectReason::kWrongType, w, "expected a stream object, got null");
@@ -932,7 +1006,36 @@ struct RecordDecoder::Impl {
     if (!media) return missing(w.str() + ".media");
     s.from = *from;
     s.media = *media;
-    streams.push_back(s);
+    streams.push_back(std::move(s));
+    return true;
+  }
+
+  /// A string kept as given; null is empty.
+  bool read_text(od::value& v, const Where& w, std::string& out) {
+    std::string_view s;
+    bool present = false;
+    if (!read_string(v, w, s, present)) return false;
+    out.assign(s);
+    return true;
+  }
+
+  /// A record revision: a non-negative JSON integer; null is 0 (not given).
+  bool read_version(od::value& v, const Where& w, std::uint64_t& out) {
+    bool present = false;
+    if (!expect(v, w, od::json_type::number, "a non-negative integer", present)) return false;
+    out = 0;
+    if (!present) return true;
+    od::number n;
+    if (auto e = v.get_number().get(n); e) return json_error(e, w);
+    switch (n.get_number_type()) {
+      case od::number_type::signed_integer:
+        if (n.get_int64() < 0) return fail(RejectReason::kOutOfRange, w, std::to_string(n.get_int64()) + " is negative");
+        out = static_cast<std::uint64_t>(n.get_int64());
+        return true;
+      case od::number_type::unsigned_integer: out = n.get_uint64(); return true;
+      case od::number_type::floating_point_number:
+        return fail(RejectReason::kWrongType, w, number_text(n.get_double()) + " is not an integer");
+    }
     return true;
   }
 
@@ -948,6 +1051,32 @@ struct RecordDecoder::Impl {
       if (key == "end") return read_time(v, w, e.end, have_end);
       if (key == "caller") return endpoint(v, w, e.caller);
       if (key == "callee") return endpoint(v, w, e.callee);
+      if (key == "version") return read_version(v, w, e.version);
+      if (key == "call_type") return read_text(v, w, e.call_type);
+      if (key == "failure_stage") return read_text(v, w, e.failure_stage);
+      if (key == "failure_reason") return read_text(v, w, e.failure_reason);
+      if (key == "is_test") {
+        std::optional<bool> b;
+        if (!read_bool(v, w, b)) return false;
+        e.is_test = b.value_or(false);
+        return true;
+      }
+      if (key == "modalities") {
+        bool present = false;
+        e.modalities = 0;
+        return read_array(v, w, present, [&](const Where& ew, od::value& element) {
+          std::string_view m;
+          bool p = false;
+          if (!read_string(element, ew, m, p)) return false;
+          const std::uint8_t bit = parse_modality(m);
+          if (bit == 0) {
+            return fail(RejectReason::kBadEnum, ew,
+                        quoted(m) + " is not one of audio, video, videoBasedScreenSharing, data, screenSharing");
+          }
+          e.modalities |= bit;
+          return true;
+        });
+      }
       if (key == "streams") {
         return read_array(v, w, have_streams,
                           [&](const Where& ew, od::value& element) { return stream(ew, element, e.streams); });

@@ -336,35 +336,4 @@ void StreamSegmenter::emit_slice(Call& c, bool last) {
 
 void StreamSegmenter::finish() { meter_.finish(); }
 
-void write_segment_json(const CallSegment& s, std::string& out) {
-  JsonWriter w(out);
-  w.begin_object();
-  w.key("type").value("call.segment");
-  w.key("call_id").value(s.call_id);
-  w.key("segment_id").value(s.segment_id);
-  w.key("start").value(static_cast<std::int64_t>(s.start));
-  w.key("end").value(static_cast<std::int64_t>(s.end));
-  for (const auto* side : {&s.caller, &s.callee}) {
-    if (!side->present) continue;
-    w.key(side == &s.caller ? "caller" : "callee").begin_object();
-    if (side->ip) w.key("ip").value(side->ip->str());
-    if (side->reflexive_ip) w.key("reflexive_ip").value(side->reflexive_ip->str());
-    w.key("connection").value(to_string(side->connection));
-    w.end_object();
-  }
-  w.key("streams").begin_array();
-  for (const auto& st : s.streams) {
-    w.begin_object();
-    w.key("from").value(to_string(st.from));
-    w.key("media").value(to_string(st.media));
-    for (std::size_t i = 0; i < kStreamMetricCount; ++i) {
-      if (!measured(st.values[i])) continue;
-      w.key(stream_metric_name(static_cast<StreamMetric>(i))).value(st.values[i], 6);
-    }
-    w.end_object();
-  }
-  w.end_array();
-  w.end_object();
-}
-
 }  // namespace callroot::ingest

@@ -42,6 +42,7 @@
 
 #include "ingest/rtp_meter.h"
 #include "models/segment.h"
+#include "models/segment_json.h"
 
 namespace callroot::ingest {
 
@@ -144,9 +145,9 @@ class StreamSegmenter {
   SegmenterCounters counters_;
 };
 
-/// The native `call.segment` JSON record of a segment (docs/contract.md §5):
+/// The native `call.segment` JSON record of a segment (models/segment_json.h):
 /// what the capture path hands to the decoder, so that a segment metered from
 /// packets is read, counted and positioned like any other record.
-void write_segment_json(const CallSegment& s, std::string& out);
+using callroot::write_segment_json;
 
 }  // namespace callroot::ingest

@@ -77,6 +77,13 @@ std::optional<Side> parse_side(std::string_view s) noexcept {
   return std::nullopt;
 }
 
+std::uint8_t parse_modality(std::string_view s) noexcept {
+  for (std::size_t i = 0; i < kModalityNames.size(); ++i) {
+    if (kModalityNames[i] == s) return static_cast<std::uint8_t>(1u << i);
+  }
+  return 0;
+}
+
 std::string_view stream_metric_name(StreamMetric m) noexcept { return kStreamMetricNames[static_cast<std::size_t>(m)]; }
 
 int find_stream_metric(std::string_view json) noexcept {

@@ -102,6 +102,41 @@ std::vector<FieldDef> build() {
            "share of the call with too low a speech-to-noise level sent (ratio)");
   endpoint("endpoint.howling_event_count", ValueType::kNumber, {}, EnumSet::kNone, EndpointField::kHowlingEventCount,
            "times howling or screeching audio was detected (count)");
+  endpoint("endpoint.wifi_channel", ValueType::kNumber, {}, EnumSet::kNone, EndpointField::kWifiChannel,
+           "Wi-Fi channel the call client reported (Graph wifiChannel)");
+  endpoint("endpoint.wifi_band", ValueType::kNumber, {BaseUnit::kGhz, 0}, EnumSet::kNone, EndpointField::kWifiBand,
+           "Wi-Fi band the call client reported: 2.4, 5 or 6 GHz (Graph wifiBand)");
+  endpoint("endpoint.link_speed_mbps", ValueType::kNumber, {BaseUnit::kKbps, 0}, EnumSet::kNone, EndpointField::kLinkSpeedMbps,
+           "the network adapter's link speed (Graph linkSpeed)");
+  out.back().scale = 1000;  // the language counts bit rates in kbps
+  endpoint("endpoint.delay_event_ratio", ValueType::kNumber, {}, EnumSet::kNone, EndpointField::kDelayEventRatio,
+           "share of the call with network delay too high for two-way talk (ratio)");
+  endpoint("endpoint.bandwidth_low_event_ratio", ValueType::kNumber, {}, EnumSet::kNone, EndpointField::kBandwidthLowEventRatio,
+           "share of the call with too little bandwidth for the audio sent (ratio)");
+  endpoint("endpoint.sent_quality_event_ratio", ValueType::kNumber, {}, EnumSet::kNone, EndpointField::kSentQualityEventRatio,
+           "share of the call the network hurt the audio sent (ratio)");
+  endpoint("endpoint.received_quality_event_ratio", ValueType::kNumber, {}, EnumSet::kNone, EndpointField::kReceivedQualityEventRatio,
+           "share of the call the network hurt the audio received (ratio)");
+  endpoint("endpoint.wifi_battery_pct", ValueType::kNumber, {BaseUnit::kPct, 0}, EnumSet::kNone, EndpointField::kWifiBatteryPct,
+           "battery charge the call client reported (Graph wifiBatteryCharge)");
+  endpoint("endpoint.render_mute_ratio", ValueType::kNumber, {}, EnumSet::kNone, EndpointField::kRenderMuteRatio,
+           "share of the call the render device was muted (ratio)");
+  endpoint("endpoint.render_zero_volume_ratio", ValueType::kNumber, {}, EnumSet::kNone, EndpointField::kRenderZeroVolumeRatio,
+           "share of the call the render volume was 0 (ratio)");
+  endpoint("endpoint.sent_signal_level", ValueType::kNumber, {}, EnumSet::kNone, EndpointField::kSentSignalLevel,
+           "energy level of the speech sent, as the client reports it");
+  endpoint("endpoint.sent_noise_level", ValueType::kNumber, {}, EnumSet::kNone, EndpointField::kSentNoiseLevel,
+           "energy level of the noise sent, as the client reports it");
+  endpoint("endpoint.received_signal_level", ValueType::kNumber, {}, EnumSet::kNone, EndpointField::kReceivedSignalLevel,
+           "energy level of the speech received, as the client reports it");
+  endpoint("endpoint.received_noise_level", ValueType::kNumber, {}, EnumSet::kNone, EndpointField::kReceivedNoiseLevel,
+           "energy level of the noise received, as the client reports it");
+  endpoint("endpoint.initial_signal_level_rms", ValueType::kNumber, {}, EnumSet::kNone, EndpointField::kInitialSignalLevelRms,
+           "RMS of the incoming signal over the first 30 s of the call");
+  endpoint("endpoint.cpu_cores", ValueType::kNumber, {}, EnumSet::kNone, EndpointField::kCpuCores,
+           "the machine's CPU cores (Graph cpuCoresCount, a count)");
+  endpoint("endpoint.cpu_speed_mhz", ValueType::kNumber, {}, EnumSet::kNone, EndpointField::kCpuSpeedMhz,
+           "the machine's CPU speed in MHz (Graph cpuProcessorSpeedInMhz)");
   {
     FieldDef f;
     f.name = "endpoint.site";

@@ -46,6 +46,23 @@ enum class EndpointField : std::uint8_t {
   kLowSpeechLevelRatio,
   kLowSpeechToNoiseRatio,
   kHowlingEventCount,
+  kWifiChannel,
+  kWifiBand,
+  kLinkSpeedMbps,
+  kDelayEventRatio,
+  kBandwidthLowEventRatio,
+  kSentQualityEventRatio,
+  kReceivedQualityEventRatio,
+  kWifiBatteryPct,
+  kRenderMuteRatio,
+  kRenderZeroVolumeRatio,
+  kSentSignalLevel,
+  kSentNoiseLevel,
+  kReceivedSignalLevel,
+  kReceivedNoiseLevel,
+  kInitialSignalLevelRms,
+  kCpuCores,
+  kCpuSpeedMhz,
 };
 enum class StreamDirection : std::uint8_t { kSent, kReceived };
 

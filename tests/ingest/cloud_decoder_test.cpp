@@ -7,12 +7,15 @@
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <span>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "engine/quality.h"
 #include "ingest/decoder.h"
+#include "models/segment_json.h"
 
 namespace callroot::ingest {
 namespace {
@@ -45,18 +48,58 @@ nlohmann::ordered_json endpoint_json(const Endpoint& e) {
   j["connection"] = std::string(to_string(e.connection));
   j["device_type"] = std::string(to_string(e.device_type));
   if (e.reflexive_ip) j["reflexive_ip"] = e.reflexive_ip->str();
-  if (measured(e.wifi_signal_pct)) j["wifi_signal_pct"] = rounded(e.wifi_signal_pct);
-  if (measured(e.cpu_insufficient_ratio)) j["cpu_insufficient_ratio"] = rounded(e.cpu_insufficient_ratio);
-  if (measured(e.mic_glitch_rate)) j["mic_glitch_rate"] = rounded(e.mic_glitch_rate);
-  if (measured(e.speaker_glitch_rate)) j["speaker_glitch_rate"] = rounded(e.speaker_glitch_rate);
-  if (measured(e.capture_not_functioning_ratio)) j["capture_not_functioning_ratio"] = rounded(e.capture_not_functioning_ratio);
-  if (measured(e.render_not_functioning_ratio)) j["render_not_functioning_ratio"] = rounded(e.render_not_functioning_ratio);
-  if (measured(e.device_glitch_ratio)) j["device_glitch_ratio"] = rounded(e.device_glitch_ratio);
-  if (measured(e.device_clipping_ratio)) j["device_clipping_ratio"] = rounded(e.device_clipping_ratio);
-  if (measured(e.low_speech_level_ratio)) j["low_speech_level_ratio"] = rounded(e.low_speech_level_ratio);
-  if (measured(e.low_speech_to_noise_ratio)) j["low_speech_to_noise_ratio"] = rounded(e.low_speech_to_noise_ratio);
-  if (measured(e.howling_event_count)) j["howling_event_count"] = rounded(e.howling_event_count);
-  if (measured(e.feedback_rating)) j["feedback_rating"] = rounded(e.feedback_rating);
+  for (const EndpointNumber& n : kEndpointNumbers) {
+    if (measured(e.*n.member)) j[std::string(n.json)] = rounded(e.*n.member);
+  }
+  if (e.relay_ip) j["relay_ip"] = e.relay_ip->str();
+  if (e.service) j["service"] = true;
+  for (const EndpointText& t : kEndpointTexts) {
+    if (t.json != "user" && !(e.*t.member).empty()) j[std::string(t.json)] = e.*t.member;
+  }
+  if (!e.feedback_tokens.empty()) j["feedback_tokens"] = e.feedback_tokens;
+  for (const TraceRouteHop& h : e.trace_route_hops) {
+    nlohmann::ordered_json hj;
+    if (measured(h.hop_count)) hj["hop_count"] = rounded(h.hop_count);
+    if (h.ip) hj["ip"] = h.ip->str();
+    if (measured(h.rtt_ms)) hj["rtt_ms"] = rounded(h.rtt_ms);
+    j["trace_route_hops"].push_back(hj);
+  }
+  return j;
+}
+
+nlohmann::ordered_json segment_json(const CallSegment& s) {
+  nlohmann::ordered_json j;
+  j["call_id"] = s.call_id;
+  j["segment_id"] = s.segment_id;
+  j["start"] = format_rfc3339(s.start);
+  j["end"] = format_rfc3339(s.end);
+  if (s.version != 0) j["version"] = s.version;
+  if (!s.call_type.empty()) j["call_type"] = s.call_type;
+  for (std::size_t i = 0; i < kModalityNames.size(); ++i) {
+    if ((s.modalities & (1u << i)) != 0) j["modalities"].push_back(kModalityNames[i]);
+  }
+  if (s.is_test) j["is_test"] = true;
+  if (!s.failure_stage.empty()) j["failure_stage"] = s.failure_stage;
+  if (!s.failure_reason.empty()) j["failure_reason"] = s.failure_reason;
+  j["caller"] = endpoint_json(s.caller);
+  j["callee"] = endpoint_json(s.callee);
+  j["streams"] = nlohmann::ordered_json::array();
+  for (const Stream& st : s.streams) {
+    nlohmann::ordered_json sj;
+    sj["from"] = std::string(to_string(st.from));
+    sj["media"] = std::string(to_string(st.media));
+    for (std::size_t m = 0; m < kStreamMetricCount; ++m) {
+      if (measured(st.values[m])) sj[std::string(stream_metric_name(static_cast<StreamMetric>(m)))] = rounded(st.values[m]);
+    }
+    if (!st.codec.empty()) sj["codec"] = st.codec;
+    if (measured(st.width)) sj["width"] = rounded(st.width);
+    if (measured(st.height)) sj["height"] = rounded(st.height);
+    if (st.start != kNoTime) sj["start"] = format_rfc3339(st.start);
+    if (st.end != kNoTime) sj["end"] = format_rfc3339(st.end);
+    if (st.media_bypassed) sj["media_bypassed"] = *st.media_bypassed;
+    if (st.audio_fec_used) sj["audio_fec_used"] = *st.audio_fec_used;
+    j["streams"].push_back(sj);
+  }
   return j;
 }
 
@@ -66,26 +109,7 @@ std::string golden_json(const std::vector<CallSegment>& segments, const std::vec
                         const std::vector<std::string>& warnings) {
   nlohmann::ordered_json doc;
   doc["segments"] = nlohmann::ordered_json::array();
-  for (const CallSegment& s : segments) {
-    nlohmann::ordered_json j;
-    j["call_id"] = s.call_id;
-    j["segment_id"] = s.segment_id;
-    j["start"] = format_rfc3339(s.start);
-    j["end"] = format_rfc3339(s.end);
-    j["caller"] = endpoint_json(s.caller);
-    j["callee"] = endpoint_json(s.callee);
-    j["streams"] = nlohmann::ordered_json::array();
-    for (const Stream& st : s.streams) {
-      nlohmann::ordered_json sj;
-      sj["from"] = std::string(to_string(st.from));
-      sj["media"] = std::string(to_string(st.media));
-      for (std::size_t m = 0; m < kStreamMetricCount; ++m) {
-        if (measured(st.values[m])) sj[std::string(stream_metric_name(static_cast<StreamMetric>(m)))] = rounded(st.values[m]);
-      }
-      j["streams"].push_back(sj);
-    }
-    doc["segments"].push_back(j);
-  }
+  for (const CallSegment& s : segments) doc["segments"].push_back(segment_json(s));
   doc["client_samples"] = nlohmann::ordered_json::array();
   for (const CloudClientSample& c : samples) {
     nlohmann::ordered_json j;
@@ -109,16 +133,33 @@ struct Payload {
   const char* envelope_extra;
 };
 
+/// Every reference payload of tests/data (see the READMEs there).
+const Payload kPayloads[] = {
+        Payload{"graph/v1.0_callrecord-get_expand-sessions-segments.json", CloudFormat::kGraphCallRecord, ""},
+        Payload{"graph/v1.0_session-list_expand-segments.json", CloudFormat::kGraphCallRecord, ""},
+        Payload{"graph/beta_callrecord-get_expand-sessions-segments.json", CloudFormat::kGraphCallRecord, ""},
+        Payload{"graph/cli-microsoft365_spec_callrecord-get_responseWithSessions.json", CloudFormat::kGraphCallRecord,
+                ""},
+        Payload{"zoom/example_list-meeting-participants-qos_SYNTHESIZED-from-spec-examples.json", CloudFormat::kZoomQos,
+                R"("meeting_id":85746065432)"},
+        Payload{"zoom/callroot_three-participants-qos.json", CloudFormat::kZoomQos, ""}};
+
 class GoldenTest : public ::testing::TestWithParam<Payload> {};
 
-TEST_P(GoldenTest, DecodesAsTheGoldenFileSays) {
-  const Payload& p = GetParam();
+/// The document as the test decodes it (wrapped in its envelope when it has one).
+std::string payload_document(const Payload& p) {
   std::string doc = slurp(data_path(p.file));
-  ASSERT_FALSE(doc.empty()) << "missing " << p.file;
-  if (*p.envelope_extra != '\0') {
+  if (!doc.empty() && *p.envelope_extra != '\0') {
     const char* type = p.format == CloudFormat::kGraphCallRecord ? "graph.callRecord" : "zoom.qos";
     doc = std::string(R"({"type":")") + type + "\"," + p.envelope_extra + R"(,"body":)" + doc + "}";
   }
+  return doc;
+}
+
+TEST_P(GoldenTest, DecodesAsTheGoldenFileSays) {
+  const Payload& p = GetParam();
+  const std::string doc = payload_document(p);
+  ASSERT_FALSE(doc.empty()) << "missing " << p.file;
   CloudDecoder dec;
   std::vector<CallSegment> segments;
   std::vector<CloudClientSample> samples;
@@ -141,15 +182,7 @@ TEST_P(GoldenTest, DecodesAsTheGoldenFileSays) {
 
 INSTANTIATE_TEST_SUITE_P(
     Payloads, GoldenTest,
-    ::testing::Values(
-        Payload{"graph/v1.0_callrecord-get_expand-sessions-segments.json", CloudFormat::kGraphCallRecord, ""},
-        Payload{"graph/v1.0_session-list_expand-segments.json", CloudFormat::kGraphCallRecord, ""},
-        Payload{"graph/beta_callrecord-get_expand-sessions-segments.json", CloudFormat::kGraphCallRecord, ""},
-        Payload{"graph/cli-microsoft365_spec_callrecord-get_responseWithSessions.json", CloudFormat::kGraphCallRecord,
-                ""},
-        Payload{"zoom/example_list-meeting-participants-qos_SYNTHESIZED-from-spec-examples.json", CloudFormat::kZoomQos,
-                R"("meeting_id":85746065432)"},
-        Payload{"zoom/callroot_three-participants-qos.json", CloudFormat::kZoomQos, ""}),
+    ::testing::ValuesIn(kPayloads),
     [](const ::testing::TestParamInfo<Payload>& info) {
       std::string name;
       for (const char* c = info.param.file; *c != '\0' && *c != '_' && *c != '-'; ++c) {
@@ -157,6 +190,325 @@ INSTANTIATE_TEST_SUITE_P(
       }
       return name + "_" + std::to_string(info.index);
     });
+
+// A cloud-decoded segment written as a native `call.segment` record decodes
+// back equal: the native form loses nothing the cloud mapping produced.
+TEST_P(GoldenTest, SurvivesTheNativeRecordUnchanged) {
+  const Payload& p = GetParam();
+  CloudDecoder cloud;
+  std::vector<CallSegment> segments;
+  ASSERT_TRUE(cloud.decode(p.format, payload_document(p), segments)) << cloud.error().detail;
+  Directory dir;
+  RecordDecoder native{dir};
+  std::vector<CallSegment> back;
+  for (const CallSegment& s : segments) {
+    std::string line;
+    write_segment_json(s, line);
+    Event ev;
+    ASSERT_TRUE(native.decode(line, ev)) << code(native.error().reason) << ": " << native.error().detail << "\n  in "
+                                         << line;
+    ASSERT_TRUE(std::holds_alternative<CallSegment>(ev));
+    back.push_back(std::get<CallSegment>(ev));
+  }
+  EXPECT_EQ(golden_json(back, {}, {}), golden_json(segments, {}, {}));
+}
+
+// ---- every field of the reference payloads is mapped, or left out on purpose ------
+
+/// A leaf key path of a payload with array indexes dropped, named by where it
+/// sits in the mapping: `network.linkSpeed` is any media's callerNetwork or
+/// calleeNetwork `linkSpeed`, `endpoint.name` a session's or a segment's
+/// caller or callee `name`. A null or empty object is a leaf too.
+std::string field_class(const std::vector<std::string>& c, bool zoom) {
+  auto rest = [&](std::string prefix, std::size_t from) {
+    for (std::size_t k = from; k < c.size(); ++k) prefix += "." + c[k];
+    return prefix;
+  };
+  if (zoom) {
+    if (c.size() > 1 && c[0] == "participants") {
+      if (c[1] == "user_qos") {
+        const bool metric = c.size() > 3 && (c[2].ends_with("_input") || c[2].ends_with("_output") ||
+                                             c[2].find("_device_") != std::string::npos);
+        return metric ? rest("qos.metrics", 3) : rest("qos", 2);
+      }
+      return rest("participant", 1);
+    }
+    return rest("page", 0);
+  }
+  if (c.size() > 1 && (c[0] == "sessions" || c[0] == "value")) {
+    if (c[1] == "caller" || c[1] == "callee") return rest("endpoint", 2);
+    if (c[1] != "segments" || c.size() < 3) return rest("session", 1);
+    if (c[2] == "caller" || c[2] == "callee") return rest("endpoint", 3);
+    if (c[2] != "media" || c.size() < 4) return rest("segment", 2);
+    if (c[3] == "callerNetwork" || c[3] == "calleeNetwork") return rest("network", 4);
+    if (c[3] == "callerDevice" || c[3] == "calleeDevice") return rest("device", 4);
+    if (c[3] == "streams") return rest("stream", 4);
+    return rest("media", 3);
+  }
+  return rest("call", 0);
+}
+
+void leaf_paths(const nlohmann::json& j, std::vector<std::string>& path, bool zoom, std::set<std::string>& out) {
+  if (j.is_object() && !j.empty()) {
+    for (const auto& [k, v] : j.items()) {
+      path.push_back(k);
+      leaf_paths(v, path, zoom, out);
+      path.pop_back();
+    }
+  } else if (j.is_array() && !j.empty()) {
+    for (const auto& v : j) leaf_paths(v, path, zoom, out);
+  } else {
+    out.insert(field_class(path, zoom));
+  }
+}
+
+struct FieldFate {
+  const char* field;  ///< a field class, or its prefix (everything under it)
+  const char* fate;   ///< the segment field, or why it is not kept
+};
+
+/// Mapped onto the segment (docs/contract.md §5.1 and §5.2 tables).
+const FieldFate kMapped[] = {
+    // Graph
+    {"call.id", "call_id"},
+    {"call.@odata.context", "call_id of a sessions page"},
+    {"call.version", "version"},
+    {"call.type", "call_type"},
+    {"call.modalities", "modalities"},
+    {"session.startDateTime", "start (segments without their own)"},
+    {"session.endDateTime", "end (segments without their own)"},
+    {"session.modalities", "modalities"},
+    {"session.isTest", "is_test"},
+    {"session.failureInfo", "failure_stage, failure_reason"},
+    {"segment.id", "segment_id"},
+    {"segment.startDateTime", "start"},
+    {"segment.endDateTime", "end"},
+    {"segment.failureInfo", "failure_stage, failure_reason"},
+    {"media.label", "stream media"},
+    {"endpoint.@odata.type", "service"},
+    {"endpoint.userAgent.@odata.type", "service"},
+    {"endpoint.userAgent.platform", "device_type, platform"},
+    {"endpoint.userAgent.productFamily", "product_family"},
+    {"endpoint.userAgent.applicationVersion", "product_version"},
+    {"endpoint.userAgent.role", "service_role"},
+    {"endpoint.name", "hostname"},
+    {"endpoint.cpuName", "cpu_name"},
+    {"endpoint.cpuCoresCount", "cpu_cores"},
+    {"endpoint.cpuProcessorSpeedInMhz", "cpu_speed_mhz"},
+    {"endpoint.identity.user.userPrincipalName", "user"},
+    {"endpoint.identity.user.displayName", "user"},
+    {"endpoint.identity.user.tenantId", "tenant"},
+    {"endpoint.associatedIdentity.userPrincipalName", "user"},
+    {"endpoint.associatedIdentity.displayName", "user"},
+    {"endpoint.associatedIdentity.tenantId", "tenant"},
+    {"endpoint.feedback.rating", "feedback_rating"},
+    {"endpoint.feedback.tokens", "feedback_tokens"},
+    {"network.ipAddress", "ip"},
+    {"network.subnet", "subnet"},
+    {"network.basicServiceSetIdentifier", "bssid"},
+    {"network.macAddress", "client"},
+    {"network.connectionType", "connection"},
+    {"network.reflexiveIPAddress", "reflexive_ip"},
+    {"network.relayIPAddress", "relay_ip"},
+    {"network.wifiSignalStrength", "wifi_signal_pct"},
+    {"network.wifiChannel", "wifi_channel"},
+    {"network.wifiBand", "wifi_band"},
+    {"network.wifiRadioType", "wifi_radio_type"},
+    {"network.linkSpeed", "link_speed_mbps"},
+    {"network.delayEventRatio", "delay_event_ratio"},
+    {"network.bandwidthLowEventRatio", "bandwidth_low_event_ratio"},
+    {"network.sentQualityEventRatio", "sent_quality_event_ratio"},
+    {"network.receivedQualityEventRatio", "received_quality_event_ratio"},
+    {"network.wifiBatteryCharge", "wifi_battery_pct"},
+    {"network.dnsSuffix", "domain"},
+    {"network.networkTransportProtocol", "transport"},
+    {"network.wifiVendorDriver", "wifi_driver"},
+    {"network.wifiVendorDriverVersion", "wifi_driver_version"},
+    {"network.wifiMicrosoftDriver", "wifi_driver"},
+    {"network.wifiMicrosoftDriverVersion", "wifi_driver_version"},
+    {"network.traceRouteHops", "trace_route_hops"},
+    {"device.cpuInsufficentEventRatio", "cpu_insufficient_ratio"},
+    {"device.cpuInsufficientEventRatio", "cpu_insufficient_ratio"},
+    {"device.micGlitchRate", "mic_glitch_rate"},
+    {"device.speakerGlitchRate", "speaker_glitch_rate"},
+    {"device.captureNotFunctioningEventRatio", "capture_not_functioning_ratio"},
+    {"device.renderNotFunctioningEventRatio", "render_not_functioning_ratio"},
+    {"device.deviceGlitchEventRatio", "device_glitch_ratio"},
+    {"device.deviceClippingEventRatio", "device_clipping_ratio"},
+    {"device.lowSpeechLevelEventRatio", "low_speech_level_ratio"},
+    {"device.lowSpeechToNoiseEventRatio", "low_speech_to_noise_ratio"},
+    {"device.howlingEventCount", "howling_event_count"},
+    {"device.renderMuteEventRatio", "render_mute_ratio"},
+    {"device.renderZeroVolumeEventRatio", "render_zero_volume_ratio"},
+    {"device.initialSignalLevelRootMeanSquare", "initial_signal_level_rms"},
+    {"device.sentSignalLevel", "sent_signal_level"},
+    {"device.sentNoiseLevel", "sent_noise_level"},
+    {"device.receivedSignalLevel", "received_signal_level"},
+    {"device.receivedNoiseLevel", "received_noise_level"},
+    {"device.captureDeviceName", "capture_device"},
+    {"device.captureDeviceDriver", "capture_driver"},
+    {"device.renderDeviceName", "render_device"},
+    {"device.renderDeviceDriver", "render_driver"},
+    {"stream.streamDirection", "from"},
+    {"stream.averageJitter", "jitter_avg_ms"},
+    {"stream.maxJitter", "jitter_max_ms"},
+    {"stream.averagePacketLossRate", "loss_avg_pct"},
+    {"stream.maxPacketLossRate", "loss_max_pct"},
+    {"stream.averageRoundTripTime", "rtt_avg_ms"},
+    {"stream.maxRoundTripTime", "rtt_max_ms"},
+    {"stream.averageAudioDegradation", "degradation_avg"},
+    {"stream.averageRatioOfConcealedSamples", "concealed_ratio_avg"},
+    {"stream.maxRatioOfConcealedSamples", "concealed_ratio_max"},
+    {"stream.averageVideoFrameRate", "frame_rate_avg"},
+    {"stream.averageReceivedFrameRate", "frame_rate_avg"},
+    {"stream.averageVideoFrameLossPercentage", "frame_loss_pct"},
+    {"stream.postForwardErrorCorrectionPacketLossRate", "post_fec_loss_pct"},
+    {"stream.averageBandwidthEstimate", "bitrate_kbps"},
+    {"stream.averageAudioNetworkJitter", "network_jitter_avg_ms"},
+    {"stream.maxAudioNetworkJitter", "network_jitter_max_ms"},
+    {"stream.averageVideoPacketLossRate", "video_loss_avg_pct"},
+    {"stream.lowFrameRateRatio", "low_frame_rate_ratio"},
+    {"stream.lowVideoProcessingCapabilityRatio", "low_video_processing_ratio"},
+    {"stream.averageFreezeDuration", "freeze_avg_ms"},
+    {"stream.rmsFreezeDuration", "freeze_rms_ms"},
+    {"stream.packetUtilization", "packet_count"},
+    {"stream.audioCodec", "codec"},
+    {"stream.videoCodec", "codec"},
+    {"stream.wasMediaBypassed", "media_bypassed"},
+    {"stream.isAudioForwardErrorCorrectionUsed", "audio_fec_used"},
+    {"stream.startDateTime", "stream start"},
+    {"stream.endDateTime", "stream end"},
+    // Zoom
+    {"page.meeting_uuid", "call_id"},
+    {"page.meeting_id", "call_id"},
+    {"participant.user_id", "segment_id"},
+    {"participant.id", "segment_id"},
+    {"participant.email", "user"},
+    {"participant.user_email", "user"},
+    {"participant.user_name", "user"},
+    {"participant.device", "device_type, platform"},
+    {"participant.network_type", "connection"},
+    {"participant.ip_address", "ip or reflexive_ip"},
+    {"participant.internal_ip_addresses", "ip"},
+    {"participant.mac_addr", "client"},
+    {"participant.pc_name", "hostname"},
+    {"participant.domain", "domain"},
+    {"participant.location", "location"},
+    {"participant.version", "product_version"},
+    {"participant.join_time", "start"},
+    {"participant.leave_time", "end"},
+    {"qos.date_time", "end"},
+    {"qos.cpu_usage.system_max_cpu_usage", "client.device cpu_pct"},
+    {"qos.wifi_rssi.avg_rssi", "wifi_signal_pct, wifi.client rssi_dbm"},
+    {"qos.wifi_rssi.rssi_unit", "(the unit of avg_rssi)"},
+    {"qos.metrics.avg_loss", "loss_avg_pct"},
+    {"qos.metrics.max_loss", "loss_max_pct"},
+    {"qos.metrics.jitter", "jitter_avg_ms"},
+    {"qos.metrics.latency", "rtt_avg_ms"},
+    {"qos.metrics.bitrate", "bitrate_kbps"},
+    {"qos.metrics.frame_rate", "frame_rate_avg"},
+    {"qos.metrics.resolution", "width, height"},
+};
+
+/// Deliberately not kept, and why. docs/contract.md's "Left out" lists say the same.
+const FieldFate kNotKept[] = {
+    // Graph
+    {"call.startDateTime", "the segments' own times are kept"},
+    {"call.endDateTime", "the segments' own times are kept"},
+    {"call.lastModifiedDateTime", "`version` orders the revisions"},
+    {"call.joinWebUrl", "the meeting's URL: no quality meaning, and it lets one join"},
+    {"call.organizer", "people's identities: the endpoints carry theirs"},
+    {"call.organizer_v2", "people's identities: the endpoints carry theirs"},
+    {"call.organizer_v2@odata.context", "people's identities: the endpoints carry theirs"},
+    {"call.participants", "people's identities: the endpoints carry theirs"},
+    {"call.participants_v2@odata.context", "people's identities: the endpoints carry theirs"},
+    {"call.@odata.nextLink", "pagination (§5.3)"},
+    {"call.sessions@odata.nextLink", "pagination (§5.3)"},
+    {"session.id", "a segment id is unique within its call"},
+    {"endpoint.identity.@odata.type", "the identity set's type name"},
+    {"endpoint.identity.user.id", "a directory object id: the UPN names the user"},
+    {"endpoint.associatedIdentity.id", "a directory object id: the UPN names the user"},
+    {"endpoint.identity.acsApplicationInstance", "identities other than a user's"},
+    {"endpoint.identity.acsUser", "identities other than a user's"},
+    {"endpoint.identity.application", "identities other than a user's"},
+    {"endpoint.identity.applicationInstance", "identities other than a user's"},
+    {"endpoint.identity.device", "identities other than a user's"},
+    {"endpoint.identity.encrypted", "identities other than a user's"},
+    {"endpoint.identity.guest", "identities other than a user's"},
+    {"endpoint.identity.onPremises", "identities other than a user's"},
+    {"endpoint.identity.phone", "identities other than a user's"},
+    {"endpoint.identity.spoolApplicationInstance", "identities other than a user's"},
+    {"endpoint.identity.spoolUser", "identities other than a user's"},
+    {"endpoint.userAgent.headerValue", "the raw user-agent text: platform, productFamily, applicationVersion say it"},
+    {"endpoint.userAgent.azureADAppId", "an application's id: names no device or network"},
+    {"endpoint.userAgent.communicationServiceId", "an application's id: names no device or network"},
+    {"endpoint.feedback.text", "free text that may hold personal data"},
+    {"network.port", "ports change with every call and name no component"},
+    {"network.relayPort", "ports change with every call and name no component"},
+    {"stream.streamId", "an opaque id within the record"},
+    // Zoom
+    {"page.next_page_token", "pagination"},
+    {"page.page_count", "pagination"},
+    {"page.page_size", "pagination"},
+    {"page.total_records", "pagination"},
+    {"participant.harddisk_id", "a disk serial: identifies a machine, no quality meaning"},
+    {"qos.cpu_usage.zoom_avg_cpu_usage", "Zoom's own process, not the machine"},
+    {"qos.cpu_usage.zoom_max_cpu_usage", "Zoom's own process, not the machine"},
+    {"qos.cpu_usage.zoom_min_cpu_usage", "Zoom's own process, not the machine"},
+    {"qos.wifi_rssi.min_rssi", "the minute's average is kept"},
+    {"qos.wifi_rssi.max_rssi", "the minute's average is kept"},
+};
+
+const FieldFate* find_fate(std::span<const FieldFate> list, const std::string& cls) {
+  for (const FieldFate& f : list) {
+    const std::string_view name = f.field;
+    if (cls == name || (cls.size() > name.size() && cls.starts_with(name) && cls[name.size()] == '.')) return &f;
+  }
+  return nullptr;
+}
+
+TEST(FieldCoverage, EveryFieldOfEveryPayloadIsMappedOrLeftOutOnPurpose) {
+  for (const Payload& p : kPayloads) {
+    const auto doc = nlohmann::json::parse(slurp(data_path(p.file)));
+    std::set<std::string> classes;
+    std::vector<std::string> path;
+    leaf_paths(doc, path, p.format == CloudFormat::kZoomQos, classes);
+    for (const std::string& cls : classes) {
+      const bool mapped = find_fate(kMapped, cls) != nullptr;
+      const bool left_out = find_fate(kNotKept, cls) != nullptr;
+      EXPECT_TRUE(mapped || left_out) << p.file << ": `" << cls
+                                      << "` is neither mapped nor on the list of fields not kept";
+      EXPECT_FALSE(mapped && left_out) << p.file << ": `" << cls << "` is on both lists";
+    }
+  }
+}
+
+TEST(FieldCoverage, TheContractNamesEveryFieldOfBothLists) {
+  const std::string contract = slurp(std::string(CALLROOT_SOURCE_DIR) + "/docs/contract.md");
+  const auto from = contract.find("## 5.1");
+  const auto to = contract.find("## 5.3");
+  ASSERT_NE(from, std::string::npos);
+  ASSERT_NE(to, std::string::npos);
+  const std::string section = contract.substr(from, to - from);
+  for (const std::span<const FieldFate> list : {std::span<const FieldFate>(kMapped), std::span<const FieldFate>(kNotKept)}) {
+    for (const FieldFate& f : list) {
+      // The source's own key: `tenantId`, `@odata.context`, `sessions@odata.nextLink`.
+      std::string name = f.field;
+      name = name.substr(name.find('.') + 1);
+      const auto at = name.find('@');
+      name = name.substr(at == std::string::npos ? name.rfind('.') + 1 : name.rfind('.', at) + 1);
+      // Named as a key: after "`", "." or "]." and not as the start of a longer name.
+      bool named = false;
+      for (auto at = section.find(name); at != std::string::npos && !named; at = section.find(name, at + 1)) {
+        const char before = at > 0 ? section[at - 1] : ' ';
+        const char after = at + name.size() < section.size() ? section[at + name.size()] : ' ';
+        named = (before == '`' || before == '.') && !std::isalnum(static_cast<unsigned char>(after)) && after != '_';
+      }
+      EXPECT_TRUE(named)
+          << "docs/contract.md §5.1-5.2 does not name `" << f.field << "` (" << f.fate << ")";
+    }
+  }
+}
 
 // ---- helpers for targeted tests ------------------------------------------------------
 
@@ -449,6 +801,132 @@ TEST_F(GraphTest, VideoFrameRates) {
   EXPECT_EQ(fallback.streams.at(0).get(StreamMetric::kFrameRateAvg), 9);
 }
 
+TEST_F(GraphTest, NetworkDeviceAndIdentityDetailsAreKept) {
+  const std::string network =
+      R"({"relayIPAddress":"52.114.1.1","wifiChannel":36,"wifiBand":"frequency50GHz","wifiRadioType":"wifi80211ac",)"
+      R"("linkSpeed":866700000,"delayEventRatio":0.1,"bandwidthLowEventRatio":"0.2","sentQualityEventRatio":0.3,)"
+      R"("receivedQualityEventRatio":0.4,"wifiBatteryCharge":55,"dnsSuffix":"corp.example",)"
+      R"("networkTransportProtocol":"udp","wifiVendorDriver":"","wifiMicrosoftDriver":"Microsoft Wi-Fi",)"
+      R"("wifiMicrosoftDriverVersion":"10.0","port":50020,"relayPort":3478,)"
+      R"("traceRouteHops":[{"hopCount":1,"ipAddress":"10.0.0.1","roundTripTime":"PT0.002S"},{"hopCount":2}]})";
+  const std::string caller =
+      R"({"name":"ADA-LT","cpuName":"Intel i7","cpuCoresCount":8,"cpuProcessorSpeedInMhz":2400,)"
+      R"("identity":{"user":{"userPrincipalName":"ada@contoso.com","tenantId":"t-1"}},)"
+      R"("userAgent":{"platform":"windows","productFamily":"teams","applicationVersion":"1.6.00"},)"
+      R"("feedback":{"rating":"poor","text":"my name is Ada","tokens":{"Echo":true,"NoSound":false,"Noisy":true}}})";
+  const std::string device =
+      R"({"renderMuteEventRatio":0.5,"renderZeroVolumeEventRatio":0.25,"sentSignalLevel":-30,)"
+      R"("captureDeviceName":"Headset Mic","renderDeviceDriver":"usbaudio"})";
+  const std::string stream =
+      R"({"streamDirection":"callerToCallee","audioCodec":"opus","videoCodec":"h264","packetUtilization":4096,)"
+      R"("wasMediaBypassed":false,"isAudioForwardErrorCorrectionUsed":true,)"
+      R"("startDateTime":"2026-03-02T10:00:01Z","endDateTime":"2026-03-02T10:04:59Z"})";
+  const CallSegment& s = decode_one(record(stream, network, caller, "main-audio", device));
+  EXPECT_EQ(s.version, 1u);
+  EXPECT_EQ(s.call_type, "peerToPeer");
+  const Endpoint& a = s.caller;
+  EXPECT_EQ(a.hostname, "ADA-LT");
+  EXPECT_EQ(a.tenant, "t-1");
+  EXPECT_EQ(a.cpu_name, "Intel i7");
+  EXPECT_EQ(a.cpu_cores, 8);
+  EXPECT_EQ(a.cpu_speed_mhz, 2400);
+  EXPECT_EQ(a.platform, "windows");
+  EXPECT_EQ(a.product_family, "teams");
+  EXPECT_EQ(a.product_version, "1.6.00");
+  EXPECT_EQ(a.feedback_tokens, (std::vector<std::string>{"Echo", "Noisy"}));
+  EXPECT_EQ(a.relay_ip->str(), "52.114.1.1");
+  EXPECT_EQ(a.wifi_channel, 36);
+  EXPECT_EQ(a.wifi_band, 5);
+  EXPECT_EQ(a.wifi_radio_type, "wifi80211ac");
+  EXPECT_DOUBLE_EQ(a.link_speed_mbps, 866.7);
+  EXPECT_EQ(a.delay_event_ratio, 0.1);
+  EXPECT_EQ(a.bandwidth_low_event_ratio, 0.2);
+  EXPECT_EQ(a.sent_quality_event_ratio, 0.3);
+  EXPECT_EQ(a.received_quality_event_ratio, 0.4);
+  EXPECT_EQ(a.wifi_battery_pct, 55);
+  EXPECT_EQ(a.domain, "corp.example");
+  EXPECT_EQ(a.transport, "udp");
+  EXPECT_EQ(a.wifi_driver, "Microsoft Wi-Fi");  // the vendor's is empty
+  EXPECT_EQ(a.wifi_driver_version, "10.0");
+  ASSERT_EQ(a.trace_route_hops.size(), 2u);
+  EXPECT_EQ(a.trace_route_hops[0].hop_count, 1);
+  EXPECT_EQ(a.trace_route_hops[0].ip->str(), "10.0.0.1");
+  EXPECT_EQ(a.trace_route_hops[0].rtt_ms, 2);
+  EXPECT_EQ(a.trace_route_hops[1].hop_count, 2);
+  EXPECT_FALSE(a.trace_route_hops[1].ip);
+  EXPECT_EQ(a.render_mute_ratio, 0.5);
+  EXPECT_EQ(a.render_zero_volume_ratio, 0.25);
+  EXPECT_EQ(a.sent_signal_level, -30);
+  EXPECT_EQ(a.capture_device, "Headset Mic");
+  EXPECT_EQ(a.render_driver, "usbaudio");
+  const Stream& st = s.streams.at(0);
+  EXPECT_EQ(st.codec, "opus");  // audio: audioCodec
+  EXPECT_EQ(st.get(StreamMetric::kPacketCount), 4096);
+  EXPECT_EQ(st.media_bypassed, false);
+  EXPECT_EQ(st.audio_fec_used, true);
+  EXPECT_EQ(format_rfc3339(st.start), "2026-03-02T10:00:01.000Z");
+  EXPECT_EQ(format_rfc3339(st.end), "2026-03-02T10:04:59.000Z");
+  const CallSegment& v = decode_one(record(stream, "{}", caller, "main-video"));
+  EXPECT_EQ(v.streams.at(0).codec, "h264");  // video: videoCodec
+  EXPECT_THAT(dec.warnings(), IsEmpty());
+}
+
+TEST_F(GraphTest, OddDetailsAreWarnedNotKept) {
+  const std::string network = R"({"wifiBand":"frequency90GHz","wifiChannel":0,"linkSpeed":"fast","traceRouteHops":{}})";
+  const std::string stream = R"({"streamDirection":"callerToCallee","audioCodec":"invalid","wasMediaBypassed":"no",)"
+                             R"("startDateTime":"yesterday"})";
+  const CallSegment& s = decode_one(record(stream, network));
+  EXPECT_FALSE(measured(s.caller.wifi_band));
+  EXPECT_FALSE(measured(s.caller.wifi_channel));
+  EXPECT_FALSE(measured(s.caller.link_speed_mbps));
+  EXPECT_TRUE(s.caller.trace_route_hops.empty());
+  EXPECT_TRUE(s.streams.at(0).codec.empty());
+  EXPECT_FALSE(s.streams.at(0).media_bypassed);
+  EXPECT_EQ(s.streams.at(0).start, kNoTime);
+  EXPECT_EQ(dec.warnings().size(), 6u) << ::testing::PrintToString(dec.warnings());
+}
+
+TEST_F(GraphTest, VersionTypeModalitiesAndFailure) {
+  const std::string doc =
+      R"({"id":"c","version":"12","type":"groupCall","modalities":["audio","video","unknownFutureValue"],)"
+      R"("sessions":[{"id":"s1","modalities":["audio"],"isTest":true,"failureInfo":{"stage":"callSetup",)"
+      R"("reason":"NoMedia"},"segments":[{"id":"g1","startDateTime":"2026-03-02T10:00:00Z",)"
+      R"("endDateTime":"2026-03-02T10:01:00Z"},{"id":"g2","startDateTime":"2026-03-02T10:00:00Z",)"
+      R"("endDateTime":"2026-03-02T10:01:00Z","failureInfo":{"stage":"midcall","reason":"Dropped"}}]},)"
+      R"({"id":"s2","failureInfo":null,"segments":[{"id":"g3","startDateTime":"2026-03-02T10:00:00Z",)"
+      R"("endDateTime":"2026-03-02T10:01:00Z","callee":{"@odata.type":"#microsoft.graph.callRecords.serviceEndpoint",)"
+      R"("userAgent":{"@odata.type":"#microsoft.graph.callRecords.serviceUserAgent","role":"mediaController"}}}]}]})";
+  out.clear();
+  ASSERT_TRUE(dec.decode(CloudFormat::kGraphCallRecord, doc, out)) << dec.error().detail;
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0].version, 12u);  // a numeric string
+  EXPECT_EQ(out[0].call_type, "groupCall");
+  EXPECT_EQ(out[0].modalities, kModalityAudio);  // the session's
+  EXPECT_TRUE(out[0].is_test);
+  EXPECT_EQ(out[0].failure_stage, "callSetup");  // the session's
+  EXPECT_EQ(out[0].failure_reason, "NoMedia");
+  EXPECT_EQ(out[1].failure_stage, "midcall");  // the segment's own
+  EXPECT_EQ(out[1].failure_reason, "Dropped");
+  EXPECT_EQ(out[2].modalities, kModalityAudio | kModalityVideo);  // the call's
+  EXPECT_FALSE(out[2].is_test);
+  EXPECT_TRUE(out[2].failure_stage.empty());
+  EXPECT_TRUE(out[2].callee.service);
+  EXPECT_EQ(out[2].callee.service_role, "mediaController");
+  // A sessions page: the version comes from the envelope.
+  out.clear();
+  ASSERT_TRUE(dec.decode(CloudFormat::kGraphCallRecord,
+                         R"({"type":"graph.callRecord","call_id":"c-9","version":3,"body":{"value":[{"id":"s",)"
+                         R"("segments":[{"id":"g","startDateTime":"2026-03-02T10:00:00Z",)"
+                         R"("endDateTime":"2026-03-02T10:01:00Z"}]}]}})",
+                         out))
+      << dec.error().detail;
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].version, 3u);
+  out.clear();
+  ASSERT_TRUE(dec.decode(CloudFormat::kGraphCallRecord, R"({"id":"c","version":"v2","sessions":[]})", out));
+  EXPECT_THAT(dec.warnings(), ::testing::ElementsAre(HasSubstr("version")));
+}
+
 TEST_F(GraphTest, SessionPageTakesItsCallIdFromTheContext) {
   const std::string doc = slurp(data_path("graph/v1.0_session-list_expand-segments.json"));
   ASSERT_TRUE(dec.decode(CloudFormat::kGraphCallRecord, doc, out)) << dec.error().detail;
@@ -495,7 +973,15 @@ TEST_F(GraphTest, ThirdPartyFixtureWithNullsAndEmptyStrings) {
   ASSERT_EQ(s.streams.size(), 2u);  // the `data` media's streams are left out
   EXPECT_EQ(s.streams[0].get(StreamMetric::kJitterAvg), 2);
   EXPECT_EQ(s.streams[0].get(StreamMetric::kNetJitterMax), 29);
-  for (double v : s.streams[1].values) EXPECT_FALSE(measured(v));
+  EXPECT_EQ(s.streams[0].codec, "satin");
+  EXPECT_EQ(s.streams[0].audio_fec_used, false);
+  // A stream that carried nothing: a packet count of 0, nothing else measured.
+  EXPECT_EQ(s.streams[1].get(StreamMetric::kPacketCount), 0);
+  for (std::size_t m = 0; m < kStreamMetricCount; ++m) {
+    if (static_cast<StreamMetric>(m) != StreamMetric::kPacketCount) {
+      EXPECT_FALSE(measured(s.streams[1].values[m]));
+    }
+  }
   EXPECT_THAT(dec.warnings(), IsEmpty());
 }
 
@@ -700,6 +1186,32 @@ TEST_F(ZoomTest, SlicesPerParticipantAndMinute) {
   EXPECT_EQ(samples[0].rssi_dbm, -61);
   EXPECT_EQ(samples[1].cpu_pct, 97);
   EXPECT_THAT(dec.warnings(), IsEmpty());
+}
+
+TEST_F(ZoomTest, HostnameLeaveTimeResolutionAndClientDetails) {
+  ASSERT_TRUE(decode(slurp(data_path("zoom/callroot_three-participants-qos.json")))) << dec.error().detail;
+  ASSERT_EQ(out.size(), 5u);
+  const Endpoint& ada = out[0].caller;
+  EXPECT_EQ(ada.hostname, "ADA-LT");
+  EXPECT_EQ(ada.domain, "contoso.com");
+  EXPECT_EQ(ada.location, "Paris (FR)");
+  EXPECT_EQ(ada.product_version, "6.3.11.60501");
+  EXPECT_EQ(ada.platform, "Windows");
+  // Ada left at 10:03:05: her last minute (10:02-10:03) is whole, as her
+  // leave_time falls after it; the phone left at 10:02:10, within no sample minute.
+  EXPECT_EQ(format_rfc3339(out[2].end), "2026-03-02T10:03:00.000Z");
+  const Stream& video = out[0].streams.at(2);
+  EXPECT_EQ(video.media, Media::kVideo);
+  EXPECT_EQ(video.width, 1280);
+  EXPECT_EQ(video.height, 720);
+  ASSERT_TRUE(decode(R"({"meeting_uuid":"m","participants":[{"user_id":"1","join_time":"2026-03-02T10:00:10Z",)"
+                     R"("leave_time":"2026-03-02T10:00:40Z","user_qos":[{"date_time":"2026-03-02T10:01:00Z",)"
+                     R"("video_input":{"bitrate":"1 Mbps","resolution":"wide"}}]}]})"));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(format_rfc3339(out[0].start), "2026-03-02T10:00:10.000Z");
+  EXPECT_EQ(format_rfc3339(out[0].end), "2026-03-02T10:00:40.000Z");  // left within the minute
+  EXPECT_FALSE(measured(out[0].streams.at(0).width));
+  EXPECT_THAT(dec.warnings(), ::testing::ElementsAre(HasSubstr("resolution")));
 }
 
 TEST_F(ZoomTest, TheMeetingIdComesFromTheDocumentOrItsEnvelope) {

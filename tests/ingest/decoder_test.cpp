@@ -380,7 +380,8 @@ constexpr std::string_view kSegment =
     R"("loss_max_pct":9,"rtt_avg_ms":80,"rtt_max_ms":210,"degradation_avg":0.4,"concealed_ratio_avg":0.02,)"
     R"("frame_rate_avg":29.5,"frame_loss_pct":0.3,"post_fec_loss_pct":0.1,"bitrate_kbps":48,)"
     R"("network_jitter_avg_ms":8,"network_jitter_max_ms":29,"concealed_ratio_max":0.05,"video_loss_avg_pct":0.2,)"
-    R"("low_frame_rate_ratio":0.01,"low_video_processing_ratio":0.02,"freeze_avg_ms":150,"freeze_rms_ms":210},)"
+    R"("low_frame_rate_ratio":0.01,"low_video_processing_ratio":0.02,"freeze_avg_ms":150,"freeze_rms_ms":210,)"
+    R"("packet_count":1234},)"
     R"({"from":"callee","media":"screen","jitter_avg_ms":null}]})";
 
 TEST_F(DecoderTest, CallSegment) {
@@ -427,7 +428,7 @@ TEST_F(DecoderTest, CallSegment) {
   const Stream& s = c.streams[0];
   EXPECT_EQ(s.from, Side::kCaller);
   EXPECT_EQ(s.media, Media::kAudio);
-  const double expected[] = {12, 40, 1.5, 9, 80, 210, 0.4, 0.02, 29.5, 0.3, 0.1, 48, 8, 29, 0.05, 0.2, 0.01, 0.02, 150, 210};
+  const double expected[] = {12, 40, 1.5, 9, 80, 210, 0.4, 0.02, 29.5, 0.3, 0.1, 48, 8, 29, 0.05, 0.2, 0.01, 0.02, 150, 210, 1234};
   static_assert(std::size(expected) == kStreamMetricCount, "one expected value per stream metric");
   for (std::size_t i = 0; i < kStreamMetricCount; ++i) {
     EXPECT_EQ(s.values[i], expected[i]) << stream_metric_name(static_cast<StreamMetric>(i));
@@ -436,6 +437,73 @@ TEST_F(DecoderTest, CallSegment) {
   EXPECT_EQ(c.streams[1].media, Media::kScreen);
   for (std::size_t i = 0; i < kStreamMetricCount; ++i) EXPECT_TRUE(std::isnan(c.streams[1].values[i]));
   EXPECT_EQ(event_time(ev), 1772446800000);
+}
+
+TEST_F(DecoderTest, CallSegmentExtensionKeys) {
+  const auto& c = decoded<CallSegment>(
+      R"({"type":"call.segment","call_id":"c","segment_id":"s","start":1,"end":2,"version":7,)"
+      R"("call_type":"groupCall","modalities":["audio","screenSharing"],"is_test":true,)"
+      R"("failure_stage":"midcall","failure_reason":"MediaTimeout",)"
+      R"("caller":{"hostname":"ADA-LT","tenant":"t-1","relay_ip":"52.114.1.1","wifi_channel":36,"wifi_band":"5",)"
+      R"("wifi_radio_type":"wifi80211ac","link_speed_mbps":866.7,"delay_event_ratio":0.1,)"
+      R"("bandwidth_low_event_ratio":0.2,"sent_quality_event_ratio":0.3,"received_quality_event_ratio":0.4,)"
+      R"("wifi_battery_pct":55,"render_mute_ratio":0.5,"render_zero_volume_ratio":0.6,)"
+      R"("initial_signal_level_rms":120.5,"sent_signal_level":-30,"sent_noise_level":-70,)"
+      R"("received_signal_level":-28,"received_noise_level":-72,"cpu_cores":8,"cpu_speed_mhz":2400,)"
+      R"("platform":"windows","product_family":"teams","product_version":"1.2.3","domain":"corp.example",)"
+      R"("location":"Paris","cpu_name":"Intel","transport":"udp","wifi_driver":"Intel Wi-Fi 6",)"
+      R"("wifi_driver_version":"22.1","capture_device":"Mic","capture_driver":"usbaudio","render_device":"Spk",)"
+      R"("render_driver":"usbaudio2","feedback_tokens":["Echo","NoSound"],)"
+      R"("trace_route_hops":[{"hop_count":1,"ip":"10.0.0.1","rtt_ms":1.5},{"hop_count":2}]},)"
+      R"("callee":{"service":true,"service_role":"mediaController","wifi_band":6},)"
+      R"("streams":[{"from":"caller","media":"video","codec":"h264","width":1280,"height":720,)"
+      R"("start":"2026-03-02T10:00:00Z","end":3,"media_bypassed":false,"audio_fec_used":true}]})");
+  EXPECT_EQ(c.version, 7u);
+  EXPECT_EQ(c.call_type, "groupCall");
+  EXPECT_EQ(c.modalities, kModalityAudio | kModalityScreenSharing);
+  EXPECT_TRUE(c.is_test);
+  EXPECT_EQ(c.failure_stage, "midcall");
+  EXPECT_EQ(c.failure_reason, "MediaTimeout");
+  const Endpoint& a = c.caller;
+  EXPECT_EQ(a.hostname, "ADA-LT");
+  EXPECT_EQ(a.tenant, "t-1");
+  EXPECT_EQ(a.relay_ip->str(), "52.114.1.1");
+  EXPECT_EQ(a.wifi_channel, 36);
+  EXPECT_EQ(a.wifi_band, 5);
+  EXPECT_EQ(a.wifi_radio_type, "wifi80211ac");
+  EXPECT_EQ(a.link_speed_mbps, 866.7);
+  EXPECT_EQ(a.received_quality_event_ratio, 0.4);
+  EXPECT_EQ(a.sent_noise_level, -70);
+  EXPECT_EQ(a.cpu_speed_mhz, 2400);
+  EXPECT_EQ(a.render_driver, "usbaudio2");
+  EXPECT_EQ(a.feedback_tokens, (std::vector<std::string>{"Echo", "NoSound"}));
+  ASSERT_EQ(a.trace_route_hops.size(), 2u);
+  EXPECT_EQ(a.trace_route_hops[0].ip->str(), "10.0.0.1");
+  EXPECT_EQ(a.trace_route_hops[0].rtt_ms, 1.5);
+  EXPECT_TRUE(std::isnan(a.trace_route_hops[1].rtt_ms));
+  EXPECT_FALSE(a.service);
+  EXPECT_TRUE(c.callee.service);
+  EXPECT_EQ(c.callee.service_role, "mediaController");
+  EXPECT_EQ(c.callee.wifi_band, 6);
+  const Stream& s = c.streams.at(0);
+  EXPECT_EQ(s.codec, "h264");
+  EXPECT_EQ(s.width, 1280);
+  EXPECT_EQ(s.height, 720);
+  EXPECT_EQ(s.start, kT0 - 930'250);  // 10:00:00Z
+  EXPECT_EQ(s.end, 3);
+  EXPECT_EQ(s.media_bypassed, false);
+  EXPECT_EQ(s.audio_fec_used, true);
+
+  const std::string head = R"({"type":"call.segment","call_id":"c","segment_id":"s","start":1,"end":2,)";
+  rejects(head + R"("version":-1})", RejectReason::kOutOfRange, "`version`");
+  rejects(head + R"("version":"7"})", RejectReason::kWrongType, "`version`");
+  rejects(head + R"("modalities":["smell"]})", RejectReason::kBadEnum, "`modalities[0]`");
+  rejects(head + R"("caller":{"wifi_band":"60"}})", RejectReason::kBadEnum, "`caller.wifi_band`");
+  rejects(head + R"("caller":{"wifi_channel":0}})", RejectReason::kOutOfRange, "`caller.wifi_channel`");
+  rejects(head + R"("caller":{"feedback_tokens":[null]}})", RejectReason::kWrongType, "`caller.feedback_tokens[0]`");
+  rejects(head + R"("caller":{"service":1}})", RejectReason::kWrongType, "`caller.service`");
+  rejects(head + R"("streams":[{"from":"caller","media":"audio","media_bypassed":"no"}]})", RejectReason::kWrongType,
+          "`streams[0].media_bypassed`");
 }
 
 TEST_F(DecoderTest, CallSegmentMinimalAndChecks) {
