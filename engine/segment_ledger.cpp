@@ -64,9 +64,9 @@ std::uint64_t call_key(const CallSegment& s) noexcept {
 
 void hash_endpoint(Hasher& h, const Endpoint& e) noexcept {
   h.u64(e.present);
-  h.str(e.user);
-  h.str(e.hostname);
-  h.str(e.tenant);
+  // The field lists of models/segment.h: a field added there is covered here.
+  for (const EndpointText& f : kEndpointTexts) h.str(e.*f.member);
+  for (const EndpointNumber& f : kEndpointNumbers) h.f64(e.*f.member);
   h.u64(e.client ? e.client->bits : ~0ULL);
   h.opt(e.ip);
   h.u64(e.subnet.has_value());
@@ -77,12 +77,7 @@ void hash_endpoint(Hasher& h, const Endpoint& e) noexcept {
   h.u64(e.bssid ? e.bssid->bits : ~0ULL);
   h.u64(static_cast<std::uint64_t>(e.connection) << 8 | static_cast<std::uint64_t>(e.device_type));
   h.opt(e.reflexive_ip);
-  for (double v : {e.wifi_signal_pct, e.cpu_insufficient_ratio, e.mic_glitch_rate, e.speaker_glitch_rate,
-                   e.capture_not_functioning_ratio, e.render_not_functioning_ratio, e.device_glitch_ratio,
-                   e.device_clipping_ratio, e.low_speech_level_ratio, e.low_speech_to_noise_ratio,
-                   e.howling_event_count, e.feedback_rating}) {
-    h.f64(v);
-  }
+  h.opt(e.relay_ip);
 }
 
 }  // namespace
@@ -97,6 +92,7 @@ std::uint32_t SegmentLedger::fingerprint(const CallSegment& s) noexcept {
   for (const Stream& st : s.streams) {
     h.u64(static_cast<std::uint64_t>(st.from) << 8 | static_cast<std::uint64_t>(st.media));
     for (double v : st.values) h.f64(v);
+    h.str(st.codec);
   }
   const std::uint64_t x = h.done();
   return static_cast<std::uint32_t>(x ^ (x >> 32));

@@ -68,7 +68,8 @@ class SegmentLedger {
   [[nodiscard]] std::size_t size() const noexcept { return tables_[0].size + tables_[1].size; }
   [[nodiscard]] std::size_t bytes() const noexcept;
 
-  /// Content fingerprint: every field that scoring reads (exposed for tests).
+  /// Content fingerprint: the times, every endpoint field and every stream
+  /// metric, so that a changed value rules can read is a new copy (exposed for tests).
   static std::uint32_t fingerprint(const CallSegment& segment) noexcept;
 
  private:
