@@ -153,6 +153,37 @@ void score_hops(const ScoringContext& ctx, const SideEvidence& side, std::vector
   }
 }
 
+/// The poor streams a Teams Rooms peripheral's fault can explain, by the name
+/// it is reported under. What the room captures (microphone, cameras, HDMI
+/// ingest) explains poor media the room sent; what it renders (speakers,
+/// displays) poor media it received, as device.rules ties them. A faulty
+/// peripheral does not damage packets, but it is what the room's users hear
+/// and see, and a camera says nothing about audio. The compute module and
+/// names we do not know explain any poor stream of the room.
+bool peripheral_explains(const ScoringContext& ctx, Side room, std::string_view name) {
+  constexpr auto bit = [](Media m) { return 1u << static_cast<unsigned>(m); };
+  enum class Way : std::uint8_t { kSent, kReceived, kEither };
+  struct Feed {
+    unsigned media;
+    Way way;
+  };
+  const Feed feed = [&]() -> Feed {
+    if (name == "microphone") return {bit(Media::kAudio), Way::kSent};
+    if (name == "speaker" || name == "communicationSpeaker") return {bit(Media::kAudio), Way::kReceived};
+    if (name == "roomCamera") return {bit(Media::kVideo), Way::kSent};
+    if (name == "contentCamera" || name == "hdmiIngest") return {bit(Media::kScreen), Way::kSent};
+    if (name.starts_with("display")) return {bit(Media::kVideo) | bit(Media::kScreen), Way::kReceived};
+    return {bit(Media::kAudio) | bit(Media::kVideo) | bit(Media::kScreen), Way::kEither};
+  }();
+  const auto& streams = ctx.segment->streams;
+  for (std::size_t i = 0; i < streams.size(); ++i) {
+    if (ctx.streams[i].quality != Quality::kPoor || (feed.media & bit(streams[i].media)) == 0) continue;
+    const bool sent = streams[i].from == room;
+    if (feed.way == Way::kEither || (feed.way == Way::kSent) == sent) return true;
+  }
+  return false;
+}
+
 /// What the endpoint itself reported (Graph/Zoom device signals, Teams Rooms health).
 void score_endpoint(const ScoringContext& ctx, const SideEvidence& side, std::vector<Departures>& out) {
   const Path& path = side.resolution.path;
@@ -175,9 +206,11 @@ void score_endpoint(const ScoringContext& ctx, const SideEvidence& side, std::ve
     for (const auto& p : side.room->peripherals) {
       if (p.state == PeripheralState::kConnected) continue;
       const std::string_view name = ctx.directory->text(p.name);
+      if (!peripheral_explains(ctx, side.side, name)) continue;
       client().add(2.0, Evidence{EvidenceSource::kRule, "heuristic.room.peripheral",
                                  "Teams Rooms peripheral " + std::string(name) + " is " +
-                                     std::string(to_string(p.state))});
+                                     std::string(to_string(p.state)) + " (device " +
+                                     std::string(ctx.directory->device_name(side.room->device)) + ")"});
     }
   }
 }

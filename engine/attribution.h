@@ -93,8 +93,10 @@ using AttributorPtr = std::unique_ptr<Attributor>;
 /// - WAN link: loss <= 1 %, jitter <= 30 ms, round-trip latency <= 100 ms
 ///   (Teams network requirements, client to Microsoft edge), utilization <= 90 %.
 /// - Client device: CPU <= 90 %; Graph's cpuInsufficientEventRatio <= 0.1;
-///   a Teams Rooms device with a microphone, speaker or camera that is
-///   unhealthy or disconnected.
+///   a Teams Rooms device with a microphone, speaker, camera or other
+///   peripheral that is unhealthy or disconnected, when a poor stream is of
+///   the media and direction it feeds (microphone: audio sent; speakers:
+///   audio received; room camera: video sent; see peripheral_explains).
 /// - The far side (weigh_remote), competing with the hops above.
 /// With no candidate, the blame is `unknown`: "ambiguous" when the path has
 /// telemetry that is within targets, "insufficient" when it has none.

@@ -217,6 +217,12 @@ void Engine::fill_paths(const ScoringContext& ctx, Verdict& v) const {
     report.side = side.side;
     report.site.clear();
     if (side.resolution.path.site.valid()) report.site.assign(directory_.site_name(side.resolution.path.site));
+    // The call client's own word first (Graph userAgent.platform, Zoom
+    // device); else what the inventory says of the client (a teamworkDevice).
+    report.device_type = ctx.segment->endpoint(side.side).device_type;
+    if (report.device_type == DeviceType::kUnknown && side.resolution.path.client.valid()) {
+      if (const ClientProfile* p = topology_.profile(side.resolution.path.client)) report.device_type = p->device_type;
+    }
     std::size_t used_hops = 0;
     for (const HopEvidence& hop : side.hops) {
       // The client appears once per family; merge them into one hop entry.

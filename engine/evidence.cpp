@@ -9,19 +9,59 @@ bool HopEvidence::any_samples() const noexcept {
 }
 
 void RoomHealthBook::apply(const RoomHealth& r) {
-  if (!r.client.valid()) return;  // only a room system with a network identity can be matched to calls
-  if (r.client.value >= by_client_.size()) by_client_.resize(r.client.value + 1);
-  auto& history = by_client_[r.client.value];
-  RoomState state{r.ts, r.health, r.connected, r.peripherals};
+  if (!r.device.valid()) return;
+  if (r.device.value >= by_device_.size() || by_device_[r.device.value].empty()) {
+    if (devices_ >= kMaxDevices) {
+      ++dropped_;
+      return;
+    }
+    if (r.device.value >= by_device_.size()) by_device_.resize(r.device.value + 1);
+    ++devices_;
+  }
+  if (r.client.valid()) {
+    if (r.client.value >= device_of_client_.size()) device_of_client_.resize(r.client.value + 1);
+    device_of_client_[r.client.value] = r.device;
+  }
+  auto& history = by_device_[r.device.value];
+  RoomState state;
+  state.ts = r.ts;
+  state.device = r.device;
+  state.health = r.health;
+  state.connected = r.connected;
+  state.own_health = r.health_reported;
+  state.own_connected = r.connected.has_value();
+  state.own_peripherals = r.peripherals_reported;
+  const std::size_t n = std::min(r.peripherals.size(), kMaxPeripherals);
+  state.peripherals.assign(r.peripherals.begin(), r.peripherals.begin() + static_cast<std::ptrdiff_t>(n));
   auto pos = std::upper_bound(history.begin(), history.end(), r.ts,
                               [](TimeMs t, const RoomState& s) { return t < s.ts; });
+  const auto from = static_cast<std::size_t>(pos - history.begin());
   history.insert(pos, std::move(state));
+  // Readings arrive out of order (a device and its health are polled
+  // separately): carry what each did not report forward from the one
+  // before it, from the new reading on.
+  for (std::size_t i = from; i < history.size(); ++i) {
+    RoomState& s = history[i];
+    const RoomState* prev = i > 0 ? &history[i - 1] : nullptr;
+    if (!s.own_health) s.health = prev ? prev->health : RoomHealthState::kUnknown;
+    if (!s.own_connected) s.connected = prev ? prev->connected : std::nullopt;
+    if (!s.own_peripherals) {
+      if (prev) s.peripherals = prev->peripherals;
+      else s.peripherals.clear();
+    }
+  }
   if (history.size() > kHistory) history.erase(history.begin());
 }
 
+DeviceId RoomHealthBook::device_of(ClientId client) const noexcept {
+  if (!client.valid() || client.value >= device_of_client_.size()) return DeviceId{};
+  return device_of_client_[client.value];
+}
+
 const RoomState* RoomHealthBook::at(ClientId client, TimeMs t) const noexcept {
-  if (!client.valid() || client.value >= by_client_.size()) return nullptr;
-  const auto& history = by_client_[client.value];
+  const DeviceId device = device_of(client);
+  if (!device.valid() || device.value >= by_device_.size()) return nullptr;
+  const auto& history = by_device_[device.value];
   auto pos = std::upper_bound(history.begin(), history.end(), t, [](TimeMs x, const RoomState& s) { return x < s.ts; });
   return pos == history.begin() ? nullptr : &*std::prev(pos);
 }

@@ -33,24 +33,51 @@ struct HopEvidence {
   [[nodiscard]] bool any_samples() const noexcept;
 };
 
-/// The latest Teams Rooms health of a device at or before a time.
+/// The latest Teams Rooms health of a device at or before a time. Health,
+/// connection and peripherals a reading did not report are those of the
+/// device's reading before it.
 struct RoomState {
   TimeMs ts = kNoTime;
+  DeviceId device;
   RoomHealthState health = RoomHealthState::kUnknown;
   std::optional<bool> connected;
   std::vector<RoomHealth::Peripheral> peripherals;
+  // What the reading itself reported; the rest was carried forward.
+  bool own_health = true;
+  bool own_connected = true;
+  bool own_peripherals = true;
 };
 
-/// Room-system health per client, bounded history per device.
+/// Room-system health per device, and which client (MAC) is which device.
+///
+/// A reading may name only the device (a Graph teamworkDeviceHealth has no
+/// MAC): it is kept under the device, and any reading that names both (a
+/// teamworkDevice, a native `room.health` with `client`) ties a client to
+/// its device, before or after, so a call from that client sees the device's
+/// state. A client belongs to one device at a time (the latest tie wins).
+///
+/// Bounded: at most kMaxDevices devices (readings of further devices are
+/// counted in dropped() and ignored), kHistory readings per device (the
+/// oldest goes), kMaxPeripherals peripherals per reading; the client -> device
+/// tie is one DeviceId per client id, which the Directory caps.
 class RoomHealthBook {
  public:
+  static constexpr std::size_t kHistory = 16;
+  static constexpr std::size_t kMaxDevices = 100'000;
+  static constexpr std::size_t kMaxPeripherals = 32;
+
   void apply(const RoomHealth& r);
   /// The state of the room system that is `client`, as of `t`.
   [[nodiscard]] const RoomState* at(ClientId client, TimeMs t) const noexcept;
+  /// The device `client` is tied to, if any.
+  [[nodiscard]] DeviceId device_of(ClientId client) const noexcept;
+  [[nodiscard]] std::uint64_t dropped() const noexcept { return dropped_; }
 
  private:
-  static constexpr std::size_t kHistory = 16;
-  std::vector<std::vector<RoomState>> by_client_;  // indexed by ClientId
+  std::vector<std::vector<RoomState>> by_device_;  // indexed by DeviceId
+  std::vector<DeviceId> device_of_client_;         // indexed by ClientId
+  std::size_t devices_ = 0;
+  std::uint64_t dropped_ = 0;
 };
 
 struct SideEvidence {

@@ -16,9 +16,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   static Directory dir;  // bounded tables: too_many_entities is a valid outcome
   static RecordDecoder dec(dir, DecoderOptions{1 << 16, 1 << 20});
-  const auto pick = static_cast<int>(data[0] % 20);
+  const auto pick = static_cast<int>(data[0] % 22);
   std::string_view hint;
-  if (pick <= static_cast<int>(RecordType::kZoomQos)) hint = to_string(static_cast<RecordType>(pick));
+  if (pick <= static_cast<int>(RecordType::kGraphTeamworkDeviceHealth)) hint = to_string(static_cast<RecordType>(pick));
   const std::string_view json(reinterpret_cast<const char*>(data + 1), size - 1);
 
   Event ev;

@@ -2,6 +2,7 @@
 #include "ingest/echo.h"
 
 #include "ingest/cloud_decoder.h"
+#include "ingest/teamwork_decoder.h"
 
 #include <simdjson.h>
 
@@ -19,12 +20,13 @@ namespace {
 
 namespace od = simdjson::ondemand;
 
-constexpr std::array<std::string_view, 17> kRecordTypeNames{
+constexpr std::array<std::string_view, 19> kRecordTypeNames{
     "inventory.site", "inventory.ap",   "inventory.switch", "inventory.wan",    "client.assoc", "client.disassoc",
     "client.info",    "wifi.client",    "wifi.ap",          "switch.port",      "wan.link",     "client.device",
     "room.health",    "call.segment",   "graph.callRecord", "zoom.qos",         "inventory.org",
+    "graph.teamworkDevice", "graph.teamworkDeviceHealth",
 };
-static_assert(kRecordTypeNames.size() == static_cast<std::size_t>(RecordType::kInventoryOrg) + 1);
+static_assert(kRecordTypeNames.size() == static_cast<std::size_t>(RecordType::kGraphTeamworkDeviceHealth) + 1);
 
 // Epoch milliseconds RFC 3339 can spell (years 0000..9999); outside it an
 // integer is almost surely in the wrong unit (microseconds, nanoseconds).
@@ -160,7 +162,8 @@ struct RecordDecoder::Impl {
         options(o),
         err(e),
         parser(std::max<std::size_t>(o.max_record_bytes, 64)),
-        cloud(CloudDecoderOptions{o.max_document_bytes}) {}
+        cloud(CloudDecoderOptions{o.max_document_bytes}),
+        teamwork(TeamworkDecoderOptions{o.max_document_bytes}) {}
 
   Directory& dir;
   DecoderOptions options;
@@ -173,6 +176,9 @@ struct RecordDecoder::Impl {
   std::optional<RecordType> last_type;  // the type decode() found, set before decoding the fields
   CloudDecoder cloud;
   bool last_was_cloud = false;
+  TeamworkDecoder teamwork;
+  TeamworkRecords teamwork_records;  // reused across documents
+  bool last_was_teamwork = false;
   std::vector<CallSegment> cloud_segments;        // reused across documents
   std::vector<CloudClientSample> cloud_samples;
   std::vector<Event> staged_events;
@@ -833,6 +839,7 @@ struct RecordDecoder::Impl {
     std::string_view device;
     std::optional<Mac> client;
     bool have_ts = false, have_device = false, have_peripherals = false;
+    e.health_reported = false;
     peripherals.clear();
     const bool ok = record_fields(obj, [&](std::string_view key, od::value& v) {
       const Where w{{}, key};
@@ -843,6 +850,7 @@ struct RecordDecoder::Impl {
         std::optional<RoomHealthState> health;
         if (!read_enum(v, w, parse_room_health, "healthy, nonUrgent, critical, offline, unknown", health)) return false;
         e.health = health.value_or(RoomHealthState::kUnknown);
+        e.health_reported = health.has_value();
         return true;
       }
       if (key == "connection") return read_enum(v, w, parse_connected, "connected, disconnected", e.connected);
@@ -861,6 +869,7 @@ struct RecordDecoder::Impl {
     if (!have_device) return missing("device");
     if (!intern(dir.device(device), "device", device, e.device)) return false;
     if (client && !intern_client(*client, e.client)) return false;
+    e.peripherals_reported = have_peripherals;
     e.peripherals.reserve(peripherals.size());
     for (const auto& [name, state] : peripherals) {
       RoomHealth::Peripheral p;
@@ -1186,6 +1195,8 @@ struct RecordDecoder::Impl {
       case RecordType::kCallSegment: ok = call_segment(obj, out); break;
       case RecordType::kGraphCallRecord:
       case RecordType::kZoomQos:
+      case RecordType::kGraphTeamworkDevice:
+      case RecordType::kGraphTeamworkDeviceHealth:
         return fail(RejectReason::kUnsupportedType,
                     "records of type `" + std::string(to_string(type)) + "` are not decoded yet");
     }
@@ -1201,7 +1212,12 @@ struct RecordDecoder::Impl {
 
 namespace {
 
-bool is_cloud(RecordType t) noexcept { return t == RecordType::kGraphCallRecord || t == RecordType::kZoomQos; }
+bool is_teamwork(RecordType t) noexcept {
+  return t == RecordType::kGraphTeamworkDevice || t == RecordType::kGraphTeamworkDeviceHealth;
+}
+bool is_cloud(RecordType t) noexcept {
+  return t == RecordType::kGraphCallRecord || t == RecordType::kZoomQos || is_teamwork(t);
+}
 
 /// The `type` of an envelope that names it first (`{"type":"graph.callRecord",`),
 /// read from the text: for records too large for the On Demand parser.
@@ -1227,6 +1243,7 @@ std::optional<RecordType> sniff_type(std::string_view json) noexcept {
 bool RecordDecoder::Impl::decode_many(std::string_view json, std::vector<Event>& out, bool padded,
                                       std::string_view type_hint) {
   last_was_cloud = false;
+  last_was_teamwork = false;
   std::optional<RecordType> type;
   if (!type_hint.empty()) {
     type = parse_record_type(type_hint);
@@ -1241,6 +1258,16 @@ bool RecordDecoder::Impl::decode_many(std::string_view json, std::vector<Event>&
     }
     if (!last_type || !is_cloud(*last_type)) return false;
     type = last_type;  // a cloud envelope found by its `type` field
+  }
+  if (is_teamwork(*type)) {
+    last_was_teamwork = true;
+    const auto format =
+        *type == RecordType::kGraphTeamworkDevice ? TeamworkFormat::kDevice : TeamworkFormat::kDeviceHealth;
+    if (!teamwork.decode(format, json, teamwork_records, padded)) {
+      err = teamwork.error();
+      return false;
+    }
+    return append_teamwork_events(teamwork_records, dir, out, err);
   }
   last_was_cloud = true;
   cloud_segments.clear();
@@ -1305,6 +1332,7 @@ bool RecordDecoder::decode_many(std::string_view json, std::vector<Event>& out, 
 }
 
 const std::vector<std::string>& RecordDecoder::warnings() const noexcept {
+  if (impl_->last_was_teamwork) return impl_->teamwork.warnings();
   return impl_->last_was_cloud ? impl_->cloud.warnings() : impl_->no_warnings;
 }
 

@@ -25,6 +25,7 @@ enum class RecordType : std::uint8_t {
   kWifiClient, kWifiAp, kSwitchPort, kWanLink, kClientDevice, kRoomHealth,
   kCallSegment, kGraphCallRecord, kZoomQos,
   kInventoryOrg,
+  kGraphTeamworkDevice, kGraphTeamworkDeviceHealth,  ///< ingest/teamwork_decoder.h
 };
 std::optional<RecordType> parse_record_type(std::string_view type) noexcept;
 std::string_view to_string(RecordType t) noexcept;
@@ -57,7 +58,10 @@ class RecordDecoder {
   /// CloudDecoder in ingest/cloud_decoder.h) one CallSegment per Graph segment
   /// or per Zoom participant and minute, preceded by the `client.device`
   /// (cpu_pct) and `wifi.client` (rssi_dbm) samples a Zoom page carries for
-  /// participants with a MAC. Arguments as for decode(); without a hint a
+  /// participants with a MAC; for `graph.teamworkDevice` /
+  /// `graph.teamworkDeviceHealth` (TeamworkDecoder in
+  /// ingest/teamwork_decoder.h) the `client.info` and `room.health` events
+  /// they map to. Arguments as for decode(); without a hint a
   /// cloud record is the JSON Lines envelope `{"type":...,"body":{...}}`, with
   /// one (ZeroMQ) the document itself. Returns false and fills error() when
   /// the record is rejected; `out` is then left as it was. A cloud document

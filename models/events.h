@@ -114,6 +114,12 @@ struct RoomHealth {
     PeripheralState state = PeripheralState::kConnected;
   };
   std::vector<Peripheral> peripherals;
+  /// False when the record says nothing about health / peripherals (a
+  /// teamworkDevice carries no peripherals, a teamworkDeviceHealth no
+  /// healthStatus): the device's previous reading then still holds, as a
+  /// missing field means "not measured", not "all fine".
+  bool health_reported = true;
+  bool peripherals_reported = true;
 };
 
 using Event = std::variant<OrgInventory, SiteInventory, ApInventory, SwitchInventory, WanInventory, ClientAssoc, ClientDisassoc,

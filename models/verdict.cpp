@@ -66,6 +66,7 @@ void append_json(std::string& out, const Verdict& v) {
     w.begin_object();
     w.key("side").value(to_string(p.side));
     w.key("site").value(p.site);
+    if (p.device_type != DeviceType::kUnknown) w.key("device_type").value(to_string(p.device_type));
     w.key("hops").begin_array();
     for (const auto& h : p.hops) {
       w.begin_object();

@@ -57,6 +57,10 @@ struct HopReport {
 struct PathReport {
   Side side = Side::kCaller;
   std::string site;
+  /// What the endpoint is (the segment's `device_type`, else the client's
+  /// `client.info`); written only when known, so calls from room systems
+  /// can be told apart (contract extension).
+  DeviceType device_type = DeviceType::kUnknown;
   std::vector<HopReport> hops;
 };
 

@@ -46,6 +46,17 @@ void TableSink::on_verdict(const Verdict& v) {
     kind = to_string(v.blame.front().kind);
     id = v.blame.front().id;
     conf = format_number(v.blame.front().confidence, 2);
+    // A blamed room system reads differently from a laptop: the room's
+    // equipment, not a person's device (the MAC plus this still fits the column).
+    if (v.blame.front().kind == ComponentKind::kClient) {
+      for (const auto& p : v.paths) {
+        if (p.device_type == DeviceType::kRoomSystem && !p.hops.empty() &&
+            p.hops.front().kind == ComponentKind::kClient && p.hops.front().id == id) {
+          id += " (room)";
+          break;
+        }
+      }
+    }
   }
   if (v.reissued) why.insert(0, "(reissued) ");
   std::fprintf(file_, "%-24s  %-22.22s %-12s %5s  %-7s %-24.24s %5s  %s\n", end.c_str(), v.segment_id.c_str(),

@@ -344,6 +344,8 @@ TEST_F(DecoderTest, RoomHealth) {
   EXPECT_EQ(dir.device_name(r.device), "room-101");
   EXPECT_EQ(dir.client_mac(r.client).str(), "aa:bb:cc:dd:ee:07");
   EXPECT_EQ(r.health, RoomHealthState::kNonUrgent);
+  EXPECT_TRUE(r.health_reported);
+  EXPECT_TRUE(r.peripherals_reported);
   EXPECT_EQ(r.connected, false);
   ASSERT_EQ(r.peripherals.size(), 3u);
   EXPECT_EQ(dir.text(r.peripherals[0].name), "speaker");
@@ -358,6 +360,9 @@ TEST_F(DecoderTest, RoomHealth) {
   EXPECT_FALSE(bare.connected);
   EXPECT_FALSE(bare.client.valid());
   EXPECT_TRUE(bare.peripherals.empty());
+  // Nothing said about health or peripherals: the device's last reading holds (RoomHealthBook).
+  EXPECT_FALSE(bare.health_reported);
+  EXPECT_FALSE(bare.peripherals_reported);
   rejects(R"({"type":"room.health","ts":5,"device":"r","health":"great"})", RejectReason::kBadEnum,
           "`health`: \"great\" is not one of healthy, nonUrgent, critical, offline, unknown");
   rejects(R"({"type":"room.health","ts":5,"device":"r","peripherals":{"speaker":"on"}})", RejectReason::kBadEnum,
