@@ -284,7 +284,10 @@ struct RecordDecoder::Impl {
     return true;
   }
   bool read_mac(od::value& v, const Where& w, std::optional<Mac>& out) {
-    return read_parsed(v, w, out, RejectReason::kBadMac, "a MAC address");
+    if (!read_parsed(v, w, out, RejectReason::kBadMac, "a MAC address")) return false;
+    // Every MAC of a native record comes through here: pseudonymized once, at the source.
+    if (out && options.pseudonymizer != nullptr) out = options.pseudonymizer->mac(*out);
+    return true;
   }
   bool read_ip(od::value& v, const Where& w, std::optional<IpAddr>& out) {
     return read_parsed(v, w, out, RejectReason::kBadIp, "an IP address");
@@ -941,6 +944,36 @@ struct RecordDecoder::Impl {
     return true;
   }
 
+  // ---- privacy mode --------------------------------------------------------
+  // A pass after a record decoded, rather than edits in each reader: the
+  // record readers stay as they are, and a field added to an endpoint later
+  // needs one line here.
+
+  /// Users and hostnames of a decoded native record (its MACs are done by read_mac).
+  void pseudonymize_people(Event& out) {
+    const Pseudonymizer& p = *options.pseudonymizer;
+    if (auto* info = std::get_if<ClientInfo>(&out)) {
+      info->user = p.user(info->user);
+      info->hostname = p.hostname(info->hostname);
+    } else if (auto* seg = std::get_if<CallSegment>(&out)) {
+      for (Endpoint* ep : {&seg->caller, &seg->callee}) {
+        ep->user = p.user(ep->user);
+        ep->hostname = p.hostname(ep->hostname);
+      }
+    }
+  }
+
+  /// Everything personal of a cloud segment: the CloudDecoder reads its own MACs.
+  void pseudonymize_cloud(CallSegment& seg) const {
+    const Pseudonymizer& p = *options.pseudonymizer;
+    for (Endpoint* ep : {&seg.caller, &seg.callee}) {
+      ep->user = p.user(ep->user);
+      ep->hostname = p.hostname(ep->hostname);
+      if (ep->client) ep->client = p.mac(*ep->client);
+      if (ep->bssid) ep->bssid = p.mac(*ep->bssid);
+    }
+  }
+
   // ---- entry ---------------------------------------------------------------
 
   bool decode_many(std::string_view json, std::vector<Event>& out, bool padded, std::string_view type_hint);
@@ -1033,6 +1066,7 @@ struct RecordDecoder::Impl {
                     "records of type `" + std::string(to_string(type)) + "` are not decoded yet");
     }
     if (!ok) return false;
+    if (options.pseudonymizer != nullptr) pseudonymize_people(out);
     // On Demand stops at the end of the object; anything after it is garbage.
     const char* rest = nullptr;
     if (doc.current_location().get(rest) != simdjson::OUT_OF_BOUNDS) {
@@ -1098,6 +1132,10 @@ bool RecordDecoder::Impl::decode_many(std::string_view json, std::vector<Event>&
   staged_events.clear();
   const int cpu_field = find_field(Family::kClientDevice, "cpu_pct");
   const int rssi_field = find_field(Family::kWifiClient, "rssi_dbm");
+  if (options.pseudonymizer != nullptr) {
+    for (CloudClientSample& cs : cloud_samples) cs.client = options.pseudonymizer->mac(cs.client);
+    for (CallSegment& s : cloud_segments) pseudonymize_cloud(s);
+  }
   for (const CloudClientSample& cs : cloud_samples) {
     ClientId id;
     if (!intern_client(cs.client, id)) return false;
