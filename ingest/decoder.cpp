@@ -11,6 +11,7 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -177,6 +178,7 @@ struct RecordDecoder::Impl {
   std::vector<CloudClientSample> cloud_samples;
   std::vector<Event> staged_events;
   const std::vector<std::string> no_warnings;
+  std::unordered_map<std::uint64_t, Mac> mac_cache;  // privacy mode: MAC -> its pseudonym
 
   // ---- failures ------------------------------------------------------------
 
@@ -286,8 +288,21 @@ struct RecordDecoder::Impl {
   bool read_mac(od::value& v, const Where& w, std::optional<Mac>& out) {
     if (!read_parsed(v, w, out, RejectReason::kBadMac, "a MAC address")) return false;
     // Every MAC of a native record comes through here: pseudonymized once, at the source.
-    if (out && options.pseudonymizer != nullptr) out = options.pseudonymizer->mac(*out);
+    if (out && options.pseudonymizer != nullptr) out = pseudonym(*out);
     return true;
+  }
+
+  /// A keyed BLAKE2b costs two compressions (~0.5 us), more than decoding a
+  /// telemetry record; the same few thousand clients report every few
+  /// seconds, so the decoder remembers their pseudonyms. Bounded: past
+  /// kMacCacheMax it starts over (a cache miss only costs the hash again).
+  static constexpr std::size_t kMacCacheMax = 1 << 18;
+  Mac pseudonym(Mac m) {
+    if (const auto it = mac_cache.find(m.bits); it != mac_cache.end()) return it->second;
+    if (mac_cache.size() >= kMacCacheMax) mac_cache.clear();
+    const Mac p = options.pseudonymizer->mac(m);
+    mac_cache.emplace(m.bits, p);
+    return p;
   }
   bool read_ip(od::value& v, const Where& w, std::optional<IpAddr>& out) {
     return read_parsed(v, w, out, RejectReason::kBadIp, "an IP address");
@@ -964,13 +979,13 @@ struct RecordDecoder::Impl {
   }
 
   /// Everything personal of a cloud segment: the CloudDecoder reads its own MACs.
-  void pseudonymize_cloud(CallSegment& seg) const {
+  void pseudonymize_cloud(CallSegment& seg) {
     const Pseudonymizer& p = *options.pseudonymizer;
     for (Endpoint* ep : {&seg.caller, &seg.callee}) {
       ep->user = p.user(ep->user);
       ep->hostname = p.hostname(ep->hostname);
-      if (ep->client) ep->client = p.mac(*ep->client);
-      if (ep->bssid) ep->bssid = p.mac(*ep->bssid);
+      if (ep->client) ep->client = pseudonym(*ep->client);
+      if (ep->bssid) ep->bssid = pseudonym(*ep->bssid);
     }
   }
 
@@ -1133,7 +1148,7 @@ bool RecordDecoder::Impl::decode_many(std::string_view json, std::vector<Event>&
   const int cpu_field = find_field(Family::kClientDevice, "cpu_pct");
   const int rssi_field = find_field(Family::kWifiClient, "rssi_dbm");
   if (options.pseudonymizer != nullptr) {
-    for (CloudClientSample& cs : cloud_samples) cs.client = options.pseudonymizer->mac(cs.client);
+    for (CloudClientSample& cs : cloud_samples) cs.client = pseudonym(cs.client);
     for (CallSegment& s : cloud_segments) pseudonymize_cloud(s);
   }
   for (const CloudClientSample& cs : cloud_samples) {
