@@ -62,9 +62,17 @@ bool write_all(int fd, std::string_view data) {
   return true;
 }
 
+std::string sealed_header(const StateCipher& cipher) {
+  std::string h(kSealedCheckpointMagic);
+  put_le(h, kSealedCheckpointVersion, 4);
+  h.append(reinterpret_cast<const char*>(cipher.key_id().data()), cipher.key_id().size());
+  return h;
+}
+
 }  // namespace
 
-void write_checkpoint(const std::string& path, const std::vector<CheckpointSection>& sections) {
+void write_checkpoint(const std::string& path, const std::vector<CheckpointSection>& sections,
+                      const StateCipher* cipher) {
   std::string out;
   out.append(kCheckpointMagic);
   put_le(out, kCheckpointVersion, 4);
@@ -78,6 +86,10 @@ void write_checkpoint(const std::string& path, const std::vector<CheckpointSecti
     put_le(out, s.payload.size(), 8);
     put_le(out, section_crc(s.name, s.payload.size(), s.payload), 4);
     out += s.payload;
+  }
+  if (cipher != nullptr) {
+    const std::string header = sealed_header(*cipher);
+    out = header + cipher->seal(out, header);
   }
 
   // The temporary file sits next to the target: rename() is atomic only
@@ -93,9 +105,10 @@ void write_checkpoint(const std::string& path, const std::vector<CheckpointSecti
     ::unlink(tmp.c_str());
     throw std::runtime_error(message);
   };
-  // mkstemp makes the file 0600; a checkpoint is no more private than the
-  // daemon's other output, so give it the usual permissions.
-  ::fchmod(fd, 0644);
+  // mkstemp makes the file 0600; a plain checkpoint is no more private than
+  // the daemon's other output, so give it the usual permissions. An encrypted
+  // one stays 0600: privacy mode asked for less exposure, not more.
+  if (cipher == nullptr) ::fchmod(fd, 0644);
   if (!write_all(fd, out)) fail("cannot write");
   if (::fsync(fd) != 0) fail("cannot sync");
   if (::close(fd) != 0) {
@@ -116,13 +129,45 @@ void write_checkpoint(const std::string& path, const std::vector<CheckpointSecti
   }
 }
 
-std::vector<CheckpointSection> read_checkpoint(const std::string& path) {
+namespace {
+
+/// The plain image inside a sealed file, or throws saying why not.
+std::string open_sealed(std::string_view data, const std::string& where, const StateCipher* cipher) {
+  const std::size_t header_size = kSealedCheckpointMagic.size() + 4 + StateCipher::kKeyIdBytes;
+  if (data.size() < header_size) throw std::runtime_error(where + ": encrypted checkpoint truncated in its header");
+  ByteReader r(data.substr(kSealedCheckpointMagic.size()), where + ": header");
+  const std::uint32_t version = r.u32();
+  if (version != kSealedCheckpointVersion) {
+    throw std::runtime_error(where + ": unknown encrypted checkpoint version " + std::to_string(version) +
+                             " (this build reads version " + std::to_string(kSealedCheckpointVersion) + ")");
+  }
+  const auto* id = reinterpret_cast<const unsigned char*>(data.data() + kSealedCheckpointMagic.size() + 4);
+  const std::string file_key = to_hex(id, StateCipher::kKeyIdBytes);
+  if (cipher == nullptr) {
+    throw std::runtime_error(where + ": encrypted (key id " + file_key + ") but no key is configured (--key-file)");
+  }
+  const std::string our_key = to_hex(cipher->key_id().data(), cipher->key_id().size());
+  if (file_key != our_key) {
+    throw std::runtime_error(where + ": encrypted with another key (key id " + file_key + "; the configured key is " +
+                             our_key + ")");
+  }
+  auto plain = cipher->open(data.substr(header_size), data.substr(0, header_size));
+  if (!plain) throw std::runtime_error(where + ": corrupt: the encrypted checkpoint does not authenticate");
+  return std::move(*plain);
+}
+
+}  // namespace
+
+std::vector<CheckpointSection> read_checkpoint(const std::string& path, const StateCipher* cipher) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(sys_error("cannot open", path));
-  const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) throw std::runtime_error(sys_error("cannot read", path));
 
   const std::string where = "checkpoint " + path;
+  if (std::string_view(data).substr(0, kSealedCheckpointMagic.size()) == kSealedCheckpointMagic) {
+    data = open_sealed(data, where, cipher);
+  }
   if (data.size() < kCheckpointMagic.size() ||
       std::string_view(data).substr(0, kCheckpointMagic.size()) != kCheckpointMagic) {
     throw std::runtime_error(where + ": bad magic (not a callroot checkpoint)");

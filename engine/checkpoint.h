@@ -18,6 +18,18 @@
 /// older reader; a section that changes its own layout carries its own
 /// version inside its payload.
 ///
+/// Encrypted checkpoints (privacy mode, docs/privacy.md) wrap that whole
+/// image:
+///
+///     "CALLROOT-SEAL"            13 bytes, the magic
+///     u32 version                kSealedCheckpointVersion
+///     8 bytes key id             StateCipher::key_id(): which key sealed it
+///     StateCipher::seal(image)   nonce, ciphertext, tag; the 25 header bytes
+///                                above are the associated data
+///
+/// so a reader can tell "encrypted, but no key given", "sealed with another
+/// key" and "corrupt" (the tag does not verify) apart, and says which.
+///
 /// Files are written atomically: a temporary file in the same directory,
 /// fsync, rename over the target, fsync of the directory. A crash leaves
 /// either the old checkpoint or the new one, never half of one.
@@ -29,10 +41,14 @@
 #include <utility>
 #include <vector>
 
+#include "models/pseudonym.h"
+
 namespace callroot::engine {
 
 inline constexpr std::string_view kCheckpointMagic = "CALLROOT-CKPT";
 inline constexpr std::uint32_t kCheckpointVersion = 1;
+inline constexpr std::string_view kSealedCheckpointMagic = "CALLROOT-SEAL";
+inline constexpr std::uint32_t kSealedCheckpointVersion = 1;
 
 struct CheckpointSection {
   std::string name;
@@ -42,12 +58,18 @@ struct CheckpointSection {
 /// Writes `sections` to `path` atomically. Throws std::runtime_error naming
 /// the file (cannot create, write, sync or rename); the old file, if any, is
 /// then left as it was.
-void write_checkpoint(const std::string& path, const std::vector<CheckpointSection>& sections);
+/// With `cipher`, the file is encrypted with it (and made readable by its
+/// owner only).
+void write_checkpoint(const std::string& path, const std::vector<CheckpointSection>& sections,
+                      const StateCipher* cipher = nullptr);
 
 /// Reads and checks every section of `path`. Throws std::runtime_error naming
 /// the file, and the section when one is at fault: cannot open, bad magic,
 /// unknown version, truncated, CRC mismatch, duplicate section, trailing bytes.
-std::vector<CheckpointSection> read_checkpoint(const std::string& path);
+/// An encrypted file needs `cipher`: without it, or with another key, or
+/// when authentication fails, it throws saying which. A plain file is read
+/// with or without `cipher` (a checkpoint written before the key was set).
+std::vector<CheckpointSection> read_checkpoint(const std::string& path, const StateCipher* cipher = nullptr);
 
 /// The payload of the section called `name`, or nullopt.
 std::optional<std::string_view> find_section(const std::vector<CheckpointSection>& sections, std::string_view name);

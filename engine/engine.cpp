@@ -154,18 +154,18 @@ constexpr std::string_view kIncidentsSection = "incidents";
 constexpr std::string_view kStatisticsSection = "statistics";
 }  // namespace
 
-void Engine::save_checkpoint(const std::string& path) const {
+void Engine::save_checkpoint(const std::string& path, const StateCipher* cipher) const {
   std::vector<CheckpointSection> sections;
   ByteWriter time;
   time.i64(max_time_ == kNoTime ? checkpoint_time_ : std::max(max_time_, checkpoint_time_));
   sections.push_back({std::string(kWatermarkSection), std::move(time.bytes())});
   sections.push_back({std::string(kIncidentsSection), incidents_.serialize()});
   sections.push_back({std::string(kStatisticsSection), statistics_.serialize(directory_)});
-  write_checkpoint(path, sections);
+  write_checkpoint(path, sections, cipher);
 }
 
-void Engine::restore_checkpoint(const std::string& path) {
-  const std::vector<CheckpointSection> sections = read_checkpoint(path);
+void Engine::restore_checkpoint(const std::string& path, const StateCipher* cipher) {
+  const std::vector<CheckpointSection> sections = read_checkpoint(path, cipher);
   // Decode every section before changing anything: a bad file leaves the
   // engine as it was.
   IncidentTracker incidents(config_.incidents);

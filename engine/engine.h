@@ -23,6 +23,7 @@
 #include "models/directory.h"
 #include "models/events.h"
 #include "models/metric_store.h"
+#include "models/pseudonym.h"
 #include "models/topology.h"
 
 namespace callroot::engine {
@@ -76,13 +77,15 @@ class Engine {
 
   /// Saves what a restart should not forget (open incidents, baselines, the
   /// event time reached) to a checkpoint file, atomically (engine/checkpoint.h). Throws
-  /// std::runtime_error naming the file.
-  void save_checkpoint(const std::string& path) const;
+  /// std::runtime_error naming the file. With `cipher` (privacy mode) the file
+  /// is encrypted with it.
+  void save_checkpoint(const std::string& path, const StateCipher* cipher = nullptr) const;
   /// Restores a checkpoint saved by save_checkpoint, before any event is
   /// applied. All or nothing: on a bad file it throws std::runtime_error
   /// naming the file and the section, and the engine is unchanged. The
-  /// engine's watermark is not restored: see docs/incidents.md.
-  void restore_checkpoint(const std::string& path);
+  /// engine's watermark is not restored: see docs/incidents.md. An encrypted
+  /// checkpoint needs the `cipher` that sealed it; a plain one reads either way.
+  void restore_checkpoint(const std::string& path, const StateCipher* cipher = nullptr);
 
   /// Swaps the attribution strategy (rules reload); takes effect for the next segment.
   void set_attributor(std::unique_ptr<Attributor> attributor);

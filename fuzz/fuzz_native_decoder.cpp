@@ -15,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace callroot::ingest;
   if (size == 0) return 0;
   static Directory dir;  // bounded tables: too_many_entities is a valid outcome
-  static RecordDecoder dec(dir, DecoderOptions{1 << 16, 1 << 20});
+  static RecordDecoder dec(dir, DecoderOptions{1 << 16, 1 << 20, nullptr});
   const auto pick = static_cast<int>(data[0] % 22);
   std::string_view hint;
   if (pick <= static_cast<int>(RecordType::kGraphTeamworkDeviceHealth)) hint = to_string(static_cast<RecordType>(pick));

@@ -32,6 +32,12 @@ void add(ZmtpCounters& a, const ZmtpCounters& b) {
   for (std::size_t i = 0; i < a.issues.size(); ++i) a.issues[i] += b.issues[i];
 }
 
+SegmenterOptions segmenter_options(const CaptureOptions& o) {
+  SegmenterOptions s = o.segmenter;
+  if (o.pseudonymizer != nullptr) s.pseudonymizer = o.pseudonymizer;
+  return s;
+}
+
 }  // namespace
 
 struct CaptureDecoder::Flow {
@@ -62,7 +68,7 @@ CaptureDecoder::CaptureDecoder(std::string name, CaptureOptions options)
     : name_(std::move(name)),
       rtp_source_(name_ + " rtp"),
       options_(std::move(options)),
-      segmenter_(options_.segmenter, [this](CallSegment&& s) {
+      segmenter_(segmenter_options(options_), [this](CallSegment&& s) {
         Owned& o = push();
         o.origin = CaptureRecord::Origin::kRtp;
         o.type.clear();
@@ -165,7 +171,10 @@ void CaptureDecoder::on_tcp(const Packet& p) {
       ++counters_.evicted_connections;
     }
     auto flow = std::make_unique<Flow>(*this, options_.tcp, options_.zmtp);
-    flow->source = name_ + " tcp " + p.src.str() + "->" + p.dst.str();
+    flow->source = name_ + " tcp " +
+                   (options_.pseudonymizer != nullptr
+                        ? "conn-" + options_.pseudonymizer->token('c', p.src.str() + "->" + p.dst.str())
+                        : p.src.str() + "->" + p.dst.str());
     if (!syn) flow->zmtp.start_midstream();
     it = flows_.emplace(key, std::move(flow)).first;
     ++counters_.connections;

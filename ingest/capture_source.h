@@ -43,6 +43,10 @@ struct CaptureOptions {
   ZmtpOptions zmtp;
   std::size_t max_connections = 4096;                 ///< TCP directions decoded at once; past it the idlest goes
   std::int64_t connection_idle_ns = 600'000'000'000;  ///< a connection silent this long is closed
+  /// Privacy mode: positions name a TCP connection by a keyed token instead
+  /// of its addresses, and RTP call ids are pseudonymous (the segmenter's
+  /// own option is set from this one). Not owned; must outlive the decoder.
+  const Pseudonymizer* pseudonymizer = nullptr;
 };
 
 /// One record as read from the capture. Views stay valid until the next call

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -183,6 +184,7 @@ struct RecordDecoder::Impl {
   std::vector<CloudClientSample> cloud_samples;
   std::vector<Event> staged_events;
   const std::vector<std::string> no_warnings;
+  std::unordered_map<std::uint64_t, Mac> mac_cache;  // privacy mode: MAC -> its pseudonym
 
   // ---- failures ------------------------------------------------------------
 
@@ -290,7 +292,23 @@ struct RecordDecoder::Impl {
     return true;
   }
   bool read_mac(od::value& v, const Where& w, std::optional<Mac>& out) {
-    return read_parsed(v, w, out, RejectReason::kBadMac, "a MAC address");
+    if (!read_parsed(v, w, out, RejectReason::kBadMac, "a MAC address")) return false;
+    // Every MAC of a native record comes through here: pseudonymized once, at the source.
+    if (out && options.pseudonymizer != nullptr) out = pseudonym(*out);
+    return true;
+  }
+
+  /// A keyed BLAKE2b costs two compressions (~0.5 us), more than decoding a
+  /// telemetry record; the same few thousand clients report every few
+  /// seconds, so the decoder remembers their pseudonyms. Bounded: past
+  /// kMacCacheMax it starts over (a cache miss only costs the hash again).
+  static constexpr std::size_t kMacCacheMax = 1 << 18;
+  Mac pseudonym(Mac m) {
+    if (const auto it = mac_cache.find(m.bits); it != mac_cache.end()) return it->second;
+    if (mac_cache.size() >= kMacCacheMax) mac_cache.clear();
+    const Mac p = options.pseudonymizer->mac(m);
+    mac_cache.emplace(m.bits, p);
+    return p;
   }
   bool read_ip(od::value& v, const Where& w, std::optional<IpAddr>& out) {
     return read_parsed(v, w, out, RejectReason::kBadIp, "an IP address");
@@ -1106,6 +1124,36 @@ struct RecordDecoder::Impl {
     return true;
   }
 
+  // ---- privacy mode --------------------------------------------------------
+  // A pass after a record decoded, rather than edits in each reader: the
+  // record readers stay as they are, and a field added to an endpoint later
+  // needs one line here.
+
+  /// Users and hostnames of a decoded native record (its MACs are done by read_mac).
+  void pseudonymize_people(Event& out) {
+    const Pseudonymizer& p = *options.pseudonymizer;
+    if (auto* info = std::get_if<ClientInfo>(&out)) {
+      info->user = p.user(info->user);
+      info->hostname = p.hostname(info->hostname);
+    } else if (auto* seg = std::get_if<CallSegment>(&out)) {
+      for (Endpoint* ep : {&seg->caller, &seg->callee}) {
+        ep->user = p.user(ep->user);
+        ep->hostname = p.hostname(ep->hostname);
+      }
+    }
+  }
+
+  /// Everything personal of a cloud segment: the CloudDecoder reads its own MACs.
+  void pseudonymize_cloud(CallSegment& seg) {
+    const Pseudonymizer& p = *options.pseudonymizer;
+    for (Endpoint* ep : {&seg.caller, &seg.callee}) {
+      ep->user = p.user(ep->user);
+      ep->hostname = p.hostname(ep->hostname);
+      if (ep->client) ep->client = pseudonym(*ep->client);
+      if (ep->bssid) ep->bssid = pseudonym(*ep->bssid);
+    }
+  }
+
   // ---- entry ---------------------------------------------------------------
 
   bool decode_many(std::string_view json, std::vector<Event>& out, bool padded, std::string_view type_hint);
@@ -1201,6 +1249,7 @@ struct RecordDecoder::Impl {
                     "records of type `" + std::string(to_string(type)) + "` are not decoded yet");
     }
     if (!ok) return false;
+    if (options.pseudonymizer != nullptr) pseudonymize_people(out);
     // On Demand stops at the end of the object; anything after it is garbage.
     const char* rest = nullptr;
     if (doc.current_location().get(rest) != simdjson::OUT_OF_BOUNDS) {
@@ -1267,6 +1316,13 @@ bool RecordDecoder::Impl::decode_many(std::string_view json, std::vector<Event>&
       err = teamwork.error();
       return false;
     }
+    if (options.pseudonymizer != nullptr) {
+      // A room's MACs identify the room, and whoever booked it: as any client's.
+      for (TeamworkClient& c : teamwork_records.clients) c.mac = pseudonym(c.mac);
+      for (TeamworkHealth& h : teamwork_records.health) {
+        if (h.client) h.client = pseudonym(*h.client);
+      }
+    }
     return append_teamwork_events(teamwork_records, dir, out, err);
   }
   last_was_cloud = true;
@@ -1282,6 +1338,10 @@ bool RecordDecoder::Impl::decode_many(std::string_view json, std::vector<Event>&
   staged_events.clear();
   const int cpu_field = find_field(Family::kClientDevice, "cpu_pct");
   const int rssi_field = find_field(Family::kWifiClient, "rssi_dbm");
+  if (options.pseudonymizer != nullptr) {
+    for (CloudClientSample& cs : cloud_samples) cs.client = pseudonym(cs.client);
+    for (CallSegment& s : cloud_segments) pseudonymize_cloud(s);
+  }
   for (const CloudClientSample& cs : cloud_samples) {
     ClientId id;
     if (!intern_client(cs.client, id)) return false;

@@ -15,6 +15,7 @@
 #include "ingest/reject.h"
 #include "models/directory.h"
 #include "models/events.h"
+#include "models/pseudonym.h"
 
 namespace callroot::ingest {
 
@@ -35,6 +36,13 @@ struct DecoderOptions {
   /// Limit for `graph.callRecord` / `zoom.qos` documents (decode_many), which
   /// can be much larger than a native record (a group call with hundreds of sessions).
   std::size_t max_document_bytes = 64 << 20;
+  /// Privacy mode (docs/privacy.md): when set, every MAC read (clients,
+  /// BSSIDs, AP inventory) becomes its keyed pseudonym as it is parsed, and
+  /// every user and hostname (client.info, segment endpoints, Graph and Zoom
+  /// documents) before it reaches an event, so nothing downstream holds them
+  /// raw. IP addresses are kept: subnets and WAN public IPs are matched
+  /// against them. Not owned; it must outlive the decoder.
+  const Pseudonymizer* pseudonymizer = nullptr;
 };
 
 class RecordDecoder {

@@ -1,5 +1,9 @@
 #include "ingest/reject.h"
 
+#include <cctype>
+
+#include "models/net.h"
+
 namespace callroot::ingest {
 namespace {
 
@@ -50,6 +54,77 @@ std::string Position::str() const {
   const bool socket = source.find("://") != std::string_view::npos;
   out += socket ? '#' : ':';
   out += std::to_string(index);
+  return out;
+}
+
+namespace {
+
+bool word_char(char c) noexcept {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == ':' || c == '-' || c == '@' ||
+         c == '_' || c == '%' || c == '+' || c == '[' || c == ']' || c == '/';
+}
+
+/// What `word` stands for when it is personal or names a host: "<mac>",
+/// "<ip>", "<redacted>"; empty when it is none of these.
+std::string_view classify(std::string_view word) {
+  if (word.empty()) return {};
+  if (word.find('@') != std::string_view::npos) return "<redacted>";
+  if (Mac::parse(word)) return "<mac>";
+  if (IpAddr::parse(word) || Cidr::parse(word)) return "<ip>";
+  // `10.0.0.1:5004`, `[2001:db8::1]:5004` (the bracket is already gone)
+  const auto colon = word.rfind(':');
+  if (colon != std::string_view::npos && colon + 1 < word.size()) {
+    std::string_view host = word.substr(0, colon);
+    const std::string_view port = word.substr(colon + 1);
+    bool digits = true;
+    for (const char c : port) digits = digits && std::isdigit(static_cast<unsigned char>(c)) != 0;
+    if (!host.empty() && host.back() == ']') host.remove_suffix(1);
+    if (digits && IpAddr::parse(host)) return "<ip>";
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string redact_values(std::string_view text) {
+  std::string unquoted;
+  const auto first = text.find('"');
+  if (first == std::string_view::npos) {
+    unquoted.assign(text);
+  } else {
+    const auto last = text.rfind('"');
+    unquoted.assign(text.substr(0, first));
+    unquoted += "\x01";  // a marker no word contains, replaced below
+    if (last > first) unquoted.append(text.substr(last + 1));
+  }
+  std::string out;
+  out.reserve(unquoted.size());
+  std::size_t i = 0;
+  while (i < unquoted.size()) {
+    if (!word_char(unquoted[i])) {
+      out += unquoted[i++];
+      continue;
+    }
+    std::size_t j = i;
+    while (j < unquoted.size() && word_char(unquoted[j])) ++j;
+    // Punctuation around a word ("10.0.0.1:5004->", "f0-18-98-42-85-d2.") is kept.
+    std::size_t b = i, e = j;
+    while (b < e && (unquoted[b] == '[' || unquoted[b] == '-')) ++b;
+    while (e > b && (unquoted[e - 1] == '.' || unquoted[e - 1] == ':' || unquoted[e - 1] == '-' ||
+                     unquoted[e - 1] == ']')) {
+      --e;
+    }
+    const std::string_view as = classify(std::string_view(unquoted.data() + b, e - b));
+    if (as.empty()) {
+      out.append(unquoted, i, j - i);
+    } else {
+      out.append(unquoted, i, b - i);
+      out.append(as);
+      out.append(unquoted, e, j - e);
+    }
+    i = j;
+  }
+  if (const auto m = out.find('\x01'); m != std::string::npos) out.replace(m, 1, "\"<redacted>\"");
   return out;
 }
 

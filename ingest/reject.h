@@ -63,6 +63,16 @@ struct Position {
   [[nodiscard]] std::string str() const;
 };
 
+/// Privacy mode: `text` (a rejection detail, a decoder warning, a position)
+/// without the input values it may quote, for the log. Keeps the field path
+/// and the reason, e.g. ``field `client`: "<redacted>" is not a MAC address``:
+/// - everything from the first double quote to the last is one `"<redacted>"`
+///   (values are echoed in quotes, and a quote inside a value cannot end it early);
+/// - outside quotes, a word that reads as a MAC, an IP address (with or
+///   without a port) or a subnet becomes `<mac>` / `<ip>`, one with an `@`
+///   (an e-mail address) `<redacted>`.
+std::string redact_values(std::string_view text);
+
 /// Rejections counted per reason.
 class RejectCounters {
  public:

@@ -116,7 +116,9 @@ std::uint32_t StreamSegmenter::open_flow(const RtpStream& s, const UdpPacket& pk
     c.last_ns = pkt.ts_ns;
     c.flows.clear();
     c.open_flows = 0;
-    c.call_id = c.caller.str() + '-' + c.callee.str() + '@' + std::to_string(floor_ms(c.start_ns));
+    const std::string tuple = c.caller.str() + '-' + c.callee.str();
+    c.call_id = (options_.pseudonymizer != nullptr ? "rtp-" + options_.pseudonymizer->token('r', tuple) : tuple) + '@' +
+                std::to_string(floor_ms(c.start_ns));
     c.in_use = true;
     call_index_.emplace(ck, call);
     ++counters_.calls;

@@ -16,6 +16,8 @@
 /// - **Ids.** `call_id` = `<caller ip:port>-<callee ip:port>@<first packet, ms
 ///   since the epoch>`: the 5-tuple, deterministic, and unique when a 5-tuple
 ///   is reused by a later call. `segment_id` = `<call_id>/<slice index>`.
+///   With a pseudonymizer, `rtp-<16 hex digits>@<ms>`: the keyed hash of the
+///   same 5-tuple text, as stable and as unique, without the addresses.
 /// - **Endpoints.** `ip` as seen at the meter, and `reflexive_ip` too when
 ///   that address is public (a meter outside the NAT sees the address media
 ///   leaves from, which names a WAN link); connection unknown.
@@ -41,6 +43,7 @@
 #include <vector>
 
 #include "ingest/rtp_meter.h"
+#include "models/pseudonym.h"
 #include "models/segment.h"
 #include "models/segment_json.h"
 
@@ -54,6 +57,9 @@ struct SegmenterOptions {
   std::size_t max_streams = 100'000;
   /// The meter's options; its idle timeout, stream cap and eviction are set from the above.
   RtpMeterOptions meter;
+  /// Privacy mode: `call_id` = `rtp-<keyed hash of the 5-tuple>@<ms>`, so ids
+  /// name no address (docs/privacy.md). Not owned; must outlive the segmenter.
+  const Pseudonymizer* pseudonymizer = nullptr;
 };
 
 struct SegmenterCounters {

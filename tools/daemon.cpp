@@ -10,6 +10,7 @@
 
 #include "tools/capture.h"
 #include "tools/pipeline.h"
+#include "tools/privacy.h"
 #include "tools/rule_watcher.h"
 #include "tools/rules_cmd.h"
 #include "tools/sinks.h"
@@ -75,14 +76,15 @@ class SignalWatch {
 /// must not keep the daemon down: it starts empty, and the file is moved
 /// aside so that the next save does not destroy what someone may want to
 /// look at.
-void restore_checkpoint(engine::Engine& engine, const std::string& path, spdlog::logger& log) {
+void restore_checkpoint(engine::Engine& engine, const std::string& path, const StateCipher* cipher,
+                        spdlog::logger& log) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
     log.info("callroot run: no checkpoint {} yet, starting empty", path);
     return;
   }
   try {
-    engine.restore_checkpoint(path);
+    engine.restore_checkpoint(path, cipher);
     const TimeMs t = engine.checkpoint_time();
     log.info("callroot run: restored checkpoint {}: {} open incidents, event time up to {}", path,
              engine.incidents().open_count(), t == kNoTime ? std::string("none") : format_rfc3339(t));
@@ -94,9 +96,10 @@ void restore_checkpoint(engine::Engine& engine, const std::string& path, spdlog:
 }
 
 /// A checkpoint that cannot be written is logged; the daemon keeps running.
-void save_checkpoint(const engine::Engine& engine, const std::string& path, spdlog::logger& log) {
+void save_checkpoint(const engine::Engine& engine, const std::string& path, const StateCipher* cipher,
+                     spdlog::logger& log) {
   try {
-    engine.save_checkpoint(path);
+    engine.save_checkpoint(path, cipher);
   } catch (const std::exception& e) {
     log.error("callroot run: {}", e.what());
   }
@@ -141,6 +144,11 @@ DaemonOptions load_daemon_config(const std::string& path) {
         throw std::runtime_error(path + ": `checkpoint` must be a file name");
       }
       o.checkpoint = value.get<std::string>();
+    } else if (key == "key_file") {
+      if (!value.is_string() || value.get<std::string>().empty()) {
+        throw std::runtime_error(path + ": `key_file` must be a file name");
+      }
+      o.key_file = value.get<std::string>();
     } else if (key == "checkpoint_every_s")
       o.checkpoint_every = std::chrono::seconds(duration(value, "checkpoint_every_s", path));
     else if (key == "attribution") {
@@ -168,6 +176,18 @@ DaemonOptions load_daemon_config(const std::string& path) {
 }
 
 int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log) {
+  // The key first: a daemon that was asked for privacy must not start without it.
+  std::unique_ptr<Privacy> privacy;
+  try {
+    privacy = load_privacy(options.key_file, *log);
+  } catch (const std::exception& e) {
+    log->error("callroot run: {}", e.what());
+    return 2;
+  }
+  const Pseudonymizer* pseudonymizer = privacy ? &privacy->pseudonymizer : nullptr;
+  const StateCipher* cipher = privacy ? &privacy->cipher : nullptr;
+  ingest::CaptureOptions capture_options = options.capture;
+  capture_options.pseudonymizer = pseudonymizer;
   SignalWatch signals;  // before ZeroMQ starts its threads, so they inherit the mask
   zmq::context_t context(1);
   std::unique_ptr<ZmqPubSink> sink;
@@ -177,7 +197,7 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
   ingest::ZmqSourceOptions source_options = options.source;
   if (!options.live.iface.empty()) {
     try {
-      capture = std::make_unique<LiveCapture>(context, "inproc://callroot-capture", options.live, options.capture, log);
+      capture = std::make_unique<LiveCapture>(context, "inproc://callroot-capture", options.live, capture_options, log);
     } catch (const std::exception& e) {
       log->error("{}", e.what());
       return 2;
@@ -191,7 +211,7 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
     log->error("cannot bind: {}", e.what());
     return 2;
   }
-  Pipeline pipeline(options.engine, *sink, log);
+  Pipeline pipeline(options.engine, *sink, log, pseudonymizer);
   std::unique_ptr<RuleWatcher> rules;
   engine::AttributorPtr loaded;
   if (!options.rules.empty()) {
@@ -208,9 +228,13 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
     log->error("callroot run: {}", e.what());
     return 2;
   }
-  if (!options.checkpoint.empty()) restore_checkpoint(pipeline.engine(), options.checkpoint, *log);
+  if (!options.checkpoint.empty()) restore_checkpoint(pipeline.engine(), options.checkpoint, cipher, *log);
   log->info("callroot run: ingest SUB {} PULL {}, verdicts PUB {}", fmt::join(options.source.sub_endpoints, ","),
             fmt::join(options.source.pull_endpoints, ","), fmt::join(options.publish, ","));
+  if (privacy) {
+    log->info("callroot run: privacy mode: pseudonyms, checkpoints encrypted (key id {})",
+              to_hex(privacy->cipher.key_id().data(), privacy->cipher.key_id().size()));
+  }
   if (capture) {
     log->info("callroot run: capturing on {}{}{}", options.live.iface,
               options.live.bpf.empty() ? "" : " with filter ", options.live.bpf);
@@ -275,7 +299,7 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
         }
         if (!options.checkpoint.empty() && options.checkpoint_every.count() > 0 &&
             now - last_checkpoint >= options.checkpoint_every) {
-          save_checkpoint(pipeline.engine(), options.checkpoint, *log);
+          save_checkpoint(pipeline.engine(), options.checkpoint, cipher, *log);
           last_checkpoint = now;
         }
       }
@@ -288,14 +312,14 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
       capture->join();
     }
     pipeline.flush();
-    if (!options.checkpoint.empty()) save_checkpoint(pipeline.engine(), options.checkpoint, *log);
+    if (!options.checkpoint.empty()) save_checkpoint(pipeline.engine(), options.checkpoint, cipher, *log);
     std::fputs(pipeline.summary().c_str(), stderr);
     return 2;
   }
   log->info("callroot run: {} received, flushing", stop == SIGINT ? "SIGINT" : "SIGTERM");
   stop_capture();
   pipeline.flush();
-  if (!options.checkpoint.empty()) save_checkpoint(pipeline.engine(), options.checkpoint, *log);
+  if (!options.checkpoint.empty()) save_checkpoint(pipeline.engine(), options.checkpoint, cipher, *log);
   std::fputs(pipeline.summary().c_str(), stderr);
   if (capture) std::fputs(capture->summary().c_str(), stderr);
   return 0;

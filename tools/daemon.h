@@ -36,6 +36,10 @@ struct DaemonOptions {
   /// shutdown) and at shutdown. Empty: no checkpoints.
   std::string checkpoint;
   std::chrono::seconds checkpoint_every{300};
+  /// Privacy mode (docs/privacy.md): the organization key file (`key_file`,
+  /// `--key-file`). Users, hostnames and MACs are pseudonymized on input, no
+  /// input value reaches the log, checkpoints are encrypted. Empty: off.
+  std::string key_file;
   /// Live capture (`--iface`): `live.iface` empty means none. Records and
   /// metered segments from the interface go through the same pipeline.
   ingest::LiveCaptureOptions live;

@@ -1,4 +1,4 @@
-/// The `callroot` command: replay, run, rules, rtp, simulate, score.
+/// The `callroot` command: replay, run, privacy, rules, rtp, simulate, score.
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -6,6 +6,7 @@
 #include <string>
 
 #include "tools/attribution_mode.h"
+#include "tools/privacy.h"
 #include "tools/daemon.h"
 #include "tools/pipeline.h"
 #include "tools/replay.h"
@@ -109,6 +110,11 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   replay_cmd->add_option("--checkpoint-out", replay.checkpoint_out,
                          "Save a checkpoint here after the end of the input");
+  replay_cmd
+      ->add_option("--key-file", replay.key_file,
+                   "Privacy mode: pseudonymize users, hostnames and MACs with this organization key, keep input "
+                   "values out of the log, encrypt the checkpoint (docs/privacy.md)")
+      ->check(CLI::ExistingFile);
 
   callroot::tools::DaemonOptions daemon;
   std::string config_path;
@@ -141,6 +147,26 @@ int main(int argc, char** argv) {
       ->add_option("--checkpoint-every-s", run_checkpoint_every,
                    "Wall-time seconds between checkpoints (default 300; 0: only at exit)")
       ->check(CLI::NonNegativeNumber);
+  std::string run_key_file;
+  run_cmd
+      ->add_option("--key-file", run_key_file,
+                   "Privacy mode: pseudonymize users, hostnames and MACs with this organization key, keep input "
+                   "values out of the log, encrypt checkpoints (docs/privacy.md)")
+      ->check(CLI::ExistingFile);
+
+  auto* privacy_cmd = app.add_subcommand("privacy", "Organization keys and pseudonyms (docs/privacy.md)");
+  privacy_cmd->require_subcommand(1);
+  std::string keygen_out;
+  auto* keygen_cmd = privacy_cmd->add_subcommand("keygen", "Write a new random organization key");
+  keygen_cmd->add_option("--out", keygen_out, "The key file to create (mode 0600, never overwritten); default stdout");
+  std::string pseudonym_key;
+  std::vector<std::string> pseudonym_values;
+  auto* pseudonym_cmd =
+      privacy_cmd->add_subcommand("pseudonym", "Print the pseudonym of each MAC, IP address, e-mail/user or hostname");
+  pseudonym_cmd->add_option("--key-file", pseudonym_key, "The organization key file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  pseudonym_cmd->add_option("values", pseudonym_values, "Values to look up")->required();
 
   auto* rules_cmd = app.add_subcommand("rules", "Check, list, test and explain attribution rules");
   rules_cmd->require_subcommand(1);
@@ -231,6 +257,10 @@ int main(int argc, char** argv) {
     return callroot::tools::run_replay(replay, log);
   }
   if (*rtp_cmd) return callroot::tools::run_rtp(rtp_files, rtp_json, log);
+  if (*privacy_cmd) {
+    if (*keygen_cmd) return callroot::tools::run_privacy_keygen(keygen_out, *log);
+    if (*pseudonym_cmd) return callroot::tools::run_privacy_pseudonym(pseudonym_key, pseudonym_values, *log);
+  }
   if (*rules_cmd) {
     if (*check_cmd) return callroot::tools::rules_check(check);
     if (*list_cmd) return callroot::tools::rules_list(list_paths, list_json, list_replay, log);
@@ -255,6 +285,7 @@ int main(int argc, char** argv) {
     run_capture.apply(daemon.capture);
     if (!run_checkpoint.empty()) daemon.checkpoint = run_checkpoint;
     if (run_checkpoint_every >= 0) daemon.checkpoint_every = std::chrono::seconds(run_checkpoint_every);
+    if (!run_key_file.empty()) daemon.key_file = run_key_file;
     return callroot::tools::run_daemon(daemon, log);
   }
   if (*sim_cmd) {

@@ -23,8 +23,20 @@ std::shared_ptr<spdlog::logger> make_logger(std::string_view name) {
   return logger;
 }
 
-Pipeline::Pipeline(engine::EngineConfig config, engine::VerdictSink& sink, std::shared_ptr<spdlog::logger> log)
-    : decoder_(directory_), engine_(config, directory_, sink), log_(std::move(log)) {}
+namespace {
+ingest::DecoderOptions decoder_options(const Pseudonymizer* pseudonymizer) {
+  ingest::DecoderOptions o;
+  o.pseudonymizer = pseudonymizer;
+  return o;
+}
+}  // namespace
+
+Pipeline::Pipeline(engine::EngineConfig config, engine::VerdictSink& sink, std::shared_ptr<spdlog::logger> log,
+                   const Pseudonymizer* pseudonymizer)
+    : decoder_(directory_, decoder_options(pseudonymizer)),
+      engine_(config, directory_, sink),
+      log_(std::move(log)),
+      redact_(pseudonymizer != nullptr) {}
 
 bool Pipeline::decode(std::string_view json, const ingest::Position& where, std::vector<Event>& out, bool padded,
                       std::string_view type_hint) {
@@ -35,7 +47,12 @@ bool Pipeline::decode(std::string_view json, const ingest::Position& where, std:
     return false;
   }
   // A cloud document with a few unreadable values still decodes; say which.
-  for (const auto& w : decoder_.warnings()) log_->debug("{}: value not read, taken as not measured: {}", where.str(), w);
+  if (log_->should_log(spdlog::level::debug)) {
+    for (const auto& w : decoder_.warnings()) {
+      log_->debug("{}: value not read, taken as not measured: {}", redact_ ? ingest::redact_values(where.str()) : where.str(),
+                  redact_ ? ingest::redact_values(w) : w);
+    }
+  }
   ++stats_.accepted;
   return true;
 }
@@ -51,7 +68,8 @@ void Pipeline::reject(ingest::RejectReason reason, std::string_view detail, cons
   stats_.rejected.add(reason);
   ++logged_rejections_;
   if (logged_rejections_ <= kLogFirst || logged_rejections_ % kLogEvery == 0) {
-    log_->warn("rejected {}: {}: {}{}", where.str(), ingest::code(reason), detail,
+    log_->warn("rejected {}: {}: {}{}", redact_ ? ingest::redact_values(where.str()) : where.str(), ingest::code(reason),
+               redact_ ? ingest::redact_values(detail) : std::string(detail),
                logged_rejections_ == kLogFirst ? " (further rejections are logged 1 in 1000)" : "");
   }
 }

@@ -26,7 +26,11 @@ struct PipelineStats {
 
 class Pipeline {
  public:
-  Pipeline(engine::EngineConfig config, engine::VerdictSink& sink, std::shared_ptr<spdlog::logger> log);
+  /// `pseudonymizer` (not owned; outlives the pipeline) turns privacy mode on
+  /// (docs/privacy.md): the decoder pseudonymizes what it reads, and the input
+  /// values that rejections and warnings quote are left out of the log.
+  Pipeline(engine::EngineConfig config, engine::VerdictSink& sink, std::shared_ptr<spdlog::logger> log,
+           const Pseudonymizer* pseudonymizer = nullptr);
 
   /// Decodes and applies one record. `padded`: see RecordDecoder::decode.
   /// Returns false when the record was rejected (already counted and logged).
@@ -55,6 +59,7 @@ class Pipeline {
   std::shared_ptr<spdlog::logger> log_;
   PipelineStats stats_;
   std::uint64_t logged_rejections_ = 0;
+  bool redact_ = false;  // privacy mode: no input values in the log
   std::vector<Event> scratch_;  // feed()'s events, reused
 };
 

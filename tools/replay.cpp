@@ -13,6 +13,7 @@
 
 #include "ingest/jsonl_reader.h"
 #include "tools/capture.h"
+#include "tools/privacy.h"
 #include "tools/sinks.h"
 
 namespace callroot::tools {
@@ -117,16 +118,21 @@ class Progress {
 
 PipelineStats replay_into(const ReplayOptions& options, engine::VerdictSink& sink,
                           std::shared_ptr<spdlog::logger> log, std::string* summary) {
-  Pipeline pipeline(options.engine, sink, log);
+  const std::unique_ptr<Privacy> privacy = load_privacy(options.key_file, *log);
+  const Pseudonymizer* pseudonymizer = privacy ? &privacy->pseudonymizer : nullptr;
+  const StateCipher* cipher = privacy ? &privacy->cipher : nullptr;
+  ingest::CaptureOptions capture = options.capture;
+  capture.pseudonymizer = pseudonymizer;
+  Pipeline pipeline(options.engine, sink, log, pseudonymizer);
   if (options.make_attributor) pipeline.engine().set_attributor(options.make_attributor());
-  if (!options.checkpoint_in.empty()) pipeline.engine().restore_checkpoint(options.checkpoint_in);
+  if (!options.checkpoint_in.empty()) pipeline.engine().restore_checkpoint(options.checkpoint_in, cipher);
   std::vector<Input> inputs;
   inputs.reserve(options.files.size());
   bool all_captures = true;
   for (const auto& path : options.files) {
     auto& in = inputs.emplace_back();
     if (is_capture_file(path)) {
-      in.capture = std::make_unique<CaptureFileInput>(path, options.capture);
+      in.capture = std::make_unique<CaptureFileInput>(path, capture);
     } else {
       in.reader = std::make_unique<ingest::JsonlReader>(path);
       all_captures = false;
@@ -158,7 +164,7 @@ PipelineStats replay_into(const ReplayOptions& options, engine::VerdictSink& sin
     progress.tick(pipeline);
   }
   pipeline.flush();
-  if (!options.checkpoint_out.empty()) pipeline.engine().save_checkpoint(options.checkpoint_out);
+  if (!options.checkpoint_out.empty()) pipeline.engine().save_checkpoint(options.checkpoint_out, cipher);
   if (summary != nullptr) {
     *summary = pipeline.summary();
     for (const auto& in : inputs) {

@@ -35,13 +35,18 @@ struct ReplayOptions {
   /// and one to save after the end of the input; empty: none.
   std::string checkpoint_in;
   std::string checkpoint_out;
+  /// Privacy mode (docs/privacy.md): the organization key file. Users,
+  /// hostnames and MACs are pseudonymized on input, no input value reaches the
+  /// log, and the checkpoint written is encrypted. Empty: off.
+  std::string key_file;
 };
 
 /// Replays `options.files` merged by event time into `sink`. Each file is
 /// read in its own order (a capture: in capture order); the files are merged
 /// by the time of their next record (inventory first), so files sorted by
 /// time give a sorted stream.
-/// Throws std::runtime_error when a file cannot be opened or read.
+/// Throws std::runtime_error when a file cannot be opened or read, or the key
+/// file holds no key.
 PipelineStats replay_into(const ReplayOptions& options, engine::VerdictSink& sink,
                           std::shared_ptr<spdlog::logger> log, std::string* summary = nullptr);
 

@@ -3,6 +3,7 @@
 
 #include "engine/checkpoint.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -33,9 +34,9 @@ class CheckpointFile : public ::testing::Test {
   void overwrite(const std::string& data) const { std::ofstream(path_, std::ios::binary | std::ios::trunc) << data; }
 
   /// The message of the runtime_error that reading the file throws, or "".
-  std::string read_error() const {
+  std::string read_error(const StateCipher* cipher = nullptr) const {
     try {
-      read_checkpoint(path_);
+      read_checkpoint(path_, cipher);
     } catch (const std::runtime_error& e) {
       return e.what();
     }
@@ -62,6 +63,71 @@ TEST_F(CheckpointFile, RoundTrip) {
   EXPECT_EQ(find_section(back, "incidents"), std::string_view(sample()[1].payload));
   EXPECT_FALSE(find_section(back, "statistics"));
   EXPECT_EQ(bytes().substr(0, kCheckpointMagic.size()), kCheckpointMagic);
+}
+
+// ---- encrypted checkpoints (privacy mode) ------------------------------------
+
+const OrgKey& key_a() {
+  static const OrgKey k = OrgKey::parse_hex(std::string(64, 'a'), "test");
+  return k;
+}
+const OrgKey& key_b() {
+  static const OrgKey k = OrgKey::parse_hex(std::string(64, 'b'), "test");
+  return k;
+}
+
+TEST_F(CheckpointFile, EncryptedRoundTripOwnerOnlyAndNothingInTheClear) {
+  const StateCipher cipher(key_a());
+  write_checkpoint(path_, {{"incidents", "kate.novak@contoso.example"}, {"watermark", "12345678"}}, &cipher);
+  const std::string raw = bytes();
+  EXPECT_EQ(raw.substr(0, kSealedCheckpointMagic.size()), kSealedCheckpointMagic);
+  EXPECT_EQ(raw.find("kate"), std::string::npos);
+  EXPECT_EQ(raw.find("incidents"), std::string::npos);  // section names too
+  EXPECT_EQ(std::filesystem::status(path_).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  const StateCipher same_key(key_a());
+  const auto back = read_checkpoint(path_, &same_key);
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[0].payload, "kate.novak@contoso.example");
+  EXPECT_EQ(back[1].name, "watermark");
+}
+
+TEST_F(CheckpointFile, EncryptedWithoutAKeyOrWithAnotherKeySaysSo) {
+  const StateCipher a(key_a()), b(key_b());
+  write_checkpoint(path_, sample(), &a);
+  const std::string id = to_hex(a.key_id().data(), a.key_id().size());
+  EXPECT_EQ(read_error(), "checkpoint " + path_ + ": encrypted (key id " + id +
+                              ") but no key is configured (--key-file)");
+  EXPECT_EQ(read_error(&b), "checkpoint " + path_ + ": encrypted with another key (key id " + id +
+                                "; the configured key is " + to_hex(b.key_id().data(), b.key_id().size()) + ")");
+}
+
+TEST_F(CheckpointFile, EncryptedAndTamperedIsCorrupt) {
+  const StateCipher a(key_a());
+  write_checkpoint(path_, sample(), &a);
+  const std::string good = bytes();
+  const std::size_t header = kSealedCheckpointMagic.size() + 4 + StateCipher::kKeyIdBytes;
+  for (std::size_t i = header; i < good.size(); i += 5) {
+    std::string bad = good;
+    bad[i] = static_cast<char>(bad[i] ^ 0x40);
+    overwrite(bad);
+    EXPECT_EQ(read_error(&a), "checkpoint " + path_ + ": corrupt: the encrypted checkpoint does not authenticate")
+        << "byte " << i;
+  }
+  overwrite(good.substr(0, good.size() - 1));
+  EXPECT_THAT(read_error(&a), ::testing::HasSubstr("does not authenticate"));
+  overwrite(good.substr(0, 20));
+  EXPECT_THAT(read_error(&a), ::testing::HasSubstr("encrypted checkpoint truncated in its header"));
+  std::string version = good;
+  version[kSealedCheckpointMagic.size()] = 9;
+  overwrite(version);
+  EXPECT_THAT(read_error(&a), ::testing::HasSubstr("unknown encrypted checkpoint version 9"));
+}
+
+TEST_F(CheckpointFile, APlainCheckpointStillReadsWithAKey) {
+  write_checkpoint(path_, sample());  // written before privacy mode was turned on
+  const StateCipher a(key_a());
+  EXPECT_EQ(read_checkpoint(path_, &a).size(), 3u);
 }
 
 TEST_F(CheckpointFile, WritingReplacesTheFileAndLeavesNoTemporary) {

@@ -202,5 +202,28 @@ TEST(StreamSegmenter, TheSameCaptureGivesTheSameSegmentsAndJson) {
   EXPECT_NE(json[0].find(R"("caller":{"ip":"10.1.0.10","connection":"unknown"})"), std::string::npos) << json[0];
 }
 
+TEST(StreamSegmenter, WithAPseudonymizerIdsNameNoAddress) {
+  const OrgKey key = OrgKey::parse_hex(std::string(64, '7'), "test");
+  const Pseudonymizer p(key);
+  SegmenterOptions o;
+  o.pseudonymizer = &p;
+  Feeder f(o), plain;
+  for (int i = 0; i < 100; ++i) {
+    for (Feeder* x : {&f, &plain}) {
+      x->rtp(kT0 + i * 20 * kMs, kA, kB, 0x1111, static_cast<std::uint16_t>(i), i * 160u);
+      x->rtp(kT0 + i * 20 * kMs + kMs, kB, kA, 0x2222, static_cast<std::uint16_t>(i), i * 160u);
+    }
+  }
+  f.seg.finish();
+  plain.seg.finish();
+  ASSERT_EQ(f.out.size(), 1u);
+  ASSERT_EQ(plain.out.size(), 1u);
+  EXPECT_EQ(plain.out[0].call_id, "10.1.0.10:50000-52.112.0.9:3480@1772442000000");
+  EXPECT_EQ(f.out[0].call_id, "rtp-" + p.token('r', "10.1.0.10:50000-52.112.0.9:3480") + "@1772442000000");
+  EXPECT_EQ(f.out[0].segment_id, f.out[0].call_id + "/0");
+  // The addresses themselves stay, for site subnets and WAN links.
+  EXPECT_EQ(f.out[0].caller.ip, plain.out[0].caller.ip);
+}
+
 }  // namespace
 }  // namespace callroot::ingest
