@@ -120,7 +120,16 @@ std::map<std::string, int> blamed_kinds(const std::string& path) {
 std::string envelope(const std::string& type, const std::string& path) {
   nlohmann::json e{{"type", type}, {"body", nlohmann::json::parse(slurp(path))}};
   if (type == "zoom.qos") e["meeting_id"] = 85746065432;  // for a page that does not name its meeting
+  if (type == "graph.teamworkDeviceHealth") e["device"] = "teams-room-1";  // the health document names no device
   return e.dump();
+}
+
+/// The record type of a fixture of tests/data/graph or tests/data/zoom.
+std::string fixture_type(const std::string& dir, const std::string& name) {
+  if (dir == "zoom") return "zoom.qos";
+  if (name.starts_with("beta_teamworkdevicehealth")) return "graph.teamworkDeviceHealth";
+  if (name.starts_with("beta_teamworkdevice")) return "graph.teamworkDevice";
+  return "graph.callRecord";
 }
 
 class PrivacyEndToEnd : public ::testing::Test {
@@ -140,7 +149,7 @@ class PrivacyEndToEnd : public ::testing::Test {
         const std::string name = e.path().filename().string();
         if (e.path().extension() != ".json" || name.find(".segments.") != std::string::npos) continue;
         raw_.add_json(nlohmann::json::parse(slurp(e.path().string())));
-        cloud << envelope(std::string(dir) == "graph" ? "graph.callRecord" : "zoom.qos", e.path().string()) << "\n";
+        cloud << envelope(fixture_type(dir, name), e.path().string()) << "\n";
       }
     }
     // Records that are rejected, or decode with warnings, quoting raw values.
