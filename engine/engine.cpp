@@ -152,6 +152,7 @@ namespace {
 constexpr std::string_view kWatermarkSection = "watermark";
 constexpr std::string_view kIncidentsSection = "incidents";
 constexpr std::string_view kStatisticsSection = "statistics";
+constexpr std::string_view kLedgerSection = "ledger";
 }  // namespace
 
 void Engine::save_checkpoint(const std::string& path, const StateCipher* cipher) const {
@@ -161,6 +162,7 @@ void Engine::save_checkpoint(const std::string& path, const StateCipher* cipher)
   sections.push_back({std::string(kWatermarkSection), std::move(time.bytes())});
   sections.push_back({std::string(kIncidentsSection), incidents_.serialize()});
   sections.push_back({std::string(kStatisticsSection), statistics_.serialize(directory_)});
+  sections.push_back({std::string(kLedgerSection), ledger_.serialize()});
   write_checkpoint(path, sections, cipher);
 }
 
@@ -185,11 +187,14 @@ void Engine::restore_checkpoint(const std::string& path, const StateCipher* ciph
     r.expect_done();
   });
   section(kIncidentsSection, [&](std::string_view bytes) { incidents.deserialize(bytes); });
+  SegmentLedger ledger(config_.ledger);
+  section(kLedgerSection, [&](std::string_view bytes) { ledger.deserialize(bytes); });
   // Last, because it cannot be decoded aside: Statistics::deserialize is all
   // or nothing itself, and nothing else has been changed yet if it throws.
   section(kStatisticsSection, [&](std::string_view bytes) { statistics_.deserialize(bytes, directory_); });
   incidents.set_emit([this](const Incident& x) { emit_incident(x); });
   incidents_ = std::move(incidents);
+  ledger_ = std::move(ledger);
   // The event time reached is kept for what is saved next, and the incidents
   // run on the clock saved with them. The engine's own watermark starts
   // afresh: its telemetry is gone with the restart, and telemetry a

@@ -22,6 +22,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "models/segment.h"
@@ -65,6 +67,12 @@ class SegmentLedger {
   /// Records that the segment has a verdict; `counted`: it fed incidents and statistics.
   void scored(const Ticket& ticket, bool counted);
 
+  /// For checkpoints (engine/checkpoint.h): a restart still knows which
+  /// segments have their verdict. deserialize() is all or nothing and throws
+  /// std::runtime_error on a bad payload.
+  [[nodiscard]] std::string serialize() const;
+  void deserialize(std::string_view bytes);
+
   [[nodiscard]] std::size_t size() const noexcept { return tables_[0].size + tables_[1].size; }
   [[nodiscard]] std::size_t bytes() const noexcept;
 
@@ -99,6 +107,7 @@ class SegmentLedger {
   Table tables_[2];  // [0] current, [1] previous
   TimeMs generation_start_ = kNoTime;
   std::uint32_t serial_ = 0;
+  bool versions_seen_ = false;  // any segment with a version yet
 };
 
 }  // namespace callroot::engine

@@ -161,7 +161,7 @@ std::vector<CallSegment> make_segments(const Network& net, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) {
     CallSegment seg;
     seg.call_id = "call-" + std::to_string(i / 2);
-    seg.segment_id = "seg-" + std::to_string(i);
+    seg.segment_id = "seg-" + std::to_string(i) + "#0000000000000000";  // the tail takes a delivery number
     seg.start = kT0 + 120'000 + static_cast<TimeMs>(u(rng) * 8 * 60'000);
     seg.end = seg.start + 120'000;
     const bool poor = u(rng) < 0.25;
@@ -192,13 +192,24 @@ std::vector<CallSegment> make_segments(const Network& net, std::size_t n) {
   return out;
 }
 
+/// Each delivery of a pooled segment is a new segment: the engine's ledger
+/// drops a copy it has seen (docs/contract.md §5.3). The id's tail is
+/// rewritten in place, so this costs no allocation beyond the copy's own.
+CallSegment deliver(const CallSegment& pooled) {
+  static std::uint64_t deliveries = 0;  // across benchmarks: they share one engine
+  CallSegment seg = pooled;
+  std::uint64_t n = ++deliveries;
+  for (std::size_t k = seg.segment_id.size(); n != 0; n >>= 4) seg.segment_id[--k] = "0123456789abcdef"[n & 15];
+  return seg;
+}
+
 void BM_ScoreSegments(benchmark::State& state) {
   Network& net = network();
   const auto segments = make_segments(net, 4096);
   std::size_t i = 0;
   const std::uint64_t before = net.sink.verdicts;
   for (auto _ : state) {
-    CallSegment seg = segments[i++ & 4095];  // the copy stands in for the decoder's output
+    CallSegment seg = deliver(segments[i++ & 4095]);  // the copy stands in for the decoder's output
     benchmark::DoNotOptimize(net.engine.apply(std::move(seg)));
   }
   const std::uint64_t scored = net.sink.verdicts - before;
@@ -217,7 +228,7 @@ void BM_ScoreAndSerialize(benchmark::State& state) {
   const std::uint64_t before = net.sink.verdicts;
   const std::uint64_t bytes_before = net.sink.bytes;
   for (auto _ : state) {
-    CallSegment seg = segments[i++ & 4095];
+    CallSegment seg = deliver(segments[i++ & 4095]);
     benchmark::DoNotOptimize(net.engine.apply(std::move(seg)));
   }
   net.sink.serialize = false;
@@ -254,7 +265,7 @@ void BM_ScoreSegmentsWith(benchmark::State& state) {
   const std::uint64_t before = net.sink.verdicts;
   const std::uint64_t blamed_before = net.sink.blamed;
   for (auto _ : state) {
-    CallSegment seg = segments[i++ & 4095];
+    CallSegment seg = deliver(segments[i++ & 4095]);
     benchmark::DoNotOptimize(net.engine.apply(std::move(seg)));
   }
   net.engine.set_attributor(std::make_unique<HeuristicAttributor>());

@@ -93,6 +93,30 @@ TEST(SegmentLedger, ForgetsAfterTwoGenerationsAndStaysBounded) {
   EXPECT_LE(ledger.size(), 2 * 64u + 2);
 }
 
+TEST(SegmentLedger, SurvivesACheckpointWithoutItsPendingSegments) {
+  SegmentLedger ledger;
+  CallSegment scored = poor_audio("s1", 3, 40);
+  ledger.scored(ledger.admit(scored, kT0), true);
+  CallSegment pending = poor_audio("s2", 0, 40);
+  ledger.admit(pending, kT0);
+  SegmentLedger restored;
+  restored.deserialize(ledger.serialize());
+  CallSegment again = poor_audio("s1", 3, 40);
+  EXPECT_EQ(restored.admit(again, kT0).admission, Admission::kDuplicate);
+  CallSegment page = poor_audio("s9", 0, 40);  // the call's version is remembered too
+  page.call_id = scored.call_id;
+  restored.admit(page, kT0);
+  EXPECT_EQ(page.version, 3u);
+  CallSegment lost = poor_audio("s2", 0, 40);  // never scored before the restart: scored now
+  EXPECT_EQ(restored.admit(lost, kT0).admission, Admission::kNew);
+  // A corrupt payload changes nothing.
+  std::string bytes = ledger.serialize();
+  bytes.resize(bytes.size() - 3);
+  EXPECT_THROW(restored.deserialize(bytes), std::runtime_error);
+  CallSegment still = poor_audio("s1", 3, 40);
+  EXPECT_EQ(restored.admit(still, kT0).admission, Admission::kDuplicate);
+}
+
 TEST(Engine, ADuplicateSegmentGivesNoSecondVerdict) {
   Campus campus;
   campus.healthy(kT0, kT0 + 600'000);
