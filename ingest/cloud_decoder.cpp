@@ -1,4 +1,5 @@
 #include "ingest/cloud_decoder.h"
+#include "ingest/dom_reader.h"
 #include "ingest/echo.h"
 
 // Parsing: simdjson's DOM API rather than the On Demand API of decoder.cpp, and
@@ -29,35 +30,19 @@ namespace dom = simdjson::dom;
 
 constexpr std::string_view kGraphType = "graph.callRecord";
 constexpr std::string_view kZoomType = "zoom.qos";
+constexpr std::array<std::string_view, 2> kEnvelopeTypes{kGraphType, kZoomType};
 constexpr TimeMs kZoomSliceMs = 60'000;  // Zoom samples QoS once a minute
 
+using detail::iequals;
+using detail::is_unknown_enum;
+using detail::not_a_timestamp;
 using detail::number_text;
+using detail::PathScope;
 using detail::quoted;
-
-std::string_view type_name(dom::element_type t) noexcept {
-  switch (t) {
-    case dom::element_type::ARRAY: return "an array";
-    case dom::element_type::OBJECT: return "an object";
-    case dom::element_type::INT64:
-    case dom::element_type::UINT64:
-    case dom::element_type::DOUBLE: return "a number";
-    case dom::element_type::STRING: return "a string";
-    case dom::element_type::BOOL: return "a boolean";
-    case dom::element_type::NULL_VALUE: return "null";
-  }
-  return "an unknown value";
-}
+using detail::trim;
 
 bool is_number(dom::element_type t) noexcept {
   return t == dom::element_type::INT64 || t == dom::element_type::UINT64 || t == dom::element_type::DOUBLE;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  }
-  return true;
 }
 
 std::string lower(std::string_view s) {
@@ -67,17 +52,6 @@ std::string lower(std::string_view s) {
 }
 
 bool contains(std::string_view s, std::string_view part) noexcept { return s.find(part) != std::string_view::npos; }
-
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-/// Enumeration values that mean "not reported" in Graph and Zoom.
-bool is_unknown_enum(std::string_view s) noexcept {
-  return s.empty() || iequals(s, "unknown") || iequals(s, "unknownFutureValue");
-}
 
 // ---- Graph enumerations -------------------------------------------------------
 
@@ -177,27 +151,6 @@ std::string_view call_id_from_context(std::string_view context) noexcept {
   return context.substr(begin, end - begin);
 }
 
-/// `"a.b"` path building, cheap enough for rare documents.
-class PathScope {
- public:
-  PathScope(std::string& path, std::string_view key) : path_(path), size_(path.size()) {
-    if (!path_.empty()) path_ += '.';
-    path_ += key;
-  }
-  PathScope(std::string& path, std::size_t index) : path_(path), size_(path.size()) {
-    path_ += '[';
-    path_ += std::to_string(index);
-    path_ += ']';
-  }
-  ~PathScope() { path_.resize(size_); }
-  PathScope(const PathScope&) = delete;
-  PathScope& operator=(const PathScope&) = delete;
-
- private:
-  std::string& path_;
-  std::size_t size_;
-};
-
 }  // namespace
 
 // ---- value readers (public for tests) --------------------------------------------
@@ -265,64 +218,17 @@ bool is_private(const IpAddr& ip) noexcept {
 
 // ---- the decoder ------------------------------------------------------------------
 
-struct CloudDecoder::Impl {
-  Impl(CloudDecoderOptions o, DecodeError& e, std::vector<std::string>& w, std::size_t& d)
-      : options(o), err(e), warnings(w), dropped(d) {}
+/// DomReader opens the document and gives the path, the rejections, the
+/// warnings and the common readers (field, array_field, text); what follows is
+/// this decoder's own policy: a leaf that cannot be read is "not measured".
+struct CloudDecoder::Impl : detail::DomReader {
+  Impl(CloudDecoderOptions o, DecodeError& e, std::vector<std::string>& w)
+      : DomReader({o.max_document_bytes, o.max_warnings}, "; taken as not measured", e, w) {}
 
-  CloudDecoderOptions options;
-  DecodeError& err;
-  std::vector<std::string>& warnings;
-  std::size_t& dropped;
-  dom::parser parser;
-  std::string path;  // where we are, for messages
   std::vector<CallSegment> staged;
   std::vector<CloudClientSample> staged_samples;
 
-  // ---- failures and warnings ------------------------------------------------
-
-  bool fail(RejectReason r, std::string detail) {
-    err.reason = r;
-    err.detail = std::move(detail);
-    return false;
-  }
-  std::string here(std::string_view key = {}) const {
-    std::string out = path;
-    if (!key.empty()) {
-      if (!out.empty()) out += '.';
-      out += key;
-    }
-    return out;
-  }
-  bool fail_at(RejectReason r, std::string_view key, std::string_view what) {
-    return fail(r, "field `" + here(key) + "`: " + std::string(what));
-  }
-  bool missing(std::string_view key) {
-    return fail(RejectReason::kMissingField, "field `" + here(key) + "` is required");
-  }
-  bool wrong_type(std::string_view key, std::string_view expected, dom::element_type got) {
-    return fail_at(RejectReason::kWrongType, key,
-                   "expected " + std::string(expected) + ", got " + std::string(type_name(got)));
-  }
-  void warn(std::string_view key, std::string_view what) {
-    if (warnings.size() >= options.max_warnings) {
-      ++dropped;
-      return;
-    }
-    warnings.push_back(here(key) + ": " + std::string(what) + "; taken as not measured");
-  }
-  void warn_type(std::string_view key, std::string_view expected, dom::element_type got) {
-    warn(key, "expected " + std::string(expected) + ", got " + std::string(type_name(got)));
-  }
-
   // ---- structure ------------------------------------------------------------
-
-  /// The value of `key`, or nullopt when absent or null.
-  static std::optional<dom::element> field(dom::object obj, std::string_view key) {
-    dom::element el;
-    if (obj.at_key(key).get(el) != simdjson::SUCCESS) return std::nullopt;
-    if (el.type() == dom::element_type::NULL_VALUE) return std::nullopt;
-    return el;
-  }
 
   /// An optional nested object: absent/null -> nullopt; another type -> warning.
   std::optional<dom::object> object_field(dom::object obj, std::string_view key) {
@@ -336,30 +242,7 @@ struct CloudDecoder::Impl {
     return out;
   }
 
-  /// A structural array (sessions, segments, ...): a wrong type rejects the document.
-  bool array_field(dom::object obj, std::string_view key, std::optional<dom::array>& out) {
-    out.reset();
-    const auto el = field(obj, key);
-    if (!el) return true;
-    dom::array arr;
-    if (el->get_array().get(arr) != simdjson::SUCCESS) return wrong_type(key, "an array", el->type());
-    out = arr;
-    return true;
-  }
-
   // ---- leaves: never reject, warn when unusable --------------------------------
-
-  /// A string; null, "" and absent -> empty.
-  std::string_view text(dom::object obj, std::string_view key) {
-    const auto el = field(obj, key);
-    if (!el) return {};
-    std::string_view s;
-    if (el->get_string().get(s) != simdjson::SUCCESS) {
-      warn_type(key, "a string", el->type());
-      return {};
-    }
-    return s;
-  }
 
   /// An enumeration string; "unknown" and "unknownFutureValue" -> empty.
   std::string_view enum_text(dom::object obj, std::string_view key) {
@@ -420,16 +303,9 @@ struct CloudDecoder::Impl {
 
   std::optional<Mac> mac(dom::object obj, std::string_view key) {
     const std::string_view s = trim(text(obj, key));
-    if (s.empty()) return std::nullopt;
-    // All zeros, whatever the length (Microsoft's example has an 8-byte
-    // `00-00-00-00-00-00-00-00`): a placeholder, like 02:00:00:00:00:00.
-    if (s.find_first_not_of("0:-.") == std::string_view::npos) return std::nullopt;
-    const auto m = Mac::parse(s);
-    if (!m) {
-      warn(key, quoted(s) + " is not a MAC address");
-      return std::nullopt;
-    }
-    if (m->is_placeholder()) return std::nullopt;  // 02:00:00:00:00:00 / all zeros: identifies nobody
+    bool ok = true;
+    const auto m = detail::identifying_mac(s, ok);  // placeholders and all zeros identify nobody
+    if (!ok) warn(key, quoted(s) + " is not a MAC address");
     return m;
   }
 
@@ -470,44 +346,15 @@ struct CloudDecoder::Impl {
   // ---- entry ------------------------------------------------------------------
 
   bool decode(CloudFormat format, std::string_view json, bool padded) {
-    path.clear();
     staged.clear();
     staged_samples.clear();
-    if (json.size() > options.max_document_bytes) {
-      return fail(RejectReason::kTooLarge, "the document has " + std::to_string(json.size()) +
-                                               " bytes, more than the maximum " +
-                                               std::to_string(options.max_document_bytes));
-    }
-    dom::element root;
-    if (auto e = parser.parse(json.data(), json.size(), !padded).get(root); e) {
-      return fail(RejectReason::kBadJson, simdjson::error_message(e));
-    }
-    dom::object top;
-    if (root.get_object().get(top) != simdjson::SUCCESS) {
-      return fail(RejectReason::kNotObject, "the document is " + std::string(type_name(root.type())) +
-                                                ", not an object");
-    }
+    // A Graph callRecord's own `type` is `peerToPeer`/`groupCall` and a Zoom
+    // page has none, so neither can be taken for the envelope.
     const std::string_view expected = format == CloudFormat::kGraphCallRecord ? kGraphType : kZoomType;
-    // The JSON Lines envelope names the record type; a Graph callRecord's own
-    // `type` is `peerToPeer`/`groupCall`, so the two cannot be confused.
-    std::optional<dom::object> envelope;
-    dom::object body = top;
-    if (const auto t = field(top, "type"); t && t->type() == dom::element_type::STRING) {
-      std::string_view type;
-      if (t->get_string().get(type) != simdjson::SUCCESS) type = {};
-      if (type == kGraphType || type == kZoomType) {
-        if (type != expected) {
-          return fail_at(RejectReason::kBadValue, "type",
-                         quoted(type) + " disagrees with the decoder for " + quoted(expected));
-        }
-        const auto b = field(top, "body");
-        if (!b) return missing("body");
-        if (b->get_object().get(body) != simdjson::SUCCESS) return wrong_type("body", "an object", b->type());
-        envelope = top;
-      }
-    }
-    if (envelope) path = "body";
-    return format == CloudFormat::kGraphCallRecord ? graph(body, envelope) : zoom(body, envelope);
+    const auto doc = open_document(json, padded, kEnvelopeTypes, expected);
+    if (!doc) return false;
+    if (doc->envelope) path = "body";
+    return format == CloudFormat::kGraphCallRecord ? graph(doc->body, doc->envelope) : zoom(doc->body, doc->envelope);
   }
 
   /// The call id a document does not carry itself, from the envelope.
@@ -643,7 +490,7 @@ struct CloudDecoder::Impl {
     if (el->get_string().get(s) != simdjson::SUCCESS) return wrong_type(key, "an RFC 3339 string", el->type());
     if (trim(s).empty()) return true;  // "" is not given
     const auto t = parse_rfc3339(s);
-    if (!t) return fail_at(RejectReason::kBadTimestamp, key, quoted(s) + " is not an RFC 3339 timestamp");
+    if (!t) return fail_at(RejectReason::kBadTimestamp, key, not_a_timestamp(s));
     out = *t;
     return true;
   }
@@ -1067,7 +914,7 @@ struct CloudDecoder::Impl {
     if (const auto t = parse_rfc3339(s)) {
       out = *t;
     } else {
-      warn(key, quoted(s) + " is not an RFC 3339 timestamp");
+      warn(key, not_a_timestamp(s));
     }
   }
 
@@ -1249,7 +1096,7 @@ struct CloudDecoder::Impl {
       std::string_view dt;
       if (dt_el->get_string().get(dt) != simdjson::SUCCESS) return wrong_type("date_time", "a string", dt_el->type());
       const auto end = parse_rfc3339(dt);
-      if (!end) return fail_at(RejectReason::kBadTimestamp, "date_time", quoted(dt) + " is not an RFC 3339 timestamp");
+      if (!end) return fail_at(RejectReason::kBadTimestamp, "date_time", not_a_timestamp(dt));
 
       CallSegment seg;
       seg.call_id = call_id;
@@ -1327,28 +1174,21 @@ struct CloudDecoder::Impl {
   }
 };
 
-CloudDecoder::CloudDecoder(CloudDecoderOptions options)
-    : impl_(std::make_unique<Impl>(options, error_, warnings_, warnings_dropped_)) {}
+CloudDecoder::CloudDecoder(CloudDecoderOptions options) : impl_(std::make_unique<Impl>(options, error_, warnings_)) {}
 
 CloudDecoder::~CloudDecoder() = default;
 
 bool CloudDecoder::decode(CloudFormat format, std::string_view json, std::vector<CallSegment>& out, bool padded,
                           std::vector<CloudClientSample>* samples) {
-  warnings_.clear();
-  warnings_dropped_ = 0;
-  // Error codes throughout; this guard only keeps an allocation failure from escaping.
-  try {
+  const bool ok = detail::without_exceptions(error_, [&] {
     if (!impl_->decode(format, json, padded)) return false;
-    out.insert(out.end(), std::make_move_iterator(impl_->staged.begin()),
-               std::make_move_iterator(impl_->staged.end()));
+    out.insert(out.end(), std::make_move_iterator(impl_->staged.begin()), std::make_move_iterator(impl_->staged.end()));
     if (samples) samples->insert(samples->end(), impl_->staged_samples.begin(), impl_->staged_samples.end());
     impl_->staged.clear();
     return true;
-  } catch (const std::exception& e) {
-    error_.reason = RejectReason::kTooLarge;
-    error_.detail = std::string("out of memory while decoding: ") + e.what();
-    return false;
-  }
+  });
+  warnings_dropped_ = impl_->warnings_dropped();
+  return ok;
 }
 
 }  // namespace callroot::ingest

@@ -1,16 +1,16 @@
 #include "ingest/teamwork_decoder.h"
+#include "ingest/dom_reader.h"
 #include "ingest/echo.h"
 
-// simdjson's DOM API, as in cloud_decoder.cpp and for the same reasons: the
-// documents are rare and small, the mapping needs random access (the device
-// id may come from the envelope, the wrapper or the object), and one parser
-// with error codes serves every cloud document.
+// simdjson's DOM API, through dom_reader.h as in cloud_decoder.cpp and for the
+// same reasons: the documents are rare and small, the mapping needs random
+// access (the device id may come from the envelope, the wrapper or the
+// object), and one parser with error codes serves every cloud document.
 
 #include <simdjson.h>
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 
 namespace callroot::ingest {
 namespace {
@@ -19,44 +19,20 @@ namespace dom = simdjson::dom;
 
 constexpr std::string_view kDeviceType = "graph.teamworkDevice";
 constexpr std::string_view kHealthType = "graph.teamworkDeviceHealth";
+constexpr std::array<std::string_view, 2> kEnvelopeTypes{kDeviceType, kHealthType};
 /// More displays than any room has: the rest of a (fuzzed) collection is ignored.
 constexpr std::size_t kMaxDisplays = 16;
 /// MACs per device: a room system has a wired and a Wi-Fi interface, perhaps a few more.
 constexpr std::size_t kMaxMacs = 16;
 
+using detail::iequals;
+using detail::is_unknown_enum;
+using detail::PathScope;
 using detail::quoted;
+using detail::trim;
 
-std::string_view type_name(dom::element_type t) noexcept {
-  switch (t) {
-    case dom::element_type::ARRAY: return "an array";
-    case dom::element_type::OBJECT: return "an object";
-    case dom::element_type::INT64:
-    case dom::element_type::UINT64:
-    case dom::element_type::DOUBLE: return "a number";
-    case dom::element_type::STRING: return "a string";
-    case dom::element_type::BOOL: return "a boolean";
-    case dom::element_type::NULL_VALUE: return "null";
-  }
-  return "an unknown value";
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  }
-  return true;
-}
-
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-bool is_unknown_enum(std::string_view s) noexcept {
-  return s.empty() || iequals(s, "unknown") || iequals(s, "unknownFutureValue");
-}
+/// What becomes of a value that cannot be read, said in each warning.
+constexpr std::string_view kLeftOut = "; left out";
 
 std::optional<RoomHealthState> health_status(std::string_view s) noexcept {
   if (iequals(s, "healthy")) return RoomHealthState::kHealthy;
@@ -90,27 +66,6 @@ constexpr std::array<PeripheralKey, 7> kPeripherals{{
     {"hardwareHealth", "hdmiIngestHealth", "hdmiIngest"},
 }};
 
-/// `"a.b"` path building, as in cloud_decoder.cpp.
-class PathScope {
- public:
-  PathScope(std::string& path, std::string_view key) : path_(path), size_(path.size()) {
-    if (!path_.empty()) path_ += '.';
-    path_ += key;
-  }
-  PathScope(std::string& path, std::size_t index) : path_(path), size_(path.size()) {
-    path_ += '[';
-    path_ += std::to_string(index);
-    path_ += ']';
-  }
-  ~PathScope() { path_.resize(size_); }
-  PathScope(const PathScope&) = delete;
-  PathScope& operator=(const PathScope&) = delete;
-
- private:
-  std::string& path_;
-  std::size_t size_;
-};
-
 }  // namespace
 
 namespace teamwork {
@@ -142,55 +97,17 @@ std::string_view device_id_from_odata(std::string_view url) noexcept {
 
 }  // namespace teamwork
 
-struct TeamworkDecoder::Impl {
-  Impl(TeamworkDecoderOptions o, DecodeError& e, std::vector<std::string>& w) : options(o), err(e), warnings(w) {}
+/// DomReader opens the document and gives the path, the rejections, the
+/// warnings and the common readers (field, array_field, text); each warning
+/// here says what became of the value (mostly kLeftOut), so there is no
+/// common suffix.
+struct TeamworkDecoder::Impl : detail::DomReader {
+  Impl(TeamworkDecoderOptions o, DecodeError& e, std::vector<std::string>& w)
+      : DomReader({o.max_document_bytes, o.max_warnings}, "", e, w) {}
 
-  TeamworkDecoderOptions options;
-  DecodeError& err;
-  std::vector<std::string>& warnings;
-  dom::parser parser;
-  std::string path;
   TeamworkRecords* out = nullptr;
 
-  // ---- failures and warnings ------------------------------------------------
-
-  bool fail(RejectReason r, std::string detail) {
-    err.reason = r;
-    err.detail = std::move(detail);
-    return false;
-  }
-  std::string here(std::string_view key = {}) const {
-    std::string s = path;
-    if (!key.empty()) {
-      if (!s.empty()) s += '.';
-      s += key;
-    }
-    return s;
-  }
-  bool fail_at(RejectReason r, std::string_view key, std::string_view what) {
-    return fail(r, "field `" + here(key) + "`: " + std::string(what));
-  }
-  bool missing(std::string_view key, std::string_view why = {}) {
-    std::string detail = "field `" + here(key) + "` is required";
-    if (!why.empty()) detail += std::string(" (") + std::string(why) + ")";
-    return fail(RejectReason::kMissingField, std::move(detail));
-  }
-  bool wrong_type(std::string_view key, std::string_view expected, dom::element_type got) {
-    return fail_at(RejectReason::kWrongType, key,
-                   "expected " + std::string(expected) + ", got " + std::string(type_name(got)));
-  }
-  void warn(std::string_view key, std::string_view what) {
-    if (warnings.size() < options.max_warnings) warnings.push_back(here(key) + ": " + std::string(what));
-  }
-
   // ---- structure ------------------------------------------------------------
-
-  static std::optional<dom::element> field(dom::object obj, std::string_view key) {
-    dom::element el;
-    if (obj.at_key(key).get(el) != simdjson::SUCCESS) return std::nullopt;
-    if (el.type() == dom::element_type::NULL_VALUE) return std::nullopt;
-    return el;
-  }
 
   /// A container we read from: absent/null -> nullopt; another type rejects.
   bool object_field(dom::object obj, std::string_view key, std::optional<dom::object>& out) {
@@ -200,15 +117,6 @@ struct TeamworkDecoder::Impl {
     dom::object o;
     if (el->get_object().get(o) != simdjson::SUCCESS) return wrong_type(key, "an object", el->type());
     out = o;
-    return true;
-  }
-  bool array_field(dom::object obj, std::string_view key, std::optional<dom::array>& out) {
-    out.reset();
-    const auto el = field(obj, key);
-    if (!el) return true;
-    dom::array a;
-    if (el->get_array().get(a) != simdjson::SUCCESS) return wrong_type(key, "an array", el->type());
-    out = a;
     return true;
   }
 
@@ -221,25 +129,13 @@ struct TeamworkDecoder::Impl {
     return true;
   }
 
-  /// A leaf string (an enumeration): another type is warned and left out.
-  std::string_view text(dom::object obj, std::string_view key) {
-    const auto el = field(obj, key);
-    if (!el) return {};
-    std::string_view s;
-    if (el->get_string().get(s) != simdjson::SUCCESS) {
-      warn(key, "expected a string, got " + std::string(type_name(el->type())) + "; left out");
-      return {};
-    }
-    return s;
-  }
-
   bool time_field(dom::object obj, std::string_view key, std::optional<TimeMs>& out) {
     std::string_view s;
     if (!string_field(obj, key, s)) return false;
     s = trim(s);
     if (s.empty()) return true;
     const auto t = parse_rfc3339(s);
-    if (!t) return fail_at(RejectReason::kBadTimestamp, key, quoted(s) + " is not an RFC 3339 timestamp");
+    if (!t) return fail_at(RejectReason::kBadTimestamp, key, detail::not_a_timestamp(s));
     out = *t;
     return true;
   }
@@ -266,40 +162,12 @@ struct TeamworkDecoder::Impl {
   // ---- entry ------------------------------------------------------------------
 
   bool decode(TeamworkFormat format, std::string_view json, bool padded) {
-    path.clear();
-    if (json.size() > options.max_document_bytes) {
-      return fail(RejectReason::kTooLarge, "the document has " + std::to_string(json.size()) +
-                                               " bytes, more than the maximum " +
-                                               std::to_string(options.max_document_bytes));
-    }
-    dom::element root;
-    if (auto e = parser.parse(json.data(), json.size(), !padded).get(root); e) {
-      return fail(RejectReason::kBadJson, simdjson::error_message(e));
-    }
-    dom::object top;
-    if (root.get_object().get(top) != simdjson::SUCCESS) {
-      return fail(RejectReason::kNotObject, "the document is " + std::string(type_name(root.type())) +
-                                                ", not an object");
-    }
+    // Neither resource has a `type` property, so a string `type` naming one
+    // of our record types is the JSON Lines (or ZeroMQ) envelope.
     const std::string_view expected = format == TeamworkFormat::kDevice ? kDeviceType : kHealthType;
-    // Neither resource has a `type` property, so a string `type` naming one of
-    // our record types is the JSON Lines (or ZeroMQ) envelope.
-    std::optional<dom::object> envelope;
-    dom::object body = top;
-    if (const auto t = field(top, "type"); t && t->type() == dom::element_type::STRING) {
-      std::string_view type;
-      if (t->get_string().get(type) != simdjson::SUCCESS) type = {};
-      if (type == kDeviceType || type == kHealthType) {
-        if (type != expected) {
-          return fail_at(RejectReason::kBadValue, "type",
-                         quoted(type) + " disagrees with the decoder for " + quoted(expected));
-        }
-        const auto b = field(top, "body");
-        if (!b) return missing("body");
-        if (b->get_object().get(body) != simdjson::SUCCESS) return wrong_type("body", "an object", b->type());
-        envelope = top;
-      }
-    }
+    const auto doc = open_document(json, padded, kEnvelopeTypes, expected);
+    if (!doc) return false;
+    const std::optional<dom::object>& envelope = doc->envelope;
     std::optional<TimeMs> ts;
     std::string_view envelope_device;
     if (envelope) {
@@ -307,7 +175,7 @@ struct TeamworkDecoder::Impl {
       if (format == TeamworkFormat::kDeviceHealth && !id_field(*envelope, "device", envelope_device)) return false;
       path = "body";
     }
-    return format == TeamworkFormat::kDevice ? devices(body, ts) : health(body, ts, trim(envelope_device));
+    return format == TeamworkFormat::kDevice ? devices(doc->body, ts) : health(doc->body, ts, trim(envelope_device));
   }
 
   // ---- graph.teamworkDevice ---------------------------------------------------
@@ -343,14 +211,14 @@ struct TeamworkDecoder::Impl {
     if (modified) ts = modified;
 
     std::optional<DeviceType> type;
-    if (const std::string_view s = text(d, "deviceType"); !is_unknown_enum(s)) {
+    if (const std::string_view s = text(d, "deviceType", kLeftOut); !is_unknown_enum(s)) {
       type = teamwork::device_type(s);
       if (!type) warn("deviceType", quoted(s) + " is not a known teamworkDeviceType; left out");
     }
     TeamworkHealth h;
     h.device.assign(trim(id));
     h.peripherals_reported = false;  // a device says nothing of its peripherals
-    if (const std::string_view s = text(d, "healthStatus"); !s.empty()) {
+    if (const std::string_view s = text(d, "healthStatus", kLeftOut); !s.empty()) {
       // `unknown` is a reading (Microsoft could not tell), not a missing field.
       h.health_reported = true;
       if (const auto st = health_status(s)) {
@@ -376,19 +244,15 @@ struct TeamworkDecoder::Impl {
           std::string_view s;
           if (el.get_string().get(s) != simdjson::SUCCESS) {
             if (el.type() != dom::element_type::NULL_VALUE) {
-              warn({}, "expected a MAC address string, got " + std::string(type_name(el.type())) + "; left out");
+              warn_type({}, "a MAC address string", el.type(), kLeftOut);
             }
             continue;
           }
           s = trim(s);
-          // All zeros of any length and the privacy placeholder identify nobody (as in cloud_decoder.cpp).
-          if (s.empty() || s.find_first_not_of("0:-.") == std::string_view::npos) continue;
-          const auto m = Mac::parse(s);
-          if (!m) {
-            warn({}, quoted(s) + " is not a MAC address; left out");
-            continue;
-          }
-          if (m->is_placeholder() || std::find(macs.begin(), macs.end(), *m) != macs.end()) continue;
+          bool ok = true;
+          const auto m = detail::identifying_mac(s, ok);  // placeholders and all zeros identify nobody
+          if (!ok) warn({}, quoted(s) + " is not a MAC address; left out");
+          if (!m || std::find(macs.begin(), macs.end(), *m) != macs.end()) continue;
           if (macs.size() == kMaxMacs) {
             warn({}, "more than " + std::to_string(kMaxMacs) + " MAC addresses; the rest are left out");
             break;
@@ -528,7 +392,7 @@ struct TeamworkDecoder::Impl {
 
   /// A teamworkConnection's status: nullopt when unknown or unreadable.
   std::optional<bool> status(dom::object connection) {
-    const std::string_view s = text(connection, "connectionStatus");
+    const std::string_view s = text(connection, "connectionStatus", kLeftOut);
     if (is_unknown_enum(s)) return std::nullopt;
     const auto c = connection_status(s);
     if (!c) warn("connectionStatus", quoted(s) + " is not a known teamworkConnectionStatus; left out");
@@ -544,7 +408,7 @@ struct TeamworkDecoder::Impl {
     bool optional = false;
     if (const auto el = field(ph, "isOptional")) {
       if (el->get_bool().get(optional) != simdjson::SUCCESS) {
-        warn("isOptional", "expected a boolean, got " + std::string(type_name(el->type())) + "; taken as false");
+        warn_type("isOptional", "a boolean", el->type(), "; taken as false");
         optional = false;
       }
     }
@@ -567,16 +431,9 @@ TeamworkDecoder::TeamworkDecoder(TeamworkDecoderOptions options)
 TeamworkDecoder::~TeamworkDecoder() = default;
 
 bool TeamworkDecoder::decode(TeamworkFormat format, std::string_view json, TeamworkRecords& out, bool padded) {
-  warnings_.clear();
   out.clear();
-  // Error codes throughout; this guard only keeps an allocation failure from escaping.
-  try {
-    impl_->out = &out;
-    if (impl_->decode(format, json, padded)) return true;
-  } catch (const std::exception& e) {
-    error_.reason = RejectReason::kTooLarge;
-    error_.detail = std::string("out of memory while decoding: ") + e.what();
-  }
+  impl_->out = &out;
+  if (detail::without_exceptions(error_, [&] { return impl_->decode(format, json, padded); })) return true;
   out.clear();
   return false;
 }

@@ -1,0 +1,199 @@
+#include "ingest/dom_reader.h"
+
+#include <algorithm>
+#include <cctype>
+#include <utility>
+
+#include "ingest/echo.h"
+
+namespace callroot::ingest::detail {
+
+// ---- text -----------------------------------------------------------------------
+
+std::string_view type_name(dom::element_type t) noexcept {
+  switch (t) {
+    case dom::element_type::ARRAY: return "an array";
+    case dom::element_type::OBJECT: return "an object";
+    case dom::element_type::INT64:
+    case dom::element_type::UINT64:
+    case dom::element_type::DOUBLE: return "a number";
+    case dom::element_type::STRING: return "a string";
+    case dom::element_type::BOOL: return "a boolean";
+    case dom::element_type::NULL_VALUE: return "null";
+  }
+  return "an unknown value";
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  }
+  return true;
+}
+
+std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+bool is_unknown_enum(std::string_view s) noexcept {
+  return s.empty() || iequals(s, "unknown") || iequals(s, "unknownFutureValue");
+}
+
+std::string not_a_timestamp(std::string_view s) { return quoted(s) + " is not an RFC 3339 timestamp"; }
+
+std::optional<Mac> identifying_mac(std::string_view s, bool& ok) {
+  ok = true;
+  s = trim(s);
+  if (s.empty() || s.find_first_not_of("0:-.") == std::string_view::npos) return std::nullopt;
+  const auto m = Mac::parse(s);
+  if (!m) {
+    ok = false;
+    return std::nullopt;
+  }
+  if (m->is_placeholder()) return std::nullopt;
+  return m;
+}
+
+// ---- paths ----------------------------------------------------------------------
+
+PathScope::PathScope(std::string& path, std::string_view key) : path_(path), size_(path.size()) {
+  if (!path_.empty()) path_ += '.';
+  path_ += key;
+}
+
+PathScope::PathScope(std::string& path, std::size_t index) : path_(path), size_(path.size()) {
+  path_ += '[';
+  path_ += std::to_string(index);
+  path_ += ']';
+}
+
+// ---- documents --------------------------------------------------------------------
+
+std::optional<DomDocument> DomReader::open_document(std::string_view json, bool padded,
+                                                    std::span<const std::string_view> envelope_types,
+                                                    std::string_view expected) {
+  path.clear();
+  warnings_.clear();
+  dropped_ = 0;
+  if (json.size() > limits_.max_document_bytes) {
+    fail(RejectReason::kTooLarge, "the document has " + std::to_string(json.size()) + " bytes, more than the maximum " +
+                                      std::to_string(limits_.max_document_bytes));
+    return std::nullopt;
+  }
+  dom::element root;
+  if (auto e = parser_.parse(json.data(), json.size(), !padded).get(root); e) {
+    fail(RejectReason::kBadJson, simdjson::error_message(e));
+    return std::nullopt;
+  }
+  DomDocument doc;
+  if (root.get_object().get(doc.body) != simdjson::SUCCESS) {
+    fail(RejectReason::kNotObject, "the document is " + std::string(type_name(root.type())) + ", not an object");
+    return std::nullopt;
+  }
+  const auto t = field(doc.body, "type");
+  std::string_view type;
+  if (!t || t->get_string().get(type) != simdjson::SUCCESS) return doc;
+  if (std::find(envelope_types.begin(), envelope_types.end(), type) == envelope_types.end()) return doc;
+
+  // The envelope: its body is the document.
+  if (type != expected) {
+    fail_at(RejectReason::kBadValue, "type", quoted(type) + " disagrees with the decoder for " + quoted(expected));
+    return std::nullopt;
+  }
+  const dom::object top = doc.body;
+  const auto body = field(top, "body");
+  if (!body) {
+    missing("body");
+    return std::nullopt;
+  }
+  if (body->get_object().get(doc.body) != simdjson::SUCCESS) {
+    wrong_type("body", "an object", body->type());
+    return std::nullopt;
+  }
+  doc.envelope = top;
+  return doc;
+}
+
+// ---- where we are -------------------------------------------------------------
+
+std::string DomReader::here(std::string_view key) const {
+  std::string out = path;
+  if (!key.empty()) {
+    if (!out.empty()) out += '.';
+    out += key;
+  }
+  return out;
+}
+
+// ---- rejections -------------------------------------------------------------------
+
+bool DomReader::fail(RejectReason r, std::string detail) {
+  error_.reason = r;
+  error_.detail = std::move(detail);
+  return false;
+}
+
+bool DomReader::fail_at(RejectReason r, std::string_view key, std::string_view what) {
+  return fail(r, "field `" + here(key) + "`: " + std::string(what));
+}
+
+bool DomReader::missing(std::string_view key, std::string_view why) {
+  std::string detail = "field `" + here(key) + "` is required";
+  if (!why.empty()) detail += std::string(" (") + std::string(why) + ")";
+  return fail(RejectReason::kMissingField, std::move(detail));
+}
+
+bool DomReader::wrong_type(std::string_view key, std::string_view expected, dom::element_type got) {
+  return fail_at(RejectReason::kWrongType, key,
+                 "expected " + std::string(expected) + ", got " + std::string(type_name(got)));
+}
+
+// ---- warnings ---------------------------------------------------------------------
+
+void DomReader::warn(std::string_view key, std::string_view what) {
+  if (warnings_.size() >= limits_.max_warnings) {
+    ++dropped_;
+    return;
+  }
+  warnings_.push_back(here(key) + ": " + std::string(what) + std::string(warning_suffix_));
+}
+
+void DomReader::warn_type(std::string_view key, std::string_view expected, dom::element_type got,
+                          std::string_view outcome) {
+  warn(key, "expected " + std::string(expected) + ", got " + std::string(type_name(got)) + std::string(outcome));
+}
+
+// ---- values -----------------------------------------------------------------------
+
+std::optional<dom::element> DomReader::field(dom::object obj, std::string_view key) {
+  dom::element el;
+  if (obj.at_key(key).get(el) != simdjson::SUCCESS) return std::nullopt;
+  if (el.type() == dom::element_type::NULL_VALUE) return std::nullopt;
+  return el;
+}
+
+bool DomReader::array_field(dom::object obj, std::string_view key, std::optional<dom::array>& out) {
+  out.reset();
+  const auto el = field(obj, key);
+  if (!el) return true;
+  dom::array arr;
+  if (el->get_array().get(arr) != simdjson::SUCCESS) return wrong_type(key, "an array", el->type());
+  out = arr;
+  return true;
+}
+
+std::string_view DomReader::text(dom::object obj, std::string_view key, std::string_view outcome) {
+  const auto el = field(obj, key);
+  if (!el) return {};
+  std::string_view s;
+  if (el->get_string().get(s) != simdjson::SUCCESS) {
+    warn_type(key, "a string", el->type(), outcome);
+    return {};
+  }
+  return s;
+}
+
+}  // namespace callroot::ingest::detail
