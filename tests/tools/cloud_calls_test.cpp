@@ -169,6 +169,91 @@ TEST(PublishedCallRecord, AnotherTenantsUsersAreRemoteAndNeverNamed) {
   EXPECT_TRUE(v.blame[0].kind == ComponentKind::kRemote || v.blame[0].kind == ComponentKind::kUnknown) << out;
 }
 
+// ---- pages and versions of one callRecord -----------------------------------
+
+/// One session of a paged Graph call: one segment of a minute from a known
+/// client to a remote party, audio received with `loss` (a fraction).
+json paged_session(const std::string& id, int minute, double loss) {
+  const std::string start = "2026-03-02T10:0" + std::to_string(minute) + ":00Z";
+  const std::string end = "2026-03-02T10:0" + std::to_string(minute + 1) + ":00Z";
+  return {{"id", "s-" + id},
+          {"startDateTime", start},
+          {"endDateTime", end},
+          {"segments",
+           {{{"id", id},
+             {"startDateTime", start},
+             {"endDateTime", end},
+             {"caller", {{"@odata.type", "#microsoft.graph.callRecords.participantEndpoint"},
+                         {"identity", {{"user", {{"userPrincipalName", "alice@contoso.example"}}}}}}},
+             {"callee", {{"@odata.type", "#microsoft.graph.callRecords.participantEndpoint"},
+                         {"identity", {{"user", {{"userPrincipalName", "guest@partner.example"}}}}}}},
+             {"media",
+              {{{"label", "main-audio"},
+                {"callerNetwork", {{"ipAddress", "10.1.1.10"}, {"reflexiveIPAddress", "198.51.100.1"}}},
+                {"streams",
+                 {{{"streamDirection", "calleeToCaller"}, {"averagePacketLossRate", loss},
+                   {"averageJitter", "PT0.012S"}, {"averageRoundTripTime", "PT0.08S"}}}}}}}}}}};
+}
+
+/// The callRecord with its first session, pointing at the next page.
+std::string first_page(int version, double loss) {
+  return json{{"type", "graph.callRecord"},
+              {"body",
+               {{"id", "paged-call"},
+                {"version", version},
+                {"type", "groupCall"},
+                {"sessions", {paged_session("seg-a", 1, loss)}},
+                {"sessions@odata.nextLink",
+                 "https://graph.microsoft.com/v1.0/communications/callRecords/paged-call/sessions?$skiptoken=abc"}}}}
+      .dump();
+}
+
+/// The next page: a sessions page, which carries no version.
+std::string second_page(double loss) {
+  return json{{"type", "graph.callRecord"},
+              {"body",
+               {{"@odata.context",
+                 "https://graph.microsoft.com/v1.0/$metadata#communications/callRecords('paged-call')/sessions(segments())"},
+                {"value", {paged_session("seg-b", 2, loss)}}}}}
+      .dump();
+}
+
+TEST(PagedCallRecord, PagesMakeOneCallAndANewerVersionReissuesEachVerdictOnce) {
+  std::vector<std::string> in = {
+      R"({"type":"inventory.site","site":"hq","subnets":["10.1.0.0/16"]})",
+      R"({"type":"inventory.wan","link":"wan1","site":"hq","edge":"edge1","public_ips":["198.51.100.1"]})",
+      R"({"type":"client.info","ts":"2026-03-02T09:00:00Z","client":"f0:18:98:00:00:0a","ip":"10.1.1.10","user":"alice@contoso.example"})",
+      R"({"type":"wan.link","ts":"2026-03-02T10:20:00Z","link":"wan1","latency_ms":18,"jitter_ms":2,"loss_pct":0.05})",
+      first_page(1, 0.001),
+      second_page(0.002),
+      second_page(0.002),  // the collector fetched the page twice
+      first_page(2, 0.15),  // Microsoft added data: version 2, the first session's loss was worse
+      second_page(0.12),    // ... and the second's
+      first_page(1, 0.001),  // a stale copy of version 1
+  };
+  PipelineStats stats;
+  const auto sink = replay_lines(in, &stats);
+  EXPECT_EQ(stats.rejected.total(), 0u);
+  ASSERT_EQ(sink->verdicts.size(), 4u);
+  const auto& v = sink->verdicts;
+  for (const Verdict& x : v) EXPECT_EQ(x.call_id, "paged-call");
+  EXPECT_EQ(v[0].segment_id, "seg-a");
+  EXPECT_EQ(v[0].version, 1u);
+  EXPECT_FALSE(v[0].reissued);
+  EXPECT_EQ(v[0].quality, Quality::kGood);
+  EXPECT_EQ(v[1].segment_id, "seg-b");
+  EXPECT_EQ(v[1].version, 1u) << "the sessions page belongs to the version of its call";
+  EXPECT_FALSE(v[1].reissued);
+  EXPECT_EQ(v[2].segment_id, "seg-a");
+  EXPECT_EQ(v[2].version, 2u);
+  EXPECT_TRUE(v[2].reissued);
+  EXPECT_EQ(v[2].quality, Quality::kPoor);
+  EXPECT_EQ(v[3].segment_id, "seg-b");
+  EXPECT_EQ(v[3].version, 2u);
+  EXPECT_TRUE(v[3].reissued);
+  EXPECT_EQ(v[3].quality, Quality::kPoor);
+}
+
 // ---- the same calls from Zoom and from Graph --------------------------------
 
 struct Participant {
