@@ -232,20 +232,22 @@ void StreamSegmenter::on_closed(const RtpStream& s) noexcept {
   release_call(call);
 }
 
+void StreamSegmenter::release_flow(std::uint32_t idx) {
+  Flow& f = flows_[idx];
+  auto [it, end] = by_ssrc_.equal_range(f.key.ssrc);
+  for (; it != end; ++it) {
+    if (it->second == idx) {
+      by_ssrc_.erase(it);
+      break;
+    }
+  }
+  f.in_use = false;
+  free_flows_.push_back(idx);
+}
+
 void StreamSegmenter::release_call(std::uint32_t call) {
   Call& c = calls_[call];
-  for (const std::uint32_t idx : c.flows) {
-    Flow& f = flows_[idx];
-    auto [it, end] = by_ssrc_.equal_range(f.key.ssrc);
-    for (; it != end; ++it) {
-      if (it->second == idx) {
-        by_ssrc_.erase(it);
-        break;
-      }
-    }
-    f.in_use = false;
-    free_flows_.push_back(idx);
-  }
+  for (const std::uint32_t idx : c.flows) release_flow(idx);
   c.flows.clear();
   c.in_use = false;
   call_index_.erase(c.key);
@@ -322,15 +324,7 @@ void StreamSegmenter::emit_slice(Call& c, bool last) {
     if (f.open || last) {
       flows[kept++] = idx;
     } else {
-      auto [it, end] = by_ssrc_.equal_range(f.key.ssrc);
-      for (; it != end; ++it) {
-        if (it->second == idx) {
-          by_ssrc_.erase(it);
-          break;
-        }
-      }
-      f.in_use = false;
-      free_flows_.push_back(idx);
+      release_flow(idx);
     }
   }
   flows.resize(kept);

@@ -137,6 +137,8 @@ class StreamSegmenter {
   void on_closed(const RtpStream& s) noexcept;
   std::uint32_t open_flow(const RtpStream& s, const UdpPacket& pkt);
   void emit_slice(Call& c, bool last);
+  /// Frees a flow slot and forgets its SSRC.
+  void release_flow(std::uint32_t idx);
   void release_call(std::uint32_t call);
 
   SegmenterOptions options_;
