@@ -635,17 +635,7 @@ struct RecordDecoder::Impl {
     const bool ok = record_fields(obj, [&](std::string_view key, od::value& v) {
       const Where w{{}, key};
       if (key == "name") return read_string(v, w, name, have_name);
-      if (key == "tenants") {
-        e.tenants.clear();
-        return read_array(v, w, have_tenants, [&](const Where& ew, od::value& element) {
-          std::string_view tenant;
-          bool present = false;
-          if (!read_name(element, ew, tenant, present)) return false;
-          if (!present) return fail(RejectReason::kWrongType, ew, "null is not allowed in this list");
-          e.tenants.emplace_back(tenant);
-          return true;
-        });
-      }
+      if (key == "tenants") return read_strings(v, w, have_tenants, e.tenants, &Impl::read_name);
       return true;
     });
     if (!ok) return false;
@@ -912,14 +902,16 @@ struct RecordDecoder::Impl {
     return true;
   }
 
-  /// A list of non-empty strings (feedback tokens).
-  bool read_strings(od::value& v, const Where& w, std::vector<std::string>& out) {
+  /// A list of strings, each read by `read_one` (read_string, or read_name
+  /// where each must be non-empty); a null element is refused.
+  using ReadText = bool (Impl::*)(od::value&, const Where&, std::string_view&, bool&);
+  bool read_strings(od::value& v, const Where& w, bool& present, std::vector<std::string>& out,
+                    ReadText read_one = &Impl::read_string) {
     out.clear();
-    bool present = false;
     return read_array(v, w, present, [&](const Where& ew, od::value& element) {
       std::string_view s;
       bool p = false;
-      if (!read_string(element, ew, s, p)) return false;
+      if (!(this->*read_one)(element, ew, s, p)) return false;
       if (!p) return fail(RejectReason::kWrongType, ew, "null is not allowed in this list");
       out.emplace_back(s);
       return true;
@@ -977,7 +969,10 @@ struct RecordDecoder::Impl {
         ep.service = b.value_or(false);
         return true;
       }
-      if (key == "feedback_tokens") return read_strings(fv, fw, ep.feedback_tokens);
+      if (key == "feedback_tokens") {
+        bool present = false;
+        return read_strings(fv, fw, present, ep.feedback_tokens);
+      }
       if (key == "trace_route_hops") return read_hops(fv, fw, ep.trace_route_hops);
       for (const EndpointNumber& n : kEndpointNumbers) {
         if (key == n.json) return read_measure(fv, fw, n.min, n.max, ep.*n.member);
