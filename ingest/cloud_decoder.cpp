@@ -33,7 +33,6 @@ constexpr std::string_view kZoomType = "zoom.qos";
 constexpr std::array<std::string_view, 2> kEnvelopeTypes{kGraphType, kZoomType};
 constexpr TimeMs kZoomSliceMs = 60'000;  // Zoom samples QoS once a minute
 
-using detail::iequals;
 using detail::is_unknown_enum;
 using detail::not_a_timestamp;
 using detail::number_text;
@@ -56,37 +55,37 @@ bool contains(std::string_view s, std::string_view part) noexcept { return s.fin
 // ---- Graph enumerations -------------------------------------------------------
 
 std::optional<Connection> graph_connection(std::string_view s) noexcept {
-  if (iequals(s, "wifi")) return Connection::kWifi;
-  if (iequals(s, "wired")) return Connection::kWired;
-  if (iequals(s, "mobile")) return Connection::kMobile;
-  if (iequals(s, "tunnel")) return Connection::kTunnel;
+  if (ascii_iequals(s, "wifi")) return Connection::kWifi;
+  if (ascii_iequals(s, "wired")) return Connection::kWired;
+  if (ascii_iequals(s, "mobile")) return Connection::kMobile;
+  if (ascii_iequals(s, "tunnel")) return Connection::kTunnel;
   return std::nullopt;
 }
 
 /// clientPlatform -> device type; nullopt for values we do not place.
 std::optional<DeviceType> graph_platform(std::string_view s) noexcept {
-  if (iequals(s, "roomSystem") || iequals(s, "surfaceHub")) return DeviceType::kRoomSystem;
-  if (iequals(s, "iOS") || iequals(s, "android")) return DeviceType::kMobile;
-  if (iequals(s, "windows") || iequals(s, "macOS") || iequals(s, "web")) return DeviceType::kPc;
-  if (iequals(s, "ipPhone")) return DeviceType::kPhone;
+  if (ascii_iequals(s, "roomSystem") || ascii_iequals(s, "surfaceHub")) return DeviceType::kRoomSystem;
+  if (ascii_iequals(s, "iOS") || ascii_iequals(s, "android")) return DeviceType::kMobile;
+  if (ascii_iequals(s, "windows") || ascii_iequals(s, "macOS") || ascii_iequals(s, "web")) return DeviceType::kPc;
+  if (ascii_iequals(s, "ipPhone")) return DeviceType::kPhone;
   return std::nullopt;  // holoLens and future values
 }
 
 /// wifiBand -> GHz, as `client.assoc` `band`; nullopt for values we do not place.
 std::optional<double> graph_wifi_band(std::string_view s) noexcept {
-  if (iequals(s, "frequency24GHz")) return 2.4;
-  if (iequals(s, "frequency50GHz")) return 5.0;
-  if (iequals(s, "frequency60GHz")) return 6.0;
+  if (ascii_iequals(s, "frequency24GHz")) return 2.4;
+  if (ascii_iequals(s, "frequency50GHz")) return 5.0;
+  if (ascii_iequals(s, "frequency60GHz")) return 6.0;
   return std::nullopt;
 }
 
 /// userFeedbackRating -> 1..5.
 std::optional<double> graph_rating(std::string_view s) noexcept {
-  if (iequals(s, "bad")) return 1;
-  if (iequals(s, "poor")) return 2;
-  if (iequals(s, "fair")) return 3;
-  if (iequals(s, "good")) return 4;
-  if (iequals(s, "excellent")) return 5;
+  if (ascii_iequals(s, "bad")) return 1;
+  if (ascii_iequals(s, "poor")) return 2;
+  if (ascii_iequals(s, "fair")) return 3;
+  if (ascii_iequals(s, "good")) return 4;
+  if (ascii_iequals(s, "excellent")) return 5;
   return std::nullopt;
 }
 
@@ -104,10 +103,10 @@ std::optional<Media> graph_media(std::string_view label) {
 // ---- Zoom enumerations ---------------------------------------------------------
 
 std::optional<Connection> zoom_network(std::string_view s) noexcept {
-  if (iequals(s, "Wired")) return Connection::kWired;
-  if (iequals(s, "Wifi") || iequals(s, "Wi-Fi")) return Connection::kWifi;
-  if (iequals(s, "Cellular") || iequals(s, "3G") || iequals(s, "4G") || iequals(s, "5G")) return Connection::kMobile;
-  if (iequals(s, "PPP")) return Connection::kTunnel;  // point-to-point: a VPN or dial-up tunnel
+  if (ascii_iequals(s, "Wired")) return Connection::kWired;
+  if (ascii_iequals(s, "Wifi") || ascii_iequals(s, "Wi-Fi")) return Connection::kWifi;
+  if (ascii_iequals(s, "Cellular") || ascii_iequals(s, "3G") || ascii_iequals(s, "4G") || ascii_iequals(s, "5G")) return Connection::kMobile;
+  if (ascii_iequals(s, "PPP")) return Connection::kTunnel;  // point-to-point: a VPN or dial-up tunnel
   return std::nullopt;                                // Others
 }
 
@@ -160,8 +159,8 @@ namespace cloud {
 std::optional<double> parse_graph_double(std::string_view text, bool& ok) noexcept {
   ok = true;
   text = trim(text);
-  if (text.empty() || iequals(text, "NaN") || iequals(text, "INF") || iequals(text, "-INF") ||
-      iequals(text, "Infinity") || iequals(text, "-Infinity")) {
+  if (text.empty() || ascii_iequals(text, "NaN") || ascii_iequals(text, "INF") || ascii_iequals(text, "-INF") ||
+      ascii_iequals(text, "Infinity") || ascii_iequals(text, "-Infinity")) {
     return std::nullopt;
   }
   double v = 0;
@@ -178,7 +177,7 @@ std::optional<double> parse_graph_double(std::string_view text, bool& ok) noexce
 std::optional<double> parse_zoom_quantity(std::string_view text, std::string_view unit, bool& ok) noexcept {
   ok = true;
   text = trim(text);
-  if (text.empty() || text == "-" || text == "--" || iequals(text, "N/A")) return std::nullopt;
+  if (text.empty() || text == "-" || text == "--" || ascii_iequals(text, "N/A")) return std::nullopt;
   double v = 0;
   const char* first = text.data();
   const char* last = text.data() + text.size();
@@ -189,10 +188,10 @@ std::optional<double> parse_zoom_quantity(std::string_view text, std::string_vie
     return std::nullopt;
   }
   const std::string_view suffix = trim(std::string_view(end, static_cast<std::size_t>(last - end)));
-  if (suffix.empty() || iequals(suffix, unit)) return v;
-  if (iequals(unit, "kbps")) {
-    if (iequals(suffix, "bps")) return v / 1000;
-    if (iequals(suffix, "Mbps")) return v * 1000;
+  if (suffix.empty() || ascii_iequals(suffix, unit)) return v;
+  if (ascii_iequals(unit, "kbps")) {
+    if (ascii_iequals(suffix, "bps")) return v / 1000;
+    if (ascii_iequals(suffix, "Mbps")) return v * 1000;
   }
   ok = false;
   return std::nullopt;
@@ -419,7 +418,7 @@ struct CloudDecoder::Impl : detail::DomReader {
       std::string_view name;
       if (m.get_string().get(name) != simdjson::SUCCESS) continue;
       for (std::size_t i = 0; i < kModalityNames.size(); ++i) {
-        if (iequals(name, kModalityNames[i])) bits |= static_cast<std::uint8_t>(1u << i);
+        if (ascii_iequals(name, kModalityNames[i])) bits |= static_cast<std::uint8_t>(1u << i);
       }
     }
     return bits;
@@ -651,7 +650,7 @@ struct CloudDecoder::Impl : detail::DomReader {
         if (el->get_string().get(r) == simdjson::SUCCESS) {
           if (const auto v = graph_rating(r)) {
             out.feedback_rating = *v;
-          } else if (!iequals(r, "notRated") && !is_unknown_enum(r)) {
+          } else if (!ascii_iequals(r, "notRated") && !is_unknown_enum(r)) {
             warn("rating", quoted(r) + " is not a userFeedbackRating");
           }
         } else {
@@ -832,7 +831,7 @@ struct CloudDecoder::Impl : detail::DomReader {
     if (!streams) return true;
     if (!kind) {
       // `data` (and other non-media channels) have no quality rules.
-      if (!iequals(label, "data") && !label.empty()) {
+      if (!ascii_iequals(label, "data") && !label.empty()) {
         warn("label", quoted(label) + " is not audio, video or screen sharing; its streams are left out");
       }
       return true;
@@ -846,9 +845,9 @@ struct CloudDecoder::Impl : detail::DomReader {
       const std::string_view dir = text(so, "streamDirection");
       Stream st;
       st.media = *kind;
-      if (iequals(dir, "callerToCallee")) {
+      if (ascii_iequals(dir, "callerToCallee")) {
         st.from = Side::kCaller;
-      } else if (iequals(dir, "calleeToCaller")) {
+      } else if (ascii_iequals(dir, "calleeToCaller")) {
         st.from = Side::kCallee;
       } else {
         warn("streamDirection", quoted(dir) + " is not callerToCallee or calleeToCaller; the stream is left out");
@@ -899,7 +898,7 @@ struct CloudDecoder::Impl : detail::DomReader {
     // The codec of the stream's own media; `invalid` is Graph's "could not tell".
     const bool audio = st.media == Media::kAudio;
     std::string_view codec = enum_text(s, audio ? "audioCodec" : "videoCodec");
-    if (iequals(codec, "invalid")) codec = {};
+    if (ascii_iequals(codec, "invalid")) codec = {};
     st.codec.assign(codec);
     st.media_bypassed = flag(s, "wasMediaBypassed");
     st.audio_fec_used = flag(s, "isAudioForwardErrorCorrectionUsed");
@@ -1062,7 +1061,7 @@ struct CloudDecoder::Impl : detail::DomReader {
     st.set(M::kRttAvg, measured(latency) ? 2 * latency : latency);
     st.set(M::kBitrate, q("bitrate", "kbps"));
     st.set(M::kFrameRateAvg, q("frame_rate", "fps"));
-    if (const std::string_view r = trim(text(m, "resolution")); !r.empty() && r != "-" && !iequals(r, "N/A")) {
+    if (const std::string_view r = trim(text(m, "resolution")); !r.empty() && r != "-" && !ascii_iequals(r, "N/A")) {
       if (const auto wh = parse_resolution(r)) {
         st.width = wh->first;
         st.height = wh->second;
@@ -1129,7 +1128,7 @@ struct CloudDecoder::Impl : detail::DomReader {
       if (const auto rssi = object_field(so, "wifi_rssi")) {
         PathScope pr(path, "wifi_rssi");
         const std::string_view unit = text(*rssi, "rssi_unit");
-        if (unit.empty() || iequals(unit, "dBm")) {
+        if (unit.empty() || ascii_iequals(unit, "dBm")) {
           dev.rssi_dbm = bounded(*rssi, "avg_rssi", -130, 0);
           seg.caller.wifi_signal_pct = cloud::rssi_to_signal_pct(dev.rssi_dbm);
         } else {

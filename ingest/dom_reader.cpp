@@ -24,14 +24,6 @@ std::string_view type_name(dom::element_type t) noexcept {
   return "an unknown value";
 }
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  }
-  return true;
-}
-
 std::string_view trim(std::string_view s) noexcept {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
@@ -39,7 +31,7 @@ std::string_view trim(std::string_view s) noexcept {
 }
 
 bool is_unknown_enum(std::string_view s) noexcept {
-  return s.empty() || iequals(s, "unknown") || iequals(s, "unknownFutureValue");
+  return s.empty() || ascii_iequals(s, "unknown") || ascii_iequals(s, "unknownFutureValue");
 }
 
 std::string not_a_timestamp(std::string_view s) { return quoted(s) + " is not an RFC 3339 timestamp"; }

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "ingest/reject.h"
+#include "models/ascii.h"  // ascii_iequals: Graph and Zoom enumerations come in any case
 #include "models/net.h"
 
 namespace callroot::ingest::detail {
@@ -28,9 +29,6 @@ namespace dom = simdjson::dom;
 
 /// "an array", "a number", ...: a JSON type as messages name it.
 std::string_view type_name(dom::element_type t) noexcept;
-
-/// ASCII case-insensitive equality: Graph and Zoom enumerations come in any case.
-bool iequals(std::string_view a, std::string_view b) noexcept;
 
 /// `s` without leading and trailing white space.
 std::string_view trim(std::string_view s) noexcept;

@@ -25,7 +25,6 @@ constexpr std::size_t kMaxDisplays = 16;
 /// MACs per device: a room system has a wired and a Wi-Fi interface, perhaps a few more.
 constexpr std::size_t kMaxMacs = 16;
 
-using detail::iequals;
 using detail::is_unknown_enum;
 using detail::PathScope;
 using detail::quoted;
@@ -35,17 +34,17 @@ using detail::trim;
 constexpr std::string_view kLeftOut = "; left out";
 
 std::optional<RoomHealthState> health_status(std::string_view s) noexcept {
-  if (iequals(s, "healthy")) return RoomHealthState::kHealthy;
-  if (iequals(s, "nonUrgent")) return RoomHealthState::kNonUrgent;
-  if (iequals(s, "critical")) return RoomHealthState::kCritical;
-  if (iequals(s, "offline")) return RoomHealthState::kOffline;
+  if (ascii_iequals(s, "healthy")) return RoomHealthState::kHealthy;
+  if (ascii_iequals(s, "nonUrgent")) return RoomHealthState::kNonUrgent;
+  if (ascii_iequals(s, "critical")) return RoomHealthState::kCritical;
+  if (ascii_iequals(s, "offline")) return RoomHealthState::kOffline;
   return std::nullopt;
 }
 
 /// teamworkConnectionStatus: true connected, false disconnected.
 std::optional<bool> connection_status(std::string_view s) noexcept {
-  if (iequals(s, "connected")) return true;
-  if (iequals(s, "disconnected")) return false;
+  if (ascii_iequals(s, "connected")) return true;
+  if (ascii_iequals(s, "disconnected")) return false;
   return std::nullopt;
 }
 
@@ -75,12 +74,12 @@ std::optional<DeviceType> device_type(std::string_view s) noexcept {
   // control panel of an Android room and a panel the room's scheduling
   // screen: calls do not come from them, but their MACs are the room's.
   for (const std::string_view room : {"teamsRoom", "surfaceHub", "collaborationBar", "touchConsole", "teamsPanel"}) {
-    if (iequals(s, room)) return DeviceType::kRoomSystem;
+    if (ascii_iequals(s, room)) return DeviceType::kRoomSystem;
   }
   // A Teams display is "the evolution of Teams phones" (Microsoft's enum
   // description): a personal desk device, not a room.
   for (const std::string_view phone : {"ipPhone", "lowCostPhone", "teamsDisplay", "sip", "sipAnalog"}) {
-    if (iequals(s, phone)) return DeviceType::kPhone;
+    if (ascii_iequals(s, phone)) return DeviceType::kPhone;
   }
   return std::nullopt;
 }

@@ -1,5 +1,7 @@
 #include "models/pseudonym.h"
 
+#include "models/ascii.h"
+
 #include <sodium.h>
 
 #include <stdexcept>
@@ -39,8 +41,6 @@ int hex_value(char c) noexcept {
 }
 
 bool is_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
-
-char ascii_lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 }  // namespace
 
@@ -136,16 +136,12 @@ std::string Pseudonymizer::token(char domain, std::string_view text) const {
 
 std::string Pseudonymizer::user(std::string_view user) const {
   if (user.empty()) return {};
-  std::string lower(user);
-  for (char& c : lower) c = ascii_lower(c);
-  return "user-" + token('u', lower);
+  return "user-" + token('u', ascii_lowercase(user));
 }
 
 std::string Pseudonymizer::hostname(std::string_view hostname) const {
   if (hostname.empty()) return {};
-  std::string lower(hostname);
-  for (char& c : lower) c = ascii_lower(c);
-  return "host-" + token('h', lower);
+  return "host-" + token('h', ascii_lowercase(hostname));
 }
 
 std::string Pseudonymizer::ip(const IpAddr& ip) const {

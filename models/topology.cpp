@@ -1,5 +1,7 @@
 #include "models/topology.h"
 
+#include "models/ascii.h"
+
 #include <algorithm>
 
 namespace callroot {
@@ -249,41 +251,27 @@ std::optional<Path> Topology::path(ClientId client, TimeMs t) const {
   return p;
 }
 
-namespace {
-char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-std::string lowercase(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = lower(c);
-  return out;
-}
-}  // namespace
-
 std::size_t Topology::NoCaseHash::operator()(std::string_view s) const noexcept {
   std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a over the lower-cased bytes
-  for (const char c : s) h = (h ^ static_cast<unsigned char>(lower(c))) * 0x100000001b3ULL;
+  for (const char c : s) h = (h ^ static_cast<unsigned char>(ascii_lower(c))) * 0x100000001b3ULL;
   return static_cast<std::size_t>(h);
 }
 
 bool Topology::NoCaseEqual::operator()(std::string_view a, std::string_view b) const noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
+  return ascii_iequals(a, b);
 }
 
 void Topology::apply(const OrgInventory& e) {
   tenants_.clear();
-  for (const auto& t : e.tenants) tenants_.push_back(lowercase(t));
+  for (const auto& t : e.tenants) tenants_.push_back(ascii_lowercase(t));
   std::sort(tenants_.begin(), tenants_.end());
   tenants_.erase(std::unique(tenants_.begin(), tenants_.end()), tenants_.end());
 }
 
 bool Topology::own_tenant(std::string_view tenant) const noexcept {
   if (tenants_.empty() || tenant.empty()) return true;
-  const NoCaseEqual eq;
   for (const auto& t : tenants_) {
-    if (eq(t, tenant)) return true;
+    if (ascii_iequals(t, tenant)) return true;
   }
   return false;
 }
