@@ -168,11 +168,20 @@ SegmentLedger::Slot* SegmentLedger::lookup(std::uint64_t key) {
   return &s;
 }
 
-SegmentLedger::Slot& SegmentLedger::add(std::uint64_t key) {
-  if (tables_[0].size >= config_.max_entries) {
-    std::swap(tables_[0], tables_[1]);
-    tables_[0].clear();
+const SegmentLedger::Slot* SegmentLedger::find(std::uint64_t key) const noexcept {
+  for (const Table& table : tables_) {
+    if (const Slot* s = table.find(key)) return s;
   }
+  return nullptr;
+}
+
+void SegmentLedger::rotate() noexcept {
+  std::swap(tables_[0], tables_[1]);
+  tables_[0].clear();
+}
+
+SegmentLedger::Slot& SegmentLedger::add(std::uint64_t key) {
+  if (tables_[0].size >= config_.max_entries) rotate();
   return tables_[0].insert(key);
 }
 
@@ -181,8 +190,7 @@ void SegmentLedger::rotate_if_due(TimeMs now) {
   if (generation_start_ == kNoTime) generation_start_ = now;
   const DurationMs elapsed = now - generation_start_;
   if (elapsed < config_.generation) return;
-  std::swap(tables_[0], tables_[1]);
-  tables_[0].clear();
+  rotate();
   if (elapsed >= 2 * config_.generation) tables_[1].clear();  // a quiet spell longer than both generations
   generation_start_ = now;
 }
@@ -236,17 +244,13 @@ SegmentLedger::Ticket SegmentLedger::admit(CallSegment& segment, TimeMs now) {
 }
 
 bool SegmentLedger::current(const Ticket& ticket) const noexcept {
-  for (const Table& table : tables_) {
-    if (const Slot* s = table.find(ticket.key)) return s->serial == ticket.serial;
-  }
-  return true;  // forgotten (rotated out): nothing newer is known
+  const Slot* s = find(ticket.key);
+  return s == nullptr || s->serial == ticket.serial;  // forgotten (rotated out): nothing newer is known
 }
 
 bool SegmentLedger::counted(const Ticket& ticket) const noexcept {
-  for (const Table& table : tables_) {
-    if (const Slot* s = table.find(ticket.key)) return (s->flags & kCounted) != 0;
-  }
-  return false;
+  const Slot* s = find(ticket.key);
+  return s != nullptr && (s->flags & kCounted) != 0;
 }
 
 void SegmentLedger::scored(const Ticket& ticket, bool counted) {

@@ -103,6 +103,10 @@ class SegmentLedger {
 
   /// The entry for `key` in either generation, moved into the current one.
   Slot* lookup(std::uint64_t key);
+  /// The entry for `key` in either generation, left where it is.
+  [[nodiscard]] const Slot* find(std::uint64_t key) const noexcept;
+  /// The current generation becomes the previous one; the previous one is dropped.
+  void rotate() noexcept;
   Slot& add(std::uint64_t key);
   void rotate_if_due(TimeMs now);
 
