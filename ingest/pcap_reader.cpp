@@ -364,6 +364,20 @@ void PcapReader::update_stats() noexcept {
 
 PcapReader::~PcapReader() = default;
 
+std::int64_t PcapReader::count_frame(const pcap_pkthdr& hdr) noexcept {
+  const std::int64_t ts = static_cast<std::int64_t>(hdr.ts.tv_sec) * 1'000'000'000 +
+                          static_cast<std::int64_t>(hdr.ts.tv_usec) * (impl_->nano ? 1 : 1000);
+  if (counters_.frames == 0) first_ts_ns_ = ts;
+  ++counters_.frames;
+  counters_.bytes += hdr.len;
+  return ts;
+}
+
+void PcapReader::note_read_error() {
+  error_ = pcap_geterr(impl_->handle);
+  if (error_.empty()) error_ = "read error";
+}
+
 bool PcapReader::next(UdpPacket& out) {
   if (!error_.empty()) return false;
   for (;;) {
@@ -372,15 +386,10 @@ bool PcapReader::next(UdpPacket& out) {
     const int rc = pcap_next_ex(impl_->handle, &hdr, &data);
     if (rc == PCAP_ERROR_BREAK) return false;  // end of file
     if (rc != 1) {
-      error_ = pcap_geterr(impl_->handle);
-      if (error_.empty()) error_ = "read error";
+      note_read_error();
       return false;
     }
-    const std::int64_t ts = static_cast<std::int64_t>(hdr->ts.tv_sec) * 1'000'000'000 +
-                            static_cast<std::int64_t>(hdr->ts.tv_usec) * (impl_->nano ? 1 : 1000);
-    if (counters_.frames == 0) first_ts_ns_ = ts;
-    ++counters_.frames;
-    counters_.bytes += hdr->len;
+    const std::int64_t ts = count_frame(*hdr);
     PacketIssue issue = PacketIssue::kTruncated;
     if (decode_udp(dlt_, data, hdr->caplen, hdr->len, out, issue) == DecodeStatus::kIssue) {
       ++counters_.issues[static_cast<std::size_t>(issue)];
@@ -415,15 +424,10 @@ PcapReader::ReadStatus PcapReader::next_packet(Packet& out) {
       return ReadStatus::kEnd;
     }
     if (rc != 1) {
-      error_ = pcap_geterr(impl_->handle);
-      if (error_.empty()) error_ = "read error";
+      note_read_error();
       return ReadStatus::kError;
     }
-    const std::int64_t ts = static_cast<std::int64_t>(hdr->ts.tv_sec) * 1'000'000'000 +
-                            static_cast<std::int64_t>(hdr->ts.tv_usec) * (impl_->nano ? 1 : 1000);
-    if (counters_.frames == 0) first_ts_ns_ = ts;
-    ++counters_.frames;
-    counters_.bytes += hdr->len;
+    const std::int64_t ts = count_frame(*hdr);
     PacketIssue issue = PacketIssue::kTruncated;
     DecodeStatus st = decode_packet(dlt_, data, hdr->caplen, hdr->len, out, issue);
     if (st == DecodeStatus::kFragment) {

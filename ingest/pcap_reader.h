@@ -18,6 +18,8 @@
 
 #include "models/net.h"
 
+struct pcap_pkthdr;
+
 namespace callroot::ingest {
 
 /// Why a frame did not become a UDP datagram (or, for `kTruncated`, became one
@@ -195,6 +197,11 @@ class PcapReader {
   struct Impl;
   PcapReader();
   void check_link_type(const std::string& what);
+  /// Counts a frame read (its wire length, the first frame's time); returns
+  /// its time in nanoseconds.
+  std::int64_t count_frame(const ::pcap_pkthdr& hdr) noexcept;
+  /// Keeps libpcap's message for a failed read.
+  void note_read_error();
   std::unique_ptr<Impl> impl_;
   bool live_ = false;
   int dlt_ = 0;
