@@ -220,7 +220,10 @@ int main(int argc, char** argv) {
 
   callroot::tools::ScoreOptions score;
   auto* score_cmd = app.add_subcommand("score", "Grade verdicts against a scenario's ground truth");
-  score_cmd->add_option("--truth", score.truth, "The truth folder (DIR/truth) or its segments.jsonl")->required();
+  score_cmd
+      ->add_option("--truth", score.truth,
+                   "The truth folder (DIR/truth) or its segments.jsonl; or an independent truth.json(.gz) or its folder")
+      ->required();
   score_cmd->add_option("verdicts", score.verdicts, "Verdicts as JSON Lines ('-' for stdin)")->required();
   score_cmd->add_flag("--json", score.json, "One JSON object instead of the table");
   score_cmd->add_flag("--by-site", score.by_site, "Add the figures per site");

@@ -1,6 +1,8 @@
 #pragma once
 /// `callroot score`: grades verdicts against a scenario's ground truth
-/// (`callroot simulate` writes it; docs/simulate.md defines every figure).
+/// (`callroot simulate` writes it; docs/simulate.md defines every figure), or
+/// against the truth of the independent scenarios (one JSON object per file,
+/// graded by the rules their README states; docs/simulate.md too).
 /// It grades, it does not judge: the report says how good the verdicts are
 /// and leaves the pass mark to whoever reads it.
 ///
@@ -23,9 +25,15 @@
 
 namespace callroot::tools {
 
+/// Which truth was read; it decides the few grading rules that differ.
+enum class TruthFormat {
+  kSimulate,     ///< `callroot simulate`: truth/segments.jsonl and truth/truth.jsonl
+  kIndependent,  ///< the independent scenarios: truth.json(.gz), one JSON object
+};
+
 /// The planted cause of a poor segment: the component it should be blamed on.
 struct TruthCause {
-  std::string ref;    ///< the fault's line in truth.jsonl, e.g. "F03"
+  std::string ref;    ///< the fault's line in truth.jsonl, e.g. "F03" (independent: `fault_id`)
   std::string fault;  ///< fault type, e.g. "congested_ap"
   std::string kind;   ///< client, ap, switch, wan or remote
   std::string id;     ///< empty for remote
@@ -41,23 +49,35 @@ struct TruthSegment {
   std::string site;  ///< the site it is graded under (--by-site)
 };
 
-/// A confounder line of truth/truth.jsonl: a component that must not be blamed.
+/// A component that must not be blamed: a confounder line of truth/truth.jsonl,
+/// or an entry of the independent truth's `confounders`. The independent
+/// truth may name only the type (no kind: listed, not counted) or a component
+/// without a time range (present throughout: no interval).
 struct TruthConfounder {
   std::string ref, type, kind, id, site;
-  std::int64_t since = 0, until = 0;  ///< ms since the Unix epoch
-  std::size_t segments = 0;           ///< segments across it during the interval
+  std::int64_t since = 0, until = 0;    ///< ms since the Unix epoch
+  bool has_interval = true;             ///< since/until are known
+  std::optional<std::size_t> segments;  ///< segments across it during the interval, when the truth lists them
+  [[nodiscard]] bool names_component() const { return !kind.empty(); }
 };
 
 struct Truth {
+  TruthFormat format = TruthFormat::kSimulate;
   std::vector<TruthSegment> segments;
   std::vector<TruthConfounder> confounders;
 };
 
-/// Reads the truth: `path` is a folder holding segments.jsonl (and
-/// truth.jsonl for the confounders), a scenario folder with truth/ inside, or
-/// the segments.jsonl file itself (truth.jsonl beside it is read when there).
-/// Throws std::runtime_error when a file cannot be read or a line is not valid.
+/// Reads the truth, recognising its format by the path:
+/// - the independent format: a file ending .json or .json.gz, or a folder
+///   holding truth.json.gz or truth.json (and no segments.jsonl);
+/// - `callroot simulate`'s: a folder holding segments.jsonl (and truth.jsonl
+///   for the confounders), a scenario folder with truth/ inside, or the
+///   segments.jsonl file itself (truth.jsonl beside it is read when there).
+/// Throws std::runtime_error naming the file (and line, or segment) when a
+/// file cannot be read or is not valid.
 Truth load_truth(const std::string& path);
+/// The independent format from one file, plain or gzip (by content).
+Truth load_independent_truth(const std::string& file);
 
 /// numerator / denominator; no value when the denominator is 0.
 struct Ratio {
@@ -70,12 +90,13 @@ struct Ratio {
 
 /// Top-1 attribution over a set of poor segments with a known cause.
 struct AttributionTally {
-  std::size_t segments = 0;                    ///< graded: known cause, with a verdict
+  std::size_t segments = 0;                    ///< graded: known cause, with a verdict (independent: also without)
   std::size_t kind_correct = 0;                ///< top blame of the right kind
   std::size_t id_correct = 0;                  ///< right kind and id (remote: kind)
   std::size_t unknown = 0;                     ///< top blame `unknown` (counted wrong)
   std::size_t not_poor = 0;                    ///< verdict not poor or without blame (counted wrong)
-  std::map<std::string, std::size_t> answers;  ///< top blame kind ("none" when not poor)
+  std::size_t missing = 0;                     ///< no verdict (independent only; counted wrong)
+  std::map<std::string, std::size_t> answers;  ///< top blame kind ("none" when not poor, "missing")
 
   [[nodiscard]] Ratio kind_accuracy() const { return {kind_correct, segments}; }
   [[nodiscard]] Ratio id_accuracy() const { return {id_correct, segments}; }
@@ -100,6 +121,20 @@ struct FalseBlameTally {
   [[nodiscard]] Ratio rate() const { return {false_blame, poor_verdicts}; }
 };
 
+/// False blame as the independent scenarios define it, per segment rather
+/// than per poor verdict: a good segment is falsely blamed when any blame
+/// entry names something other than `unknown` (remote too); a poor one with
+/// no known cause when its top blame names a client, ap, switch or wan with
+/// confidence >= 0.5. A segment without a verdict blames nothing.
+struct IndependentFalseBlameTally {
+  std::size_t good = 0;               ///< truth segments not poor
+  std::size_t good_blamed = 0;        ///< ... with a blame entry other than unknown
+  std::size_t background = 0;         ///< truth segments poor with no known cause
+  std::size_t background_blamed = 0;  ///< ... whose top blame names a component with confidence >= 0.5
+  std::size_t without_verdict = 0;    ///< of good and background, those without a verdict
+  [[nodiscard]] Ratio rate() const { return {good_blamed + background_blamed, good + background}; }
+};
+
 struct BackgroundTally {
   std::size_t segments = 0;                        ///< expected poor, no planted cause, with a verdict
   std::size_t detected = 0;                        ///< verdict poor
@@ -108,8 +143,12 @@ struct BackgroundTally {
 
 struct ConfounderTally {
   TruthConfounder confounder;
-  std::size_t blamed = 0;              ///< verdicts whose top blame names it
-  std::size_t blamed_in_interval = 0;  ///< ... of segments overlapping its interval
+  std::size_t blamed = 0;              ///< verdicts whose top blame names it (0 when it names no component)
+  std::size_t blamed_in_interval = 0;  ///< ... of segments overlapping its interval (0 without one)
+  /// Of `blamed`, those whose segment has it as its known cause: right, not a
+  /// confounder's false blame (a switch can hold a faulty uplink and a port
+  /// with stray errors).
+  std::size_t right = 0;
 };
 
 struct CalibrationBin {
@@ -129,6 +168,7 @@ struct SiteTally {
 
 struct ScoreReport {
   // What was read.
+  TruthFormat format = TruthFormat::kSimulate;
   std::size_t truth_segments = 0;
   std::size_t verdicts = 0;            ///< verdict records read
   std::size_t matched = 0;             ///< truth segments with a verdict
@@ -143,7 +183,8 @@ struct ScoreReport {
   std::map<std::string, AttributionTally> by_fault;  ///< outside gaps
   std::map<std::string, AttributionTally> by_fault_in_gaps;
   BackgroundTally background;
-  FalseBlameTally false_blame;
+  FalseBlameTally false_blame;                                        ///< among poor verdicts (simulate's definition)
+  std::optional<IndependentFalseBlameTally> independent_false_blame;  ///< the independent format only
   std::vector<ConfounderTally> confounders;
   std::array<CalibrationBin, 10> calibration{};
   std::size_t claims = 0;  ///< graded poor verdicts whose top blame names a component or remote
@@ -164,6 +205,7 @@ class Scorer {
  private:
   struct Seen {
     bool poor = false, unclassified = false, has_blame = false;
+    bool blames_other_than_unknown = false;  // any entry, not only the top
     std::string kind, id;
     double confidence = 0;
     std::int64_t start = 0, end = 0;
@@ -181,7 +223,7 @@ std::string format_table(const ScoreReport& report, bool by_site);
 std::string format_json(const ScoreReport& report, bool by_site);
 
 struct ScoreOptions {
-  std::string truth;     ///< folder or segments.jsonl
+  std::string truth;     ///< folder, segments.jsonl, or an independent truth.json(.gz)
   std::string verdicts;  ///< JSON Lines; "-" for stdin
   bool json = false;
   bool by_site = false;

@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
 # Attribution accuracy side by side: generates scenarios (presets x seeds),
 # replays each with every attribution method, grades the verdicts with
-# `callroot score`, and prints one Markdown table (BENCHMARKS.md).
+# `callroot score`, and prints one Markdown table (BENCHMARKS.md). Then the
+# same for the independent scenarios (s1 s2 s3 of $INDEPENDENT, default
+# ../shared/data/independent beside the checkout; skipped when absent),
+# graded by their own rules: a table per file and method, and top-1 per
+# fault type and method.
 #
 #   bench/accuracy/run.sh [BUILD_DIR] [PRESETS] [SEEDS]
 #   bench/accuracy/run.sh build-rel "campus enterprise" "1 2 3"
+#   bench/accuracy/run.sh build ""        # the independent scenarios only
+#   INDEPENDENT=/data/independent bench/accuracy/run.sh
 #
-# Needs python3 for the table. Scenarios and verdicts go to $WORK (default a
+# Needs python3 for the tables. Scenarios and verdicts go to $WORK (default a
 # temporary directory, removed at the end).
 set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-build}
-presets=${2:-"campus enterprise"}
+presets=${2-"campus enterprise"}  # "" (given) is none
 seeds=${3:-"1 2 3"}
 # combined = the rule pack plus statistics; default = what the engine does
 # without --rules (the heuristic plus statistics).
@@ -21,6 +28,39 @@ work=${WORK:-$(mktemp -d)}
 mkdir -p "$work"
 [ -n "${WORK:-}" ] || trap 'rm -rf "$work"' EXIT
 
+independent=${INDEPENDENT:-$repo/../shared/data/independent}
+
+# replay METHOD OUT INPUT...: the verdicts of one attribution method.
+replay() {
+  local method=$1 out=$2
+  shift 2
+  local extra=() attribution=$method
+  case $method in
+    rules | combined) extra=(--rules "$rules") ;;
+    default) attribution=combined ;;
+  esac
+  "$callroot" replay "$@" --attribution "$attribution" "${extra[@]}" --format jsonl --no-progress \
+    --out "$out" 2>/dev/null
+}
+
+# graded TRUTH VERDICTS SECONDS KEY=VALUE...: the score as one JSON line, with the keys added.
+graded() {
+  local truth=$1 verdicts=$2 seconds=$3
+  shift 3
+  "$callroot" score --truth "$truth" "$verdicts" --json |
+    python3 -c 'import json,sys; d=json.load(sys.stdin); d["seconds"]=float(sys.argv[1]); d.update(a.split("=",1) for a in sys.argv[2:]); print(json.dumps(d))' \
+      "$seconds" "$@"
+}
+
+# timed_replay METHOD OUT INPUT...: replays and prints the seconds it took.
+timed_replay() {
+  local start end
+  start=$(date +%s.%N)
+  replay "$@"
+  end=$(date +%s.%N)
+  python3 -c 'import sys; print(float(sys.argv[2]) - float(sys.argv[1]))' "$start" "$end"
+}
+
 results="$work/results.jsonl"
 : >"$results"
 for preset in $presets; do
@@ -29,24 +69,14 @@ for preset in $presets; do
     "$callroot" simulate --preset "$preset" --seed "$seed" --out "$dir" 2>/dev/null
     mkdir -p "$dir/out"  # verdicts beside the inputs would be read back as input by the next replay
     for method in $methods; do
-      extra=()
-      attribution=$method
-      case $method in
-        rules | combined) extra=(--rules "$rules") ;;
-        default) attribution=combined ;;
-      esac
-      start=$(date +%s.%N)
-      "$callroot" replay "$dir"/*.jsonl --attribution "$attribution" "${extra[@]}" --format jsonl --no-progress \
-        --out "$dir/out/$method.jsonl" 2>/dev/null
-      end=$(date +%s.%N)
-      "$callroot" score --truth "$dir/truth" "$dir/out/$method.jsonl" --json |
-        python3 -c 'import json,sys; d=json.load(sys.stdin); d["preset"],d["seed"],d["method"],d["seconds"]=sys.argv[1],sys.argv[2],sys.argv[3],float(sys.argv[5])-float(sys.argv[4]); print(json.dumps(d))' \
-          "$preset" "$seed" "$method" "$start" "$end" >>"$results"
+      seconds=$(timed_replay "$method" "$dir/out/$method.jsonl" "$dir"/*.jsonl)
+      graded "$dir/truth" "$dir/out/$method.jsonl" "$seconds" preset="$preset" seed="$seed" method="$method" >>"$results"
     done
   done
 done
 
-python3 - "$results" <<'PY'
+if [ -s "$results" ]; then
+  python3 - "$results" <<'PY'
 import json, sys
 from collections import defaultdict
 rows = [json.loads(l) for l in open(sys.argv[1])]
@@ -77,3 +107,67 @@ for key in order:
           f"| {pct(a['false'], a['named'])} ({int(a['false'])}/{int(a['named'])}) | {int(a['conf_blamed'])} "
           f"| {int(a['bg_unknown'])}/{int(a['bg'])} | {a['ece'] / a['runs']:.3f} |")
 PY
+fi
+
+independent_results="$work/independent.jsonl"
+: >"$independent_results"
+if [ -d "$independent" ]; then
+  for name in s1 s2 s3; do
+    dir="$independent/$name"
+    if [ ! -f "$dir/input.jsonl.gz" ]; then
+      echo "independent: no $dir/input.jsonl.gz, skipped" >&2
+      continue
+    fi
+    out="$work/independent-$name"
+    mkdir -p "$out"
+    for method in $methods; do
+      seconds=$(timed_replay "$method" "$out/$method.jsonl" "$dir/input.jsonl.gz")
+      graded "$dir" "$out/$method.jsonl" "$seconds" file="$name" method="$method" >>"$independent_results"
+    done
+  done
+else
+  echo "independent scenarios: $independent not found, skipped (set INDEPENDENT=DIR)" >&2
+fi
+
+if [ -s "$independent_results" ]; then
+  python3 - "$independent_results" <<'PY'
+import json, sys
+from collections import defaultdict
+rows = [json.loads(l) for l in open(sys.argv[1])]
+pct = lambda x, y: f"{x / y:.3f}" if y else "-"
+fmt = lambda v: "-" if v is None else f"{v:.3f}"
+print()
+print("Independent scenarios, graded by their README (top-1: a missing verdict, no blame and unknown count wrong; "
+      "false blame: the independent definition).")
+print()
+print("| file | method | top-1 (kind+id) | kind | false blame (independent) | poor precision | poor recall | confounder blames | ECE |")
+print("|---|---|---|---|---|---|---|---|---|")
+for r in rows:
+    a = r["attribution"]["outside_gaps"]
+    f = r["false_blame_independent"]
+    d = r["detection"]
+    # Blames of a confounder's component that were the segment's known cause are right, not confounder blames.
+    conf = sum((c["blamed"] or 0) - (c["right"] or 0) for c in r["confounders"])
+    print(f"| {r['file']} | {r['method']} | {pct(a['id_correct'], a['segments'])} ({a['id_correct']}/{a['segments']}) "
+          f"| {pct(a['kind_correct'], a['segments'])} | {fmt(f['rate'])} ({f['false_blame']}/{f['good'] + f['background']}) "
+          f"| {fmt(d['precision'])} | {fmt(d['recall'])} | {conf} | {fmt(r['calibration']['ece'])} |")
+
+# Top-1 per fault type and method, over all the files.
+methods, faults = [], set()
+cell = defaultdict(lambda: [0, 0])
+for r in rows:
+    if r["method"] not in methods: methods.append(r["method"])
+    for fault, t in r["attribution"]["by_fault"].items():
+        faults.add(fault)
+        cell[(fault, r["method"])][0] += t["id_correct"]
+        cell[(fault, r["method"])][1] += t["segments"]
+files = sorted({r["file"] for r in rows})
+print()
+print(f"Top-1 (kind+id) per fault type, {' + '.join(files)}:")
+print()
+print("| fault | " + " | ".join(methods) + " |")
+print("|---|" + "---|" * len(methods))
+for fault in sorted(faults):
+    print(f"| {fault} | " + " | ".join(f"{pct(*cell[(fault, m)])} ({cell[(fault, m)][0]}/{cell[(fault, m)][1]})" for m in methods) + " |")
+PY
+fi
