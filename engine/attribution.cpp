@@ -13,7 +13,9 @@ struct Target {
   Family family;
   std::uint8_t column;
   Aggregate aggregate;
-  enum class Bound : std::uint8_t { kMin, kMax, kNoGrowth } bound;
+  /// kPerFrame: a counter's rate as a share of the frames the port moves in
+  /// the counter's direction, persistent over the window (port_fault_share).
+  enum class Bound : std::uint8_t { kMin, kMax, kPerFrame } bound;
   double limit;
   double scale;  ///< how far past the limit counts as one unit of departure
   const char* id;
@@ -37,11 +39,11 @@ constexpr Target kTargets[] = {
     {Family::kWifiAp, col::kInterference, Aggregate::kAvg, B::kMax, 25, 20, "heuristic.ap.interference", kWifiGuide},
     {Family::kWifiAp, col::kApTxRetry, Aggregate::kAvg, B::kMax, 20, 15, "heuristic.ap.tx_retry", kWifiGuide},
     {Family::kWifiAp, col::kApCpu, Aggregate::kAvg, B::kMax, 90, 10, "heuristic.ap.cpu", kApHealth},
-    {Family::kSwitchPort, col::kInErrors, Aggregate::kMax, B::kNoGrowth, 0, 0, "heuristic.port.in_errors", kPortHealth},
-    {Family::kSwitchPort, col::kOutErrors, Aggregate::kMax, B::kNoGrowth, 0, 0, "heuristic.port.out_errors", kPortHealth},
-    {Family::kSwitchPort, col::kInFcsErrors, Aggregate::kMax, B::kNoGrowth, 0, 0, "heuristic.port.fcs_errors", kPortHealth},
-    {Family::kSwitchPort, col::kInDiscards, Aggregate::kMax, B::kNoGrowth, 0, 0, "heuristic.port.in_discards", kPortHealth},
-    {Family::kSwitchPort, col::kOutDiscards, Aggregate::kMax, B::kNoGrowth, 0, 0, "heuristic.port.out_discards", kPortHealth},
+    {Family::kSwitchPort, col::kInErrors, Aggregate::kAvg, B::kPerFrame, kPortFaultShare, 0, "heuristic.port.in_errors", kPortHealth},
+    {Family::kSwitchPort, col::kOutErrors, Aggregate::kAvg, B::kPerFrame, kPortFaultShare, 0, "heuristic.port.out_errors", kPortHealth},
+    {Family::kSwitchPort, col::kInFcsErrors, Aggregate::kAvg, B::kPerFrame, kPortFaultShare, 0, "heuristic.port.fcs_errors", kPortHealth},
+    {Family::kSwitchPort, col::kInDiscards, Aggregate::kAvg, B::kPerFrame, kPortFaultShare, 0, "heuristic.port.in_discards", kPortHealth},
+    {Family::kSwitchPort, col::kOutDiscards, Aggregate::kAvg, B::kPerFrame, kPortFaultShare, 0, "heuristic.port.out_discards", kPortHealth},
     {Family::kSwitchPort, col::kInUtil, Aggregate::kAvg, B::kMax, 90, 10, "heuristic.port.in_util", kPortHealth},
     {Family::kSwitchPort, col::kOutUtil, Aggregate::kAvg, B::kMax, 90, 10, "heuristic.port.out_util", kPortHealth},
     {Family::kSwitchPort, col::kOperUp, Aggregate::kMin, B::kMin, 1, 0.25, "heuristic.port.down", kPortHealth},
@@ -62,9 +64,10 @@ double departure(const Target& t, double value) {
       return value < t.limit ? std::min(kMaxDeparture, kBase + (t.limit - value) / t.scale) : 0.0;
     case B::kMax:
       return value > t.limit ? std::min(kMaxDeparture, kBase + (value - t.limit) / t.scale) : 0.0;
-    case B::kNoGrowth:
-      // Any growth matters; a port losing frames every second matters a lot more.
-      return value > 0 ? std::min(kMaxDeparture, 0.5 + std::log10(1.0 + value * 60.0) / 2.0) : 0.0;
+    case B::kPerFrame:
+      // Each tenfold beyond the limit counts a unit more: one frame in a
+      // thousand lost on a link is a failing cable, not a nuisance.
+      return value > t.limit ? std::min(kMaxDeparture, 0.5 + std::log10(value / t.limit)) : 0.0;
   }
   return 0.0;
 }
@@ -108,8 +111,7 @@ std::string describe(const ScoringContext& ctx, const HopEvidence& hop, const Ta
   const ColumnSpec& spec = family_columns(t.family)[t.column];
   std::string text;
   if (hop.kind == ComponentKind::kSwitch) {
-    text += "port ";
-    text += ctx.directory->port_name(PortId{hop.entity});
+    text += describe_port(*ctx.directory, hop);
     text += ' ';
   } else if (hop.family == Family::kWifiAp && ctx.directory->radio_band(hop.entity) != 0) {
     text += Directory::band_name(ctx.directory->radio_band(hop.entity));
@@ -119,36 +121,77 @@ std::string describe(const ScoringContext& ctx, const HopEvidence& hop, const Ta
   text += ' ';
   text += to_string(t.aggregate);
   text += ' ';
-  text += format_number(value, 2);
+  // A per-frame target reads the counter's rate; `value` is its share.
+  text += format_number(t.bound == B::kPerFrame ? hop.column(t.column).avg : value, 2);
   text += unit_suffix(spec.unit);
   switch (t.bound) {
     case B::kMin: text += " below "; break;
     case B::kMax: text += " above "; break;
-    case B::kNoGrowth: text += " (target: no growth"; break;
+    case B::kPerFrame: {
+      const PortFaultShare share = port_fault_share(hop, t.column);
+      text += ": ";
+      text += format_number(100.0 * share.share, 3);
+      text += "% of the frames, in ";
+      text += format_number(share.samples, 1);
+      text += " samples' worth (target: under ";
+      text += format_number(100.0 * t.limit, 3);
+      text += "% and in more than one sample; ";
+      text += t.source;
+      text += ')';
+      return text;
+    }
   }
-  if (t.bound != B::kNoGrowth) {
-    text += format_number(t.limit, 2);
-    text += unit_suffix(spec.unit);
-    text += " (";
-  } else {
-    text += "; ";
-  }
+  text += format_number(t.limit, 2);
+  text += unit_suffix(spec.unit);
+  text += " (";
   text += t.source;
   text += ')';
   return text;
 }
 
+/// How far `hop` departs from target `t` over the window, and the value read.
+std::pair<double, double> hop_departure(const HopEvidence& hop, const Target& t) {
+  const WindowStats& st = hop.column(t.column);
+  if (st.count == 0) return {0.0, kMissing};
+  double value = pick(st, t.aggregate);
+  if (t.bound == B::kPerFrame) {
+    const PortFaultShare share = port_fault_share(hop, t.column);
+    value = share.persistent() ? share.share : 0.0;
+  }
+  return {departure(t, value), value};
+}
+
+bool is_retry(const Target& t) { return t.family == Family::kWifiClient && (t.column == col::kTxRetry || t.column == col::kRxRetry); }
+bool is_signal(const Target& t) { return t.family == Family::kWifiClient && (t.column == col::kRssi || t.column == col::kSnr); }
+bool is_radio_condition(const Target& t) { return t.family == Family::kWifiAp && t.column != col::kApCpu; }
+
+/// A weak signal without retries counts this share of its departure.
+constexpr double kHarmlessSignalShare = 0.25;
+
 void score_hops(const ScoringContext& ctx, const SideEvidence& side, std::vector<Departures>& out) {
+  const bool endpoint_trouble = poor_without_network_impairment(ctx);
+  const WifiReading wifi = read_wifi(side);
+  const bool retries_are_radios = wifi.retries_are_radios() && side.resolution.path.ap.valid();
   for (const HopEvidence& hop : side.hops) {
+    // A busy CPU explains media spoiled on clean packets, not a lossy path.
+    if (hop.family == Family::kClientDevice && !endpoint_trouble) continue;
     for (const Target& t : kTargets) {
       if (t.family != hop.family) continue;
-      const WindowStats& st = hop.column(t.column);
-      if (st.count == 0) continue;
-      const double value = pick(st, t.aggregate);
-      const double d = departure(t, value);
+      auto [d, value] = hop_departure(hop, t);
       if (d <= 0) continue;
-      candidate(out, hop.kind, hop.component, component_site(*ctx.topology, side, hop.kind, hop.component))
-          .add(d, Evidence{EvidenceSource::kRule, t.id, describe(ctx, hop, t, value)});
+      ComponentKind kind = hop.kind;
+      std::uint32_t component = hop.component;
+      std::string text = describe(ctx, hop, t, value);
+      if (is_retry(t) && retries_are_radios) {
+        kind = ComponentKind::kAp;
+        component = side.resolution.path.ap.value;
+        text += "; with a good signal, the client's retries are its AP radio's doing";
+      } else if (is_signal(t) && !wifi.retries_high) {
+        d *= kHarmlessSignalShare;
+        text += "; its retries are within target, so the weak signal is not what hurts";
+      }
+      candidate(out, kind, component, component_site(*ctx.topology, side, kind, component))
+          .add(d, Evidence{EvidenceSource::kRule, t.id, std::move(text)});
     }
   }
 }
@@ -190,7 +233,8 @@ void score_endpoint(const ScoringContext& ctx, const SideEvidence& side, std::ve
   if (!path.client.valid()) return;
   const Endpoint& ep = ctx.segment->endpoint(side.side);
   auto client = [&]() -> Departures& { return candidate(out, ComponentKind::kClient, path.client.value, path.site); };
-  if (measured(ep.cpu_insufficient_ratio) && ep.cpu_insufficient_ratio > 0.1) {
+  if (measured(ep.cpu_insufficient_ratio) && ep.cpu_insufficient_ratio > 0.1 &&
+      poor_without_network_impairment(ctx)) {
     client().add(std::min(kMaxDeparture, kBase + (ep.cpu_insufficient_ratio - 0.1) * 5),
                  Evidence{EvidenceSource::kRule, "heuristic.client.cpu_insufficient",
                           "cpu_insufficient_ratio " + format_number(ep.cpu_insufficient_ratio, 2) +
@@ -217,6 +261,32 @@ void score_endpoint(const ScoringContext& ctx, const SideEvidence& side, std::ve
 
 }  // namespace
 
+WifiReading read_wifi(const SideEvidence& side) {
+  WifiReading r;
+  for (const HopEvidence& hop : side.hops) {
+    if (hop.family != Family::kWifiClient && hop.family != Family::kWifiAp) continue;
+    for (const Target& t : kTargets) {
+      if (t.family != hop.family) continue;
+      const auto [d, value] = hop_departure(hop, t);
+      if (is_signal(t) && measured(value)) {
+        r.signal_measured = true;
+        r.signal_weak |= d > 0;
+      }
+      r.retries_high |= is_retry(t) && d > 0;
+      r.radio_bad |= is_radio_condition(t) && d > 0;
+    }
+  }
+  return r;
+}
+
+bool within_targets(const HopEvidence& hop) {
+  if (!hop.any_samples()) return false;
+  for (const Target& t : kTargets) {
+    if (t.family == hop.family && hop_departure(hop, t).first > 0) return false;
+  }
+  return true;
+}
+
 CandidateScore& Candidates::at(ComponentKind kind, std::uint32_t component, SiteId site) {
   if (CandidateScore* c = find(kind, component)) return *c;
   CandidateScore& c = list.emplace_back();
@@ -233,7 +303,15 @@ CandidateScore* Candidates::find(ComponentKind kind, std::uint32_t component) no
   return nullptr;
 }
 
-void weigh_remote(const ScoringContext& ctx, double weight, std::string_view id, Candidates& out) {
+bool poor_without_network_impairment(const ScoringContext& ctx) noexcept {
+  const auto& streams = ctx.segment->streams;
+  for (std::size_t i = 0; i < streams.size(); ++i) {
+    if (ctx.streams[i].quality == Quality::kPoor && !shows_network_impairment(streams[i])) return true;
+  }
+  return false;
+}
+
+std::optional<Side> far_side_only(const ScoringContext& ctx) noexcept {
   const CallSegment& seg = *ctx.segment;
   for (const Side remote : {Side::kCaller, Side::kCallee}) {
     const SideEvidence& r = ctx.side(remote);
@@ -243,21 +321,27 @@ void weigh_remote(const ScoringContext& ctx, double weight, std::string_view id,
     for (std::size_t i = 0; i < seg.streams.size(); ++i) {
       const Quality q = ctx.streams[i].quality;
       if (seg.streams[i].from == remote) {
-        remote_poor |= q == Quality::kPoor;
+        // Poor on clean packets is the receiving endpoint's doing (quality.h).
+        remote_poor |= q == Quality::kPoor && shows_network_impairment(seg.streams[i]);
       } else {
         local_good |= q == Quality::kGood;
         local_poor |= q == Quality::kPoor;
       }
     }
-    if (remote_poor && local_good && !local_poor) {
-      CandidateScore& c = out.at(ComponentKind::kRemote, 0, SiteId{});
-      c.log_odds += weight;
-      c.evidence.push_back(Evidence{EvidenceSource::kRule, std::string(id),
-                                    "only streams sent by the " + std::string(to_string(remote)) +
-                                        " (outside the organization) are poor; what the " +
-                                        std::string(to_string(other(remote))) + " sent arrived in good quality"});
-    }
+    if (remote_poor && local_good && !local_poor) return remote;
   }
+  return std::nullopt;
+}
+
+void weigh_remote(const ScoringContext& ctx, double weight, std::string_view id, Candidates& out) {
+  const std::optional<Side> remote = far_side_only(ctx);
+  if (!remote) return;
+  CandidateScore& c = out.at(ComponentKind::kRemote, 0, SiteId{});
+  c.log_odds += weight;
+  c.evidence.push_back(Evidence{EvidenceSource::kRule, std::string(id),
+                                "only streams sent by the " + std::string(to_string(*remote)) +
+                                    " (outside the organization) are poor; what the " +
+                                    std::string(to_string(other(*remote))) + " sent arrived in good quality"});
 }
 
 void report_blame(const ScoringContext& ctx, Candidates& candidates, const Calibration& calibration,

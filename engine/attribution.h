@@ -11,6 +11,7 @@
 /// (CombinedAttributor) and compared.
 
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -58,10 +59,39 @@ struct Calibration {
 void report_blame(const ScoringContext& ctx, Candidates& candidates, const Calibration& calibration,
                   std::string_view prefix, Verdict& verdict);
 
+/// The outside party whose streams alone are poor (with the network's mark),
+/// while what the organization sent arrived in good quality; none when the
+/// segment does not look like that.
+std::optional<Side> far_side_only(const ScoringContext& ctx) noexcept;
+
 /// The far side as a candidate: a remote party's streams are poor while
 /// everything the organization sent arrived in good quality, so the shared
 /// network path is not the cause. Adds `remote` with `weight` when it holds.
 void weigh_remote(const ScoringContext& ctx, double weight, std::string_view id, Candidates& out);
+
+/// True when some poor stream of the segment shows no network impairment
+/// (quality.h): an endpoint, not the path, spoiled it. A starved CPU or a
+/// faulty device is a cause only then.
+bool poor_without_network_impairment(const ScoringContext& ctx) noexcept;
+
+/// What a side's Wi-Fi says about cause and symptom, by the heuristic's
+/// targets. Retries are how a poor radio link shows, whoever caused it: with
+/// a good signal and the AP's radio out of target (busy, interfered,
+/// retrying), they are the radio's; with the client's signal weak, the
+/// client's. A weak signal that costs no retries is not hurting the call (a
+/// client far from its AP whose calls are fine).
+struct WifiReading {
+  bool signal_weak = false;      ///< RSSI or SNR below target
+  bool signal_measured = false;
+  bool retries_high = false;     ///< the client's retries above target
+  bool radio_bad = false;        ///< the AP radio's utilization, interference or retries above target
+  [[nodiscard]] bool retries_are_radios() const noexcept { return radio_bad && signal_measured && !signal_weak; }
+};
+WifiReading read_wifi(const SideEvidence& side);
+
+/// True when `hop` has samples and meets every one of the heuristic's
+/// published targets over the window: clean by its own telemetry.
+bool within_targets(const HopEvidence& hop);
 
 class Attributor {
  public:

@@ -29,21 +29,31 @@ bool impairment(Family family, std::size_t column) noexcept {
   return false;
 }
 
-/// "AP hq-ap08", "port Gi1/0/2 of branch-acc1": how evidence names a key.
-std::string key_name(const Directory& dir, FateKey key) {
-  const ComponentRef c = fate_owner(dir, key);
+/// "AP hq-ap08", "port Gi1/0/2 of branch-acc1", "port Te1/0/1 of hq-core
+/// (the uplink of hq-acc1)": how evidence names a key.
+std::string key_name(const Directory& dir, const Topology& topo, FateKey key) {
+  const ComponentRef c = fate_owner(dir, topo, key);
   std::string s = to_string(c.kind);
   s += ' ';
   if (key.kind == FateKey::Kind::kPort) {
+    const SwitchId host = dir.port_switch(PortId{key.id});
     s = "port ";
     s += dir.port_name(PortId{key.id});
     s += " of ";
+    s += dir.switch_name(host);
+    if (host.value != c.index) {
+      s += " (the uplink of ";
+      s += dir.component_name(c);
+      s += ')';
+    }
+    return s;
   }
   s += dir.component_name(c);
   return s;
 }
 
-std::string fate_text(const Directory& dir, const FateAssessment& a, const SharedFateConfig& cfg) {
+std::string fate_text(const Directory& dir, const Topology& topo, const FateAssessment& a,
+                      const SharedFateConfig& cfg) {
   std::string t = "shared fate: ";
   t += std::to_string(a.k);
   t += " of ";
@@ -57,12 +67,12 @@ std::string fate_text(const Directory& dir, const FateAssessment& a, const Share
     case FateAssessment::Basis::kOwn: break;
     case FateAssessment::Basis::kExcludingChild:
       t += " (not counting those through ";
-      t += key_name(dir, a.child);
+      t += key_name(dir, topo, a.child);
       t += ')';
       break;
     case FateAssessment::Basis::kIndistinguishable:
       t += " (counted on ";
-      t += key_name(dir, a.child);
+      t += key_name(dir, topo, a.child);
       t += ": too few segments avoid it for shared fate to tell the two apart)";
       break;
     case FateAssessment::Basis::kInsufficient: break;
@@ -86,7 +96,17 @@ void CombinedAttributor::add(Candidates& out, const ScoringContext& ctx, const S
                                                    : evidence.id == "stats.baseline.healthy"      ? kHealthy
                                                    : evidence.id.starts_with("stats.baseline")    ? kBaseline
                                                                                                   : kTomography);
-  if (log_odds > 0 && !positive_allowed_) return;
+  // With the far side explaining the segment, statistics may corroborate a
+  // component its own telemetry accuses (a fault on one direction of a local
+  // link looks the same from the call), never accuse one on their own.
+  if (log_odds > 0 && !positive_allowed_) {
+    const CandidateScore* accused = out.find(c.kind, c.index);
+    if (accused == nullptr || std::none_of(accused->evidence.begin(), accused->evidence.end(), [](const Evidence& e) {
+          return e.source == EvidenceSource::kRule;
+        })) {
+      return;
+    }
+  }
   double already = 0;
   bool seen = false;
   for (Contribution& x : contributions_) {
@@ -119,7 +139,7 @@ void CombinedAttributor::weigh_side(const ScoringContext& ctx, const SideEvidenc
     path_keys(side, keys_);
     for (std::size_t i = 0; i < keys_.size(); ++i) {
       const FateKey key = keys_[i];
-      const ComponentRef owner = fate_owner(dir, key);
+      const ComponentRef owner = fate_owner(dir, *ctx.topology, key);
       if (config_.shared_fate) {
         // The hop below explains away this one's poor segments; the client
         // is left out through exclude_client instead.
@@ -136,7 +156,7 @@ void CombinedAttributor::weigh_side(const ScoringContext& ctx, const SideEvidenc
         if (a.basis != FateAssessment::Basis::kInsufficient && a.llr != 0 && !explained_by_parent) {
           const double w = std::clamp(config_.fate_weight * a.llr, -config_.fate_clear_cap, config_.fate_cap);
           add(out, ctx, side, owner, w,
-              Evidence{EvidenceSource::kStats, "stats.shared_fate", fate_text(dir, a, stats.fate().config())});
+              Evidence{EvidenceSource::kStats, "stats.shared_fate", fate_text(dir, *ctx.topology, a, stats.fate().config())});
         }
       }
       if (config_.tomography && key.kind != FateKey::Kind::kClient) {
@@ -157,7 +177,7 @@ void CombinedAttributor::weigh_side(const ScoringContext& ctx, const SideEvidenc
         const double w = std::min(config_.tomo_cap, config_.tomo_weight * excess);
         add(out, ctx, side, owner, w,
             Evidence{EvidenceSource::kStats, "stats.tomography",
-                     "tomography: " + key_name(dir, key) + " adds " + what + " to the streams crossing it (solved from " +
+                     "tomography: " + key_name(dir, *ctx.topology, key) + " adds " + what + " to the streams crossing it (solved from " +
                          std::to_string(e.observations) + " streams of the last " +
                          std::to_string(stats.tomography().config().window / 60'000) + " min)"});
       }
@@ -165,10 +185,13 @@ void CombinedAttributor::weigh_side(const ScoringContext& ctx, const SideEvidenc
   }
 
   if (config_.baselines) {
+    // A busy CPU explains media spoiled on clean packets only (quality.h).
+    const bool endpoint_trouble = poor_without_network_impairment(ctx);
     auto bad_z = [&](const HopEvidence& hop, std::size_t c) {
       const int dir_bad = bad_direction(hop.family, c);
       const WindowStats& st = hop.stats[c];
       if (dir_bad == 0 || st.count == 0 || !impairment(hop.family, c)) return kMissing;
+      if (hop.family == Family::kClientDevice && !endpoint_trouble) return kMissing;
       const double z = stats.baselines().z(hop.family, hop.entity, c, seg.start, st.avg);
       return measured(z) ? dir_bad * z : kMissing;
     };
@@ -177,7 +200,8 @@ void CombinedAttributor::weigh_side(const ScoringContext& ctx, const SideEvidenc
     // AP's evidence, not the client's. RSSI (distance) stays the client's.
     // The same when the AP has no telemetry but its other clients' calls
     // are poor too (shared fate, this client left out).
-    bool radio_strays = false;
+    const WifiReading wifi = read_wifi(side);
+    bool radio_strays = wifi.retries_are_radios();
     for (const HopEvidence& hop : side.hops) {
       if (hop.family != Family::kWifiAp) continue;
       for (std::size_t c = 0; c < hop.columns().size(); ++c) {
@@ -201,6 +225,10 @@ void CombinedAttributor::weigh_side(const ScoringContext& ctx, const SideEvidenc
       // Healthy telemetry clears: a hop whose impairment columns all sit
       // near their normal is a poor suspect when shared fate cannot tell it
       // from a neighbour that has no telemetry (an AP and its access port).
+      // A WAN link measures the very loss, delay and jitter a call suffers
+      // on it: one that also meets every published target over the call
+      // adds none of them, so what accuses it is calls from another part of
+      // the window (a fault that has ended), and it is cleared by more.
       bool any_z = false, all_normal = true;
       for (std::size_t c = 0; c < columns.size(); ++c) {
         const double zb = bad_z(hop, c);
@@ -208,18 +236,23 @@ void CombinedAttributor::weigh_side(const ScoringContext& ctx, const SideEvidenc
         any_z = true;
         all_normal &= zb <= config_.z_normal;
       }
-      if (any_z && all_normal && hop.kind != ComponentKind::kClient) {
+      const bool clean_path = hop.family == Family::kWanLink && all_normal && within_targets(hop);
+      if (((any_z && all_normal) || clean_path) && hop.kind != ComponentKind::kClient) {
         if (const CandidateScore* cand = out.find(hop.kind, hop.component);
             cand != nullptr && cand->log_odds > 0 &&
             std::none_of(cand->evidence.begin(), cand->evidence.end(),
                          [](const Evidence& e) { return e.source == EvidenceSource::kRule; })) {
-          add(out, ctx, side, ComponentRef{hop.kind, hop.component}, -config_.healthy_clear,
+          add(out, ctx, side, ComponentRef{hop.kind, hop.component},
+              -(clean_path ? config_.clean_clear : config_.healthy_clear),
               Evidence{EvidenceSource::kStats, "stats.baseline.healthy",
-                       "baseline: its own telemetry is within its normal range over the call"});
+                       clean_path ? "its loss, latency and jitter meet every target over the call"
+                                  : "baseline: its own telemetry is within its normal range over the call"});
         }
       }
       for (std::size_t c = 0; c < columns.size(); ++c) {
         if (radio_strays && hop.family == Family::kWifiClient && c != col::kRssi) continue;
+        // A weak signal that costs no retries is not what hurts (read_wifi).
+        if (hop.family == Family::kWifiClient && (c == col::kRssi || c == col::kSnr) && !wifi.retries_high) continue;
         const double zb = bad_z(hop, c);
         if (!measured(zb) || zb <= config_.z_threshold) continue;
         const int dir_bad = bad_direction(hop.family, c);
@@ -229,8 +262,7 @@ void CombinedAttributor::weigh_side(const ScoringContext& ctx, const SideEvidenc
         const double w = std::min(config_.z_cap, config_.z_base + config_.z_weight * (zb - config_.z_threshold));
         std::string text = "baseline: ";
         if (hop.kind == ComponentKind::kSwitch) {
-          text += "port ";
-          text += dir.port_name(PortId{hop.entity});
+          text += describe_port(dir, hop);
           text += ' ';
         }
         text += columns[c].name;
@@ -282,6 +314,109 @@ void CombinedAttributor::weigh(const ScoringContext& ctx, Candidates& out) {
   }
   for (const SideEvidence& side : ctx.sides) {
     if (side.resolution.organization) weigh_side(ctx, side, out);
+  }
+  weigh_elimination(ctx, out);
+}
+
+bool CombinedAttributor::radios_vouched(const ScoringContext& ctx) const {
+  // A radio can harm calls while its counters look fine, so an AP on the
+  // path must have other calls in the window to speak for it. Switch ports
+  // and WAN links are vouched for by their own counters (errors, discards,
+  // loss, delay), which measure what a call crossing them suffers; and the
+  // shared fate of every hop is already in its candidate's weight.
+  const SharedFate& fate = ctx.stats->fate();
+  for (const SideEvidence& side : ctx.sides) {
+    if (!side.resolution.organization) continue;
+    const Path& path = side.resolution.path;
+    if (!path.ap.valid()) continue;
+    if (fate.assess(FateKey::ap(path.ap), path.client, nullptr).basis == FateAssessment::Basis::kInsufficient) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void CombinedAttributor::weigh_elimination(const ScoringContext& ctx, Candidates& out) {
+  if (config_.remote_elimination <= 0) return;
+  // The far side named already (by the direction of the harm, or a rule).
+  if (const CandidateScore* r = out.find(ComponentKind::kRemote, 0);
+      r != nullptr && r->log_odds > config_.calibration.min_log_odds) {
+    return;
+  }
+  const CallSegment& seg = *ctx.segment;
+  bool outside = false, local = false, clean_by_telemetry = true, any_hop_telemetry = false;
+  double wan_latency = kMissing;
+  for (const SideEvidence& side : ctx.sides) {
+    if (!side.resolution.organization) {
+      outside |= seg.endpoint(side.side).present;
+      continue;
+    }
+    local = true;
+    for (const HopEvidence& hop : side.hops) {
+      // A hop in a telemetry gap cannot be called clean.
+      if (hop.kind != ComponentKind::kClient) {
+        const bool samples = hop.any_samples();
+        clean_by_telemetry &= samples;
+        any_hop_telemetry |= samples;
+      }
+      if (hop.family == Family::kWanLink && hop.column(col::kLatency).count > 0) {
+        wan_latency = measured(wan_latency) ? std::max(wan_latency, hop.column(col::kLatency).avg)
+                                            : hop.column(col::kLatency).avg;
+      }
+    }
+  }
+  if (!outside || !local || !clean_by_telemetry || !any_hop_telemetry) return;
+  // Harm on the wire, not an endpoint's own trouble.
+  double worst_rtt = kMissing;
+  bool network_harm = false;
+  for (std::size_t i = 0; i < seg.streams.size(); ++i) {
+    if (ctx.streams[i].quality == Quality::kPoor) network_harm |= shows_network_impairment(seg.streams[i]);
+    const double rtt = seg.streams[i].get(StreamMetric::kRttAvg);
+    if (measured(rtt) && (!measured(worst_rtt) || rtt > worst_rtt)) worst_rtt = rtt;
+  }
+  if (!network_harm || ctx.stats == nullptr) return;
+  // Recurrence: the party's other poor calls came through several local
+  // access points, so it, not any one local hop, is what they share. Then
+  // the local hops' shared fate is the party's doing and is not held
+  // against it. Otherwise the other calls through the organization's hops
+  // must vouch for them, the nearest one included.
+  RemoteAssessment recurrence;
+  for (const SideEvidence& side : ctx.sides) {
+    if (side.resolution.organization || !seg.endpoint(side.side).present) continue;
+    const auto party = RemoteFate::party(seg.endpoint(side.side));
+    if (!party) continue;
+    const RemoteAssessment a = ctx.stats->remote().assess(*party, ClientId{});
+    if (a.recurrent && a.k > recurrence.k) recurrence = a;
+  }
+  if (!recurrence.recurrent && !radios_vouched(ctx)) return;
+  // Every local hop clean: nothing on the organization's side would be
+  // named (their shared fate is in their weights).
+  for (const CandidateScore& c : out.list) {
+    if (c.kind != ComponentKind::kRemote && c.log_odds > config_.calibration.min_log_odds) return;
+  }
+  CandidateScore& remote = out.at(ComponentKind::kRemote, 0, SiteId{});
+  remote.log_odds += config_.remote_elimination;
+  remote.evidence.push_back(Evidence{EvidenceSource::kStats, "stats.remote.elimination",
+                                     recurrence.recurrent
+                                         ? "the media shows network harm and every hop of the organization's path "
+                                           "is clean by its telemetry"
+                                         : "the media shows network harm and every hop of the organization's path "
+                                           "is clean by its telemetry and by the other calls through it"});
+  if (recurrence.recurrent) {
+    remote.log_odds += config_.remote_recurrence;
+    remote.evidence.push_back(Evidence{
+        EvidenceSource::kStats, "stats.remote.recurrence",
+        "shared fate: " + std::to_string(recurrence.k) + " of " + std::to_string(recurrence.n) +
+            " other calls with the same outside party in the last " +
+            std::to_string(ctx.stats->remote().config().window / 60'000) + " min were poor, through " +
+            std::to_string(recurrence.access) + " different local access points"});
+  }
+  if (measured(worst_rtt) && measured(wan_latency) && worst_rtt > wan_latency + config_.far_rtt_ms) {
+    remote.log_odds += config_.remote_far_rtt;
+    remote.evidence.push_back(Evidence{EvidenceSource::kStats, "stats.remote.far_rtt",
+                                       "round trip " + format_number(worst_rtt, 0) + " ms against " +
+                                           format_number(wan_latency, 0) +
+                                           " ms on the WAN link: the delay is added beyond the organization's edge"});
   }
 }
 

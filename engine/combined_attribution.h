@@ -46,6 +46,9 @@ struct CombinedConfig {
   double z_cap = 2.5;
   double z_normal = 2.0;        ///< every impairment column at or below this: the hop looks healthy...
   double healthy_clear = 0.75;  ///< ...which takes this off a candidate accused by statistics alone
+  /// Taken instead when the hop also meets every published target over the
+  /// call (clean by its own telemetry): as much as shared fate can add.
+  double clean_clear = 1.5;
   bool tomography = true;
   double tomo_loss_pct = 1.0;    ///< a solved loss share above this is evidence
   double tomo_jitter_ms = 15.0;  ///< a solved jitter share above this is evidence
@@ -54,6 +57,16 @@ struct CombinedConfig {
   std::uint32_t tomo_min_observations = 5;
   /// Added to `remote` when the far side explains the segment (see weigh_remote).
   double remote_direction = 0.75;
+  /// Remote by elimination (weigh_elimination): what the far side gets when
+  /// the media shows network harm and every local hop is clean.
+  double remote_elimination = 1.5;
+  /// ...plus this when the calls' round trip exceeds the WAN link's own by
+  /// more than far_rtt_ms (the delay is added beyond the organization's edge).
+  double remote_far_rtt = 0.5;
+  /// ...plus this when the party's other poor calls came through several
+  /// local access points (RemoteFate: recurrence).
+  double remote_recurrence = 1.0;
+  double far_rtt_ms = 100;
   /// Below 1 (e^1: odds of 2.7 to 1) no component is named: `unknown`.
   Calibration calibration{1.0, 0.0, 1.0};
 };
@@ -72,6 +85,12 @@ class CombinedAttributor final : public Attributor {
 
  private:
   void weigh_side(const ScoringContext& ctx, const SideEvidence& side, Candidates& out);
+  /// Remote by elimination: the media shows network harm, an outside party
+  /// is in the call, every organization hop has telemetry and none would be
+  /// named, and the party recurs in poor calls or the path's APs have other
+  /// calls to speak for them.
+  void weigh_elimination(const ScoringContext& ctx, Candidates& out);
+  [[nodiscard]] bool radios_vouched(const ScoringContext& ctx) const;
   void add(Candidates& out, const ScoringContext& ctx, const SideEvidence& side, ComponentRef c, double log_odds,
            Evidence evidence);
 

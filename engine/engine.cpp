@@ -119,6 +119,7 @@ void Engine::advance(TimeMs t) {
   if (watermark_ >= next_expire_) {
     // Baselines learn before the store forgets: they read the last interval.
     statistics_.housekeeping(store_, watermark_);
+    uplinks_.refresh(directory_, topology_, store_, watermark_);
     store_.expire(watermark_);
     topology_.expire(watermark_ - config_.retention);
     next_expire_ = watermark_ + config_.expire_every;
@@ -240,7 +241,11 @@ void Engine::fill_paths(const ScoringContext& ctx, Verdict& v) const {
         h->kind = hop.kind;
         h->metrics.clear();
         h->detail.clear();
-        directory_.component_name({hop.kind, hop.component}, h->id);
+        // A path names where the port is; blame names who owns its link.
+        const ComponentRef at = hop.kind == ComponentKind::kSwitch
+                                    ? ComponentRef{hop.kind, directory_.port_switch(PortId{hop.entity}).value}
+                                    : ComponentRef{hop.kind, hop.component};
+        directory_.component_name(at, h->id);
         if (hop.kind == ComponentKind::kSwitch) h->detail.assign(directory_.port_name(PortId{hop.entity}));
         if (hop.kind == ComponentKind::kAp) {
           if (side.resolution.path.bssid) h->detail = side.resolution.path.bssid->str();
@@ -301,8 +306,9 @@ void Engine::score(const CallSegment& segment, const SegmentLedger::Ticket& tick
   v.quality = any_poor ? Quality::kPoor : any_classified ? Quality::kGood : Quality::kUnclassified;
 
   ctx.telemetry_window = TimeWindow{segment.start - config_.evidence_padding, segment.end + config_.evidence_padding};
+  if (uplinks_.stale(directory_)) uplinks_.refresh(directory_, topology_, store_, watermark_);
   gather_evidence(segment, ctx.telemetry_window, directory_, topology_, store_, rooms_, ctx,
-                  attributor_->needs_quantiles());
+                  attributor_->needs_quantiles(), &uplinks_);
   fill_paths(ctx, v);
   if (v.quality == Quality::kPoor) attributor_->attribute(ctx, v);
 

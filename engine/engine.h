@@ -20,6 +20,7 @@
 #include "engine/segment_ledger.h"
 #include "engine/sink.h"
 #include "engine/statistics.h"
+#include "engine/uplink_ports.h"
 #include "models/directory.h"
 #include "models/events.h"
 #include "models/metric_store.h"
@@ -144,6 +145,7 @@ class Engine {
   IncidentTracker incidents_;
   TimeMs checkpoint_time_ = kNoTime;
   Statistics statistics_;
+  UplinkPorts uplinks_;
   SegmentLedger ledger_;
 };
 

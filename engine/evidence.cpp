@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "engine/uplink_ports.h"
+
 namespace callroot::engine {
 
 bool HopEvidence::any_samples() const noexcept {
@@ -68,19 +70,52 @@ const RoomState* RoomHealthBook::at(ClientId client, TimeMs t) const noexcept {
 
 namespace {
 
-void add_hop(SideEvidence& side, ComponentKind kind, std::uint32_t component, Family family, std::uint32_t entity) {
+HopEvidence& add_hop(SideEvidence& side, ComponentKind kind, std::uint32_t component, Family family,
+                     std::uint32_t entity) {
   HopEvidence& hop = side.hops.emplace_back();
   hop.kind = kind;
   hop.component = component;
   hop.family = family;
   hop.entity = entity;
+  return hop;
+}
+
+/// The switch ports of a path, both ends of every link, each owned by the
+/// link's downstream device (SwitchHop::owner).
+void add_switch_hops(SideEvidence& side, const Path& path, const UplinkPorts* uplinks) {
+  const auto hops = path.switch_hops();
+  for (std::size_t i = 0; i < hops.size(); ++i) {
+    const SwitchHop& hop = hops[i];
+    // The upper end of the link below this switch: the port the path enters by.
+    if (hop.port.valid()) {
+      HopEvidence& e = add_hop(side, ComponentKind::kSwitch, hop.owner.value, Family::kSwitchPort, hop.port.value);
+      if (i > 0) {
+        e.peer = LinkPeer{LinkPeer::Kind::kSwitch, hops[i - 1].sw.value, uplinks ? uplinks->of(hops[i - 1].sw) : PortId{}};
+      } else if (path.ap.valid()) {
+        e.peer = LinkPeer{LinkPeer::Kind::kAp, path.ap.value, PortId{}};
+      } else if (path.client.valid()) {
+        e.peer = LinkPeer{LinkPeer::Kind::kClient, path.client.value, PortId{}};
+      }
+    }
+    // The lower end of the link above it: this switch's own uplink port.
+    const PortId up = uplinks ? uplinks->of(hop.sw) : PortId{};
+    if (up.valid() && up != hop.port) {
+      HopEvidence& e = add_hop(side, ComponentKind::kSwitch, hop.sw.value, Family::kSwitchPort, up.value);
+      e.faces_up = true;
+      if (i + 1 < hops.size()) {
+        e.peer = LinkPeer{LinkPeer::Kind::kSwitch, hops[i + 1].sw.value, hops[i + 1].port};
+      } else if (path.edge.valid()) {
+        e.peer = LinkPeer{LinkPeer::Kind::kEdge, path.edge.value, PortId{}};
+      }
+    }
+  }
 }
 
 }  // namespace
 
 void gather_evidence(const CallSegment& segment, TimeWindow window, const Directory& directory,
                      const Topology& topology, const MetricStore& store, const RoomHealthBook& rooms,
-                     ScoringContext& ctx, bool quantiles) {
+                     ScoringContext& ctx, bool quantiles, const UplinkPorts* uplinks) {
   // Where the endpoint was in the middle of the segment: a segment that
   // spans a roam is attributed to the attachment that carried most of it.
   const TimeMs at = segment.start + (segment.end - segment.start) / 2;
@@ -109,11 +144,7 @@ void gather_evidence(const CallSegment& segment, TimeWindow window, const Direct
         }
       }
     }
-    for (const SwitchHop& hop : path.switch_hops()) {
-      if (hop.port.valid()) {
-        add_hop(side, ComponentKind::kSwitch, hop.sw.value, Family::kSwitchPort, hop.port.value);
-      }
-    }
+    add_switch_hops(side, path, uplinks);
     for (const LinkId link : path.wan_links()) {
       add_hop(side, ComponentKind::kWan, link.value, Family::kWanLink, link.value);
     }
@@ -132,6 +163,62 @@ void gather_evidence(const CallSegment& segment, TimeWindow window, const Direct
       store.window(hop.family, hop.entity, window, hop.stats, quantiles);
     }
   }
+}
+
+std::uint8_t path_column(const HopEvidence& hop, std::uint8_t column) noexcept {
+  if (hop.family != Family::kSwitchPort || !hop.faces_up) return column;
+  switch (column) {
+    case col::kInUtil: return col::kOutUtil;
+    case col::kOutUtil: return col::kInUtil;
+    case col::kInErrors: return col::kOutErrors;
+    case col::kOutErrors: return col::kInErrors;
+    case col::kInDiscards: return col::kOutDiscards;
+    case col::kOutDiscards: return col::kInDiscards;
+    default: return column;  // FCS errors have no outward twin: they stay what the port received
+  }
+}
+
+PortFaultShare port_fault_share(const HopEvidence& hop, std::size_t column) noexcept {
+  PortFaultShare out;
+  const WindowStats& st = hop.column(column);
+  if (st.count == 0 || !measured(st.avg) || !(st.max > 0)) return out;
+  out.samples = st.avg * st.count / st.max;
+  const bool inbound = column == col::kInErrors || column == col::kInFcsErrors || column == col::kInDiscards;
+  const WindowStats& util = hop.column(inbound ? col::kInUtil : col::kOutUtil);
+  const WindowStats& speed = hop.column(col::kSpeed);
+  double frames = 0;
+  if (util.count > 0 && measured(util.avg) && speed.count > 0 && measured(speed.max)) {
+    frames = util.avg / 100.0 * speed.max * 1e6 / 8.0 / kMeanFrameBytes;
+  }
+  // A port that moves next to nothing still carries the call: a floor of one
+  // small call's worth of frames keeps the share finite.
+  constexpr double kMinFrames = 100;
+  out.share = st.avg / std::max(frames, kMinFrames);
+  return out;
+}
+
+std::string describe_port(const Directory& directory, const HopEvidence& hop) {
+  const PortId port{hop.entity};
+  std::string text = "port ";
+  text += directory.port_name(port);
+  text += " of ";
+  text += directory.switch_name(directory.port_switch(port));
+  const LinkPeer& peer = hop.peer;
+  if (peer.kind == LinkPeer::Kind::kNone) return text;
+  text += " (link to ";
+  switch (peer.kind) {
+    case LinkPeer::Kind::kClient: text += "client "; text += directory.client_mac(ClientId{peer.id}).str(); break;
+    case LinkPeer::Kind::kAp: text += "AP "; text += directory.ap_name(ApId{peer.id}); break;
+    case LinkPeer::Kind::kSwitch: text += directory.switch_name(SwitchId{peer.id}); break;
+    case LinkPeer::Kind::kEdge: text += "edge "; text += directory.edge_name(EdgeId{peer.id}); break;
+    case LinkPeer::Kind::kNone: break;
+  }
+  if (peer.port.valid()) {
+    text += ' ';
+    text += directory.port_name(peer.port);
+  }
+  text += ')';
+  return text;
 }
 
 SiteId component_site(const Topology& topology, const SideEvidence& side, ComponentKind kind, std::uint32_t component) {

@@ -19,13 +19,28 @@
 namespace callroot::engine {
 
 class Statistics;
+class UplinkPorts;
+
+/// What the far end of a switch port is, so evidence can name both ends of a link.
+struct LinkPeer {
+  enum class Kind : std::uint8_t { kNone, kClient, kAp, kSwitch, kEdge } kind = Kind::kNone;
+  std::uint32_t id = 0;  ///< ClientId / ApId / SwitchId / EdgeId, by kind
+  PortId port;           ///< the far end's port, when it is a switch port we know
+};
 
 /// One telemetry family observed on one hop.
 struct HopEvidence {
   ComponentKind kind = ComponentKind::kUnknown;
-  std::uint32_t component = 0;  ///< ClientId / ApId / SwitchId / LinkId, by kind
+  /// ClientId / ApId / SwitchId / LinkId, by kind. For a switch port, the
+  /// switch that owns the port's link (SwitchHop::owner), which is not the
+  /// switch hosting the port on the upstream end of a switch-to-switch link.
+  std::uint32_t component = 0;
   Family family = Family::kWifiClient;
   std::uint32_t entity = 0;  ///< the store's entity of `family` (PortId for switch ports)
+  LinkPeer peer;             ///< switch ports: the link's other end
+  /// A switch's own uplink port: its `in` is traffic coming down and its
+  /// `out` traffic going up, the reverse of every other port on a path.
+  bool faces_up = false;
   std::array<WindowStats, kMaxColumns> stats{};
 
   [[nodiscard]] std::span<const ColumnSpec> columns() const noexcept { return family_columns(family); }
@@ -104,10 +119,42 @@ struct ScoringContext {
 };
 
 /// Fills `ctx.sides` for `segment`: resolves each endpoint and reads each
-/// hop's window (with p50/p95 only when `quantiles`).
+/// hop's window (with p50/p95 only when `quantiles`). Every link a path
+/// crosses is read at both ends when `uplinks` knows the lower switch's own
+/// uplink port: the port the path enters each switch by, and the port it
+/// leaves by, both owned by the downstream switch.
 void gather_evidence(const CallSegment& segment, TimeWindow telemetry_window, const Directory& directory,
                      const Topology& topology, const MetricStore& store, const RoomHealthBook& rooms,
-                     ScoringContext& ctx, bool quantiles = false);
+                     ScoringContext& ctx, bool quantiles = false, const UplinkPorts* uplinks = nullptr);
+
+/// A port's error or discard counter read as an engineer reads it: by rate
+/// against the traffic, and by persistence. A healthy link corrupts
+/// practically nothing, so a counter that grows by one frame in ten thousand
+/// (kPortFaultShare) or more, in more than one sample, says the cable, optic
+/// or queue is failing; a single CRC now and then, a micro-burst of discards
+/// on an idle port, or the first reading after a counter reset does not.
+struct PortFaultShare {
+  double share = 0;    ///< the counter's mean rate / the frames per second in its direction
+  double samples = 0;  ///< how many samples' worth of growth: sum / max (1 for a lone spike)
+  [[nodiscard]] bool persistent() const noexcept { return samples >= kPersistentSamples; }
+  static constexpr double kPersistentSamples = 1.5;
+};
+inline constexpr double kPortFaultShare = 1e-4;
+/// Frames are counted as octets / kMeanFrameBytes: ports report octets, and
+/// a mixed enterprise load averages well under a kilobyte a frame, so this
+/// errs toward fewer frames (a larger share), never toward hiding errors.
+inline constexpr double kMeanFrameBytes = 1000;
+/// The column of `hop` that reads `column` in the path's direction: `in` is
+/// what comes up from the endpoint's side, `out` what goes down to it
+/// (in and out swap on a faces_up port).
+std::uint8_t path_column(const HopEvidence& hop, std::uint8_t column) noexcept;
+
+/// The share of `column` (an errors or discards column of a switch-port hop).
+PortFaultShare port_fault_share(const HopEvidence& hop, std::size_t column) noexcept;
+
+/// "port Te1/0/1 of hq-core (link to hq-acc1 Te1/1/1)": where a switch-port
+/// hop is, with the link's other end when known.
+std::string describe_port(const Directory& directory, const HopEvidence& hop);
 
 /// The site of a blameable component on `side`'s path (clients: the path's site).
 SiteId component_site(const Topology& topology, const SideEvidence& side, ComponentKind kind, std::uint32_t component);

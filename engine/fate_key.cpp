@@ -27,11 +27,14 @@ void path_keys(const SideEvidence& side, std::vector<FateKey>& out) {
   }
 }
 
-ComponentRef fate_owner(const Directory& directory, FateKey key) noexcept {
+ComponentRef fate_owner(const Directory& directory, const Topology& topology, FateKey key) noexcept {
   switch (key.kind) {
     case FateKey::Kind::kClient: return {ComponentKind::kClient, key.id};
     case FateKey::Kind::kAp: return {ComponentKind::kAp, key.id};
-    case FateKey::Kind::kPort: return {ComponentKind::kSwitch, directory.port_switch(PortId{key.id}).value};
+    case FateKey::Kind::kPort: {
+      const SwitchId owner = topology.link_owner(PortId{key.id});
+      return {ComponentKind::kSwitch, owner.valid() ? owner.value : directory.port_switch(PortId{key.id}).value};
+    }
     case FateKey::Kind::kLink: return {ComponentKind::kWan, key.id};
   }
   return {};

@@ -10,9 +10,10 @@
 
 namespace callroot::engine {
 
-/// A component as the statistics see it. Switch hops are keyed by port
-/// (PortId), which is finer than the switch: two APs on one switch share its
-/// uplink but not their access ports.
+/// A component as the statistics see it. Switch hops are keyed by the port
+/// the path enters each switch by (PortId): one key per link, which is finer
+/// than the switch (two APs on one switch share its uplink but not their
+/// access ports) and stands for the link's downstream owner (fate_owner).
 struct FateKey {
   enum class Kind : std::uint8_t { kClient, kAp, kPort, kLink };
   Kind kind = Kind::kClient;
@@ -46,7 +47,8 @@ inline constexpr std::uint32_t kMaxFateId = (1u << 30) - 1;
 ///   and counting it on both would make a bad link's sibling look bad too.
 void path_keys(const SideEvidence& side, std::vector<FateKey>& out);
 
-/// The blameable component a key stands for: a port stands for its switch.
-ComponentRef fate_owner(const Directory& directory, FateKey key) noexcept;
+/// The blameable component a key stands for: a port stands for the switch
+/// that owns its link (Topology::link_owner), else for its own switch.
+ComponentRef fate_owner(const Directory& directory, const Topology& topology, FateKey key) noexcept;
 
 }  // namespace callroot::engine

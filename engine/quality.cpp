@@ -85,4 +85,13 @@ double emodel_mos(const Stream& audio) noexcept {
   return r_to_mos(93.2 - id - ie_eff);
 }
 
+bool shows_network_impairment(const Stream& s) noexcept {
+  auto above = [&](StreamMetric m, double limit) {
+    const double v = s.get(m);
+    return measured(v) && v > limit;
+  };
+  return above(StreamMetric::kLossAvg, kNetworkLossPct) || above(StreamMetric::kPostFecLoss, kNetworkLossPct) ||
+         above(StreamMetric::kJitterAvg, cqd::kAudioJitterMs) || above(StreamMetric::kRttAvg, cqd::kAudioRttMs);
+}
+
 }  // namespace callroot::engine

@@ -26,6 +26,14 @@ struct StreamAssessment {
 /// Classifies one stream; `out.why` is cleared and refilled (buffers are reused).
 void classify(const Stream& stream, StreamAssessment& out);
 
+/// Whether a stream carries the network's mark: packet loss of at least
+/// kNetworkLossPct, jitter above CQD's audio limit or a round trip above it.
+/// A poor stream without it (concealment, distortion, a low frame rate on
+/// clean packets) was spoiled by an endpoint, not by the path: a starved CPU
+/// conceals what it cannot decode in time, a broken microphone distorts.
+bool shows_network_impairment(const Stream& stream) noexcept;
+inline constexpr double kNetworkLossPct = 1.0;
+
 /// The thresholds, for documentation and rule packs.
 namespace cqd {
 inline constexpr double kAudioJitterMs = 30;

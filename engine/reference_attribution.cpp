@@ -74,7 +74,7 @@ void VotingAttributor::attribute(const ScoringContext& ctx, Verdict& verdict) {
   candidates_.clear();
   double total = 0;
   for (const FateKey k : path_) {
-    const ComponentRef c = fate_owner(*ctx.directory, k);
+    const ComponentRef c = fate_owner(*ctx.directory, *ctx.topology, k);
     const double v = votes(k);
     const SideEvidence* side = side_of(ctx, c);
     const SiteId site = side ? component_site(*ctx.topology, *side, c.kind, c.index) : SiteId{};

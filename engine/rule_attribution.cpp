@@ -46,7 +46,8 @@ class RuleAttributor::Samples final : public rules::SampleSource {
         pairs_.clear();
         // Rows kept even where this column is unmeasured: the evaluator pairs
         // the columns of one family row by row.
-        store_.samples(slot.family, hop->entity, slot.column, window_, pairs_, /*keep_unmeasured=*/true);
+        store_.samples(slot.family, hop->entity, path_column(*hop, slot.column), window_, pairs_,
+                       /*keep_unmeasured=*/true);
         for (const auto& [ts, v] : pairs_) out.push_back(rules::Sample{ts, v});
       }
     }
@@ -84,9 +85,17 @@ void RuleAttributor::fill(const ScoringContext& ctx, const SideEvidence& side, C
     switch (slot.kind) {
       case SlotKind::kHopColumn: {
         if (const HopEvidence* hop = hop_for(side, candidate, slot.hop, slot.family)) {
-          const WindowStats& st = hop->column(slot.column);
+          // Ports read in the path's direction, whichever way they face.
+          const std::uint8_t column = path_column(*hop, slot.column);
+          const WindowStats& st = hop->column(column);
           const auto agg = rules::store_aggregate(slot.agg);
-          v = agg ? pick(st, *agg) : rate_of_change(st);
+          if (slot.agg == rules::Agg::kShare) {
+            v = 100.0 * port_fault_share(*hop, column).share;
+          } else if (slot.agg == rules::Agg::kSamples) {
+            v = port_fault_share(*hop, column).samples;
+          } else {
+            v = agg ? pick(st, *agg) : rate_of_change(st);
+          }
         }
         break;
       }

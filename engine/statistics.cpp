@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "engine/attribution.h"
+
 namespace callroot::engine {
 namespace {
 
@@ -27,7 +29,11 @@ std::uint64_t get_le(std::string_view in, std::size_t& pos, int bytes) {
 }  // namespace
 
 Statistics::Statistics(StatisticsConfig config)
-    : config_(config), baselines_(config.baseline), fate_(config.fate), tomography_(config.tomography) {
+    : config_(config),
+      baselines_(config.baseline),
+      fate_(config.fate),
+      remote_(config.remote),
+      tomography_(config.tomography) {
   keys_.reserve(32);
   for (auto& k : side_keys_) k.reserve(16);
 }
@@ -35,6 +41,7 @@ Statistics::Statistics(StatisticsConfig config)
 void Statistics::observe(const ScoringContext& ctx, Quality quality) { observe(ctx, quality, kBothSides); }
 
 void Statistics::observe(const ScoringContext& ctx, const Verdict& verdict) {
+  observe_remote(ctx, verdict.quality);
   if (verdict.quality != Quality::kPoor || verdict.blame.empty()) {
     observe(ctx, verdict.quality, kBothSides);
     return;
@@ -45,9 +52,14 @@ void Statistics::observe(const ScoringContext& ctx, const Verdict& verdict) {
   // confidence on a component of one side says nothing about the other
   // side's path. Without this, a bad WAN link at one site makes the hops of
   // every site that calls it look bad.
+  // Remote blamed by elimination (both ways poor, every local hop clean)
+  // has no such proof, and counting it either way would feed back on
+  // itself: as good, a local fault mistaken once for the far side would
+  // clear its own component; as poor, one far party's bad network would
+  // pile up on the local hops of everyone who calls it. It joins no window.
   const Blame& top = verdict.blame.front();
   if (top.kind == ComponentKind::kRemote) {
-    observe(ctx, Quality::kGood, kBothSides);
+    if (far_side_only(ctx)) observe(ctx, Quality::kGood, kBothSides);
     return;
   }
   std::uint8_t sides = kBothSides;
@@ -112,6 +124,25 @@ void Statistics::observe(const ScoringContext& ctx, Quality quality, std::uint8_
   newest_end_ = newest_end_ == kNoTime ? end : std::max(newest_end_, end);
   fate_.expire(newest_end_);
   tomography_.expire(newest_end_);
+}
+
+void Statistics::observe_remote(const ScoringContext& ctx, Quality quality) {
+  if (!config_.enabled || quality == Quality::kUnclassified || ctx.segment == nullptr) return;
+  for (const SideEvidence& outside : ctx.sides) {
+    if (outside.resolution.organization || !ctx.segment->endpoint(outside.side).present) continue;
+    const SideEvidence& local = ctx.side(other(outside.side));
+    if (!local.resolution.organization) continue;
+    const auto party = RemoteFate::party(ctx.segment->endpoint(outside.side));
+    if (!party) continue;
+    keys_.clear();
+    path_keys(local, keys_);
+    // The nearest hop below the client: its AP, or its access port.
+    const auto access = std::find_if(keys_.begin(), keys_.end(),
+                                     [](FateKey k) { return k.kind != FateKey::Kind::kClient; });
+    if (access == keys_.end()) continue;
+    remote_.add(ctx.segment->end, *party, quality == Quality::kPoor, local.resolution.path.client, *access);
+  }
+  if (newest_end_ != kNoTime) remote_.expire(newest_end_);
 }
 
 void Statistics::housekeeping(const MetricStore& store, TimeMs watermark) {

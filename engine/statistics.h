@@ -14,6 +14,7 @@
 #include "engine/baseline.h"
 #include "engine/evidence.h"
 #include "engine/fate_key.h"
+#include "engine/remote_fate.h"
 #include "engine/shared_fate.h"
 #include "engine/tomography.h"
 #include "models/verdict.h"
@@ -23,6 +24,7 @@ namespace callroot::engine {
 struct StatisticsConfig {
   BaselineConfig baseline;
   SharedFateConfig fate;
+  RemoteFateConfig remote;
   TomographyConfig tomography;
   bool enabled = true;  ///< false: observe() and housekeeping() do nothing
 };
@@ -62,16 +64,21 @@ class Statistics {
   [[nodiscard]] Baselines& baselines() noexcept { return baselines_; }
   [[nodiscard]] const SharedFate& fate() const noexcept { return fate_; }
   [[nodiscard]] SharedFate& fate() noexcept { return fate_; }
+  [[nodiscard]] const RemoteFate& remote() const noexcept { return remote_; }
   [[nodiscard]] const Tomography& tomography() const noexcept { return tomography_; }
   [[nodiscard]] Tomography& tomography() noexcept { return tomography_; }
 
  private:
   static constexpr std::uint8_t kBothSides = 0b11;
   void observe(const ScoringContext& ctx, Quality quality, std::uint8_t sides);
+  /// Every segment with an outside party, whatever its blame (so that the
+  /// far side's record does not depend on what attribution concluded).
+  void observe_remote(const ScoringContext& ctx, Quality quality);
 
   StatisticsConfig config_;
   Baselines baselines_;
   SharedFate fate_;
+  RemoteFate remote_;
   Tomography tomography_;
   TimeMs newest_end_ = kNoTime;
   std::vector<FateKey> keys_;  // both sides' keys; reused: observe() allocates nothing in the steady state

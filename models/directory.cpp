@@ -47,7 +47,14 @@ std::optional<PortId> Directory::port(SwitchId sw, std::string_view port_name) {
   const PortId id{static_cast<std::uint32_t>(ports_.size())};
   ports_.push_back({sw, *name_id});
   port_index_.emplace(key, id);
+  if (sw.value >= switch_ports_.size()) switch_ports_.resize(sw.value + 1);
+  switch_ports_[sw.value].push_back(id);
   return id;
+}
+
+std::span<const PortId> Directory::ports_of(SwitchId sw) const noexcept {
+  if (!sw.valid() || sw.value >= switch_ports_.size()) return {};
+  return switch_ports_[sw.value];
 }
 
 std::optional<std::uint32_t> Directory::radio(ApId ap, std::uint8_t band_code) {

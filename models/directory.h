@@ -60,6 +60,8 @@ class Directory {
   [[nodiscard]] std::string_view text(NameId id) const noexcept { return names_.name(id.value); }
   [[nodiscard]] Mac client_mac(ClientId id) const noexcept { return client_macs_[id.value]; }
   [[nodiscard]] SwitchId port_switch(PortId id) const noexcept { return ports_[id.value].sw; }
+  /// Every port of `sw` named so far, in the order first named.
+  [[nodiscard]] std::span<const PortId> ports_of(SwitchId sw) const noexcept;
   [[nodiscard]] std::string_view port_name(PortId id) const noexcept { return names_.name(ports_[id.value].name.value); }
 
   [[nodiscard]] std::size_t site_count() const noexcept { return sites_.size(); }
@@ -93,6 +95,7 @@ class Directory {
   std::vector<Mac> client_macs_;
   std::unordered_map<std::uint64_t, PortId> port_index_;  // (switch << 32 | name) -> id
   std::vector<PortKey> ports_;
+  std::vector<std::vector<PortId>> switch_ports_;  // by SwitchId
   struct Radio {
     ApId ap;
     std::uint8_t band = 0;

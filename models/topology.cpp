@@ -75,7 +75,23 @@ void Topology::apply(const ApInventory& e) {
   for (const Mac bssid : e.bssids) bssid_ap_.set(bssid.bits, e.ap.value);
   if (e.uplink_switch.valid()) {
     set_uplink(v, vertex(VertexKind::kSwitch, e.uplink_switch.value), EdgeProps{EdgeKind::kUplink, e.uplink_port});
+    mark_down(e.uplink_port, e.uplink_switch);
   }
+}
+
+void Topology::mark_down(PortId port, SwitchId owner) {
+  if (port.valid() && owner.valid()) grow_to(port_owner_, port) = owner;
+}
+
+bool Topology::faces_down(PortId port) const noexcept { return link_owner(port).valid(); }
+
+SwitchId Topology::link_owner(PortId port) const noexcept {
+  if (!port.valid() || port.value >= port_owner_.size()) return SwitchId{};
+  return port_owner_[port.value];
+}
+
+bool Topology::has_uplink(SwitchId sw) const noexcept {
+  return sw.valid() && sw.value < switch_has_uplink_.size() && switch_has_uplink_[sw.value] != 0;
 }
 
 void Topology::apply(const SwitchInventory& e) {
@@ -84,9 +100,11 @@ void Topology::apply(const SwitchInventory& e) {
   const Vertex v = vertex(VertexKind::kSwitch, e.sw.value);
   if (e.uplink_switch.valid()) {
     set_uplink(v, vertex(VertexKind::kSwitch, e.uplink_switch.value), EdgeProps{EdgeKind::kUplink, e.uplink_port});
+    mark_down(e.uplink_port, e.sw);
   } else if (e.uplink_edge.valid()) {
     set_uplink(v, vertex(VertexKind::kEdge, e.uplink_edge.value), EdgeProps{EdgeKind::kUplink, PortId{}});
   }
+  grow_to(switch_has_uplink_, e.sw) = e.uplink_switch.valid() || e.uplink_edge.valid() ? 1 : 0;
 }
 
 void Topology::apply(const WanInventory& e) {
@@ -113,6 +131,7 @@ void Topology::apply(const ClientAssoc& e) {
   a.channel = e.channel;
   a.sw = e.sw;
   a.port = e.port;
+  mark_down(e.port, e.sw);
   if (!a.ap.valid() && a.bssid) {
     if (auto ap = ap_of_bssid(*a.bssid)) a.ap = *ap;
   }
@@ -192,7 +211,8 @@ void Topology::climb(Vertex v, PortId entry_port, Path& path) const {
       for (std::size_t i = 0; i < path.switch_count; ++i) {
         if (path.switches[i].sw == sw) return;  // a cycle
       }
-      path.switches[path.switch_count++] = SwitchHop{sw, entry_port};
+      const SwitchId owner = path.switch_count == 0 ? sw : path.switches[path.switch_count - 1].sw;
+      path.switches[path.switch_count++] = SwitchHop{sw, entry_port, owner};
       if (!path.site.valid()) path.site = site_of(sw);
     } else if (props.kind == VertexKind::kEdge) {
       path.edge = EdgeId{props.index};

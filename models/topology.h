@@ -40,9 +40,18 @@ struct Attachment {
 };
 
 /// A switch on a path, with the port through which the path enters it.
+///
+/// That port is one end of the link below the switch, and a link belongs to
+/// its downstream device: the cable between an access switch and the core
+/// is the access switch's uplink (its failure harms exactly the calls below
+/// the access switch, while the core's other ports stay clean), and an AP's
+/// cable is its access switch's port. So `owner` is the switch itself on the
+/// first hop (the port faces an AP or a wired client) and the switch one hop
+/// down on every later hop.
 struct SwitchHop {
   SwitchId sw;
   PortId port;
+  SwitchId owner;  ///< the switch that owns the link `port` terminates
 };
 
 inline constexpr std::size_t kMaxSwitchHops = 8;
@@ -135,6 +144,16 @@ class Topology {
   [[nodiscard]] std::span<const LinkId> links_of_site(SiteId site) const noexcept;
   [[nodiscard]] const ClientProfile* profile(ClientId client) const noexcept;
   [[nodiscard]] bool is_known(ApId ap) const noexcept;
+  /// True when the inventory or an association says what `port` leads down
+  /// to (an AP, a child switch, a wired client): it is not its switch's uplink.
+  [[nodiscard]] bool faces_down(PortId port) const noexcept;
+  /// The switch that owns the link `port` leads down by: the child switch
+  /// for a port a child switch is uplinked to, the port's own switch for one
+  /// facing an AP or a wired client; invalid when the port is not known to
+  /// lead down.
+  [[nodiscard]] SwitchId link_owner(PortId port) const noexcept;
+  /// True when the inventory gives `sw` an uplink (to a switch or an edge).
+  [[nodiscard]] bool has_uplink(SwitchId sw) const noexcept;
 
   /// Forgets attachment intervals and address history that ended before `horizon`.
   void expire(TimeMs horizon);
@@ -164,7 +183,11 @@ class Topology {
   TopologyConfig config_;
   Graph graph_;
   std::array<std::vector<Vertex>, 4> vertex_of_;  // per VertexKind, by index
+  void mark_down(PortId port, SwitchId owner);
+
   std::vector<SiteId> ap_site_, switch_site_, link_site_;
+  std::vector<SwitchId> port_owner_;  // by PortId: the owner of the link it leads down by
+  std::vector<std::uint8_t> switch_has_uplink_;  // by SwitchId
   std::vector<std::vector<LinkId>> site_links_;
   std::vector<std::pair<Cidr, SiteId>> subnets_;  // longest prefix first
   FlatMap64 bssid_ap_;  // BSSID bits -> ApId

@@ -230,7 +230,8 @@ FieldLookup lookup_field(std::string_view name) {
 }
 
 Dim aggregate_dim(const FieldDef& f, Agg agg) noexcept {
-  if (agg == Agg::kCount) return {};
+  if (agg == Agg::kCount || agg == Agg::kSamples) return {};
+  if (agg == Agg::kShare) return {BaseUnit::kPct, 0};
   if (agg == Agg::kRate) return {f.dim.base, static_cast<std::uint8_t>(f.dim.per_s + 1)};
   return f.dim;
 }

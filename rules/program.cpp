@@ -824,7 +824,9 @@ std::optional<Aggregate> store_aggregate(Agg a) noexcept {
     case Agg::kP95: return Aggregate::kP95;
     case Agg::kLast: return Aggregate::kLast;
     case Agg::kCount: return Aggregate::kCount;
-    case Agg::kRate: return std::nullopt;
+    case Agg::kRate:
+    case Agg::kShare:
+    case Agg::kSamples: return std::nullopt;
   }
   return std::nullopt;
 }

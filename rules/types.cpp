@@ -14,7 +14,7 @@ constexpr std::array<std::string_view, 3> kMedia{"audio", "video", "screen"};
 constexpr std::array<std::string_view, 2> kDirection{"sent", "received"};
 constexpr std::array<std::string_view, 4> kPeripheral{"connected", "disconnected", "unhealthy", "absent"};
 constexpr std::array<std::string_view, 5> kRoomHealth{"healthy", "nonUrgent", "critical", "offline", "unknown"};
-constexpr std::array<std::string_view, kAggCount> kAggs{"avg", "min", "max", "p50", "p95", "last", "count", "rate"};
+constexpr std::array<std::string_view, kAggCount> kAggs{"avg", "min", "max", "p50", "p95", "last", "count", "rate", "share", "samples"};
 
 std::string_view base_name(BaseUnit b) noexcept {
   switch (b) {

@@ -35,9 +35,15 @@ int enum_index(EnumSet s, std::string_view value) noexcept;
 
 enum class ValueType : std::uint8_t { kNumber, kBool, kEnum, kString };
 
-/// Aggregates of a hop column over the window (docs/rules.md §5).
-enum class Agg : std::uint8_t { kAvg, kMin, kMax, kP50, kP95, kLast, kCount, kRate };
-inline constexpr std::size_t kAggCount = 8;
+/// Aggregates of a hop column over the window (docs/rules.md §5). `share`
+/// and `samples` read a switch port's error or discard counter as an
+/// engineer does: its mean rate as a percentage of the frames the port moves
+/// that way, and how many samples' worth of growth there was (1 for a lone
+/// spike); they apply to those columns only.
+enum class Agg : std::uint8_t { kAvg, kMin, kMax, kP50, kP95, kLast, kCount, kRate, kShare, kSamples };
+inline constexpr std::size_t kAggCount = 10;
+/// True for the aggregates that only switch-port error and discard columns have.
+constexpr bool counter_only(Agg a) noexcept { return a == Agg::kShare || a == Agg::kSamples; }
 std::string_view agg_name(Agg a) noexcept;
 /// Agg of `name`, or -1.
 int find_agg(std::string_view name) noexcept;
