@@ -952,9 +952,9 @@ std::vector<Gap> plan_gaps(const Campus& campus, const Config& cfg, const std::v
         g.index = campus.aps[static_cast<std::size_t>(f.ap)].sw;
         break;
       case FaultKind::kSwitchUplink:
-        // The errors are counted on the core's port toward the access switch.
+        // The access switch goes silent: only the core's end of the link is read.
         g.kind = GapKind::kSwitch;
-        g.index = campus.sites[static_cast<std::size_t>(f.site)].core;
+        g.index = f.access;
         break;
       case FaultKind::kCongestedWan:
         g.kind = GapKind::kWan;
@@ -1377,7 +1377,7 @@ void write_wifi(const Campus& campus, const Scenario& sc, const Effects& fx, con
 
 // ---------------------------------------------------------------- switch telemetry
 
-enum class PortRole { kAp, kClient, kCoreDown, kCoreUp };
+enum class PortRole { kAp, kClient, kAccessUp, kCoreDown, kCoreUp };
 
 struct Port {
   int sw = 0;
@@ -1385,7 +1385,7 @@ struct Port {
   PortRole role = PortRole::kAp;
   int speed_mbps = 1000;
   int ap = -1;                // kAp: the AP behind the port
-  int child_sw = -1;          // kCoreDown: the access switch behind the port
+  int child_sw = -1;          // kCoreDown: the access switch behind the port; kAccessUp: its own switch
   std::vector<int> children;  // aggregate ports: the ports whose traffic they carry
   Daily in_mean, out_mean;    // leaf ports only
   Wander util_in, util_out;
@@ -1425,8 +1425,8 @@ Port make_port(Rng& rng, int sw, std::string name, PortRole role, int speed) {
 }
 
 /// Leaf ports first (AP and wired-client ports on each access switch), then
-/// the core's ports toward the access switches, then the core's WAN uplink:
-/// aggregates are computed in that order.
+/// each access switch's uplink and the core's port at its other end, then the
+/// core's WAN uplink: aggregates are computed in that order.
 std::vector<Port> build_ports(const Campus& campus, Rng& rng) {
   std::vector<Port> ports;
   for (const auto& site : campus.sites) {
@@ -1451,6 +1451,11 @@ std::vector<Port> build_ports(const Campus& campus, Rng& rng) {
     std::vector<int> downs;
     for (std::size_t k = 0; k < site.access.size(); ++k) {
       const int acc = site.access[k];
+      // The access switch's own end of its uplink: the inventory does not name it.
+      Port up = make_port(rng, acc, "Te1/1/1", PortRole::kAccessUp, 10000);
+      up.child_sw = acc;
+      up.children = leaves[k];
+      ports.push_back(std::move(up));
       Port p = make_port(rng, site.core, campus.switches[static_cast<std::size_t>(acc)].parent_port,
                          PortRole::kCoreDown, 10000);
       p.child_sw = acc;
@@ -1480,10 +1485,16 @@ void tick_octets(std::vector<Port>& ports, double seconds, double load, Rng& rng
     dout[i] = p.util_out.next(rng, p.out_mean.at(load)) / 100 * bytes_per_s * seconds;
   }
   for (std::size_t i = 0; i < ports.size(); ++i) {
-    if (ports[i].role != PortRole::kCoreDown) continue;
-    for (const int k : ports[i].children) {
-      din[i] += din[static_cast<std::size_t>(k)];  // what the access ports receive goes up to the core
-      dout[i] += dout[static_cast<std::size_t>(k)];
+    if (ports[i].role == PortRole::kAccessUp) {
+      for (const int k : ports[i].children) {
+        dout[i] += din[static_cast<std::size_t>(k)];  // what the access ports receive leaves by the uplink
+        din[i] += dout[static_cast<std::size_t>(k)];
+      }
+    } else if (ports[i].role == PortRole::kCoreDown) {
+      for (const int k : ports[i].children) {
+        din[i] += din[static_cast<std::size_t>(k)];  // ... and arrives at the core's end of it
+        dout[i] += dout[static_cast<std::size_t>(k)];
+      }
     }
   }
   for (std::size_t i = 0; i < ports.size(); ++i) {
@@ -1531,7 +1542,8 @@ void write_wired(const Campus& campus, const Scenario& sc, const Effects& fx, co
         p.out_octets += static_cast<std::uint64_t>(dout[i]);
         const bool crc = (p.role == PortRole::kAp &&
                           active_fault(fx.ap_port_faults[static_cast<std::size_t>(p.ap)], sc.faults, t)) ||
-                         (p.role == PortRole::kCoreDown &&
+                         // A damaged uplink cable or optic corrupts frames both ways: both ends count.
+                         ((p.role == PortRole::kCoreDown || p.role == PortRole::kAccessUp) &&
                           active_fault(fx.access_faults[static_cast<std::size_t>(p.child_sw)], sc.faults, t));
         tick_errors(p, crc, cfg.stray_port_errors, rng);
       }
@@ -1978,9 +1990,9 @@ struct VideoProfile {
 };
 
 /// How bad the stream is: the impaired side's own sending stream suffers
-/// most; the stream toward it crosses the same bad hop, except errors on a
-/// port's receive side, which corrupt only what goes up, and a remote party's
-/// network, which spoils only what it sends.
+/// most; the stream toward it crosses the same bad hop (a remote party's
+/// network too: what is sent to it is lost there), except errors on a port's
+/// receive side, which corrupt only what goes up.
 Level stream_level(const SegmentPlan& seg, const std::vector<Fault>& faults, Side from, bool audio) {
   if (seg.background) return audio && from == seg.impaired ? Level::kSevere : Level::kGood;
   if (seg.fault < 0) return Level::kGood;
@@ -1988,7 +2000,6 @@ Level stream_level(const SegmentPlan& seg, const std::vector<Fault>& faults, Sid
   switch (faults[static_cast<std::size_t>(seg.fault)].kind) {
     case FaultKind::kSwitchUplink:
     case FaultKind::kApPort: return Level::kMild;
-    case FaultKind::kRemote: return Level::kGood;
     default: return Level::kModerate;
   }
 }
@@ -2017,7 +2028,11 @@ AudioProfile audio_profile(FaultKind kind, Level level) {
     case FaultKind::kCongestedWan:
       return severe ? AudioProfile{{32, 50}, {3, 7}, {150, 320}, {1.05, 1.8}, {0.04, 0.09}}
                     : AudioProfile{{31, 45}, {2, 6}, {150, 300}, {1.0, 1.5}, {0.03, 0.08}};
-    case FaultKind::kRemote: return {{35, 70}, {11, 25}, {60, 180}, {1.3, 2.5}, {0.1, 0.25}};
+    case FaultKind::kRemote:
+      // A far-side network harms both ways: what the organization sends is
+      // lost there too, and the round trip rises for both directions.
+      return severe ? AudioProfile{{35, 70}, {11, 25}, {120, 320}, {1.3, 2.5}, {0.1, 0.25}}
+                    : AudioProfile{{20, 45}, {4, 14}, {120, 300}, {0.8, 1.8}, {0.04, 0.12}};
   }
   return {};
 }
@@ -2194,14 +2209,13 @@ CallStats write_calls(const Campus& campus, std::vector<SegmentPlan>& segments, 
     const bool poor = std::any_of(streams.begin(), streams.end(), [](const StreamOut& s) { return s.poor(); });
     if (poor != seg.poor()) throw std::logic_error("simulate: segment " + seg.segment_id + " misclassified");
     if (seg.poor()) {
-      // What the impaired side sent is what suffers; for a remote party's
-      // network, nothing the organization sent may be poor.
+      // What the impaired side sent is what suffers; background noise spoils
+      // nothing else (a remote party's network may harm both ways).
       const bool own = std::any_of(streams.begin(), streams.end(),
                                    [&](const StreamOut& s) { return s.from == seg.impaired && s.poor(); });
       const bool others = std::any_of(streams.begin(), streams.end(),
                                       [&](const StreamOut& s) { return s.from != seg.impaired && s.poor(); });
-      const bool remote = seg.fault >= 0 && sc.faults[static_cast<std::size_t>(seg.fault)].kind == FaultKind::kRemote;
-      if (!own || ((remote || seg.background) && others)) {
+      if (!own || (seg.background && others)) {
         throw std::logic_error("simulate: segment " + seg.segment_id + " has the wrong poor streams");
       }
     }
@@ -2255,10 +2269,11 @@ Blamed blamed(const Campus& campus, const Fault& f) {
       break;
     }
     case FaultKind::kSwitchUplink: {
-      // The access switch's uplink lands on a core port: the core is the
-      // switch whose port counts the errors, so it is the one to blame.
+      // Both ends of the access switch's uplink count errors. The link is
+      // the access switch's (its downstream device): the calls that suffer
+      // are exactly those below it, while the core's other ports stay clean.
       const Switch& acc = campus.switches[static_cast<std::size_t>(f.access)];
-      b.id = campus.switches[static_cast<std::size_t>(acc.parent)].id;
+      b.id = acc.id;
       b.port = acc.parent_port;
       b.access = acc.id;
       break;
@@ -2270,7 +2285,7 @@ Blamed blamed(const Campus& campus, const Fault& f) {
 }
 
 std::string ref(char prefix, std::size_t i) {
-  char buf[16];
+  char buf[24];
   std::snprintf(buf, sizeof buf, "%c%02zu", prefix, i + 1);
   return buf;
 }
