@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "models/ascii.h"
 #include "models/json_writer.h"
 
 namespace callroot::engine {
@@ -55,6 +56,9 @@ constexpr Target kTargets[] = {
 };
 
 constexpr double kBase = 0.25;         // crossing a target at all counts this much
+// A user's word about sound on clean packets: as much as a clear departure
+// from a published target (a device fault shows nowhere else).
+constexpr double kFeedbackDeparture = 1.5;
 constexpr double kMaxDeparture = 3.0;  // one metric cannot dominate without bound
 
 /// How far `value` departs from `t`; 0 when within target.
@@ -81,6 +85,8 @@ struct Departures {
   double max_departure = 0;
   double other_departures = 0;
   std::vector<Evidence> evidence;
+  const HopEvidence* link_hop = nullptr;  // the switch port that departed most
+  double link_departure = 0;
 
   [[nodiscard]] double score() const noexcept {
     return std::min(2 * kMaxDeparture, max_departure + 0.25 * other_departures);
@@ -157,6 +163,9 @@ std::pair<double, double> hop_departure(const HopEvidence& hop, const Target& t)
   if (t.bound == B::kPerFrame) {
     const PortFaultShare share = port_fault_share(hop, t.column);
     value = share.persistent() ? share.share : 0.0;
+    // A counter that grew in a sample or two of the window is weak evidence;
+    // one that grew throughout it is a failing link.
+    return {departure(t, value) * std::min(1.0, share.samples / PortFaultShare::kSteadySamples), value};
   }
   return {departure(t, value), value};
 }
@@ -190,8 +199,12 @@ void score_hops(const ScoringContext& ctx, const SideEvidence& side, std::vector
         d *= kHarmlessSignalShare;
         text += "; its retries are within target, so the weak signal is not what hurts";
       }
-      candidate(out, kind, component, component_site(*ctx.topology, side, kind, component))
-          .add(d, Evidence{EvidenceSource::kRule, t.id, std::move(text)});
+      Departures& c = candidate(out, kind, component, component_site(*ctx.topology, side, kind, component));
+      c.add(d, Evidence{EvidenceSource::kRule, t.id, std::move(text)});
+      if (hop.family == Family::kSwitchPort && d > c.link_departure) {
+        c.link_hop = &hop;
+        c.link_departure = d;
+      }
     }
   }
 }
@@ -225,6 +238,47 @@ bool peripheral_explains(const ScoringContext& ctx, Side room, std::string_view 
     if (feed.way == Way::kEither || (feed.way == Way::kSent) == sent) return true;
   }
   return false;
+}
+
+/// What a user's feedback tokens say about a device. The token names are
+/// Graph's open set (they change with what Teams offers); these are the ones
+/// that describe sound, matched without regard to case. What a user hears
+/// badly comes from the other end's capture (echo, distortion, noise) or
+/// from their own playback (no sound, low volume).
+enum class TokenPoints : std::uint8_t { kNone, kOtherCapture, kOwnPlayback };
+TokenPoints token_points(std::string_view token) noexcept {
+  for (const std::string_view t : {"echo", "distortedspeech", "distortedsound", "muffledspeech", "electronicfeedback",
+                                   "backgroundnoise", "noisy"}) {
+    if (ascii_iequals(token, t)) return TokenPoints::kOtherCapture;
+  }
+  for (const std::string_view t : {"nosound", "lowvolume"}) {
+    if (ascii_iequals(token, t)) return TokenPoints::kOwnPlayback;
+  }
+  return TokenPoints::kNone;
+}
+
+/// Feedback of the user at `rater` about sound, on a call whose packets
+/// arrived clean both ways: the device, not the network, is what they heard.
+void score_feedback(const ScoringContext& ctx, const SideEvidence& rater, std::vector<Departures>& out) {
+  const Endpoint& ep = ctx.segment->endpoint(rater.side);
+  if (ep.feedback_tokens.empty()) return;
+  const auto& streams = ctx.segment->streams;
+  for (const Stream& s : streams) {
+    if (shows_network_impairment(s)) return;
+  }
+  for (const std::string& token : ep.feedback_tokens) {
+    const TokenPoints points = token_points(token);
+    if (points == TokenPoints::kNone) continue;
+    const SideEvidence& device = points == TokenPoints::kOwnPlayback ? rater : ctx.side(other(rater.side));
+    if (!device.resolution.organization || !device.resolution.path.client.valid()) continue;
+    const Path& path = device.resolution.path;
+    candidate(out, ComponentKind::kClient, path.client.value, path.site)
+        .add(kFeedbackDeparture,
+             Evidence{EvidenceSource::kRule, "heuristic.client.feedback",
+                      "the " + std::string(to_string(rater.side)) + "'s user reported " + token +
+                          (points == TokenPoints::kOwnPlayback ? " from their own device" : " from this device") +
+                          " while every stream arrived without loss or jitter"});
+  }
 }
 
 /// What the endpoint itself reported (Graph/Zoom device signals, Teams Rooms health).
@@ -279,6 +333,14 @@ WifiReading read_wifi(const SideEvidence& side) {
   return r;
 }
 
+bool within_published_target(Family family, std::size_t column, double value) {
+  for (const Target& t : kTargets) {
+    if (t.family != family || t.column != column || t.bound == B::kPerFrame) continue;
+    if (departure(t, value) > 0) return false;
+  }
+  return true;
+}
+
 bool within_targets(const HopEvidence& hop) {
   if (!hop.any_samples()) return false;
   for (const Target& t : kTargets) {
@@ -301,6 +363,24 @@ CandidateScore* Candidates::find(ComponentKind kind, std::uint32_t component) no
     if (c.kind == kind && c.component == component) return &c;
   }
   return nullptr;
+}
+
+BlamedLink blamed_link(const Directory& dir, const HopEvidence& hop) {
+  const PortId port{hop.entity};
+  const LinkEnd near{"switch", std::string(dir.switch_name(dir.port_switch(port))), std::string(dir.port_name(port))};
+  LinkEnd far;
+  const LinkPeer& peer = hop.peer;
+  switch (peer.kind) {
+    case LinkPeer::Kind::kClient: far = {"client", dir.client_mac(ClientId{peer.id}).str(), {}}; break;
+    case LinkPeer::Kind::kAp: far = {"ap", std::string(dir.ap_name(ApId{peer.id})), {}}; break;
+    case LinkPeer::Kind::kSwitch: far = {"switch", std::string(dir.switch_name(SwitchId{peer.id})), {}}; break;
+    case LinkPeer::Kind::kEdge: far = {"edge", std::string(dir.edge_name(EdgeId{peer.id})), {}}; break;
+    case LinkPeer::Kind::kNone: break;
+  }
+  if (peer.port.valid()) far.port = std::string(dir.port_name(peer.port));
+  // A switch's own uplink port toward its parent switch: the parent is `a`.
+  if (hop.faces_up && peer.kind == LinkPeer::Kind::kSwitch) return BlamedLink{far, near};
+  return BlamedLink{near, far};
 }
 
 bool poor_without_network_impairment(const ScoringContext& ctx) noexcept {
@@ -360,6 +440,7 @@ void report_blame(const ScoringContext& ctx, Candidates& candidates, const Calib
     if (c.site.valid()) b.site = std::string(ctx.directory->site_name(c.site));
     b.confidence = std::exp(c.log_odds / calibration.temperature) / total;
     b.evidence = std::move(c.evidence);
+    if (c.kind == ComponentKind::kSwitch && c.link_hop != nullptr) b.link = blamed_link(*ctx.directory, *c.link_hop);
   }
   if (!verdict.blame.empty()) return;
   Blame& b = verdict.blame.emplace_back();
@@ -397,11 +478,13 @@ void HeuristicAttributor::weigh(const ScoringContext& ctx, Candidates& out) {
     if (!side.resolution.organization) continue;
     score_hops(ctx, side, departures);
     score_endpoint(ctx, side, departures);
+    score_feedback(ctx, side, departures);
     for (const auto& hop : side.hops) out.any_telemetry |= hop.any_samples();
   }
   for (Departures& d : departures) {
     CandidateScore& c = out.at(d.kind, d.component, d.site);
     c.log_odds += kDepartureScale * d.score();
+    if (d.link_hop != nullptr) c.note_link(*d.link_hop, kDepartureScale * d.link_departure);
     for (auto& e : d.evidence) c.evidence.push_back(std::move(e));
   }
   weigh_remote(ctx, kDepartureScale * 1.0, "heuristic.remote", out);

@@ -27,6 +27,18 @@ struct CandidateScore {
   SiteId site;
   double log_odds = 0;          ///< the summed weight of the evidence
   std::vector<Evidence> evidence;
+  /// For a switch: the port hop whose evidence weighed most, so the verdict
+  /// can name the link's two ends. Points into the ScoringContext's sides.
+  const HopEvidence* link_hop = nullptr;
+  double link_weight = 0;
+
+  /// Remembers `hop` as the link behind this candidate when it is a switch
+  /// port that weighed more than any before it.
+  void note_link(const HopEvidence& hop, double weight) noexcept {
+    if (hop.family != Family::kSwitchPort || weight <= link_weight) return;
+    link_hop = &hop;
+    link_weight = weight;
+  }
 };
 
 /// The candidates of one segment, in the order they were found (the path
@@ -64,6 +76,9 @@ void report_blame(const ScoringContext& ctx, Candidates& candidates, const Calib
 /// segment does not look like that.
 std::optional<Side> far_side_only(const ScoringContext& ctx) noexcept;
 
+/// Both ends of the link a switch-port hop reads (Blame::link).
+BlamedLink blamed_link(const Directory& directory, const HopEvidence& hop);
+
 /// The far side as a candidate: a remote party's streams are poor while
 /// everything the organization sent arrived in good quality, so the shared
 /// network path is not the cause. Adds `remote` with `weight` when it holds.
@@ -88,6 +103,11 @@ struct WifiReading {
   [[nodiscard]] bool retries_are_radios() const noexcept { return radio_bad && signal_measured && !signal_weak; }
 };
 WifiReading read_wifi(const SideEvidence& side);
+
+/// False when `value` of `column` of `family` is past one of the heuristic's
+/// published bounds (a minimum or a maximum; per-frame counter targets need
+/// the traffic and are not judged here): a fault, not a normal value.
+bool within_published_target(Family family, std::size_t column, double value);
 
 /// True when `hop` has samples and meets every one of the heuristic's
 /// published targets over the window: clean by its own telemetry.
@@ -118,8 +138,9 @@ using AttributorPtr = std::unique_ptr<Attributor>;
 ///   call client's own wifi_signal_pct >= 40 %.
 /// - AP radio (of the client's band when known): channel utilization <= 50 %,
 ///   interference <= 25 %, AP retries <= 20 % (same guidance); AP CPU <= 90 %.
-/// - Switch port: any growth of errors, FCS errors or discards; utilization
-///   <= 90 %; port up.
+/// - Switch port: errors, FCS errors or discards on more than one frame in
+///   ten thousand, in more than one sample (PortFaultShare); utilization
+///   <= 90 %; port up. Both ends of every link, owned by its downstream device.
 /// - WAN link: loss <= 1 %, jitter <= 30 ms, round-trip latency <= 100 ms
 ///   (Teams network requirements, client to Microsoft edge), utilization <= 90 %.
 /// - Client device: CPU <= 90 %; Graph's cpuInsufficientEventRatio <= 0.1;

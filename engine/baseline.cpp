@@ -257,17 +257,17 @@ void Baselines::learn(Family family, std::uint32_t entity, std::size_t column, T
   if (fs.slots > 1) update_estimate(fs.estimates[base + 1 + bucket_of(t)], value, alpha_bucket_, floor, salt + 1);
 }
 
-void Baselines::update(const MetricStore& store, TimeMs now) {
+void Baselines::update(const MetricStore& store, TimeMs now, NormalValue normal) {
   if (last_pass_ != kNoTime && now - last_pass_ < config_.update_every) return;
   // After a long gap (a pause in the input), only the recent past: older
   // averages would be learned as the bucket of `now`.
   const TimeMs from = last_pass_ == kNoTime ? now - config_.update_every
                                             : std::max(last_pass_, now - 2 * config_.update_every);
-  learn_pass(store, TimeWindow{from + 1, now});  // the store's windows include both ends
+  learn_pass(store, TimeWindow{from + 1, now}, normal);  // the store's windows include both ends
   last_pass_ = now;
 }
 
-void Baselines::learn_pass(const MetricStore& store, TimeWindow window) {
+void Baselines::learn_pass(const MetricStore& store, TimeWindow window, NormalValue normal) {
   ++passes_;
   // The bucket of the interval's middle: the pass at 14:00 learns 13:55-14:00 as 13:00.
   const std::size_t slot = 1 + bucket_of(window.begin + (window.end - window.begin) / 2);
@@ -283,7 +283,7 @@ void Baselines::learn_pass(const MetricStore& store, TimeWindow window) {
       store.window(family, static_cast<std::uint32_t>(e), window, stats_, false);
       for (std::size_t ti = 0; ti < columns.size(); ++ti) {
         const WindowStats& st = stats_[columns[ti].column];
-        if (st.count == 0) continue;
+        if (st.count == 0 || (normal != nullptr && !normal(family, columns[ti].column, st.avg))) continue;
         const std::size_t base = (e * fs.tracked + ti) * fs.slots;
         const std::uint64_t salt = splitmix64(passes_ * 0x100000001B3ULL + f) ^ base;
         update_estimate(fs.estimates[base], st.avg, alpha_all_day_, columns[ti].floor, salt);

@@ -94,10 +94,16 @@ class Baselines {
   /// A learning pass, when `update_every` has passed since the last one (the
   /// first call learns from the `update_every` before `now`). Reads each
   /// series' averages over (last pass, now], at most two `update_every` back.
-  void update(const MetricStore& store, TimeMs now);
+  ///
+  /// With `normal`, an interval average that it says is not a normal value
+  /// (an impairment past a published target) is not learned: a baseline must
+  /// not make a fault its normal, least of all in its first half hour, when
+  /// every value counts as much as all the ones before.
+  using NormalValue = bool (*)(Family family, std::size_t column, double value);
+  void update(const MetricStore& store, TimeMs now, NormalValue normal = nullptr);
   /// One learning pass over the store's [window.begin, window.end] (what
   /// update() does when due), filed under the bucket of the window's middle.
-  void learn_pass(const MetricStore& store, TimeWindow window);
+  void learn_pass(const MetricStore& store, TimeWindow window, NormalValue normal = nullptr);
   /// Learns one value as a pass at time `t` would (tests, tools).
   void learn(Family family, std::uint32_t entity, std::size_t column, TimeMs t, double value);
 

@@ -128,6 +128,23 @@ void CombinedAttributor::add(Candidates& out, const ScoringContext& ctx, const S
   cand->evidence.push_back(std::move(evidence));
 }
 
+bool CombinedAttributor::same_before(const ScoringContext& ctx, const SideEvidence& side, FateKey key,
+                                     DurationMs window) const {
+  if (ctx.store == nullptr) return false;
+  for (const HopEvidence& hop : side.hops) {
+    const bool match = (key.kind == FateKey::Kind::kAp && hop.family == Family::kWifiAp && hop.component == key.id) ||
+                       (key.kind == FateKey::Kind::kPort && hop.family == Family::kSwitchPort && hop.entity == key.id) ||
+                       (key.kind == FateKey::Kind::kLink && hop.family == Family::kWanLink && hop.component == key.id);
+    if (!match || within_targets(hop)) continue;
+    // The hop is out of target over this call: was it over the calls before?
+    HopEvidence before = hop;
+    ctx.store->window(hop.family, hop.entity, TimeWindow{ctx.segment->start - window, ctx.segment->start},
+                      before.stats, false);
+    if (before.any_samples() && !within_targets(before)) return true;
+  }
+  return false;
+}
+
 void CombinedAttributor::weigh_side(const ScoringContext& ctx, const SideEvidence& side, Candidates& out) {
   const Statistics& stats = *ctx.stats;
   const Directory& dir = *ctx.directory;
@@ -154,7 +171,14 @@ void CombinedAttributor::weigh_side(const ScoringContext& ctx, const SideEvidenc
           explained_by_parent = up.basis == FateAssessment::Basis::kExcludingChild && up.llr >= config_.fate_parent_llr;
         }
         if (a.basis != FateAssessment::Basis::kInsufficient && a.llr != 0 && !explained_by_parent) {
-          const double w = std::clamp(config_.fate_weight * a.llr, -config_.fate_clear_cap, config_.fate_cap);
+          // Healthy calls clear a component only a little: they may have
+          // come before its fault began. Not when the component looked the
+          // same while they went well: then what its telemetry shows harms
+          // nobody (a busy radio whose calls are fine).
+          const bool contradicted = a.llr < 0 && a.n >= config_.contradiction_min_segments &&
+                                    same_before(ctx, side, key, stats.fate().config().window);
+          const double clear_cap = contradicted ? config_.fate_contradiction_cap : config_.fate_clear_cap;
+          const double w = std::clamp(config_.fate_weight * a.llr, -clear_cap, config_.fate_cap);
           add(out, ctx, side, owner, w,
               Evidence{EvidenceSource::kStats, "stats.shared_fate", fate_text(dir, *ctx.topology, a, stats.fate().config())});
         }
@@ -192,6 +216,14 @@ void CombinedAttributor::weigh_side(const ScoringContext& ctx, const SideEvidenc
       const WindowStats& st = hop.stats[c];
       if (dir_bad == 0 || st.count == 0 || !impairment(hop.family, c)) return kMissing;
       if (hop.family == Family::kClientDevice && !endpoint_trouble) return kMissing;
+      // A counter's growth is read by rate and persistence first: a stray
+      // error is far from a flat zero normal, and still no fault: it reads
+      // as normal. Only a steady one (PortFaultShare::kSteadySamples) is
+      // compared with the baseline.
+      if (hop.family == Family::kSwitchPort && is_port_counter(c)) {
+        const PortFaultShare share = port_fault_share(hop, c);
+        if (share.samples < PortFaultShare::kSteadySamples || share.share <= kPortFaultShare) return 0.0;
+      }
       const double z = stats.baselines().z(hop.family, hop.entity, c, seg.start, st.avg);
       return measured(z) ? dir_bad * z : kMissing;
     };

@@ -33,6 +33,11 @@ struct CombinedConfig {
   /// ...and at least minus this: calls that went well before a fault began
   /// must not clear a component the telemetry accuses.
   double fate_clear_cap = 0.75;
+  /// ...but down to minus this when the component's telemetry was as far
+  /// out of target over the window's calls, at least this many of them, as
+  /// over this one: what it shows harmed none of them.
+  double fate_contradiction_cap = 2.5;
+  std::uint32_t contradiction_min_segments = 5;
   /// A component's poor calls are explained by the hop above it when that
   /// hop's other calls reach this LLR.
   double fate_parent_llr = 2.0;
@@ -90,6 +95,10 @@ class CombinedAttributor final : public Attributor {
   /// named, and the party recurs in poor calls or the path's APs have other
   /// calls to speak for them.
   void weigh_elimination(const ScoringContext& ctx, Candidates& out);
+  /// True when the hop of `key` on `side` is out of target over the call
+  /// and was out of target over the `window` before it too.
+  [[nodiscard]] bool same_before(const ScoringContext& ctx, const SideEvidence& side, FateKey key,
+                                 DurationMs window) const;
   [[nodiscard]] bool radios_vouched(const ScoringContext& ctx) const;
   void add(Candidates& out, const ScoringContext& ctx, const SideEvidence& side, ComponentRef c, double log_odds,
            Evidence evidence);

@@ -119,7 +119,7 @@ void Engine::advance(TimeMs t) {
   if (watermark_ >= next_expire_) {
     // Baselines learn before the store forgets: they read the last interval.
     statistics_.housekeeping(store_, watermark_);
-    uplinks_.refresh(directory_, topology_, store_, watermark_);
+    uplinks_.refresh(directory_, topology_, store_, max_time_);
     store_.expire(watermark_);
     topology_.expire(watermark_ - config_.retention);
     next_expire_ = watermark_ + config_.expire_every;
@@ -303,10 +303,24 @@ void Engine::score(const CallSegment& segment, const SegmentLedger::Ticket& tick
       if (measured(mos) && (!measured(v.mos) || mos < v.mos)) v.mos = mos;  // the worse direction
     }
   }
+  if (!any_poor) {
+    // A user who rated the call poorly heard what was sent to them: a
+    // borderline stream toward them counts as poor.
+    for (const Side rater : {Side::kCaller, Side::kCallee}) {
+      const double rating = segment.endpoint(rater).feedback_rating;
+      if (!measured(rating) || rating > kPoorRating) continue;
+      for (std::size_t i = 0; i < segment.streams.size(); ++i) {
+        const Stream& s = segment.streams[i];
+        if (s.from == rater || !confirm_borderline(s, rating, ctx.streams[i])) continue;
+        any_poor = true;
+        v.poor_streams.push_back(PoorStream{s.from, s.media, ctx.streams[i].why});
+      }
+    }
+  }
   v.quality = any_poor ? Quality::kPoor : any_classified ? Quality::kGood : Quality::kUnclassified;
 
   ctx.telemetry_window = TimeWindow{segment.start - config_.evidence_padding, segment.end + config_.evidence_padding};
-  if (uplinks_.stale(directory_)) uplinks_.refresh(directory_, topology_, store_, watermark_);
+  if (uplinks_.stale(directory_)) uplinks_.refresh(directory_, topology_, store_, max_time_);
   gather_evidence(segment, ctx.telemetry_window, directory_, topology_, store_, rooms_, ctx,
                   attributor_->needs_quantiles(), &uplinks_);
   fill_paths(ctx, v);

@@ -138,6 +138,9 @@ struct PortFaultShare {
   double samples = 0;  ///< how many samples' worth of growth: sum / max (1 for a lone spike)
   [[nodiscard]] bool persistent() const noexcept { return samples >= kPersistentSamples; }
   static constexpr double kPersistentSamples = 1.5;
+  /// The heuristic weighs a persistent counter by samples / kSteadySamples,
+  /// up to 1: full weight from a minute and a half of growth at 30 s polling.
+  static constexpr double kSteadySamples = 3;
 };
 inline constexpr double kPortFaultShare = 1e-4;
 /// Frames are counted as octets / kMeanFrameBytes: ports report octets, and
@@ -148,6 +151,12 @@ inline constexpr double kMeanFrameBytes = 1000;
 /// what comes up from the endpoint's side, `out` what goes down to it
 /// (in and out swap on a faces_up port).
 std::uint8_t path_column(const HopEvidence& hop, std::uint8_t column) noexcept;
+
+/// True for the switch-port columns that count errors or discards.
+constexpr bool is_port_counter(std::size_t column) noexcept {
+  return column == col::kInErrors || column == col::kOutErrors || column == col::kInFcsErrors ||
+         column == col::kInDiscards || column == col::kOutDiscards;
+}
 
 /// The share of `column` (an errors or discards column of a switch-port hop).
 PortFaultShare port_fault_share(const HopEvidence& hop, std::size_t column) noexcept;

@@ -18,20 +18,21 @@ void reason(StreamAssessment& out, StreamMetric m, double value, const char* op,
   out.why.push_back(std::move(text));
 }
 
+struct AudioCheck {
+  StreamMetric metric;
+  double threshold;
+};
+constexpr AudioCheck kAudioChecks[] = {
+    {StreamMetric::kJitterAvg, cqd::kAudioJitterMs},
+    {StreamMetric::kLossAvg, cqd::kAudioLossPct},
+    {StreamMetric::kRttAvg, cqd::kAudioRttMs},
+    {StreamMetric::kDegradationAvg, cqd::kAudioDegradation},
+    {StreamMetric::kConcealedRatioAvg, cqd::kAudioConcealedRatio},
+};
+
 void classify_audio(const Stream& s, StreamAssessment& out) {
-  struct Check {
-    StreamMetric metric;
-    double threshold;
-  };
-  constexpr Check kChecks[] = {
-      {StreamMetric::kJitterAvg, cqd::kAudioJitterMs},
-      {StreamMetric::kLossAvg, cqd::kAudioLossPct},
-      {StreamMetric::kRttAvg, cqd::kAudioRttMs},
-      {StreamMetric::kDegradationAvg, cqd::kAudioDegradation},
-      {StreamMetric::kConcealedRatioAvg, cqd::kAudioConcealedRatio},
-  };
   bool any = false;
-  for (const Check& c : kChecks) {
+  for (const AudioCheck& c : kAudioChecks) {
     const double v = s.get(c.metric);
     if (!measured(v)) continue;
     any = true;
@@ -92,6 +93,26 @@ bool shows_network_impairment(const Stream& s) noexcept {
   };
   return above(StreamMetric::kLossAvg, kNetworkLossPct) || above(StreamMetric::kPostFecLoss, kNetworkLossPct) ||
          above(StreamMetric::kJitterAvg, cqd::kAudioJitterMs) || above(StreamMetric::kRttAvg, cqd::kAudioRttMs);
+}
+
+bool confirm_borderline(const Stream& s, double rating, StreamAssessment& out) {
+  if (s.media != Media::kAudio || out.quality != Quality::kGood) return false;
+  for (const AudioCheck& c : kAudioChecks) {
+    const double v = s.get(c.metric);
+    if (!measured(v) || v <= kBorderlineShare * c.threshold) continue;
+    std::string text(stream_metric_name(c.metric));
+    text += ' ';
+    text += format_number(v, 3);
+    text += " near ";
+    text += format_number(c.threshold, 3);
+    text += ", and the user rated the call ";
+    text += format_number(rating, 0);
+    text += "/5";
+    out.why.push_back(std::move(text));
+  }
+  if (out.why.empty()) return false;
+  out.quality = Quality::kPoor;
+  return true;
 }
 
 }  // namespace callroot::engine

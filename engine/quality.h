@@ -34,6 +34,14 @@ void classify(const Stream& stream, StreamAssessment& out);
 bool shows_network_impairment(const Stream& stream) noexcept;
 inline constexpr double kNetworkLossPct = 1.0;
 
+/// A user's poor rating (kPoorRating or less on the 1-5 scale) is a signal
+/// too: it makes a borderline audio stream poor, one within kBorderlineShare
+/// of a CQD threshold that it did not cross. Returns true when `out` (a good
+/// audio stream's assessment) became poor, with why it did.
+bool confirm_borderline(const Stream& stream, double rating, StreamAssessment& out);
+inline constexpr double kPoorRating = 2;
+inline constexpr double kBorderlineShare = 0.75;
+
 /// The thresholds, for documentation and rule packs.
 namespace cqd {
 inline constexpr double kAudioJitterMs = 30;

@@ -89,7 +89,10 @@ void RuleAttributor::fill(const ScoringContext& ctx, const SideEvidence& side, C
           const std::uint8_t column = path_column(*hop, slot.column);
           const WindowStats& st = hop->column(column);
           const auto agg = rules::store_aggregate(slot.agg);
-          if (slot.agg == rules::Agg::kShare) {
+          // A port without samples is unknown, not clean.
+          if (rules::counter_only(slot.agg) && st.count == 0) {
+            v = kMissing;
+          } else if (slot.agg == rules::Agg::kShare) {
             v = 100.0 * port_fault_share(*hop, column).share;
           } else if (slot.agg == rules::Agg::kSamples) {
             v = port_fault_share(*hop, column).samples;
@@ -213,6 +216,9 @@ void RuleAttributor::evaluate_side(const ScoringContext& ctx, const SideEvidence
     CandidateScore* it = &scored.at(
         target, component,
         target == ComponentKind::kRemote ? SiteId{} : component_site(*ctx.topology, side, target, component));
+    double fired = 0;
+    for (const rules::Firing& f : firings_) fired += f.weight;
+    if (candidate != nullptr) it->note_link(*candidate, fired);
     for (rules::Firing& f : firings_) {
       const rules::RuleInfo& rule = program_->rules()[f.rule];
       // One rule counts once per component, even when two radios or both

@@ -147,7 +147,7 @@ void Statistics::observe_remote(const ScoringContext& ctx, Quality quality) {
 
 void Statistics::housekeeping(const MetricStore& store, TimeMs watermark) {
   if (!config_.enabled || watermark == kNoTime) return;
-  baselines_.update(store, watermark);
+  baselines_.update(store, watermark, &within_published_target);
   if (newest_end_ != kNoTime) {
     fate_.expire(newest_end_);
     tomography_.expire(newest_end_);

@@ -48,6 +48,16 @@ void append_json(std::string& out, const Verdict& v) {
     w.key("id").value(b.id);
     w.key("site").value(b.site);
     w.key("confidence").value(b.confidence, 3);
+    if (b.link) {
+      w.key("link").begin_object();
+      for (const auto& [name, end] : {std::pair{"a", &b.link->a}, std::pair{"b", &b.link->b}}) {
+        w.key(name).begin_object();
+        w.key(end->kind).value(end->id);
+        if (!end->port.empty()) w.key("port").value(end->port);
+        w.end_object();
+      }
+      w.end_object();
+    }
     w.key("evidence").begin_array();
     for (const auto& e : b.evidence) {
       w.begin_object();

@@ -2,6 +2,7 @@
 /// What the engine says about a segment: its quality, why, and who is to blame.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,12 +29,28 @@ struct Evidence {
   std::string text;  ///< human-readable, with the observed values
 };
 
+/// One end of a cable: a switch port, or the device at the other end (`kind`
+/// is "switch", "ap", "client" or "edge"; `port` empty when not known).
+struct LinkEnd {
+  std::string kind;
+  std::string id;
+  std::string port;
+};
+
+/// The link behind a switch's blame, both ends named: `a` the switch end
+/// (the upstream switch of a switch-to-switch link), `b` the device at the
+/// other end. The blamed switch owns the link as its downstream device.
+struct BlamedLink {
+  LinkEnd a, b;
+};
+
 struct Blame {
   ComponentKind kind = ComponentKind::kUnknown;
   std::string id;    ///< inventory id; the MAC for clients, the link for wan
   std::string site;  ///< empty when not known
   double confidence = 0;
   std::vector<Evidence> evidence;
+  std::optional<BlamedLink> link;  ///< switches blamed on a port's evidence (contract extension)
 };
 
 /// One aggregate of one telemetry column, written as `"rssi_dbm.avg": -74.2`.
