@@ -3,7 +3,7 @@
 #include <stdexcept>
 
 #include "engine/combined_attribution.h"
-#include "engine/reference_attribution.h"
+#include "eval/reference_attribution.h"
 
 namespace callroot::tools {
 
@@ -37,8 +37,8 @@ engine::AttributorPtr make_attributor(AttributionMode mode, engine::AttributorPt
       if (!rules) throw std::invalid_argument("--attribution rules needs --rules");
       return rules;
     case AttributionMode::kStatistics: return std::make_unique<engine::CombinedAttributor>(nullptr);
-    case AttributionMode::kVoting: return std::make_unique<engine::VotingAttributor>();
-    case AttributionMode::kThreshold: return std::make_unique<engine::ThresholdAttributor>();
+    case AttributionMode::kVoting: return std::make_unique<eval::VotingAttributor>();
+    case AttributionMode::kThreshold: return std::make_unique<eval::ThresholdAttributor>();
   }
   throw std::invalid_argument("unknown attribution mode");
 }

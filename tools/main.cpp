@@ -5,6 +5,8 @@
 #include <map>
 #include <string>
 
+#include "eval/score.h"
+#include "sim/simulate.h"
 #include "tools/attribution_mode.h"
 #include "tools/privacy.h"
 #include "tools/daemon.h"
@@ -12,8 +14,6 @@
 #include "tools/replay.h"
 #include "tools/rtp_cmd.h"
 #include "tools/rules_cmd.h"
-#include "tools/score.h"
-#include "tools/simulate.h"
 
 namespace {
 
@@ -202,14 +202,16 @@ int main(int argc, char** argv) {
   rtp_cmd->add_option("files", rtp_files, "Capture files (.pcap, .pcapng)")->required()->check(CLI::ExistingFile);
   rtp_cmd->add_flag("--json", rtp_json, "One JSON object per stream per line");
 
-  callroot::tools::SimulateOptions sim;
+  callroot::sim::SimulateOptions sim;
   auto* sim_cmd = app.add_subcommand(
       "simulate", "Generate a scenario: inventory, telemetry and calls with planted faults, and its ground truth");
   sim_cmd->add_option("--out", sim.out_dir, "Output directory")->required();
   sim_cmd->add_option("--seed", sim.seed, "Random seed (same options and seed, same files)")->capture_default_str();
   std::string preset = "demo";
-  sim_cmd->add_option("--preset", preset, "demo (the bundled demo), campus or enterprise")
-      ->check(CLI::IsMember({"demo", "campus", "enterprise"}))
+  sim_cmd->add_option("--preset", preset,
+                      "demo (the bundled demo), campus, enterprise, or mixed (campus with faults mild to severe, "
+                      "in bursts, edges inside calls, and decoys)")
+      ->check(CLI::IsMember({"demo", "campus", "enterprise", "mixed"}))
       ->capture_default_str();
   sim_cmd->add_option("--sites", sim.sites, "Sites (default: the preset's)")->check(CLI::Range(1, 60));
   sim_cmd->add_option("--aps-per-site", sim.aps_per_site, "Access points per site")->check(CLI::Range(2, 64));
@@ -218,7 +220,7 @@ int main(int argc, char** argv) {
   sim_cmd->add_option("--interval-s", sim.interval_s, "Telemetry period in seconds")->check(CLI::Range(5, 300));
   sim_cmd->add_option("--segments", sim.segments, "Call segments, roughly")->check(CLI::Range(60, 1000000));
 
-  callroot::tools::ScoreOptions score;
+  callroot::eval::ScoreOptions score;
   auto* score_cmd = app.add_subcommand("score", "Grade verdicts against a scenario's ground truth");
   score_cmd
       ->add_option("--truth", score.truth,
@@ -292,12 +294,12 @@ int main(int argc, char** argv) {
     return callroot::tools::run_daemon(daemon, log);
   }
   if (*sim_cmd) {
-    sim.preset = *callroot::tools::parse_preset(preset);
+    sim.preset = *callroot::sim::parse_preset(preset);
     try {
-      const auto summary = callroot::tools::write_scenario(sim);
+      const auto summary = callroot::sim::write_scenario(sim);
       log->info("wrote the {} scenario to {}: {} records, {} call segments ({} poor: {} by {} planted faults, {} "
                 "background), {} confounders, {} telemetry gaps",
-                callroot::tools::to_string(sim.preset), sim.out_dir, summary.records(), summary.calls,
+                callroot::sim::to_string(sim.preset), sim.out_dir, summary.records(), summary.calls,
                 summary.poor_segments, summary.poor_segments - summary.background_segments, summary.faults,
                 summary.background_segments, summary.confounders, summary.gaps);
     } catch (const std::invalid_argument& e) {
@@ -308,6 +310,6 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (*score_cmd) return callroot::tools::run_score(score, log);
+  if (*score_cmd) return callroot::eval::run_score(score, log);
   return 0;
 }

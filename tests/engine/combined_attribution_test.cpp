@@ -1,76 +1,12 @@
-// Attribution with statistics (CombinedAttributor) and the reference methods
-// (007 voting, first threshold crossed), on the shared test campus plus a
-// third client, c3, on ap1.
+// Attribution with statistics (CombinedAttributor), on the shared test campus
+// plus a third client, c3, on ap1.
 #include <gtest/gtest.h>
 
 #include "engine/combined_attribution.h"
-#include "engine/reference_attribution.h"
-#include "fixture.h"
+#include "scene.h"
 
 namespace callroot::engine::testing {
 namespace {
-
-const Mac kC3 = *Mac::parse("aa:00:00:00:00:03");
-
-EngineConfig tolerant() {
-  EngineConfig cfg;
-  cfg.allowed_lateness = 3'600'000;
-  return cfg;
-}
-
-struct Scene {
-  Campus campus{tolerant()};
-  ClientId c3;
-
-  explicit Scene(AttributorPtr attributor) {
-    c3 = *campus.dir.client(kC3);
-    ClientAssoc a;
-    a.ts = kT0;
-    a.client = c3;
-    a.ap = campus.ap1;
-    campus.engine.apply(a);
-    campus.engine.set_attributor(std::move(attributor));
-  }
-
-  /// A call of `client` to an outside party, from start for 3 minutes.
-  void call(const std::string& id, const Mac& client, const char* ip, TimeMs start, bool poor) {
-    auto seg = Campus::segment(id, start, start + 180'000);
-    seg.caller.client = client;
-    seg.caller.ip = IpAddr::parse(ip);
-    seg.streams.push_back(poor ? Campus::audio(Side::kCaller, 45, 12, 80) : Campus::audio(Side::kCaller, 4, 0.1, 60));
-    seg.streams.push_back(poor ? Campus::audio(Side::kCallee, 40, 11, 80) : Campus::audio(Side::kCallee, 4, 0.1, 60));
-    campus.engine.apply(std::move(seg));
-  }
-  /// Far from its AP, as a weak client shows: low RSSI and SNR, and the
-  /// retries they cost.
-  void weak_client(ClientId c, TimeMs from, TimeMs to) {
-    for (TimeMs t = from; t <= to; t += 30'000) {
-      auto s = Campus::sample(Family::kWifiClient, t, c.value);
-      Campus::set(s, 0, -76);
-      Campus::set(s, 1, 14);
-      Campus::set(s, 2, 35);
-      Campus::set(s, 3, 30);
-      campus.engine.apply(s);
-    }
-  }
-  void busy_ap(ApId ap, TimeMs from, TimeMs to) {
-    for (TimeMs t = from; t <= to; t += 30'000) {
-      auto s = Campus::sample(Family::kWifiAp, t, ap.value);
-      Campus::set(s, 2, 72);
-      Campus::set(s, 3, 5);
-      Campus::set(s, 6, 6);
-      campus.engine.apply(s);
-    }
-  }
-  const Verdict& verdict(const std::string& id) {
-    for (const Verdict& v : campus.sink.verdicts) {
-      if (v.segment_id == id) return v;
-    }
-    ADD_FAILURE() << "no verdict for " << id;
-    static const Verdict none;
-    return none;
-  }
-};
 
 bool has_evidence(const Blame& b, std::string_view id) {
   return std::any_of(b.evidence.begin(), b.evidence.end(), [&](const Evidence& e) { return e.id == id; });
@@ -216,44 +152,6 @@ TEST(Combined, StatisticsOnlyWithNothingToGoByAnswersUnknown) {
   ASSERT_EQ(v.blame.size(), 1u);
   EXPECT_EQ(v.blame[0].kind, ComponentKind::kUnknown);
   EXPECT_EQ(v.blame[0].evidence.at(0).id, "stats.ambiguous");
-}
-
-TEST(Voting, BlamesTheMostVotedHopOnThePathAsPublished) {
-  // 007 divides each poor call's vote among its hops; hops every poor call
-  // crosses (the access uplink, the WAN link) collect the most votes. That is
-  // the method's known weakness, and what this reference must reproduce.
-  Scene s(std::make_unique<VotingAttributor>());
-  s.campus.healthy(kT0, kT0 + 1'800'000);
-  for (int i = 0; i < 3; ++i) s.call("c2-" + std::to_string(i), kC2, "10.1.5.21", kT0 + 60'000 * i, true);
-  s.call("c1", kC1, "10.1.5.20", kT0 + 300'000, true);
-  s.campus.engine.flush();
-  const Verdict& v = s.verdict("c1");
-  ASSERT_FALSE(v.blame.empty());
-  // Tied between core1's port toward acc1 and wan1: the more specific wins.
-  // That port is acc1's uplink, so acc1 (the link's downstream owner) is named.
-  EXPECT_EQ(v.blame[0].kind, ComponentKind::kSwitch);
-  EXPECT_EQ(v.blame[0].id, "acc1");
-  EXPECT_EQ(v.blame[0].evidence.at(0).id, "007.votes");
-  // 0.8 of the 2.0 votes on c1's path: acc1 owns both its port toward ap1
-  // (0.2) and its uplink (0.8), and a component counts its most-voted key.
-  EXPECT_NEAR(v.blame[0].confidence, 0.8 / 2.0, 1e-9);
-}
-
-TEST(Threshold, BlamesTheFirstHopOverATargetNotTheWorst) {
-  Scene s(std::make_unique<ThresholdAttributor>());
-  s.campus.healthy(kT0, kT0 + 600'000);
-  for (TimeMs t = kT0; t <= kT0 + 600'000; t += 30'000) {
-    auto c = Campus::sample(Family::kWifiClient, t, s.campus.c1.value);
-    Campus::set(c, 0, -68);  // just under the -67 dBm target
-    s.campus.engine.apply(c);
-  }
-  s.busy_ap(s.campus.ap1, kT0, kT0 + 600'000);  // far over its target
-  s.call("x", kC1, "10.1.5.20", kT0 + 60'000, true);
-  s.campus.engine.flush();
-  const Verdict& v = s.verdict("x");
-  ASSERT_EQ(v.blame.size(), 1u);
-  EXPECT_EQ(v.blame[0].kind, ComponentKind::kClient);
-  EXPECT_DOUBLE_EQ(v.blame[0].confidence, 0.5);  // two components crossed a target
 }
 
 }  // namespace

@@ -6,7 +6,7 @@
 
 #include "demo_files.h"
 #include "engine/combined_attribution.h"
-#include "engine/reference_attribution.h"
+#include "eval/reference_attribution.h"
 #include "tools/attribution_mode.h"
 #include "tools/daemon.h"
 
@@ -17,8 +17,8 @@ TEST(AttributionMode, EachNameBuildsItsMethod) {
   using M = AttributionMode;
   EXPECT_NE(dynamic_cast<engine::CombinedAttributor*>(make_attributor(M::kCombined, nullptr).get()), nullptr);
   EXPECT_NE(dynamic_cast<engine::HeuristicAttributor*>(make_attributor(M::kHeuristic, nullptr).get()), nullptr);
-  EXPECT_NE(dynamic_cast<engine::VotingAttributor*>(make_attributor(M::kVoting, nullptr).get()), nullptr);
-  EXPECT_NE(dynamic_cast<engine::ThresholdAttributor*>(make_attributor(M::kThreshold, nullptr).get()), nullptr);
+  EXPECT_NE(dynamic_cast<eval::VotingAttributor*>(make_attributor(M::kVoting, nullptr).get()), nullptr);
+  EXPECT_NE(dynamic_cast<eval::ThresholdAttributor*>(make_attributor(M::kThreshold, nullptr).get()), nullptr);
   auto stats = make_attributor(M::kStatistics, nullptr);
   auto* combined = dynamic_cast<engine::CombinedAttributor*>(stats.get());
   ASSERT_NE(combined, nullptr);

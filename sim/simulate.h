@@ -5,9 +5,11 @@
 /// faults of every kind, confounders that must not be blamed, background
 /// noise, telemetry gaps and roaming. The ground truth goes to truth/.
 ///
-/// Three presets: `demo` (the bundled two-site demo: one hour, five faults),
+/// Four presets: `demo` (the bundled two-site demo: one hour, five faults),
 /// `campus` and `enterprise` (a normal first hour for baselines, then faults
-/// at different sites and times). docs/simulate.md describes the model.
+/// at different sites and times), and `mixed` (campus with faults as they
+/// come on real networks: mild to severe, in bursts, starting and ending
+/// inside calls; and decoys). docs/simulate.md describes the model.
 ///
 /// The output depends on nothing but the options: the same options give
 /// byte-identical files on every platform (mt19937_64 and arithmetic only, no
@@ -20,9 +22,9 @@
 #include <string_view>
 #include <vector>
 
-namespace callroot::tools {
+namespace callroot::sim {
 
-enum class Preset : std::uint8_t { kDemo, kCampus, kEnterprise };
+enum class Preset : std::uint8_t { kDemo, kCampus, kEnterprise, kMixed };
 
 std::string_view to_string(Preset p) noexcept;
 std::optional<Preset> parse_preset(std::string_view name) noexcept;
@@ -72,4 +74,4 @@ struct SimulateSummary {
 /// std::runtime_error when a file cannot be written.
 SimulateSummary write_scenario(const SimulateOptions& options);
 
-}  // namespace callroot::tools
+}  // namespace callroot::sim

@@ -1,10 +1,16 @@
-#include "engine/reference_attribution.h"
+#include "eval/reference_attribution.h"
 
 #include <algorithm>
 
 #include "models/json_writer.h"
 
-namespace callroot::engine {
+namespace callroot::eval {
+
+using engine::Calibration;
+using engine::CandidateScore;
+using engine::HopEvidence;
+using engine::SideEvidence;
+
 namespace {
 
 /// The side whose path holds `c` (for its site).
@@ -102,8 +108,7 @@ void VotingAttributor::attribute(const ScoringContext& ctx, Verdict& verdict) {
   if (verdict.blame.empty()) {
     Blame& b = verdict.blame.emplace_back();
     b.kind = ComponentKind::kUnknown;
-    b.evidence.push_back(
-        Evidence{EvidenceSource::kStats, "007.insufficient", "no organization path to vote on"});
+    b.evidence.push_back(Evidence{EvidenceSource::kStats, "007.insufficient", "no organization path to vote on"});
   }
 }
 
@@ -130,4 +135,4 @@ void ThresholdAttributor::attribute(const ScoringContext& ctx, Verdict& verdict)
   b.evidence = std::move(first.evidence);
 }
 
-}  // namespace callroot::engine
+}  // namespace callroot::eval

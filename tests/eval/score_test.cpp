@@ -3,7 +3,7 @@
 // false blame, confounders, calibration and ECE; then the command's output
 // and exit codes.
 
-#include "tools/score.h"
+#include "eval/score.h"
 
 #include <gtest/gtest.h>
 #include <spdlog/sinks/null_sink.h>
@@ -16,10 +16,12 @@
 #include <iterator>
 #include <map>
 
-#include "demo_files.h"
+#include "tests/tools/demo_files.h"
 
-namespace callroot::tools::testing {
+namespace callroot::eval::testing {
 namespace {
+
+using tools::testing::read_jsonl;
 
 namespace fs = std::filesystem;
 
@@ -524,4 +526,4 @@ TEST_F(ScoreIndependentFixture, BadTruthIsNamedAndExits2) {
 }
 
 }  // namespace
-}  // namespace callroot::tools::testing
+}  // namespace callroot::eval::testing

@@ -6,6 +6,8 @@
 ///
 /// Both get the far-side test of the other attributors (weigh_remote) before
 /// their own method, so the comparison measures in-network attribution only.
+/// They live outside engine/ because the engine never runs them: they are
+/// yardsticks for the evaluation, built on the engine's attribution interface.
 
 #include <deque>
 #include <vector>
@@ -13,7 +15,12 @@
 #include "engine/attribution.h"
 #include "engine/fate_key.h"
 
-namespace callroot::engine {
+namespace callroot::eval {
+
+using engine::Attributor;
+using engine::Candidates;
+using engine::FateKey;
+using engine::ScoringContext;
 
 /// 007 (Arzani et al., NSDI 2018): every failing flow gives 1/h of a vote to
 /// each of the h components on its path; the most-voted component on a
@@ -40,7 +47,7 @@ class VotingAttributor final : public Attributor {
   std::deque<Flow> flows_;
   std::deque<FateKey> keys_;
   std::uint64_t popped_keys_ = 0;
-  std::array<std::vector<double>, kFateKinds> votes_;
+  std::array<std::vector<double>, engine::kFateKinds> votes_;
   std::vector<FateKey> path_;
   std::vector<ComponentRef> owners_;  // the blameable component of each key in path_
   Candidates candidates_;
@@ -57,8 +64,8 @@ class ThresholdAttributor final : public Attributor {
   void attribute(const ScoringContext& ctx, Verdict& verdict) override;
 
  private:
-  HeuristicAttributor targets_;
+  engine::HeuristicAttributor targets_;
   Candidates candidates_;
 };
 
-}  // namespace callroot::engine
+}  // namespace callroot::eval

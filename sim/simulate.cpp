@@ -1,4 +1,4 @@
-#include "tools/simulate.h"
+#include "sim/simulate.h"
 
 #include <algorithm>
 #include <array>
@@ -16,19 +16,20 @@
 #include "models/json_writer.h"
 #include "models/time.h"
 
-namespace callroot::tools {
+namespace callroot::sim {
 
 std::string_view to_string(Preset p) noexcept {
   switch (p) {
     case Preset::kDemo: return "demo";
     case Preset::kCampus: return "campus";
     case Preset::kEnterprise: return "enterprise";
+    case Preset::kMixed: return "mixed";
   }
   return "demo";
 }
 
 std::optional<Preset> parse_preset(std::string_view name) noexcept {
-  for (const Preset p : {Preset::kDemo, Preset::kCampus, Preset::kEnterprise}) {
+  for (const Preset p : {Preset::kDemo, Preset::kCampus, Preset::kEnterprise, Preset::kMixed}) {
     if (name == to_string(p)) return p;
   }
   return std::nullopt;
@@ -54,8 +55,8 @@ constexpr std::size_t kMinGapSegments = 2;
 // Ordinary calls that would push a fault past this share of the segments
 // (one in 20) are redrawn, so most segments stay good whatever the seed.
 constexpr int kFaultShareDivisor = 20;
-// The engine reads a hop's telemetry over the segment widened by this much
-// (evidence_padding_ms): a gap that close to a segment is in its evidence.
+// A gap this close to a segment counts as in its telemetry: the samples
+// around a segment describe it as much as those inside it.
 constexpr TimeMs kEvidencePadding = 30 * kSecond;
 // Faults that share a client stay this far apart in time, so no segment
 // window sees two of them.
@@ -176,6 +177,13 @@ struct Config {
   /// that a method must not take for a fault. The demo shows planted faults
   /// only, so its ports are clean.
   bool stray_port_errors = false;
+  /// Faults as they come on real networks: mild to severe, some in bursts,
+  /// starting and ending in the middle of calls, so a fault may leave a call
+  /// it touched good. The truth then follows the streams as written.
+  bool realistic = false;
+  /// Decoys: a busy 2.4 GHz radio, lone CRC errors, a switch whose counters
+  /// restart from zero, a switch gone silent for ten minutes. None harms a call.
+  bool decoys = false;
   int externals = 0;
 };
 
@@ -202,7 +210,7 @@ Config resolve(const SimulateOptions& o) {
   static constexpr Size kDemo{2, 8, 50, 1, 30, 300, kDemoStart};
   static constexpr Size kCampus{4, 10, 400, 3, 30, 3000, kMorningStart};
   static constexpr Size kEnterprise{20, 10, 4000, 3, 60, 30000, kMorningStart};
-  const Size& size = o.preset == Preset::kDemo ? kDemo : o.preset == Preset::kCampus ? kCampus : kEnterprise;
+  const Size& size = o.preset == Preset::kDemo ? kDemo : o.preset == Preset::kEnterprise ? kEnterprise : kCampus;
   c.sites = size.sites;
   int aps = size.aps;
   c.clients = size.clients;
@@ -211,13 +219,14 @@ Config resolve(const SimulateOptions& o) {
   c.segments = size.segments;
   c.start = size.start;
   if (o.preset != Preset::kDemo) {
-    const bool campus = o.preset == Preset::kCampus;
+    const bool campus = o.preset != Preset::kEnterprise;  // mixed is campus-sized
     c.fault_instances = campus ? 3 : 6;
     c.confounder_instances = campus ? 2 : 5;
     c.gaps_on_faults = campus ? 2 : 4;
     c.gaps_elsewhere = campus ? 2 : 4;
     c.background_share = 0.01;
     c.stray_port_errors = true;
+    c.realistic = c.decoys = o.preset == Preset::kMixed;
   }
   if (o.sites != 0) c.sites = o.sites;
   if (o.aps_per_site != 0) aps = o.aps_per_site;
@@ -611,34 +620,212 @@ enum class FaultKind : std::uint8_t {
   kCongestedWan,
   kRemote
 };
+constexpr std::size_t kFaultKinds = 8;
 
-std::string_view fault_name(FaultKind k) {
-  switch (k) {
-    case FaultKind::kWeakWifi: return "weak_wifi_client";
-    case FaultKind::kClientCpu: return "client_cpu";
-    case FaultKind::kCongestedAp: return "congested_ap";
-    case FaultKind::kApInterference: return "ap_interference";
-    case FaultKind::kSwitchUplink: return "switch_uplink_errors";
-    case FaultKind::kApPort: return "ap_port_errors";
-    case FaultKind::kCongestedWan: return "congested_wan";
-    case FaultKind::kRemote: return "remote_network";
-  }
-  return "";
-}
+/// What a fault is planted on. It decides which calls cross the fault, which
+/// component the truth names, and whose telemetry a gap inside it hides.
+enum class Component : std::uint8_t {
+  kClient,        ///< one client device
+  kAp,            ///< an AP, both radios
+  kApCable,       ///< the cable between an AP and its access-switch port
+  kAccessUplink,  ///< the link between an access switch and the core
+  kWanLink,       ///< one WAN link
+  kFarSide,       ///< an outside party's own network
+};
 
-std::string_view blame_kind(FaultKind k) {
-  switch (k) {
-    case FaultKind::kWeakWifi:
-    case FaultKind::kClientCpu: return "client";
-    case FaultKind::kCongestedAp:
-    case FaultKind::kApInterference: return "ap";
-    case FaultKind::kSwitchUplink:
-    case FaultKind::kApPort: return "switch";
-    case FaultKind::kCongestedWan: return "wan";
-    case FaultKind::kRemote: return "remote";
-  }
-  return "";
-}
+/// Which clients a client fault can befall.
+enum class ClientNeeds : std::uint8_t { kAny, kRadio, kComputer };
+
+enum class Level { kGood, kMild, kModerate, kSevere };
+
+struct AudioProfile {
+  Range jitter, loss, rtt, degradation, concealed;
+};
+
+/// An unset range (0, 0) leaves the figure as it would have been.
+constexpr bool is_set(Range r) { return r.lo != 0 || r.hi != 0; }
+
+/// A figure under a fault of intensity x (0..1): `faulted` at full strength,
+/// part-way from `normal` below it. Mild faults show mildly everywhere.
+double worsen(double normal, double faulted, double x) { return x >= 1 ? faulted : normal + x * (faulted - normal); }
+
+/// An AP's wifi.ap records (both radios) while the fault is on.
+struct RadioSignature {
+  Range interference;     ///< interference_pct
+  Range util;             ///< channel_util_pct
+  double util_rise = 0;   ///< points added to the normal utilization
+  Range retry;            ///< the AP's tx_retry_pct
+  double noise_rise = 0;  ///< dB added to the noise floor
+  Range cpu;              ///< the AP's cpu_pct
+};
+
+/// The wifi.client records of every client the fault touches.
+struct ClientRadioSignature {
+  bool weak_signal = false;  ///< RSSI -84 to -78 dBm and SNR 8 to 14 dB instead of the desk's
+  Range snr_drop;            ///< dB taken off the SNR (kept within 15..40)
+  Range retry;               ///< tx_retry_pct and rx_retry_pct
+  int rate_steps = 0;        ///< MCS steps below what the SNR would give
+};
+
+/// switch.port counters added per sample on the ports that face the damage.
+struct PortSignature {
+  std::int64_t fcs_lo = 0, fcs_hi = 0;            ///< in_fcs_errors (counted in in_errors too)
+  std::int64_t other_lo = 0, other_hi = 0;        ///< other input errors
+  std::int64_t discards_lo = 0, discards_hi = 0;  ///< in_discards
+  /// A switch-to-switch cable corrupts frames both ways, so the ports at
+  /// both ends count; an AP's cable shows on the switch port alone (the AP's
+  /// own interface counters are not in its telemetry).
+  bool both_ends = false;
+  [[nodiscard]] bool counts() const { return fcs_hi > 0; }
+};
+
+struct WanSignature {
+  Range latency, jitter, loss, util;  ///< wan.link; util both ways
+};
+
+/// What the call record's own endpoint reports about itself.
+struct EndpointSignature {
+  double rssi_dbm = 0;     ///< 0: the desk's; else the RSSI behind wifi_signal_pct
+  Range cpu_insufficient;  ///< cpu_insufficient_ratio; unset: 0 to 0.03
+};
+
+/// One fault kind: where it shows (which telemetry of which device, which
+/// ends of a damaged link, which streams and directions) and how. The
+/// generator reads every fault's effects from here.
+struct FaultSpec {
+  std::string_view name;   ///< truth `fault`
+  std::string_view blame;  ///< truth `kind`: the smallest fault domain that matches the calls that suffer
+  Component component = Component::kClient;
+  ClientNeeds needs = ClientNeeds::kAny;
+  RadioSignature ap_radios;
+  ClientRadioSignature client_radio;
+  PortSignature ports;
+  WanSignature wan;
+  Range device_cpu;  ///< client.device cpu_pct
+  EndpointSignature endpoint;
+  /// What the impaired side sends is kSevere; what is sent toward it crosses
+  /// the same damage and arrives at this level.
+  Level toward = Level::kModerate;
+  AudioProfile severe, moderate;
+  TimeMs min_len = 15 * kMinute, max_len = 30 * kMinute;  ///< in the scheduled presets
+};
+
+// Wireless trouble: jitter from retransmissions, loss when they run out.
+constexpr AudioProfile kRadioSevere{{32, 60}, {6, 18}, {90, 220}, {1.2, 2.4}, {0.08, 0.2}};
+constexpr AudioProfile kRadioModerate{{31, 42}, {3, 9}, {80, 200}, {1.05, 1.6}, {0.072, 0.12}};
+// Corrupted frames are dropped: loss without much jitter.
+constexpr AudioProfile kCorrupted{{6, 18}, {11, 22}, {25, 90}, {1.1, 2.0}, {0.08, 0.18}};
+constexpr PortSignature kBadCable{50, 300, 0, 5, 5, 40, false};
+
+constexpr std::array<FaultSpec, kFaultKinds> kFaultSpecs = [] {
+  std::array<FaultSpec, kFaultKinds> t{};
+  auto at = [&](FaultKind k) -> FaultSpec& { return t[static_cast<std::size_t>(k)]; };
+
+  FaultSpec& weak = at(FaultKind::kWeakWifi);  // a desk too far from its AP
+  weak.name = "weak_wifi_client";
+  weak.blame = "client";
+  weak.component = Component::kClient;
+  weak.needs = ClientNeeds::kRadio;
+  weak.client_radio.weak_signal = true;
+  weak.client_radio.retry = {25, 40};
+  weak.endpoint.rssi_dbm = -81;
+  weak.severe = kRadioSevere;
+  weak.moderate = kRadioModerate;
+  weak.min_len = 20 * kMinute;
+  weak.max_len = 45 * kMinute;
+
+  FaultSpec& cpu = at(FaultKind::kClientCpu);  // a runaway process (an indexer, an update) pins the CPU
+  cpu.name = "client_cpu";
+  cpu.blame = "client";
+  cpu.component = Component::kClient;
+  cpu.needs = ClientNeeds::kComputer;
+  cpu.device_cpu = {95, 100};
+  cpu.endpoint.cpu_insufficient = {0.25, 0.7};
+  // A starved client drops and distorts audio it captures and plays; the
+  // network is fine.
+  cpu.severe = {{8, 25}, {0, 1.5}, {25, 90}, {1.2, 2.2}, {0.09, 0.2}};
+  cpu.moderate = {{5, 20}, {0, 1}, {25, 90}, {1.05, 1.5}, {0.072, 0.11}};
+  cpu.min_len = 20 * kMinute;
+  cpu.max_len = 45 * kMinute;
+
+  // Too many talkers for the airtime: the channel is full, frames collide;
+  // its clients retry more and fall to lower rates, their signal stays fine.
+  FaultSpec& busy = at(FaultKind::kCongestedAp);
+  busy.name = "congested_ap";
+  busy.blame = "ap";
+  busy.component = Component::kAp;
+  busy.ap_radios.util = {85, 95};
+  busy.ap_radios.retry = {25, 35};
+  busy.ap_radios.noise_rise = 3;
+  busy.ap_radios.cpu = {45, 65};
+  busy.client_radio.retry = {12, 20};
+  busy.client_radio.rate_steps = 3;
+  busy.severe = kRadioSevere;
+  busy.moderate = kRadioModerate;
+
+  // A non-Wi-Fi source on the channel: the noise floor rises (and with it
+  // the clients' SNR falls), frames are lost to it, and the airtime it takes
+  // shows up a little.
+  FaultSpec& noisy = at(FaultKind::kApInterference);
+  noisy.name = "ap_interference";
+  noisy.blame = "ap";
+  noisy.component = Component::kAp;
+  noisy.ap_radios.interference = {35, 60};
+  noisy.ap_radios.util_rise = 8;
+  noisy.ap_radios.retry = {18, 28};
+  noisy.ap_radios.noise_rise = 8;
+  noisy.client_radio.snr_drop = {0, 4};
+  noisy.client_radio.retry = {15, 25};
+  noisy.client_radio.rate_steps = 3;
+  noisy.severe = kRadioSevere;
+  noisy.moderate = kRadioModerate;
+
+  // A damaged cable or optic between an access switch and the core. It is
+  // the access switch's: the calls that suffer are exactly those below it,
+  // while the core's other ports stay clean.
+  FaultSpec& uplink = at(FaultKind::kSwitchUplink);
+  uplink.name = "switch_uplink_errors";
+  uplink.blame = "switch";
+  uplink.component = Component::kAccessUplink;
+  uplink.ports = kBadCable;
+  uplink.ports.both_ends = true;
+  uplink.toward = Level::kMild;
+  uplink.severe = uplink.moderate = kCorrupted;
+
+  // An AP's bad cable: its access switch's port counts the errors; frames
+  // corrupted on the way up are what the switch sees.
+  FaultSpec& port = at(FaultKind::kApPort);
+  port.name = "ap_port_errors";
+  port.blame = "switch";
+  port.component = Component::kApCable;
+  port.ports = kBadCable;
+  port.toward = Level::kMild;
+  port.severe = port.moderate = kCorrupted;
+
+  // A saturated link: queues fill, delay and jitter climb, the tail drops.
+  FaultSpec& wan = at(FaultKind::kCongestedWan);
+  wan.name = "congested_wan";
+  wan.blame = "wan";
+  wan.component = Component::kWanLink;
+  wan.wan = {{60, 150}, {25, 45}, {2, 6}, {95, 99}};
+  wan.severe = {{32, 50}, {3, 7}, {150, 320}, {1.05, 1.8}, {0.04, 0.09}};
+  wan.moderate = {{31, 45}, {2, 6}, {150, 300}, {1.0, 1.5}, {0.03, 0.08}};
+
+  // A far-side network (a guest's home Wi-Fi, a partner's ISP): no local
+  // telemetry moves. It harms both ways: what the organization sends is lost
+  // there too, and the round trip rises for both directions.
+  FaultSpec& remote = at(FaultKind::kRemote);
+  remote.name = "remote_network";
+  remote.blame = "remote";
+  remote.component = Component::kFarSide;
+  remote.severe = {{35, 70}, {11, 25}, {120, 320}, {1.3, 2.5}, {0.1, 0.25}};
+  remote.moderate = {{20, 45}, {4, 14}, {120, 300}, {0.8, 1.8}, {0.04, 0.12}};
+  return t;
+}();
+
+const FaultSpec& spec(FaultKind k) { return kFaultSpecs[static_cast<std::size_t>(k)]; }
+
+std::string_view fault_name(FaultKind k) { return spec(k).name; }
 
 struct Fault {
   FaultKind kind = FaultKind::kRemote;
@@ -647,18 +834,48 @@ struct Fault {
   int client = -1, ap = -1, access = -1, link = -1, external = -1;
   std::vector<int> footprint;         // clients whose path crosses it during the interval, sorted
   std::vector<std::string> segments;  // the poor segments it made, by end
+  /// How hard it hits, 0..1: at 1 every figure of its signature moves all
+  /// the way; below, telemetry and streams alike move part of the way.
+  double intensity = 1;
+  /// Bursts: on for the first `on` of every `period` from `since`, as a
+  /// flapping link or a neighbour's microwave oven is. Period 0: steady.
+  TimeMs period = 0, on = 0;
 
+  [[nodiscard]] bool on_at(TimeMs t) const { return period == 0 || (t - since) % period < on; }
   /// Telemetry samples describe the period just before their timestamp.
-  [[nodiscard]] bool active_at(TimeMs t) const { return t > since && t <= until; }
+  [[nodiscard]] bool active_at(TimeMs t) const { return t > since && t <= until && on_at(t); }
+  /// The share of [a, b) during which it is on.
+  [[nodiscard]] double exposure(TimeMs a, TimeMs b) const {
+    const TimeMs lo = std::max(a, since), hi = std::min(b, until);
+    if (b <= a || hi <= lo) return 0;
+    if (period == 0) return static_cast<double>(hi - lo) / static_cast<double>(b - a);
+    TimeMs on_ms = 0;
+    for (TimeMs c = since + (lo - since) / period * period; c < hi; c += period) {
+      on_ms += std::max<TimeMs>(0, std::min(hi, c + on) - std::max(lo, c));
+    }
+    return static_cast<double>(on_ms) / static_cast<double>(b - a);
+  }
 };
 
-enum class ConfounderKind : std::uint8_t { kBusyAp, kBorderlineClient, kBusyWan };
+enum class ConfounderKind : std::uint8_t {
+  kBusyAp,
+  kBorderlineClient,
+  kBusyWan,
+  kBusyRadio24,  ///< decoys from here on
+  kSporadicCrc,
+  kCounterReset,
+  kSilentSwitch,
+};
 
 std::string_view confounder_name(ConfounderKind k) {
   switch (k) {
     case ConfounderKind::kBusyAp: return "busy_ap";
     case ConfounderKind::kBorderlineClient: return "borderline_client";
     case ConfounderKind::kBusyWan: return "busy_wan";
+    case ConfounderKind::kBusyRadio24: return "busy_2g4_radio";
+    case ConfounderKind::kSporadicCrc: return "sporadic_crc";
+    case ConfounderKind::kCounterReset: return "switch_counter_reset";
+    case ConfounderKind::kSilentSwitch: return "silent_switch";
   }
   return "";
 }
@@ -668,6 +885,8 @@ struct Confounder {
   TimeMs since = 0, until = 0;
   int site = 0;
   int ap = -1, client = -1, link = -1;
+  int sw = -1;                        // an access switch (kSporadicCrc: the one hosting the AP's port)
+  std::string port;                   // kSporadicCrc: the port that counts the errors
   std::vector<std::string> segments;  // segments across it during the interval
 
   [[nodiscard]] bool active_at(TimeMs t) const { return t > since && t <= until; }
@@ -705,15 +924,13 @@ struct Scenario {
 
 /// Whether the fault's component lies on this client's path through attachment a.
 bool on_path(const Campus& campus, const Fault& f, int client, const Attachment& a) {
-  switch (f.kind) {
-    case FaultKind::kWeakWifi:
-    case FaultKind::kClientCpu: return f.client == client;
-    case FaultKind::kCongestedAp:
-    case FaultKind::kApInterference:
-    case FaultKind::kApPort: return a.ap >= 0 && a.ap == f.ap;
-    case FaultKind::kSwitchUplink: return access_of(campus, a) == f.access;
-    case FaultKind::kCongestedWan: return campus.clients[static_cast<std::size_t>(client)].link == f.link;
-    case FaultKind::kRemote: return false;
+  switch (spec(f.kind).component) {
+    case Component::kClient: return f.client == client;
+    case Component::kAp:
+    case Component::kApCable: return a.ap >= 0 && a.ap == f.ap;
+    case Component::kAccessUplink: return access_of(campus, a) == f.access;
+    case Component::kWanLink: return campus.clients[static_cast<std::size_t>(client)].link == f.link;
+    case Component::kFarSide: return false;
   }
   return false;
 }
@@ -756,31 +973,30 @@ T pick(Rng& rng, const std::vector<T>& v) {
 bool pick_component(const Campus& campus, Fault& f, Rng& rng) {
   const Site& site = campus.sites[static_cast<std::size_t>(std::max(0, f.site))];
   std::vector<int> options;
-  switch (f.kind) {
-    case FaultKind::kWeakWifi:
-    case FaultKind::kClientCpu:
+  const FaultSpec& sp = spec(f.kind);
+  switch (sp.component) {
+    case Component::kClient:
       for (const int i : site.clients) {
         const Client& c = campus.clients[static_cast<std::size_t>(i)];
         if (c.reserved || c.roams || c.device == DeviceKind::kRoomSystem) continue;
-        // Weak signal needs a radio; a starved CPU is a laptop's or desktop's.
-        if (f.kind == FaultKind::kWeakWifi ? c.wired : c.device != DeviceKind::kPc) continue;
+        if (sp.needs == ClientNeeds::kRadio && c.wired) continue;
+        if (sp.needs == ClientNeeds::kComputer && c.device != DeviceKind::kPc) continue;
         options.push_back(i);
       }
       if (options.empty()) return false;
       f.client = pick(rng, options);
       return true;
-    case FaultKind::kCongestedAp:
-    case FaultKind::kApInterference:
-    case FaultKind::kApPort: f.ap = pick(rng, site.aps); return true;
-    case FaultKind::kSwitchUplink: f.access = pick(rng, site.access); return true;
-    case FaultKind::kCongestedWan:
+    case Component::kAp:
+    case Component::kApCable: f.ap = pick(rng, site.aps); return true;
+    case Component::kAccessUplink: f.access = pick(rng, site.access); return true;
+    case Component::kWanLink:
       for (const int l : site.links) {
         if (campus.links[static_cast<std::size_t>(l)].clients > 0) options.push_back(l);
       }
       if (options.empty()) return false;
       f.link = pick(rng, options);
       return true;
-    case FaultKind::kRemote: f.external = static_cast<int>(rng.index(campus.externals.size())); return true;
+    case Component::kFarSide: f.external = static_cast<int>(rng.index(campus.externals.size())); return true;
   }
   return false;
 }
@@ -792,13 +1008,14 @@ bool place_fault(Campus& campus, std::vector<Fault>& faults, FaultKind kind, int
   for (int t = 0; t < tries; ++t) {
     Fault f;
     f.kind = kind;
-    f.site = kind == FaultKind::kRemote ? -1 : site >= 0 ? site : static_cast<int>(rng.index(campus.sites.size()));
+    const bool far_side = spec(kind).component == Component::kFarSide;
+    f.site = far_side ? -1 : site >= 0 ? site : static_cast<int>(rng.index(campus.sites.size()));
     const TimeMs len = std::min(hi - lo, min_len + rng.between(0, (max_len - min_len) / kSecond) * kSecond);
     f.since = lo + rng.between(0, (hi - lo - len) / kSecond) * kSecond;
     f.until = f.since + len;
     if (!pick_component(campus, f, rng)) continue;
     f.footprint = footprint_of(campus, f);
-    if (kind != FaultKind::kRemote && f.footprint.empty()) continue;
+    if (!far_side && f.footprint.empty()) continue;
     if (std::any_of(faults.begin(), faults.end(), [&](const Fault& g) { return conflict(f, g); })) continue;
     if (f.client >= 0) campus.clients[static_cast<std::size_t>(f.client)].reserved = true;
     faults.push_back(std::move(f));
@@ -842,9 +1059,8 @@ std::vector<Fault> scheduled_faults(Campus& campus, const Config& cfg, Rng& rng)
   for (int round = 0; round < cfg.fault_instances; ++round) {
     for (std::size_t k = 0; k < kOrder.size(); ++k) {
       const FaultKind kind = kOrder[k];
-      const bool client = kind == FaultKind::kWeakWifi || kind == FaultKind::kClientCpu;
-      const TimeMs min_len = client ? 20 * kMinute : 15 * kMinute, max_len = client ? 45 * kMinute : 30 * kMinute;
-      placed[k] += place_fault(campus, faults, kind, -1, lo, hi, min_len, max_len, rng, 400) ? 1 : 0;
+      placed[k] +=
+          place_fault(campus, faults, kind, -1, lo, hi, spec(kind).min_len, spec(kind).max_len, rng, 400) ? 1 : 0;
     }
   }
   for (std::size_t k = 0; k < kOrder.size(); ++k) {
@@ -913,13 +1129,103 @@ std::vector<Confounder> plan_confounders(Campus& campus, const Config& cfg, cons
   return out;
 }
 
+/// Whether any fault lies on this access switch: an AP cable on one of its
+/// ports, or its uplink.
+bool switch_is_faulty(const Campus& campus, const std::vector<Fault>& faults, int sw) {
+  return std::any_of(faults.begin(), faults.end(), [&](const Fault& f) {
+    const Component c = spec(f.kind).component;
+    return (c == Component::kAccessUplink && f.access == sw) ||
+           (c == Component::kApCable && campus.aps[static_cast<std::size_t>(f.ap)].sw == sw);
+  });
+}
+
+/// Decoys: what looks wrong in a real network's telemetry and harms no call.
+/// Each sits on a component no fault ever touches.
+std::vector<Confounder> plan_decoys(const Campus& campus, const Config& cfg, const std::vector<Fault>& faults,
+                                    const std::vector<Confounder>& others, Rng& rng) {
+  std::vector<Confounder> out;
+  const TimeMs lo = cfg.start + cfg.warmup, hi = cfg.end - 2 * kMinute;
+  auto taken_ap = [&](int ap) {
+    auto same = [&](const Confounder& o) { return o.ap == ap; };
+    return std::any_of(others.begin(), others.end(), same) || std::any_of(out.begin(), out.end(), same);
+  };
+  auto taken_switch = [&](int sw) {
+    return std::any_of(out.begin(), out.end(), [&](const Confounder& o) { return o.sw == sw; });
+  };
+  for (int round = 0; round < cfg.confounder_instances; ++round) {
+    for (const ConfounderKind kind : {ConfounderKind::kBusyRadio24, ConfounderKind::kSporadicCrc,
+                                      ConfounderKind::kCounterReset, ConfounderKind::kSilentSwitch}) {
+      for (int t = 0; t < 200; ++t) {
+        Confounder c;
+        c.kind = kind;
+        c.site = static_cast<int>(rng.index(campus.sites.size()));
+        const Site& site = campus.sites[static_cast<std::size_t>(c.site)];
+        const TimeMs len = kind == ConfounderKind::kCounterReset   ? 3 * kMinute
+                           : kind == ConfounderKind::kSilentSwitch ? 10 * kMinute
+                                                                   : 40 * kMinute + rng.between(0, 40 * 60) * kSecond;
+        c.since = lo + rng.between(0, (hi - lo - len) / kSecond) * kSecond;
+        c.until = c.since + len;
+        bool ok = false;
+        if (kind == ConfounderKind::kBusyRadio24) {
+          c.ap = pick(rng, site.aps);
+          ok = !ap_is_faulty(faults, c.ap) && !taken_ap(c.ap);
+        } else {
+          c.sw = pick(rng, site.access);
+          ok = !switch_is_faulty(campus, faults, c.sw) && !taken_switch(c.sw);
+          if (kind == ConfounderKind::kSporadicCrc) {
+            std::vector<int> aps;
+            for (const int a : site.aps) {
+              if (campus.aps[static_cast<std::size_t>(a)].sw == c.sw) aps.push_back(a);
+            }
+            ok = ok && !aps.empty();
+            if (ok) c.port = campus.aps[static_cast<std::size_t>(pick(rng, aps))].port;
+          }
+        }
+        if (!ok) continue;
+        out.push_back(std::move(c));
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/// Severity and bursts: a third of the faults mild (only some calls across
+/// them turn poor), a third moderate, a third severe; half of them steady,
+/// half on and off in cycles of 3 to 12 minutes.
+void shape_faults(std::vector<Fault>& faults, const Config& cfg) {
+  Rng rng(cfg.seed, "severity");
+  for (Fault& f : faults) {
+    const double tier = rng.uniform();
+    f.intensity = tier < 1.0 / 3   ? rng.uniform(0.3, 0.55)
+                  : tier < 2.0 / 3 ? rng.uniform(0.55, 0.8)
+                                   : rng.uniform(0.8, 1.0);
+    if (rng.chance(0.5)) {
+      f.period = rng.between(3 * 60, 12 * 60) * kSecond;
+      f.on =
+          static_cast<TimeMs>(std::llround(static_cast<double>(f.period / kSecond) * rng.uniform(0.3, 0.7))) * kSecond;
+    }
+  }
+}
+
+/// The decoys join the confounders; a silent switch is also a telemetry gap.
+void add_decoys(const Campus& campus, const Config& cfg, Scenario& sc) {
+  Rng rng(cfg.seed, "decoys");
+  const std::vector<Confounder> decoys = plan_decoys(campus, cfg, sc.faults, sc.confounders, rng);
+  for (const Confounder& c : decoys) {
+    if (c.kind == ConfounderKind::kSilentSwitch)
+      sc.gaps.push_back(Gap{GapKind::kSwitch, c.sw, c.site, c.since, c.until, -1});
+  }
+  sc.confounders.insert(sc.confounders.end(), decoys.begin(), decoys.end());
+}
+
 /// Gaps in the telemetry: some inside faults (the hop that is at fault goes
 /// dark for a while), some elsewhere.
 std::vector<Gap> plan_gaps(const Campus& campus, const Config& cfg, const std::vector<Fault>& faults, Rng& rng) {
   std::vector<Gap> out;
   std::vector<int> candidates;
   for (std::size_t i = 0; i < faults.size(); ++i) {
-    if (faults[i].kind != FaultKind::kRemote) candidates.push_back(static_cast<int>(i));
+    if (spec(faults[i].kind).component != Component::kFarSide) candidates.push_back(static_cast<int>(i));
   }
   rng.shuffle(candidates);
   // One fault of each kind first, so the gaps hide different kinds of hop.
@@ -936,31 +1242,29 @@ std::vector<Gap> plan_gaps(const Campus& campus, const Config& cfg, const std::v
     Gap g;
     g.fault = candidates[static_cast<std::size_t>(n)];
     g.site = f.site;
-    switch (f.kind) {
-      case FaultKind::kWeakWifi:
-      case FaultKind::kClientCpu:
+    switch (spec(f.kind).component) {
+      case Component::kClient:
         g.kind = GapKind::kClient;
         g.index = f.client;
         break;
-      case FaultKind::kCongestedAp:
-      case FaultKind::kApInterference:
+      case Component::kAp:
         g.kind = GapKind::kAp;
         g.index = f.ap;
         break;
-      case FaultKind::kApPort:
+      case Component::kApCable:
         g.kind = GapKind::kSwitch;
         g.index = campus.aps[static_cast<std::size_t>(f.ap)].sw;
         break;
-      case FaultKind::kSwitchUplink:
+      case Component::kAccessUplink:
         // The access switch goes silent: only the core's end of the link is read.
         g.kind = GapKind::kSwitch;
         g.index = f.access;
         break;
-      case FaultKind::kCongestedWan:
+      case Component::kWanLink:
         g.kind = GapKind::kWan;
         g.index = f.link;
         break;
-      case FaultKind::kRemote: break;
+      case Component::kFarSide: break;
     }
     const TimeMs len = f.until - f.since;
     g.since = f.since + (len / 5 / kSecond + rng.between(0, len / 5 / kSecond)) * kSecond;
@@ -991,7 +1295,7 @@ std::vector<Gap> plan_gaps(const Campus& campus, const Config& cfg, const std::v
 /// instead of scanning every fault for every sample.
 struct Effects {
   std::vector<std::vector<int>> client_faults, ap_faults, ap_port_faults, access_faults, link_faults;
-  std::vector<std::vector<int>> ap_busy, link_busy;
+  std::vector<std::vector<int>> ap_busy, link_busy, switch_decoys;
   std::vector<std::vector<int>> client_gaps, ap_gaps, switch_gaps, link_gaps;
   // For the call planner: faults by the clients they can touch, remote faults by guest.
   std::vector<std::vector<int>> faults_of_client, faults_of_external;
@@ -1004,6 +1308,7 @@ struct Effects {
         link_faults(campus.links.size()),
         ap_busy(campus.aps.size()),
         link_busy(campus.links.size()),
+        switch_decoys(campus.switches.size()),
         client_gaps(campus.clients.size()),
         ap_gaps(campus.aps.size()),
         switch_gaps(campus.switches.size()),
@@ -1016,15 +1321,13 @@ struct Effects {
       auto at = [](std::vector<std::vector<int>>& v, int k) -> std::vector<int>& {
         return v[static_cast<std::size_t>(k)];
       };
-      switch (f.kind) {
-        case FaultKind::kWeakWifi:
-        case FaultKind::kClientCpu: at(client_faults, f.client).push_back(n); break;
-        case FaultKind::kCongestedAp:
-        case FaultKind::kApInterference: at(ap_faults, f.ap).push_back(n); break;
-        case FaultKind::kApPort: at(ap_port_faults, f.ap).push_back(n); break;
-        case FaultKind::kSwitchUplink: at(access_faults, f.access).push_back(n); break;
-        case FaultKind::kCongestedWan: at(link_faults, f.link).push_back(n); break;
-        case FaultKind::kRemote: at(faults_of_external, f.external).push_back(n); break;
+      switch (spec(f.kind).component) {
+        case Component::kClient: at(client_faults, f.client).push_back(n); break;
+        case Component::kAp: at(ap_faults, f.ap).push_back(n); break;
+        case Component::kApCable: at(ap_port_faults, f.ap).push_back(n); break;
+        case Component::kAccessUplink: at(access_faults, f.access).push_back(n); break;
+        case Component::kWanLink: at(link_faults, f.link).push_back(n); break;
+        case Component::kFarSide: at(faults_of_external, f.external).push_back(n); break;
       }
       for (const int c : f.footprint) at(faults_of_client, c).push_back(n);
     }
@@ -1032,6 +1335,7 @@ struct Effects {
       const Confounder& c = sc.confounders[i];
       if (c.ap >= 0) ap_busy[static_cast<std::size_t>(c.ap)].push_back(static_cast<int>(i));
       if (c.link >= 0) link_busy[static_cast<std::size_t>(c.link)].push_back(static_cast<int>(i));
+      if (c.sw >= 0) switch_decoys[static_cast<std::size_t>(c.sw)].push_back(static_cast<int>(i));
     }
     for (std::size_t i = 0; i < sc.gaps.size(); ++i) {
       const Gap& g = sc.gaps[i];
@@ -1044,19 +1348,34 @@ struct Effects {
   }
 };
 
-/// The fault of `kind` among `list` active at t, or nullptr.
-const Fault* active_fault(const std::vector<int>& list, const std::vector<Fault>& faults, TimeMs t,
-                          std::optional<FaultKind> kind = std::nullopt) {
+/// The fault among `list` active at t whose signature `shows` (what it
+/// moves in the telemetry at hand), or nullptr.
+template <typename Shows>
+const Fault* active_fault(const std::vector<int>& list, const std::vector<Fault>& faults, TimeMs t, Shows shows) {
   for (const int i : list) {
     const Fault& f = faults[static_cast<std::size_t>(i)];
-    if ((!kind || f.kind == *kind) && f.active_at(t)) return &f;
+    if (shows(spec(f.kind)) && f.active_at(t)) return &f;
   }
   return nullptr;
+}
+
+const Fault* active_fault(const std::vector<int>& list, const std::vector<Fault>& faults, TimeMs t) {
+  return active_fault(list, faults, t, [](const FaultSpec&) { return true; });
 }
 
 bool any_active(const std::vector<int>& list, const std::vector<Confounder>& confounders, TimeMs t) {
   return std::any_of(list.begin(), list.end(),
                      [&](int i) { return confounders[static_cast<std::size_t>(i)].active_at(t); });
+}
+
+/// The confounder of `kind` among `list` active at t, or nullptr.
+const Confounder* active_confounder(const std::vector<int>& list, const std::vector<Confounder>& confounders, TimeMs t,
+                                    ConfounderKind kind) {
+  for (const int i : list) {
+    const Confounder& c = confounders[static_cast<std::size_t>(i)];
+    if (c.kind == kind && c.active_at(t)) return &c;
+  }
+  return nullptr;
 }
 
 bool hidden(const std::vector<int>& list, const std::vector<Gap>& gaps, TimeMs t) {
@@ -1227,8 +1546,8 @@ double phy_rate(Rng& rng, bool band5, double snr, int penalty) {
   return kRates24[static_cast<std::size_t>(std::clamp(idx, 0, static_cast<int>(kRates24.size()) - 1))];
 }
 
-/// Channel utilization stays below the 50 % voice target even at the busiest
-/// hour: only a congested_ap fault or a busy_ap confounder crosses it.
+/// Healthy radios follow the daily load and peak in the mid 40s percent of
+/// airtime; a congested AP or a busy one is well above that.
 std::vector<ApState> init_aps(const Campus& campus, Rng& rng) {
   std::vector<ApState> out;
   for (std::size_t i = 0; i < campus.aps.size(); ++i) {
@@ -1287,12 +1606,14 @@ void write_wifi(const Campus& campus, const Scenario& sc, const Effects& fx, con
     for (std::size_t i = 0; i < campus.aps.size(); ++i) {
       const Ap& ap = campus.aps[i];
       ApState& st = aps[i];
-      const Fault* congested = active_fault(fx.ap_faults[i], sc.faults, t, FaultKind::kCongestedAp);
-      const Fault* interfered = active_fault(fx.ap_faults[i], sc.faults, t, FaultKind::kApInterference);
-      const bool busy = any_active(fx.ap_busy[i], sc.confounders, t);
+      const Fault* fault = active_fault(fx.ap_faults[i], sc.faults, t);
+      const RadioSignature* sig = fault ? &spec(fault->kind).ap_radios : nullptr;
+      const double x = fault ? fault->intensity : 0;
+      const bool busy = active_confounder(fx.ap_busy[i], sc.confounders, t, ConfounderKind::kBusyAp) != nullptr;
+      const bool busy24 = active_confounder(fx.ap_busy[i], sc.confounders, t, ConfounderKind::kBusyRadio24) != nullptr;
       const bool dark = hidden(fx.ap_gaps[i], sc.gaps, t);
       double cpu = st.cpu.next(rng, st.cpu_mean + 6 * load);
-      if (congested) cpu = rng.uniform(45, 65);
+      if (sig && is_set(sig->cpu)) cpu = worsen(cpu, rng.uniform(sig->cpu), x);
       for (std::size_t r = 0; r < 2; ++r) {
         RadioState& rs = st.radio[r];
         // Every series advances every tick, so a fault never shifts the noise
@@ -1301,22 +1622,21 @@ void write_wifi(const Campus& campus, const Scenario& sc, const Effects& fx, con
         double interference = rs.interference.next(rng, rs.interference_mean);
         double nf = rs.noise.next(rng, rs.noise_mean);
         double retry = rs.retry.next(rng, rs.retry_mean);
-        if (congested) {
-          // Too many talkers for the airtime: the channel is full, frames collide.
-          util = rng.uniform(85, 95);
-          retry = rng.uniform(25, 35);
-          nf += 3;
-        } else if (interfered) {
-          // A non-Wi-Fi source on the channel: the noise floor rises and
-          // frames are lost to it; the airtime it takes shows up a little.
-          interference = rng.uniform(35, 60);
-          nf += 8;
-          util += 8;
-          retry = rng.uniform(18, 28);
+        if (sig) {
+          if (is_set(sig->interference)) interference = worsen(interference, rng.uniform(sig->interference), x);
+          if (is_set(sig->util)) util = worsen(util, rng.uniform(sig->util), x);
+          if (is_set(sig->retry)) retry = worsen(retry, rng.uniform(sig->retry), x);
+          util += x * sig->util_rise;
+          nf += x * sig->noise_rise;
         } else if (busy) {
           // Many clients, but the airtime holds: retries stay low.
           util = rng.uniform(62, 80);
           retry += 3;
+        } else if (busy24 && r == 0) {
+          // Legacy and IoT devices crowd the 2.4 GHz radio; the calls are on
+          // 5 GHz or have the airtime they need.
+          util = rng.uniform(70, 88);
+          retry += 4;
         }
         noise[i][r] = nf;
         if (dark) continue;
@@ -1340,27 +1660,27 @@ void write_wifi(const Campus& campus, const Scenario& sc, const Effects& fx, con
       double tx_retry = st.tx_retry.next(rng, st.retry_mean), rx_retry = st.rx_retry.next(rng, st.retry_mean);
       const double weak_rssi = st.weak_rssi.next(rng, -81), weak_snr = st.weak_snr.next(rng, 11);
       const double raw_snr = rssi - noise[ap_index][a.band5 ? 1 : 0] + rng.normal(0, 1);
-      // Healthy desks sit well above the 25 dB voice target; the borderline
-      // client hovers around it.
+      // Healthy desks have a wide margin; the borderline client has little.
       double snr = c.borderline ? std::clamp(raw_snr, 24.0, 31.0) : std::clamp(raw_snr, 30.0, 45.0);
       int penalty = 0;
-      if (active_fault(fx.client_faults[i], sc.faults, t, FaultKind::kWeakWifi)) {
-        rssi = weak_rssi;
-        snr = weak_snr;
-        tx_retry = rng.uniform(25, 40);
-        rx_retry = rng.uniform(25, 40);
-      } else if (const Fault* f = active_fault(fx.ap_faults[ap_index], sc.faults, t)) {
-        if (f->kind == FaultKind::kCongestedAp) {
-          // Airtime contention: retries go up and rates down, signal stays fine.
-          tx_retry = rng.uniform(12, 20);
-          rx_retry = rng.uniform(12, 20);
-        } else {
-          // The raised noise floor (above) is what lowers the SNR.
-          snr = std::clamp(raw_snr - rng.uniform(0, 4), 15.0, 40.0);
-          tx_retry = rng.uniform(15, 25);
-          rx_retry = rng.uniform(15, 25);
+      const Fault* fault = active_fault(fx.client_faults[i], sc.faults, t, [](const FaultSpec& f) {
+        return f.client_radio.weak_signal || is_set(f.client_radio.retry);
+      });
+      if (!fault) fault = active_fault(fx.ap_faults[ap_index], sc.faults, t);
+      if (fault) {
+        const ClientRadioSignature& sig = spec(fault->kind).client_radio;
+        const double x = fault->intensity;
+        if (sig.weak_signal) {
+          rssi = worsen(rssi, weak_rssi, x);
+          snr = worsen(snr, weak_snr, x);
         }
-        penalty = 3;
+        // On an interfered channel the raised noise floor (above) is what lowers the SNR.
+        if (is_set(sig.snr_drop)) snr = worsen(snr, std::clamp(raw_snr - rng.uniform(sig.snr_drop), 15.0, 40.0), x);
+        if (is_set(sig.retry)) {
+          tx_retry = worsen(tx_retry, rng.uniform(sig.retry), x);
+          rx_retry = worsen(rx_retry, rng.uniform(sig.retry), x);
+        }
+        penalty = static_cast<int>(std::lround(x * sig.rate_steps));
       }
       const double tx_rate = phy_rate(rng, a.band5, snr, penalty), rx_rate = phy_rate(rng, a.band5, snr, penalty);
       if (hidden(fx.client_gaps[i], sc.gaps, t)) continue;
@@ -1506,15 +1826,22 @@ void tick_octets(std::vector<Port>& ports, double seconds, double load, Rng& rng
   }
 }
 
-/// Errors on a port: a burst on a faulty one; on a healthy one, with `stray`,
-/// an odd one now and then, mostly nothing.
-void tick_errors(Port& p, bool crc, bool stray, Rng& rng) {
-  if (crc) {
-    // A bad cable or optic: frames arrive corrupted and are dropped.
-    const auto fcs = static_cast<std::uint64_t>(rng.between(50, 300));
+/// A count drawn in [lo, hi] under a fault of intensity x.
+std::uint64_t count(Rng& rng, std::int64_t lo, std::int64_t hi, double x) {
+  const std::int64_t n = rng.between(lo, hi);
+  return static_cast<std::uint64_t>(x >= 1 ? n : std::llround(x * static_cast<double>(n)));
+}
+
+/// Errors on a port: what a fault's signature adds on a damaged one; on a
+/// healthy one, with `stray`, an odd one now and then, mostly nothing.
+void tick_errors(Port& p, const Fault* fault, bool stray, Rng& rng) {
+  if (fault) {
+    const PortSignature& sig = spec(fault->kind).ports;
+    const double x = fault->intensity;
+    const std::uint64_t fcs = count(rng, sig.fcs_lo, sig.fcs_hi, x);
     p.in_fcs += fcs;
-    p.in_errors += fcs + static_cast<std::uint64_t>(rng.between(0, 5));
-    p.in_discards += static_cast<std::uint64_t>(rng.between(5, 40));
+    p.in_errors += fcs + count(rng, sig.other_lo, sig.other_hi, x);
+    p.in_discards += count(rng, sig.discards_lo, sig.discards_hi, x);
     return;
   }
   // The draws happen either way, so the option changes nothing else.
@@ -1530,9 +1857,12 @@ void tick_errors(Port& p, bool crc, bool stray, Rng& rng) {
 
 void write_wired(const Campus& campus, const Scenario& sc, const Effects& fx, const Config& cfg, JsonlFile& file) {
   Rng rng(cfg.seed, "wired");
+  // The decoys draw from a stream of their own: without them, nothing else changes.
+  Rng decoy_rng(cfg.seed, "wired-decoys");
   std::vector<Port> ports = build_ports(campus, rng);
   std::vector<double> din, dout;
   bool first = true;
+  TimeMs previous = 0;
   for (const TimeMs t : ticks(cfg)) {
     if (!first) tick_octets(ports, cfg.interval_s, business_load(t), rng, din, dout);
     for (std::size_t i = 0; i < ports.size(); ++i) {
@@ -1540,12 +1870,36 @@ void write_wired(const Campus& campus, const Scenario& sc, const Effects& fx, co
       if (!first) {
         p.in_octets += static_cast<std::uint64_t>(din[i]);
         p.out_octets += static_cast<std::uint64_t>(dout[i]);
-        const bool crc = (p.role == PortRole::kAp &&
-                          active_fault(fx.ap_port_faults[static_cast<std::size_t>(p.ap)], sc.faults, t)) ||
-                         // A damaged uplink cable or optic corrupts frames both ways: both ends count.
-                         ((p.role == PortRole::kCoreDown || p.role == PortRole::kAccessUp) &&
-                          active_fault(fx.access_faults[static_cast<std::size_t>(p.child_sw)], sc.faults, t));
-        tick_errors(p, crc, cfg.stray_port_errors, rng);
+        const Fault* fault = nullptr;
+        auto counts = [](const FaultSpec& f) { return f.ports.counts(); };
+        auto both_ends = [](const FaultSpec& f) { return f.ports.counts() && f.ports.both_ends; };
+        if (p.role == PortRole::kAp) {
+          fault = active_fault(fx.ap_port_faults[static_cast<std::size_t>(p.ap)], sc.faults, t, counts);
+        } else if (p.role == PortRole::kCoreDown) {
+          fault = active_fault(fx.access_faults[static_cast<std::size_t>(p.child_sw)], sc.faults, t, counts);
+        } else if (p.role == PortRole::kAccessUp) {
+          fault = active_fault(fx.access_faults[static_cast<std::size_t>(p.child_sw)], sc.faults, t, both_ends);
+        }
+        tick_errors(p, fault, cfg.stray_port_errors, rng);
+        const auto& decoys = fx.switch_decoys[static_cast<std::size_t>(p.sw)];
+        if (const Confounder* c = active_confounder(decoys, sc.confounders, t, ConfounderKind::kSporadicCrc);
+            c && c->port == p.name && decoy_rng.chance(0.2)) {
+          // A lone corrupted frame now and then: a marginal connector, a
+          // cosmic ray. Nothing a call notices.
+          ++p.in_fcs;
+          ++p.in_errors;
+        }
+        for (const int k : decoys) {
+          const Confounder& c = sc.confounders[static_cast<std::size_t>(k)];
+          if (c.kind != ConfounderKind::kCounterReset || c.since <= previous || c.since > t) continue;
+          // The switch reloaded its management plane (a supervisor
+          // switchover, `clear counters`): every counter starts again from
+          // zero while traffic flows on.
+          const double share = static_cast<double>(t - c.since) / static_cast<double>(t - previous);
+          p.in_octets = static_cast<std::uint64_t>(din[i] * share);
+          p.out_octets = static_cast<std::uint64_t>(dout[i] * share);
+          p.in_errors = p.out_errors = p.in_discards = p.out_discards = p.in_fcs = 0;
+        }
       }
       // The counters keep counting while the poller is blind: the first
       // reading after a gap carries everything since the last one.
@@ -1561,6 +1915,7 @@ void write_wired(const Campus& campus, const Scenario& sc, const Effects& fx, co
       file.end_record();
     }
     first = false;
+    previous = t;
   }
 }
 
@@ -1575,7 +1930,7 @@ void write_wan(const Campus& campus, const Scenario& sc, const Effects& fx, cons
   std::vector<State> states;
   for (std::size_t i = 0; i < campus.links.size(); ++i) {
     State s;
-    // Even the busiest hour stays below 80 %: only busy_wan and congested_wan cross 80.
+    // Healthy links peak below 80 %; a busy or congested one runs fuller.
     const double in = rng.uniform(35, 60), out = rng.uniform(22, 40);
     s.in_mean = {in / 5, in};
     s.out_mean = {out / 5, out};
@@ -1594,13 +1949,14 @@ void write_wan(const Campus& campus, const Scenario& sc, const Effects& fx, cons
       double util_in = st.util_in.next(rng, st.in_mean.at(load)),
              util_out = st.util_out.next(rng, st.out_mean.at(load));
       double loss = rng.chance(0.2) ? rng.uniform(0.01, 0.2) : 0.0;
-      if (active_fault(fx.link_faults[i], sc.faults, t)) {
-        // A saturated link: queues fill, delay and jitter climb, the tail drops.
-        latency = rng.uniform(60, 150);
-        jitter = rng.uniform(25, 45);
-        loss = rng.uniform(2, 6);
-        util_in = rng.uniform(95, 99);
-        util_out = rng.uniform(95, 99);
+      if (const Fault* f = active_fault(fx.link_faults[i], sc.faults, t)) {
+        const WanSignature& sig = spec(f->kind).wan;
+        const double x = f->intensity;
+        latency = worsen(latency, rng.uniform(sig.latency), x);
+        jitter = worsen(jitter, rng.uniform(sig.jitter), x);
+        loss = worsen(loss, rng.uniform(sig.loss), x);
+        util_in = worsen(util_in, rng.uniform(sig.util), x);
+        util_out = worsen(util_out, rng.uniform(sig.util), x);
       } else if (any_active(fx.link_busy[i], sc.confounders, t)) {
         // Full but well shaped (a backup, an update wave): queues stay short.
         util_in = rng.uniform(82, 94);
@@ -1643,9 +1999,9 @@ void write_devices(const Campus& campus, const Scenario& sc, const Effects& fx, 
       State& st = states[i];
       double cpu = st.cpu.next(rng, st.cpu_mean + 8 * load);
       const double mem = st.mem.next(rng, st.mem_mean);
-      if (active_fault(fx.client_faults[i], sc.faults, t, FaultKind::kClientCpu)) {
-        // A runaway process (an indexer, an update) pins the CPU.
-        cpu = rng.uniform(95, 100);
+      if (const Fault* f = active_fault(fx.client_faults[i], sc.faults, t,
+                                        [](const FaultSpec& s) { return is_set(s.device_cpu); })) {
+        cpu = worsen(cpu, rng.uniform(spec(f->kind).device_cpu), f->intensity);
       }
       const double battery = st.battery;
       if (c.battery) st.battery = std::clamp(st.battery + st.per_tick, 5.0, 100.0);
@@ -1684,9 +2040,15 @@ struct SegmentPlan {
   bool background = false;        // poor with no planted cause
   bool gap = false;               // a hop on its path has a telemetry gap in its evidence window
   int site = -1;
+  double exposure = 1;  // the share of the segment during which the fault was on
+  /// Realistic scenarios: whether the streams as written are poor. A mild
+  /// fault, or one on for a moment of the segment, may leave it good.
+  std::optional<bool> observed;
 
   [[nodiscard]] const Party& party(Side s) const { return s == Side::kCaller ? caller : callee; }
-  [[nodiscard]] bool poor() const { return fault >= 0 || background; }
+  [[nodiscard]] bool poor() const { return observed ? *observed : fault >= 0 || background; }
+  /// The fault made it poor: the segment's cause.
+  [[nodiscard]] bool caused() const { return fault >= 0 && poor(); }
 };
 
 std::string uuid(Rng& rng) {
@@ -1731,12 +2093,12 @@ bool crosses(const Campus& campus, const Confounder& c, const SegmentPlan& seg) 
     if (c.client >= 0 && p.client == c.client) return true;
     if (c.ap >= 0 && attachment_at(cl, seg.start).ap == c.ap) return true;
     if (c.link >= 0 && cl.link == c.link) return true;
+    if (c.sw >= 0 && access_of(campus, attachment_at(cl, seg.start)) == c.sw) return true;
   }
   return false;
 }
 
-/// Whether a gap's component lies on the segment's path while the engine
-/// reads that hop's telemetry for it.
+/// Whether a gap's component lies on the segment's path around its time.
 bool in_gap(const Campus& campus, const Gap& g, const SegmentPlan& seg) {
   if (!overlaps(seg.start - kEvidencePadding, seg.end + kEvidencePadding, g.since, g.until)) return false;
   for (const Side s : {Side::kCaller, Side::kCallee}) {
@@ -1801,7 +2163,13 @@ struct CallPlanner {
             const Client& c = campus.clients[static_cast<std::size_t>(p.client)];
             if (!on_path(campus, fault, p.client, attachment_at(c, s))) continue;
           }
-          if (s < fault.since || e > fault.until) return std::nullopt;
+          if (cfg.realistic) {
+            // Faults come and go in the middle of calls.
+            seg.exposure = fault.exposure(s, e);
+            if (seg.exposure <= 0) continue;  // off throughout, between two bursts
+          } else if (s < fault.since || e > fault.until) {
+            return std::nullopt;
+          }
           seg.fault = f;
           seg.impaired = side == 0 ? Side::kCaller : Side::kCallee;
           ++hits;
@@ -1882,7 +2250,7 @@ struct CallPlanner {
   /// Internal clients to place a call through the fault: its footprint, or
   /// anyone for a remote party's fault.
   [[nodiscard]] std::vector<int> exposed(const Fault& f) const {
-    if (f.kind != FaultKind::kRemote) return f.footprint;
+    if (spec(f.kind).component != Component::kFarSide) return f.footprint;
     std::vector<int> all(campus.clients.size());
     for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
     return all;
@@ -1895,6 +2263,8 @@ struct CallPlanner {
       const Client& cl = campus.clients[i];
       const bool on = c.client >= 0 ? static_cast<int>(i) == c.client
                       : c.link >= 0 ? cl.link == c.link
+                      : c.sw >= 0   ? std::any_of(cl.attachments.begin(), cl.attachments.end(),
+                                                  [&](const Attachment& a) { return access_of(campus, a) == c.sw; })
                                     : std::any_of(cl.attachments.begin(), cl.attachments.end(),
                                                   [&](const Attachment& a) { return a.ap == c.ap; });
       if (on) out.push_back(static_cast<int>(i));
@@ -1979,12 +2349,6 @@ void add_background(std::vector<SegmentPlan>& segments, const Config& cfg) {
 
 // ---------------------------------------------------------------- streams
 
-enum class Level { kGood, kMild, kModerate, kSevere };
-
-struct AudioProfile {
-  Range jitter, loss, rtt, degradation, concealed;
-};
-
 struct VideoProfile {
   Range fps, frame_loss, post_fec, bitrate;
 };
@@ -1997,11 +2361,7 @@ Level stream_level(const SegmentPlan& seg, const std::vector<Fault>& faults, Sid
   if (seg.background) return audio && from == seg.impaired ? Level::kSevere : Level::kGood;
   if (seg.fault < 0) return Level::kGood;
   if (from == seg.impaired) return Level::kSevere;
-  switch (faults[static_cast<std::size_t>(seg.fault)].kind) {
-    case FaultKind::kSwitchUplink:
-    case FaultKind::kApPort: return Level::kMild;
-    default: return Level::kModerate;
-  }
+  return spec(faults[static_cast<std::size_t>(seg.fault)].kind).toward;
 }
 
 /// What the background noise looks like: concealment and distortion, no
@@ -2011,30 +2371,7 @@ constexpr AudioProfile kBackgroundAudio{{3, 14}, {0, 1.5}, {20, 90}, {1.02, 1.4}
 AudioProfile audio_profile(FaultKind kind, Level level) {
   if (level == Level::kGood) return {{2, 10}, {0, 0.5}, {20, 80}, {0.1, 0.3}, {0, 0.02}};
   if (level == Level::kMild) return {{3, 12}, {0.5, 2}, {20, 80}, {0.2, 0.5}, {0.01, 0.03}};
-  const bool severe = level == Level::kSevere;
-  switch (kind) {
-    case FaultKind::kWeakWifi:
-    case FaultKind::kCongestedAp:
-    case FaultKind::kApInterference:
-      return severe ? AudioProfile{{32, 60}, {6, 18}, {90, 220}, {1.2, 2.4}, {0.08, 0.2}}
-                    : AudioProfile{{31, 42}, {3, 9}, {80, 200}, {1.05, 1.6}, {0.072, 0.12}};
-    case FaultKind::kClientCpu:
-      // A starved client drops and distorts audio it captures and plays;
-      // the network is fine.
-      return severe ? AudioProfile{{8, 25}, {0, 1.5}, {25, 90}, {1.2, 2.2}, {0.09, 0.2}}
-                    : AudioProfile{{5, 20}, {0, 1}, {25, 90}, {1.05, 1.5}, {0.072, 0.11}};
-    case FaultKind::kSwitchUplink:
-    case FaultKind::kApPort: return {{6, 18}, {11, 22}, {25, 90}, {1.1, 2.0}, {0.08, 0.18}};
-    case FaultKind::kCongestedWan:
-      return severe ? AudioProfile{{32, 50}, {3, 7}, {150, 320}, {1.05, 1.8}, {0.04, 0.09}}
-                    : AudioProfile{{31, 45}, {2, 6}, {150, 300}, {1.0, 1.5}, {0.03, 0.08}};
-    case FaultKind::kRemote:
-      // A far-side network harms both ways: what the organization sends is
-      // lost there too, and the round trip rises for both directions.
-      return severe ? AudioProfile{{35, 70}, {11, 25}, {120, 320}, {1.3, 2.5}, {0.1, 0.25}}
-                    : AudioProfile{{20, 45}, {4, 14}, {120, 300}, {0.8, 1.8}, {0.04, 0.12}};
-  }
-  return {};
+  return level == Level::kSevere ? spec(kind).severe : spec(kind).moderate;
 }
 
 VideoProfile video_profile(bool screen, Level level) {
@@ -2065,10 +2402,10 @@ struct StreamOut {
   double jitter = 0, jitter_max = 0, loss = 0, loss_max = 0, rtt = 0, rtt_max = 0, degradation = 0, concealed = 0;
   double fps = 0, frame_loss = 0, post_fec = 0, bitrate = 0;
 
-  /// Microsoft CQD's poor-stream rules as the engine applies them
-  /// (engine/quality.cpp): any audio metric past its threshold; for video the
-  /// first measured metric of the chain decides (all three are written, so
-  /// frame loss).
+  /// Microsoft CQD's published definition of a poor stream, which the
+  /// truth's `expected` follows: any audio metric past its threshold; for
+  /// video the first measured metric of the chain decides (all three are
+  /// written, so frame loss).
   [[nodiscard]] bool poor() const {
     if (audio) return jitter > 30 || loss > 10 || rtt > 500 || degradation > 1.0 || concealed > 0.07;
     return frame_loss > 50;
@@ -2107,7 +2444,53 @@ StreamOut video_stream(Rng& rng, Side from, bool screen, const VideoProfile& p) 
   return s;
 }
 
-std::vector<StreamOut> streams_of(const SegmentPlan& seg, const std::vector<Fault>& faults, Rng& rng) {
+/// A stream over a segment that the fault spoiled for a share e of it (its
+/// exposure times its intensity): a segment's averages mix the good time and
+/// the bad, its maxima are the bad time's.
+StreamOut mix(const StreamOut& good, const StreamOut& bad, double e) {
+  StreamOut s = bad;
+  if (s.audio) {
+    s.jitter = r1(worsen(good.jitter, bad.jitter, e));
+    s.loss = r2(worsen(good.loss, bad.loss, e));
+    s.rtt = r1(worsen(good.rtt, bad.rtt, e));
+    s.degradation = r2(worsen(good.degradation, bad.degradation, e));
+    s.concealed = r3(worsen(good.concealed, bad.concealed, e));
+  } else {
+    s.fps = r1(worsen(good.fps, bad.fps, e));
+    s.frame_loss = r2(worsen(good.frame_loss, bad.frame_loss, e));
+    s.post_fec = r2(worsen(good.post_fec, bad.post_fec, e));
+    s.bitrate = r1(worsen(good.bitrate, bad.bitrate, e));
+  }
+  return s;
+}
+
+/// The streams of a segment a realistic fault touched: each drawn good and
+/// as the fault would have it, then mixed.
+std::vector<StreamOut> mixed_streams(const SegmentPlan& seg, const std::vector<Fault>& faults, Rng& rng) {
+  const Fault& fault = faults[static_cast<std::size_t>(seg.fault)];
+  const double e = seg.exposure * fault.intensity;
+  std::vector<StreamOut> out;
+  for (const Side from : {Side::kCaller, Side::kCallee}) {
+    const Level level = stream_level(seg, faults, from, true);
+    const StreamOut good = audio_stream(rng, from, audio_profile(fault.kind, Level::kGood), true);
+    const StreamOut bad = audio_stream(rng, from, audio_profile(fault.kind, level), level == Level::kGood);
+    out.push_back(mix(good, bad, e));
+  }
+  auto video = [&](Side from, bool screen) {
+    const StreamOut good = video_stream(rng, from, screen, video_profile(screen, Level::kGood));
+    const StreamOut bad =
+        video_stream(rng, from, screen, video_profile(screen, stream_level(seg, faults, from, false)));
+    out.push_back(mix(good, bad, e));
+  };
+  if (seg.video) {
+    for (const Side from : {Side::kCaller, Side::kCallee}) video(from, false);
+  }
+  if (seg.screen) video(seg.screen_from, true);
+  return out;
+}
+
+std::vector<StreamOut> streams_of(const SegmentPlan& seg, const std::vector<Fault>& faults, bool realistic, Rng& rng) {
+  if (realistic && seg.fault >= 0) return mixed_streams(seg, faults, rng);
   const FaultKind kind = seg.fault >= 0 ? faults[static_cast<std::size_t>(seg.fault)].kind : FaultKind::kRemote;
   std::vector<StreamOut> out;
   for (const Side from : {Side::kCaller, Side::kCallee}) {
@@ -2159,6 +2542,7 @@ void write_endpoint(JsonWriter& w, const Campus& campus, const Party& p, const S
   const Site& site = campus.sites[static_cast<std::size_t>(c.site)];
   const FaultKind kind = seg.fault >= 0 ? faults[static_cast<std::size_t>(seg.fault)].kind : FaultKind::kRemote;
   const bool impaired = seg.fault >= 0 && seg.impaired == side;
+  const double e = seg.fault >= 0 ? seg.exposure * faults[static_cast<std::size_t>(seg.fault)].intensity : 0;
   w.key("user").value(c.user).key("client").value(c.mac).key("ip").value(c.ip);
   w.key("subnet").value(c.wired ? site.wired_cidr : site.wifi_cidr);
   const Attachment& a = attachment_at(c, seg.start);
@@ -2169,16 +2553,19 @@ void write_endpoint(JsonWriter& w, const Campus& campus, const Party& p, const S
   w.key("connection").value(c.wired ? "wired" : "wifi").key("device_type").value(device_name(c.device));
   w.key("reflexive_ip").value(c.reflexive_ip);
   if (!c.wired) {
-    const double rssi = impaired && kind == FaultKind::kWeakWifi ? -81 : c.rssi_mean;
+    const double rssi = impaired && spec(kind).endpoint.rssi_dbm != 0
+                            ? worsen(c.rssi_mean, spec(kind).endpoint.rssi_dbm, e)
+                            : c.rssi_mean;
     w.key("wifi_signal_pct")
         .value(static_cast<int>(std::clamp(std::round(2 * (rssi + 100) + rng.normal(0, 2)), 0.0, 100.0)));
   }
   // Graph's cpuInsufficientEventRatio: the share of the call the client could
   // not keep up with media processing.
-  const bool starved = impaired && kind == FaultKind::kClientCpu;
-  w.key("cpu_insufficient_ratio").value(r3(starved ? rng.uniform(0.25, 0.7) : rng.uniform(0, 0.03)), 3);
+  const Range starved = spec(kind).endpoint.cpu_insufficient;
+  w.key("cpu_insufficient_ratio")
+      .value(r3(impaired && is_set(starved) ? e * rng.uniform(starved) : rng.uniform(0, 0.03)), 3);
   // Now and then a user rates the call, badly when it was bad for them.
-  const bool bad = impaired || (seg.background && seg.impaired == side);
+  const bool bad = (impaired && seg.poor()) || (seg.background && seg.impaired == side);
   if (rng.chance(0.12)) w.key("feedback_rating").value(bad ? rng.between(1, 2) : rng.between(4, 5));
   w.end_object();
 }
@@ -2203,12 +2590,14 @@ CallStats write_calls(const Campus& campus, std::vector<SegmentPlan>& segments, 
   std::stable_sort(segments.begin(), segments.end(), [](const auto& a, const auto& b) { return a.end < b.end; });
   CallStats stats;
   for (auto& seg : segments) {
-    seg.site = segment_site(campus, seg);
     seg.gap = std::any_of(sc.gaps.begin(), sc.gaps.end(), [&](const Gap& g) { return in_gap(campus, g, seg); });
-    const std::vector<StreamOut> streams = streams_of(seg, sc.faults, rng);
+    const std::vector<StreamOut> streams = streams_of(seg, sc.faults, cfg.realistic, rng);
     const bool poor = std::any_of(streams.begin(), streams.end(), [](const StreamOut& s) { return s.poor(); });
+    if (cfg.realistic && seg.fault >= 0) seg.observed = poor;
+    seg.site = segment_site(campus, seg);
     if (poor != seg.poor()) throw std::logic_error("simulate: segment " + seg.segment_id + " misclassified");
-    if (seg.poor()) {
+    // A partly spoiled segment may cross a threshold in either direction first.
+    if (seg.poor() && !seg.observed) {
       // What the impaired side sent is what suffers; background noise spoils
       // nothing else (a remote party's network may harm both ways).
       const bool own = std::any_of(streams.begin(), streams.end(),
@@ -2222,7 +2611,7 @@ CallStats write_calls(const Campus& campus, std::vector<SegmentPlan>& segments, 
     stats.poor += seg.poor() ? 1 : 0;
     stats.background += seg.background ? 1 : 0;
     stats.gap += seg.gap ? 1 : 0;
-    if (seg.fault >= 0) sc.faults[static_cast<std::size_t>(seg.fault)].segments.push_back(seg.segment_id);
+    if (seg.caused()) sc.faults[static_cast<std::size_t>(seg.fault)].segments.push_back(seg.segment_id);
     for (auto& c : sc.confounders) {
       if (crosses(campus, c, seg)) c.segments.push_back(seg.segment_id);
     }
@@ -2254,21 +2643,20 @@ struct Blamed {
 
 Blamed blamed(const Campus& campus, const Fault& f) {
   Blamed b;
-  b.kind = blame_kind(f.kind);
+  b.kind = spec(f.kind).blame;
   b.site = f.site;
-  switch (f.kind) {
-    case FaultKind::kWeakWifi:
-    case FaultKind::kClientCpu: b.id = campus.clients[static_cast<std::size_t>(f.client)].mac; break;
-    case FaultKind::kCongestedAp:
-    case FaultKind::kApInterference: b.id = campus.aps[static_cast<std::size_t>(f.ap)].id; break;
-    case FaultKind::kApPort: {
+  switch (spec(f.kind).component) {
+    case Component::kClient: b.id = campus.clients[static_cast<std::size_t>(f.client)].mac; break;
+    case Component::kAp: b.id = campus.aps[static_cast<std::size_t>(f.ap)].id; break;
+    case Component::kApCable: {
+      // An AP's cable is its access switch's port.
       const Ap& ap = campus.aps[static_cast<std::size_t>(f.ap)];
       b.id = campus.switches[static_cast<std::size_t>(ap.sw)].id;
       b.port = ap.port;
       b.access = b.id;
       break;
     }
-    case FaultKind::kSwitchUplink: {
+    case Component::kAccessUplink: {
       // Both ends of the access switch's uplink count errors. The link is
       // the access switch's (its downstream device): the calls that suffer
       // are exactly those below it, while the core's other ports stay clean.
@@ -2278,8 +2666,8 @@ Blamed blamed(const Campus& campus, const Fault& f) {
       b.access = acc.id;
       break;
     }
-    case FaultKind::kCongestedWan: b.id = campus.links[static_cast<std::size_t>(f.link)].id; break;
-    case FaultKind::kRemote: break;
+    case Component::kWanLink: b.id = campus.links[static_cast<std::size_t>(f.link)].id; break;
+    case Component::kFarSide: break;
   }
   return b;
 }
@@ -2297,7 +2685,7 @@ void site_value(JsonWriter& w, const Campus& campus, int site) {
     w.value(campus.sites[static_cast<std::size_t>(site)].id);
 }
 
-void write_truth(const Campus& campus, const Scenario& sc, JsonlFile& file) {
+void write_truth(const Campus& campus, const Scenario& sc, bool realistic, JsonlFile& file) {
   for (std::size_t i = 0; i < sc.faults.size(); ++i) {
     const Fault& f = sc.faults[i];
     const Blamed b = blamed(campus, f);
@@ -2309,11 +2697,17 @@ void write_truth(const Campus& campus, const Scenario& sc, JsonlFile& file) {
     else
       w.value(b.id);
     if (!b.port.empty()) w.key("port").value(b.port);
-    if (f.kind == FaultKind::kSwitchUplink) w.key("access_switch").value(b.access);
-    if (f.kind == FaultKind::kRemote) w.key("party").value(campus.externals[static_cast<std::size_t>(f.external)].user);
+    const Component component = spec(f.kind).component;
+    if (component == Component::kAccessUplink) w.key("access_switch").value(b.access);
+    if (component == Component::kFarSide)
+      w.key("party").value(campus.externals[static_cast<std::size_t>(f.external)].user);
     w.key("site");
     site_value(w, campus, b.site);
     w.key("since").time(f.since).key("until").time(f.until);
+    if (realistic) {
+      w.key("intensity").value(f.intensity, 2);
+      w.key("period_s").value(f.period / kSecond).key("on_s").value(f.on / kSecond);
+    }
     w.key("segments").begin_array();
     for (const auto& s : f.segments) w.value(s);
     w.end_array().end_object();
@@ -2328,6 +2722,8 @@ void write_truth(const Campus& campus, const Scenario& sc, JsonlFile& file) {
     if (c.client >= 0)
       w.key("kind").value("client").key("id").value(campus.clients[static_cast<std::size_t>(c.client)].mac);
     if (c.link >= 0) w.key("kind").value("wan").key("id").value(campus.links[static_cast<std::size_t>(c.link)].id);
+    if (c.sw >= 0) w.key("kind").value("switch").key("id").value(campus.switches[static_cast<std::size_t>(c.sw)].id);
+    if (!c.port.empty()) w.key("port").value(c.port);
     w.key("site");
     site_value(w, campus, c.site);
     w.key("since").time(c.since).key("until").time(c.until);
@@ -2365,7 +2761,7 @@ void write_segment_truth(const Campus& campus, const Scenario& sc, const std::ve
     JsonWriter w = file.record();
     w.begin_object().key("segment_id").value(seg.segment_id).key("call_id").value(seg.call_id);
     w.key("expected").value(seg.poor() ? "poor" : "good").key("cause");
-    if (seg.fault < 0) {
+    if (!seg.caused()) {
       w.null();
     } else {
       const Fault& f = sc.faults[static_cast<std::size_t>(seg.fault)];
@@ -2387,6 +2783,11 @@ void write_segment_truth(const Campus& campus, const Scenario& sc, const std::ve
     }
     w.key("telemetry_gap").value(seg.gap).key("site");
     site_value(w, campus, seg.site);
+    if (seg.observed) {
+      // What touched it, and for how much of it, whether or not it turned poor.
+      w.key("touched").value(ref('F', static_cast<std::size_t>(seg.fault)));
+      w.key("exposure").value(seg.exposure, 2);
+    }
     w.end_object();
     file.end_record();
   }
@@ -2409,6 +2810,8 @@ SimulateSummary write_scenario(const SimulateOptions& options) {
   sc.faults = cfg.fault_instances == 0 ? demo_faults(campus, cfg, fault_rng) : scheduled_faults(campus, cfg, fault_rng);
   sc.confounders = plan_confounders(campus, cfg, sc.faults, fault_rng);
   sc.gaps = plan_gaps(campus, cfg, sc.faults, fault_rng);
+  if (cfg.realistic) shape_faults(sc.faults, cfg);
+  if (cfg.decoys) add_decoys(campus, cfg, sc);
   const Effects fx(campus, sc);
   std::vector<SegmentPlan> segments = plan_calls(campus, sc, fx, cfg);
   add_background(segments, cfg);
@@ -2440,7 +2843,7 @@ SimulateSummary write_scenario(const SimulateOptions& options) {
   }
   {
     JsonlFile f = open("truth/truth.jsonl");
-    write_truth(campus, sc, f);
+    write_truth(campus, sc, cfg.realistic, f);
     f.close();
     summary.faults = sc.faults.size();
     summary.confounders = sc.confounders.size();
@@ -2454,4 +2857,4 @@ SimulateSummary write_scenario(const SimulateOptions& options) {
   return summary;
 }
 
-}  // namespace callroot::tools
+}  // namespace callroot::sim

@@ -1,4 +1,4 @@
-#include "tools/score.h"
+#include "eval/score.h"
 
 #include <algorithm>
 #include <cmath>
@@ -14,7 +14,7 @@
 #include "models/net.h"
 #include "models/time.h"
 
-namespace callroot::tools {
+namespace callroot::eval {
 namespace {
 
 using Json = nlohmann::json;
@@ -933,4 +933,4 @@ int run_score(const ScoreOptions& options, const std::shared_ptr<spdlog::logger>
   }
 }
 
-}  // namespace callroot::tools
+}  // namespace callroot::eval

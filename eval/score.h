@@ -23,7 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace callroot::tools {
+namespace callroot::eval {
 
 /// Which truth was read; it decides the few grading rules that differ.
 enum class TruthFormat {
@@ -233,4 +233,4 @@ struct ScoreOptions {
 /// a file cannot be read (or the truth is not valid).
 int run_score(const ScoreOptions& options, const std::shared_ptr<spdlog::logger>& log);
 
-}  // namespace callroot::tools
+}  // namespace callroot::eval

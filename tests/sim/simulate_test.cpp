@@ -3,7 +3,7 @@
 // kind, poor iff a stream crosses a CQD threshold, the telemetry of faults,
 // confounders and gaps); then campus -> replay -> score end to end.
 
-#include "tools/simulate.h"
+#include "sim/simulate.h"
 
 #include <gtest/gtest.h>
 #include <spdlog/sinks/null_sink.h>
@@ -13,16 +13,25 @@
 #include <map>
 #include <set>
 
-#include "demo_files.h"
 #include "engine/attribution.h"
+#include "eval/score.h"
 #include "models/json_writer.h"
 #include "models/time.h"
+#include "tests/tools/demo_files.h"
 #include "tools/replay.h"
-#include "tools/score.h"
 #include "tools/sinks.h"
 
-namespace callroot::tools::testing {
+namespace callroot::sim::testing {
 namespace {
+
+using eval::load_truth;
+using eval::Scorer;
+using eval::ScoreReport;
+using tools::CollectingSink;
+using tools::replay_into;
+using tools::ReplayOptions;
+using tools::testing::read_jsonl;
+using tools::testing::slurp;
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -439,11 +448,146 @@ TEST_F(Campus, TheEnginesDefaultAttributionMeetsTheIssuesBar) {
   const ScoreReport r = scorer.finish();
   const std::size_t known = r.outside_gaps.segments + r.in_gaps.segments;
   ASSERT_GT(known, 300u);
-  const double top1 = static_cast<double>(r.outside_gaps.id_correct + r.in_gaps.id_correct) / static_cast<double>(known);
+  const double top1 =
+      static_cast<double>(r.outside_gaps.id_correct + r.in_gaps.id_correct) / static_cast<double>(known);
   EXPECT_GE(top1, 0.95);
   EXPECT_LE(*r.false_blame.rate().value(), 0.02);
   for (const auto& c : r.confounders) EXPECT_EQ(c.blamed_in_interval, 0u) << c.confounder.ref;
 }
 
+/// `--preset mixed`: faults of every severity, some in bursts, with edges
+/// inside calls, and decoys.
+class Mixed : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new fs::path(temp_dir("mixed"));
+    SimulateOptions o;
+    o.preset = Preset::kMixed;
+    o.seed = 5;
+    o.out_dir = dir_->string();
+    (void)write_scenario(o);
+    truth_ = new std::vector<json>(read_jsonl((*dir_ / "truth" / "truth.jsonl").string()));
+    segments_ = new std::vector<json>(read_jsonl((*dir_ / "truth" / "segments.jsonl").string()));
+    calls_ = new std::vector<json>(read_jsonl((*dir_ / "calls.jsonl").string()));
+  }
+  static void TearDownTestSuite() {
+    fs::remove_all(*dir_);
+    delete dir_;
+    delete truth_;
+    delete segments_;
+    delete calls_;
+  }
+  static std::vector<json> role(const std::string& r) {
+    std::vector<json> out;
+    for (const auto& j : *truth_) {
+      if (j.at("role") == r) out.push_back(j);
+    }
+    return out;
+  }
+  static inline fs::path* dir_ = nullptr;
+  static inline std::vector<json>* truth_ = nullptr;
+  static inline std::vector<json>* segments_ = nullptr;
+  static inline std::vector<json>* calls_ = nullptr;
+};
+
+TEST_F(Mixed, FaultsRangeFromMildToSevereAndSomeComeInBursts) {
+  int mild = 0, severe = 0, bursts = 0, steady = 0;
+  for (const auto& f : role("fault")) {
+    const double x = f.at("intensity");
+    EXPECT_GE(x, 0.3) << f.dump();
+    EXPECT_LE(x, 1.0) << f.dump();
+    mild += x < 0.55;
+    severe += x >= 0.8;
+    const int period = f.at("period_s"), on = f.at("on_s");
+    if (period == 0) {
+      ++steady;
+    } else {
+      ++bursts;
+      EXPECT_GT(on, 0) << f.dump();
+      EXPECT_LT(on, period) << f.dump();
+    }
+  }
+  EXPECT_GT(mild, 0);
+  EXPECT_GT(severe, 0);
+  EXPECT_GT(bursts, 0);
+  EXPECT_GT(steady, 0);
+}
+
+TEST_F(Mixed, ASegmentAFaultTouchedHasItAsCauseExactlyWhenItsStreamsArePoor) {
+  std::map<std::string, const json*> calls;
+  for (const auto& c : *calls_) calls[c.at("segment_id")] = &c;
+  std::map<std::string, std::pair<TimeMs, TimeMs>> faults;
+  for (const auto& f : role("fault")) faults[f.at("ref")] = {ts(f, "since"), ts(f, "until")};
+  std::size_t touched = 0, touched_good = 0, straddling = 0;
+  for (const auto& s : *segments_) {
+    const json& call = *calls.at(s.at("segment_id"));
+    bool poor = false;
+    for (const auto& st : call.at("streams")) poor |= cqd_poor(st);
+    EXPECT_EQ(poor, s.at("expected") == "poor") << s.dump();
+    if (!s.contains("touched")) continue;
+    ++touched;
+    const double exposure = s.at("exposure");
+    EXPECT_GE(exposure, 0) << s.dump();  // written to two decimals: a moment rounds to 0
+    EXPECT_LE(exposure, 1) << s.dump();
+    if (poor) {
+      ASSERT_FALSE(s.at("cause").is_null()) << s.dump();
+      EXPECT_EQ(s.at("cause").at("ref"), s.at("touched")) << s.dump();
+    } else {
+      EXPECT_TRUE(s.at("cause").is_null()) << s.dump();
+      ++touched_good;
+    }
+    const auto [since, until] = faults.at(s.at("touched"));
+    const TimeMs start = ts(call, "start"), end = ts(call, "end");
+    straddling += (start < since && since < end) || (start < until && until < end);
+  }
+  EXPECT_GT(touched, 100u);
+  EXPECT_GT(touched_good, 0u) << "mild faults and short exposures leave some calls good";
+  EXPECT_LT(touched_good, touched);
+  EXPECT_GT(straddling, 0u) << "faults start and end inside calls";
+}
+
+TEST_F(Mixed, DecoysOfEveryKindShowInTheTelemetryAndAreNeverACause) {
+  std::map<std::string, json> decoys;
+  for (const auto& c : role("confounder")) decoys.emplace(c.at("confounder"), c);
+  for (const char* k : {"busy_2g4_radio", "sporadic_crc", "switch_counter_reset", "silent_switch", "busy_wan"}) {
+    ASSERT_TRUE(decoys.count(k)) << k;
+  }
+  std::set<std::string> causes;
+  for (const auto& s : *segments_) {
+    if (!s.at("cause").is_null()) causes.insert(s.at("cause").at("id").is_null() ? "" : s.at("cause").at("id"));
+  }
+  for (const auto& [kind, c] : decoys) EXPECT_FALSE(causes.count(c.at("id"))) << c.dump();
+
+  const json& crc = decoys.at("sporadic_crc");
+  const json& reset = decoys.at("switch_counter_reset");
+  const json& silent = decoys.at("silent_switch");
+  std::map<std::string, std::uint64_t> last_fcs, last_octets;
+  std::size_t lone_errors = 0, resets = 0, heard_while_silent = 0;
+  std::ifstream in(*dir_ / "wired.jsonl");
+  std::string line;
+  while (std::getline(in, line)) {
+    const json r = json::parse(line);
+    const std::string key = r.at("switch").get<std::string>() + " " + r.at("port").get<std::string>();
+    const TimeMs t = ts(r, "ts");
+    const std::uint64_t fcs = r.at("in_fcs_errors_total"), octets = r.at("in_octets_total");
+    if (r.at("switch") == silent.at("id") && t >= ts(silent, "since") && t < ts(silent, "until")) ++heard_while_silent;
+    if (r.at("switch") == crc.at("id") && r.at("port") == crc.at("port") && last_fcs.count(key) &&
+        t > ts(crc, "since") && t <= ts(crc, "until")) {
+      EXPECT_LE(fcs - last_fcs[key], 2u) << r.dump();  // a stray error may come on top
+      lone_errors += fcs - last_fcs[key];
+    }
+    if (r.at("switch") == reset.at("id") && last_octets.count(key) && octets < last_octets[key]) {
+      EXPECT_GE(t, ts(reset, "since")) << r.dump();
+      EXPECT_LE(t, ts(reset, "until")) << r.dump();
+      ++resets;
+    }
+    last_fcs[key] = fcs;
+    last_octets[key] = octets;
+  }
+  EXPECT_GT(lone_errors, 0u);
+  EXPECT_GT(resets, 0u) << "every port of the switch starts again from zero";
+  EXPECT_EQ(heard_while_silent, 0u);
+}
+
 }  // namespace
-}  // namespace callroot::tools::testing
+}  // namespace callroot::sim::testing
