@@ -667,17 +667,24 @@ struct ClientRadioSignature {
   int rate_steps = 0;        ///< MCS steps below what the SNR would give
 };
 
-/// switch.port counters added per sample on the ports that face the damage.
+/// switch.port counters on the ports that face the damage. A damaged cable
+/// or optic corrupts a share of every frame that crosses it, calls and all
+/// other traffic alike, so the counters grow with the traffic the port
+/// receives: the share of frames that fail the FCS is about the loss the
+/// calls across it suffer.
 struct PortSignature {
-  std::int64_t fcs_lo = 0, fcs_hi = 0;            ///< in_fcs_errors (counted in in_errors too)
-  std::int64_t other_lo = 0, other_hi = 0;        ///< other input errors
-  std::int64_t discards_lo = 0, discards_hi = 0;  ///< in_discards
+  Range corrupt;             ///< share of the received frames that fail the FCS (in_fcs_errors, in in_errors too)
+  double other_per_fcs = 0;  ///< further input errors (runts, alignment) per FCS error
+  double discard_per_fcs = 0;  ///< input discards per FCS error (a damaged frame burst overruns the buffer)
   /// A switch-to-switch cable corrupts frames both ways, so the ports at
   /// both ends count; an AP's cable shows on the switch port alone (the AP's
   /// own interface counters are not in its telemetry).
   bool both_ends = false;
-  [[nodiscard]] bool counts() const { return fcs_hi > 0; }
+  [[nodiscard]] bool counts() const { return corrupt.hi > 0; }
 };
+/// The mean frame of a campus's mixed traffic (the simulator's own figure:
+/// bulk transfers at 1,500 bytes, acknowledgements and media far smaller).
+constexpr double kSimFrameBytes = 700;
 
 struct WanSignature {
   Range latency, jitter, loss, util;  ///< wan.link; util both ways
@@ -715,7 +722,8 @@ constexpr AudioProfile kRadioSevere{{32, 60}, {6, 18}, {90, 220}, {1.2, 2.4}, {0
 constexpr AudioProfile kRadioModerate{{31, 42}, {3, 9}, {80, 200}, {1.05, 1.6}, {0.072, 0.12}};
 // Corrupted frames are dropped: loss without much jitter.
 constexpr AudioProfile kCorrupted{{6, 18}, {11, 22}, {25, 90}, {1.1, 2.0}, {0.08, 0.18}};
-constexpr PortSignature kBadCable{50, 300, 0, 5, 5, 40, false};
+// Corrupting a tenth of the frames, as the calls across it lose a tenth of theirs.
+constexpr PortSignature kBadCable{{0.06, 0.2}, 0.02, 0.1, false};
 
 constexpr std::array<FaultSpec, kFaultKinds> kFaultSpecs = [] {
   std::array<FaultSpec, kFaultKinds> t{};
@@ -1826,22 +1834,17 @@ void tick_octets(std::vector<Port>& ports, double seconds, double load, Rng& rng
   }
 }
 
-/// A count drawn in [lo, hi] under a fault of intensity x.
-std::uint64_t count(Rng& rng, std::int64_t lo, std::int64_t hi, double x) {
-  const std::int64_t n = rng.between(lo, hi);
-  return static_cast<std::uint64_t>(x >= 1 ? n : std::llround(x * static_cast<double>(n)));
-}
-
-/// Errors on a port: what a fault's signature adds on a damaged one; on a
-/// healthy one, with `stray`, an odd one now and then, mostly nothing.
-void tick_errors(Port& p, const Fault* fault, bool stray, Rng& rng) {
+/// Errors on a port: what a fault's signature adds on a damaged one, in
+/// proportion to the `frames` it received in the tick; on a healthy one, with
+/// `stray`, an odd one now and then, mostly nothing.
+void tick_errors(Port& p, const Fault* fault, double frames, bool stray, Rng& rng) {
   if (fault) {
     const PortSignature& sig = spec(fault->kind).ports;
-    const double x = fault->intensity;
-    const std::uint64_t fcs = count(rng, sig.fcs_lo, sig.fcs_hi, x);
-    p.in_fcs += fcs;
-    p.in_errors += fcs + count(rng, sig.other_lo, sig.other_hi, x);
-    p.in_discards += count(rng, sig.discards_lo, sig.discards_hi, x);
+    const double x = std::min(1.0, fault->intensity);
+    const double fcs = frames * x * rng.uniform(sig.corrupt);
+    p.in_fcs += static_cast<std::uint64_t>(std::llround(fcs));
+    p.in_errors += static_cast<std::uint64_t>(std::llround(fcs * (1 + sig.other_per_fcs)));
+    p.in_discards += static_cast<std::uint64_t>(std::llround(fcs * sig.discard_per_fcs));
     return;
   }
   // The draws happen either way, so the option changes nothing else.
@@ -1880,7 +1883,7 @@ void write_wired(const Campus& campus, const Scenario& sc, const Effects& fx, co
         } else if (p.role == PortRole::kAccessUp) {
           fault = active_fault(fx.access_faults[static_cast<std::size_t>(p.child_sw)], sc.faults, t, both_ends);
         }
-        tick_errors(p, fault, cfg.stray_port_errors, rng);
+        tick_errors(p, fault, din[i] / kSimFrameBytes, cfg.stray_port_errors, rng);
         const auto& decoys = fx.switch_decoys[static_cast<std::size_t>(p.sw)];
         if (const Confounder* c = active_confounder(decoys, sc.confounders, t, ConfounderKind::kSporadicCrc);
             c && c->port == p.name && decoy_rng.chance(0.2)) {
