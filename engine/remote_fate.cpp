@@ -44,44 +44,70 @@ std::optional<std::uint64_t> RemoteFate::party(const Endpoint& ep) {
 
 void RemoteFate::add(TimeMs end, std::uint64_t party, bool poor, ClientId client, FateKey access) {
   if (newest_ != kNoTime && end < newest_ - config_.window) return;
-  while (entries_.size() >= config_.max_entries) pop_oldest();
-  entries_.push_back(Entry{end, party, access, client, poor});
-  ++live_[party];
+  while (order_.size() >= config_.max_entries) pop_oldest();
+  Party& p = by_party_[party];
+  p.items.push_back(Item{end, access, client, poor});
+  ++p.n;
+  if (poor) {
+    ++p.k;
+    auto it = std::find_if(p.poor_by_access.begin(), p.poor_by_access.end(),
+                           [&](const auto& x) { return x.first == access; });
+    if (it == p.poor_by_access.end()) p.poor_by_access.emplace_back(access, 1);
+    else ++it->second;
+  }
+  order_.emplace_back(end, party);
   newest_ = newest_ == kNoTime ? end : std::max(newest_, end);
 }
 
 void RemoteFate::pop_oldest() {
-  const auto it = live_.find(entries_.front().party);
-  if (it != live_.end() && --it->second == 0) live_.erase(it);
-  entries_.pop_front();
+  const auto it = by_party_.find(order_.front().second);
+  order_.pop_front();
+  if (it == by_party_.end()) return;
+  Party& p = it->second;
+  const Item gone = p.items.front();
+  p.items.pop_front();
+  --p.n;
+  if (gone.poor) {
+    --p.k;
+    auto a = std::find_if(p.poor_by_access.begin(), p.poor_by_access.end(),
+                          [&](const auto& x) { return x.first == gone.access; });
+    if (a != p.poor_by_access.end() && --a->second == 0) p.poor_by_access.erase(a);
+  }
+  if (p.items.empty()) by_party_.erase(it);
 }
 
 void RemoteFate::expire(TimeMs now) {
-  while (!entries_.empty() && entries_.front().end < now - config_.window) pop_oldest();
+  while (!order_.empty() && order_.front().first < now - config_.window) pop_oldest();
 }
 
 RemoteAssessment RemoteFate::assess(std::uint64_t party, ClientId exclude) const {
   RemoteAssessment a;
-  if (!live_.contains(party)) return a;
-  std::vector<FateKey> seen;
-  // A party has a handful of calls in a window: a scan of the window is
-  // cheap beside the rest of attribution, and only segments with an outside
-  // party that look remote ask.
-  for (const Entry& e : entries_) {
-    if (e.party != party || e.client == exclude) continue;
-    ++a.n;
-    if (!e.poor) continue;
-    ++a.k;
-    if (std::find(seen.begin(), seen.end(), e.access) == seen.end()) seen.push_back(e.access);
+  const auto it = by_party_.find(party);
+  if (it == by_party_.end()) return a;
+  const Party& p = it->second;
+  if (!exclude.valid()) {
+    a.n = p.n;
+    a.k = p.k;
+    a.access = static_cast<std::uint32_t>(p.poor_by_access.size());
+  } else {
+    std::vector<FateKey> seen;
+    for (const Item& e : p.items) {
+      if (e.client == exclude) continue;
+      ++a.n;
+      if (!e.poor) continue;
+      ++a.k;
+      if (std::find(seen.begin(), seen.end(), e.access) == seen.end()) seen.push_back(e.access);
+    }
+    a.access = static_cast<std::uint32_t>(seen.size());
   }
-  a.access = static_cast<std::uint32_t>(seen.size());
   a.recurrent = a.k >= config_.min_poor && a.access >= config_.min_access &&
                 static_cast<double>(a.k) >= config_.min_poor_share * static_cast<double>(a.n);
   return a;
 }
 
 std::size_t RemoteFate::memory_bytes() const noexcept {
-  return entries_.size() * sizeof(Entry) + live_.size() * (sizeof(std::uint64_t) + sizeof(std::uint32_t) + 16);
+  return order_.size() * (sizeof(Item) + sizeof(std::pair<TimeMs, std::uint64_t>)) +
+         by_party_.size() * (sizeof(std::uint64_t) + sizeof(Party) + 16);
 }
 
 }  // namespace callroot::engine

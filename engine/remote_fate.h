@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <utility>
 #include <unordered_map>
 #include <vector>
 
@@ -51,18 +52,18 @@ class RemoteFate {
   /// Records a scored segment with an outside party, `access` being the
   /// organization side's nearest hop (its AP, or its access port).
   void add(TimeMs end, std::uint64_t party, bool poor, ClientId client, FateKey access);
-  /// The party's other calls in the window (those of `exclude` left out).
+  /// The party's calls in the window (those of `exclude` left out, when
+  /// valid: a walk of the party's calls rather than its counts).
   [[nodiscard]] RemoteAssessment assess(std::uint64_t party, ClientId exclude) const;
   void expire(TimeMs now);
 
-  [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }
+  [[nodiscard]] std::size_t size() const noexcept { return order_.size(); }
   [[nodiscard]] std::size_t memory_bytes() const noexcept;
   [[nodiscard]] const RemoteFateConfig& config() const noexcept { return config_; }
 
  private:
-  struct Entry {
+  struct Item {
     TimeMs end = 0;
-    std::uint64_t party = 0;
     FateKey access;
     ClientId client;
     bool poor = false;
@@ -70,8 +71,18 @@ class RemoteFate {
   void pop_oldest();
 
   RemoteFateConfig config_;
-  std::deque<Entry> entries_;  // in the order added
-  std::unordered_map<std::uint64_t, std::uint32_t> live_;  // entries per party, so empty parties go
+  /// A party's calls, oldest first, with their counts kept as they come and
+  /// go, so that assess() costs the party's distinct access points, not its
+  /// calls (a partner domain can have thousands in a window).
+  struct Party {
+    std::deque<Item> items;
+    std::uint32_t n = 0, k = 0;
+    std::vector<std::pair<FateKey, std::uint32_t>> poor_by_access;
+  };
+  // Every call's party in the order added, which expiry and the bound follow
+  // (a party's oldest call is the front of its list).
+  std::unordered_map<std::uint64_t, Party> by_party_;
+  std::deque<std::pair<TimeMs, std::uint64_t>> order_;
   TimeMs newest_ = kNoTime;
 };
 
