@@ -8,7 +8,7 @@
 # fault type and method.
 #
 #   bench/accuracy/run.sh [BUILD_DIR] [PRESETS] [SEEDS]
-#   bench/accuracy/run.sh build-rel "campus enterprise" "1 2 3"
+#   bench/accuracy/run.sh build-rel "campus enterprise mixed" "1 2 3"
 #   bench/accuracy/run.sh build ""        # the independent scenarios only
 #   INDEPENDENT=/data/independent bench/accuracy/run.sh
 #
@@ -17,7 +17,7 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-build}
-presets=${2-"campus enterprise"}  # "" (given) is none
+presets=${2-"campus enterprise mixed"}  # "" (given) is none
 seeds=${3:-"1 2 3"}
 # combined = the rule pack plus statistics; default = what the engine does
 # without --rules (the heuristic plus statistics).
