@@ -20,9 +20,7 @@ bool impairment(Family family, std::size_t column) noexcept {
       return column == col::kRssi || column == col::kSnr || column == col::kTxRetry || column == col::kRxRetry;
     case Family::kWifiAp:
       return column == col::kInterference || column == col::kNoise || column == col::kApTxRetry;
-    case Family::kSwitchPort:
-      return column == col::kInErrors || column == col::kOutErrors || column == col::kInDiscards ||
-             column == col::kOutDiscards || column == col::kInFcsErrors;
+    case Family::kSwitchPort: return col::is_port_counter(column);
     case Family::kWanLink: return column == col::kLatency || column == col::kJitter || column == col::kLoss;
     case Family::kClientDevice: return column == col::kCpu;
   }
@@ -220,7 +218,7 @@ void CombinedAttributor::weigh_side(const ScoringContext& ctx, const SideEvidenc
       // error is far from a flat zero normal, and still no fault: it reads
       // as normal. Only a steady one (PortFaultShare::kSteadySamples) is
       // compared with the baseline.
-      if (hop.family == Family::kSwitchPort && is_port_counter(c)) {
+      if (hop.family == Family::kSwitchPort && col::is_port_counter(c)) {
         const PortFaultShare share = port_fault_share(hop, c);
         if (share.samples < PortFaultShare::kSteadySamples || share.share <= kPortFaultShare) return 0.0;
       }

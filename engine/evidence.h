@@ -152,12 +152,6 @@ inline constexpr double kMeanFrameBytes = 1000;
 /// (in and out swap on a faces_up port).
 std::uint8_t path_column(const HopEvidence& hop, std::uint8_t column) noexcept;
 
-/// True for the switch-port columns that count errors or discards.
-constexpr bool is_port_counter(std::size_t column) noexcept {
-  return column == col::kInErrors || column == col::kOutErrors || column == col::kInFcsErrors ||
-         column == col::kInDiscards || column == col::kOutDiscards;
-}
-
 /// The share of `column` (an errors or discards column of a switch-port hop).
 PortFaultShare port_fault_share(const HopEvidence& hop, std::size_t column) noexcept;
 

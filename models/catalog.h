@@ -4,6 +4,7 @@
 /// Decoders, the store, evidence text and (later) the rule checker all read
 /// this table, so a field is declared exactly once.
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -77,6 +78,13 @@ enum SwitchPort : std::uint8_t {
 };
 enum WanLink : std::uint8_t { kLatency, kJitter, kLoss, kUtilIn, kUtilOut };
 enum ClientDevice : std::uint8_t { kCpu, kMem, kBattery };
+
+/// The switch-port columns that count errors or discards: the ones read as
+/// a share of the frames and by persistence.
+constexpr bool is_port_counter(std::size_t column) noexcept {
+  return column == kInErrors || column == kOutErrors || column == kInFcsErrors || column == kInDiscards ||
+         column == kOutDiscards;
+}
 }  // namespace col
 
 }  // namespace callroot

@@ -10,14 +10,6 @@
 namespace callroot::rules {
 namespace {
 
-/// The switch-port columns that count errors or discards (the ones with a
-/// share of frames and a persistence).
-bool port_counter(const FieldDef& d) {
-  return d.family == Family::kSwitchPort &&
-         (d.column == col::kInErrors || d.column == col::kOutErrors || d.column == col::kInFcsErrors ||
-          d.column == col::kInDiscards || d.column == col::kOutDiscards);
-}
-
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 CheckInfo typed(bool ok, ValueType t, Dim d = {}, EnumSet s = EnumSet::kNone) {
@@ -334,7 +326,7 @@ class Checker {
                  "write " + quote(d.name + ".avg") + " (or .min, .max, .p50, .p95, .last, .count, .rate)");
           return;
         }
-        if (counter_only(*f.agg) && !port_counter(d)) {
+        if (counter_only(*f.agg) && !(d.family == Family::kSwitchPort && col::is_port_counter(d.column))) {
           report(DiagnosticCode::E014, e.range,
                  "`." + std::string(agg_name(*f.agg)) + "` applies to a switch port's error and discard columns only",
                  "use it on switch.port.in_errors_per_s, out_errors_per_s, in_fcs_errors_per_s, in_discards_per_s or "
