@@ -2,16 +2,17 @@
 /// Attribution: who is to blame for a poor segment. An Attributor turns a
 /// ScoringContext into the ranked `blame` list of a verdict.
 ///
-/// Every attributor works in log-odds: it weighs each candidate component
-/// (the client, its AP, the switch ports upward, the WAN links, the far side)
-/// by how much more likely that component is the cause than not, and the
-/// weights of independent pieces of evidence add. `report_blame` then ranks
-/// the candidates and turns the weights into confidences. Keeping one scale
-/// is what lets rules, statistics and the heuristic be combined
-/// (CombinedAttributor) and compared.
+/// Every piece of evidence works in log-odds: each source weighs each
+/// candidate component (the client, its AP, the switch ports upward, the WAN
+/// links, the far side) by how much more likely that component is the cause
+/// than not, and the weights of independent pieces of evidence add.
+/// `report_blame` then ranks the candidates and turns the weights into
+/// confidences. Keeping one scale is what lets the published targets, rules
+/// and statistics be combined and compared.
 
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -25,7 +26,7 @@ struct CandidateScore {
   ComponentKind kind = ComponentKind::kUnknown;
   std::uint32_t component = 0;  ///< ClientId / ApId / SwitchId / LinkId by kind; 0 for remote
   SiteId site;
-  double log_odds = 0;          ///< the summed weight of the evidence
+  double log_odds = 0;  ///< the summed weight of the evidence
   std::vector<Evidence> evidence;
   /// For a switch: the port hop whose evidence weighed most, so the verdict
   /// can name the link's two ends. Points into the ScoringContext's sides.
@@ -49,6 +50,7 @@ struct Candidates {
 
   CandidateScore& at(ComponentKind kind, std::uint32_t component, SiteId site);
   [[nodiscard]] CandidateScore* find(ComponentKind kind, std::uint32_t component) noexcept;
+  [[nodiscard]] const CandidateScore* find(ComponentKind kind, std::uint32_t component) const noexcept;
   void clear() noexcept {
     list.clear();
     any_telemetry = false;
@@ -57,9 +59,9 @@ struct Candidates {
 
 /// How log-odds become the confidences of a verdict.
 struct Calibration {
-  double temperature = 1.0;  ///< weights are divided by this before the softmax
-  double none_weight = 0.0;  ///< the log-odds of "none of these components"
-  double min_log_odds = 0.0; ///< a top candidate at or below this is not named: `unknown`
+  double temperature = 1.0;   ///< weights are divided by this before the softmax
+  double none_weight = 0.0;   ///< the log-odds of "none of these components"
+  double min_log_odds = 0.0;  ///< a top candidate at or below this is not named: `unknown`
   std::size_t max_blames = 3;
 };
 
@@ -89,78 +91,53 @@ void weigh_remote(const ScoringContext& ctx, double weight, std::string_view id,
 /// faulty device is a cause only then.
 bool poor_without_network_impairment(const ScoringContext& ctx) noexcept;
 
-/// What a side's Wi-Fi says about cause and symptom, by the heuristic's
-/// targets. Retries are how a poor radio link shows, whoever caused it: with
-/// a good signal and the AP's radio out of target (busy, interfered,
-/// retrying), they are the radio's; with the client's signal weak, the
-/// client's. A weak signal that costs no retries is not hurting the call (a
-/// client far from its AP whose calls are fine).
-struct WifiReading {
-  bool signal_weak = false;      ///< RSSI or SNR below target
-  bool signal_measured = false;
-  bool retries_high = false;     ///< the client's retries above target
-  bool radio_bad = false;        ///< the AP radio's utilization, interference or retries above target
-  [[nodiscard]] bool retries_are_radios() const noexcept { return radio_bad && signal_measured && !signal_weak; }
-};
-WifiReading read_wifi(const SideEvidence& side);
-
-/// False when `value` of `column` of `family` is past one of the heuristic's
-/// published bounds (a minimum or a maximum; per-frame counter targets need
-/// the traffic and are not judged here): a fault, not a normal value.
-bool within_published_target(Family family, std::size_t column, double value);
-
-/// True when `hop` has samples and meets every one of the heuristic's
-/// published targets over the window: clean by its own telemetry.
-bool within_targets(const HopEvidence& hop);
-
-class Attributor {
+/// One kind of evidence about a poor segment: the published targets, a rule
+/// pack, shared fate, baselines, tomography, the far side. A source weighs
+/// candidates in log-odds, adding to (or taking from) what the sources
+/// before it found; it may read what they found (statistics corroborate or
+/// clear, they do not invent a component nobody accused), never remove it.
+class EvidenceProvider {
  public:
-  virtual ~Attributor() = default;
-  /// Called for poor segments only; appends to `verdict.blame`, ranked.
-  virtual void attribute(const ScoringContext& ctx, Verdict& verdict) = 0;
-  /// The candidates and their evidence in log-odds, before ranking (what a
-  /// CombinedAttributor adds statistics to). Attributors that do not weigh
-  /// candidates (the reference methods) leave `out` empty.
-  virtual void weigh(const ScoringContext& ctx, Candidates& out) { (void)ctx, (void)out; }
+  virtual ~EvidenceProvider() = default;
+  virtual void weigh(const ScoringContext& ctx, Candidates& out) = 0;
   /// Whether the evidence must carry p50/p95 (a sort per column: skipped when not needed).
   [[nodiscard]] virtual bool needs_quantiles() const noexcept { return false; }
 };
-using AttributorPtr = std::unique_ptr<Attributor>;
+using EvidenceProviderPtr = std::unique_ptr<EvidenceProvider>;
 
-/// The foundation's heuristic. Every hop of every organization endpoint (the
-/// client, its AP radio, the switch ports upward, the WAN links) is scored by
-/// how far its telemetry over the segment window departs from published
-/// targets; the strongest departure of a component plus a quarter of the
-/// others is its weight, in log-odds (departure_scale per unit).
-/// Targets and sources:
-/// - Wi-Fi client: RSSI >= -67 dBm, SNR >= 25 dB, retries <= 15 % (voice
-///   Wi-Fi design guidance: Cisco's Voice over WLAN guide, Juniper Mist); the
-///   call client's own wifi_signal_pct >= 40 %.
-/// - AP radio (of the client's band when known): channel utilization <= 50 %,
-///   interference <= 25 %, AP retries <= 20 % (same guidance); AP CPU <= 90 %.
-/// - Switch port: errors, FCS errors or discards on more than one frame in
-///   ten thousand, in more than one sample (PortFaultShare); utilization
-///   <= 90 %; port up. Both ends of every link, owned by its downstream device.
-/// - WAN link: loss <= 1 %, jitter <= 30 ms, round-trip latency <= 100 ms
-///   (Teams network requirements, client to Microsoft edge), utilization <= 90 %.
-/// - Client device: CPU <= 90 %; Graph's cpuInsufficientEventRatio <= 0.1;
-///   a Teams Rooms device with a microphone, speaker, camera or other
-///   peripheral that is unhealthy or disconnected, when a poor stream is of
-///   the media and direction it feeds (microphone: audio sent; speakers:
-///   audio received; room camera: video sent; see peripheral_explains).
-/// - The far side (weigh_remote), competing with the hops above.
-/// With no candidate, the blame is `unknown`: "ambiguous" when the path has
-/// telemetry that is within targets, "insufficient" when it has none.
-class HeuristicAttributor final : public Attributor {
+/// Attribution: evidence sources weighed in order, then ranked and reported
+/// with one calibration. Every method callroot runs (and the reference
+/// methods it is compared with) is one of these; they differ only in their
+/// sources and calibration (attributors.h names them).
+class Attributor final {
  public:
-  /// Log-odds per unit of departure (a target just crossed is 0.25 units, the cap 6).
-  static constexpr double kDepartureScale = 1.2;
+  /// `name` prefixes the id of an `unknown` blame ("combined.ambiguous").
+  Attributor(std::string name, std::vector<EvidenceProviderPtr> sources, Calibration calibration = {});
 
-  void attribute(const ScoringContext& ctx, Verdict& verdict) override;
-  void weigh(const ScoringContext& ctx, Candidates& out) override;
+  /// Called for poor segments only; appends to `verdict.blame`, ranked.
+  void attribute(const ScoringContext& ctx, Verdict& verdict);
+  /// The candidates and their evidence in log-odds, before ranking.
+  void weigh(const ScoringContext& ctx, Candidates& out);
+
+  [[nodiscard]] bool needs_quantiles() const noexcept { return needs_quantiles_; }
+  [[nodiscard]] std::string_view name() const noexcept { return name_; }
+  [[nodiscard]] const Calibration& calibration() const noexcept { return calibration_; }
+  /// The first provider of type `Source`, or null (`rules explain` traces the rule source).
+  template <class Source>
+  [[nodiscard]] Source* find() noexcept {
+    for (auto& s : sources_) {
+      if (auto* p = dynamic_cast<Source*>(s.get())) return p;
+    }
+    return nullptr;
+  }
 
  private:
+  std::string name_;
+  std::vector<EvidenceProviderPtr> sources_;
+  Calibration calibration_;
+  bool needs_quantiles_ = false;
   Candidates candidates_;  // reused
 };
+using AttributorPtr = std::unique_ptr<Attributor>;
 
 }  // namespace callroot::engine

@@ -4,7 +4,7 @@
 #include <stdexcept>
 
 #include "engine/checkpoint.h"
-#include "engine/combined_attribution.h"
+#include "engine/attributors.h"
 
 namespace callroot::engine {
 
@@ -12,8 +12,7 @@ Engine::Engine(EngineConfig config, Directory& directory, VerdictSink& sink, std
     : config_(config),
       directory_(directory),
       sink_(sink),
-      attributor_(attributor ? std::move(attributor)
-                             : std::make_unique<CombinedAttributor>(std::make_unique<HeuristicAttributor>())),
+      attributor_(attributor ? std::move(attributor) : make_combined()),
       store_(MetricStoreConfig{config.retention, 4096}),
       incidents_(config.incidents, [this](const Incident& x) { emit_incident(x); }),
       statistics_(config.statistics),

@@ -66,7 +66,7 @@ enum class ApplyResult : std::uint8_t { kApplied, kLate, kScored, kPending, kDup
 class Engine {
  public:
   /// `directory` and `sink` must outlive the engine. The attributor defaults
-  /// to the heuristic combined with the statistics (CombinedAttributor).
+  /// to the published targets combined with the statistics (make_combined).
   Engine(EngineConfig config, Directory& directory, VerdictSink& sink,
          std::unique_ptr<Attributor> attributor = nullptr);
   ~Engine();

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "engine/attribution.h"
+#include "engine/published_targets.h"
 
 namespace callroot::engine {
 namespace {

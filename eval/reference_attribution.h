@@ -7,18 +7,23 @@
 /// Both get the far-side test of the other attributors (weigh_remote) before
 /// their own method, so the comparison measures in-network attribution only.
 /// They live outside engine/ because the engine never runs them: they are
-/// yardsticks for the evaluation, built on the engine's attribution interface.
+/// yardsticks for the evaluation, built as evidence sources of the engine's
+/// Attributor. Their weights are not log-odds but the methods' own scores,
+/// with a calibration that turns them into the methods' own confidences
+/// (kReferenceCalibration).
 
 #include <deque>
+#include <limits>
 #include <vector>
 
-#include "engine/attribution.h"
+#include "engine/attributors.h"
 #include "engine/fate_key.h"
+#include "engine/published_targets.h"
 
 namespace callroot::eval {
 
-using engine::Attributor;
 using engine::Candidates;
+using engine::EvidenceProvider;
 using engine::FateKey;
 using engine::ScoringContext;
 
@@ -28,11 +33,12 @@ using engine::ScoringContext;
 /// FateKeys of its organization endpoints, and the votes are those of the
 /// poor segments of the last `window` (this one included). Ties go to the
 /// most specific component (the client before its AP before its switch).
-/// Confidence: the component's share of the votes on the segment's path.
-class VotingAttributor final : public Attributor {
+/// Confidence: the component's share of the votes on the segment's path
+/// (weights are the logarithms of the votes).
+class VotingSource final : public EvidenceProvider {
  public:
-  explicit VotingAttributor(DurationMs window = 15 * 60'000) : window_(window) {}
-  void attribute(const ScoringContext& ctx, Verdict& verdict) override;
+  explicit VotingSource(DurationMs window = 15 * 60'000) : window_(window) {}
+  void weigh(const ScoringContext& ctx, Candidates& out) override;
 
  private:
   struct Flow {
@@ -49,23 +55,32 @@ class VotingAttributor final : public Attributor {
   std::uint64_t popped_keys_ = 0;
   std::array<std::vector<double>, engine::kFateKinds> votes_;
   std::vector<FateKey> path_;
-  std::vector<ComponentRef> owners_;  // the blameable component of each key in path_
-  Candidates candidates_;
 };
 
 /// A threshold-only method, as a dashboard with static alert thresholds does
 /// it: walk the path from the client outward (client, AP, switch ports, WAN
 /// links) and blame the first component whose telemetry crosses a published
-/// target (the targets of HeuristicAttributor), with no weighing of how far
+/// target (the targets of PublishedTargets), with no weighing of how far
 /// or of what else crossed. Confidence: 1 / the number of components that
-/// crossed a target.
-class ThresholdAttributor final : public Attributor {
+/// crossed a target (every one that crossed weighs the same, in path order).
+class ThresholdSource final : public EvidenceProvider {
  public:
-  void attribute(const ScoringContext& ctx, Verdict& verdict) override;
+  void weigh(const ScoringContext& ctx, Candidates& out) override;
 
  private:
-  engine::HeuristicAttributor targets_;
-  Candidates candidates_;
+  engine::PublishedTargets targets_;
+  Candidates crossed_;
 };
+
+/// Weights as the logarithms of the methods' scores, and no "none of these":
+/// confidence = a candidate's score over the sum of the scores. Voting names
+/// its three most-voted components; the threshold method only the first.
+inline constexpr engine::Calibration kVotingCalibration{1.0, -std::numeric_limits<double>::infinity(),
+                                                        -std::numeric_limits<double>::infinity(), 3};
+inline constexpr engine::Calibration kThresholdCalibration{1.0, -std::numeric_limits<double>::infinity(),
+                                                           -std::numeric_limits<double>::infinity(), 1};
+
+/// Adds `007` and `threshold` to `registry`.
+void add_reference_methods(engine::AttributorRegistry& registry);
 
 }  // namespace callroot::eval

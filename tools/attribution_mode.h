@@ -1,31 +1,25 @@
 #pragma once
 /// Which attribution method a command runs (`--attribution`): callroot's
-/// combination of rules and statistics by default, and each part alone or a
+/// combination of rules and statistics by default, each part alone, or a
 /// published reference method for comparison (BENCHMARKS.md).
 
-#include <map>
+#include <memory>
 #include <string>
+#include <string_view>
 
-#include "engine/attribution.h"
+#include "engine/attributors.h"
 
 namespace callroot::tools {
 
-enum class AttributionMode : std::uint8_t {
-  kCombined,    ///< rules (or the heuristic without --rules) plus statistics: the default
-  kHeuristic,   ///< the foundation heuristic alone
-  kRules,       ///< the rule pack alone (needs --rules)
-  kStatistics,  ///< baselines, shared fate and tomography alone
-  kVoting,      ///< 007's voting (reference)
-  kThreshold,   ///< first hop over a static threshold (reference)
-};
+/// The engine's methods and the evaluation's reference methods (007, threshold).
+const engine::AttributorRegistry& attribution_methods();
 
-/// Names for the command line: combined, heuristic, rules, stats, 007, threshold.
-const std::map<std::string, AttributionMode>& attribution_modes();
-std::string_view attribution_name(AttributionMode mode) noexcept;
+/// "combined, heuristic, rules, stats, 007, threshold": for messages.
+std::string attribution_method_list();
 
-/// The attributor for `mode`. `rules` is the RuleAttributor loaded from
-/// --rules, or null; it is used by kCombined and kRules and ignored by the
-/// others. Throws std::invalid_argument for kRules without rules.
-engine::AttributorPtr make_attributor(AttributionMode mode, engine::AttributorPtr rules);
+/// The method `method` with the rule pack `rules` (null without --rules);
+/// null with `error` set when the name is unknown or the method needs rules.
+engine::AttributorPtr make_attributor(std::string_view method, std::shared_ptr<const rules::Program> rules,
+                                      std::string& error);
 
 }  // namespace callroot::tools

@@ -152,11 +152,10 @@ DaemonOptions load_daemon_config(const std::string& path) {
     } else if (key == "checkpoint_every_s")
       o.checkpoint_every = std::chrono::seconds(duration(value, "checkpoint_every_s", path));
     else if (key == "attribution") {
-      const auto& modes = attribution_modes();
-      if (!value.is_string() || !modes.contains(value.get<std::string>())) {
-        throw std::runtime_error(path + ": `attribution` must be one of combined, heuristic, rules, stats, 007, threshold");
+      if (!value.is_string() || !attribution_methods().contains(value.get<std::string>())) {
+        throw std::runtime_error(path + ": `attribution` must be one of " + attribution_method_list());
       }
-      o.attribution = modes.at(value.get<std::string>());
+      o.attribution = value.get<std::string>();
     } else if (key == "iface" || key == "bpf") {
       if (!value.is_string()) throw std::runtime_error(path + ": `" + key + "` must be a string");
       (key == "iface" ? o.live.iface : o.live.bpf) = value.get<std::string>();
@@ -215,19 +214,23 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
   std::unique_ptr<RuleWatcher> rules;
   engine::AttributorPtr loaded;
   if (!options.rules.empty()) {
-    rules = std::make_unique<RuleWatcher>(options.rules, rule_loader(), log, options.rules_check_interval);
+    rules = std::make_unique<RuleWatcher>(options.rules, rule_loader(options.attribution), log,
+                                          options.rules_check_interval);
     loaded = rules->load_initial();
     if (!loaded) {
       log->error("callroot run: the rules did not load");
       return 2;
     }
   }
-  try {
-    pipeline.engine().set_attributor(make_attributor(options.attribution, std::move(loaded)));
-  } catch (const std::invalid_argument& e) {
-    log->error("callroot run: {}", e.what());
-    return 2;
+  if (!loaded) {
+    std::string error;
+    loaded = make_attributor(options.attribution, nullptr, error);
+    if (!loaded) {
+      log->error("callroot run: {}", error);
+      return 2;
+    }
   }
+  pipeline.engine().set_attributor(std::move(loaded));
   if (!options.checkpoint.empty()) restore_checkpoint(pipeline.engine(), options.checkpoint, cipher, *log);
   log->info("callroot run: ingest SUB {} PULL {}, verdicts PUB {}", fmt::join(options.source.sub_endpoints, ","),
             fmt::join(options.source.pull_endpoints, ","), fmt::join(options.publish, ","));
@@ -294,7 +297,7 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
         // A new rule set is compiled here, between records, and takes over at once.
         if (rules) {
           if (auto attributor = rules->poll(sig == SIGHUP)) {
-            pipeline.engine().set_attributor(make_attributor(options.attribution, std::move(attributor)));
+            pipeline.engine().set_attributor(std::move(attributor));
           }
         }
         if (!options.checkpoint.empty() && options.checkpoint_every.count() > 0 &&

@@ -30,7 +30,7 @@ struct DaemonOptions {
   std::vector<std::string> rules;
   std::chrono::milliseconds rules_check_interval{1000};
   /// How blame is assigned (`--attribution`); a reloaded rule set is wrapped the same way.
-  AttributionMode attribution = AttributionMode::kCombined;
+  std::string attribution = "combined";
   /// Checkpoint file (open incidents, baselines): restored at start when it
   /// exists, saved every `checkpoint_every` of wall time (zero: only at
   /// shutdown) and at shutdown. Empty: no checkpoints.

@@ -58,11 +58,14 @@ struct CaptureFlags {
   }
 };
 
-CLI::Option* add_attribution_option(CLI::App& cmd, callroot::tools::AttributionMode& mode) {
-  return cmd.add_option("--attribution", mode,
-                 "combined (the rules, or the heuristic without --rules, plus statistics: the default), heuristic, "
-                 "rules, stats, 007 or threshold (reference methods, for comparison)")
-      ->transform(CLI::CheckedTransformer(callroot::tools::attribution_modes(), CLI::ignore_case));
+CLI::Option* add_attribution_option(CLI::App& cmd, std::string& method) {
+  std::string help = "The attribution method:";
+  std::vector<std::string> names;
+  for (const auto& e : callroot::tools::attribution_methods().entries()) {
+    help += "\n  " + e.name + ": " + e.description;
+    names.push_back(e.name);
+  }
+  return cmd.add_option("--attribution", method, help)->check(CLI::IsMember(names, CLI::ignore_case));
 }
 
 }  // namespace
@@ -102,7 +105,7 @@ int main(int argc, char** argv) {
       ->add_option("--rules", replay_rules,
                    "Attribute with these rule files or folders (default: the built-in heuristic)")
       ->allow_extra_args(false);
-  auto replay_mode = callroot::tools::AttributionMode::kCombined;
+  std::string replay_mode = "combined";
   add_attribution_option(*replay_cmd, replay_mode);
   replay_cmd
       ->add_option("--checkpoint-in", replay.checkpoint_in,
@@ -132,7 +135,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--iface", run_iface, "Also capture records and RTP on this interface (needs CAP_NET_RAW)");
   run_cmd->add_option("--bpf", run_bpf, "With --iface: a pcap filter, e.g. 'udp or tcp port 7711'");
   run_capture.add(*run_cmd, "none");
-  auto run_mode = callroot::tools::AttributionMode::kCombined;
+  std::string run_mode = "combined";
   auto* run_mode_option = add_attribution_option(*run_cmd, run_mode);
   std::vector<std::string> run_rules;
   run_cmd
@@ -239,21 +242,20 @@ int main(int argc, char** argv) {
   auto log = callroot::tools::make_logger();
 
   if (*replay_cmd) {
-    callroot::engine::AttributorPtr rules;
+    std::shared_ptr<const callroot::rules::Program> rules;
     if (!replay_rules.empty()) {
       std::vector<std::string> diagnostics;
-      rules = callroot::tools::load_rule_attributor(replay_rules, diagnostics);
+      rules = callroot::tools::load_rule_program(replay_rules, diagnostics);
       for (const auto& d : diagnostics) std::fprintf(stderr, "%s\n", d.c_str());
       if (!rules) {
         log->error("the rules did not load");
         return 2;
       }
     }
-    callroot::engine::AttributorPtr attributor;
-    try {
-      attributor = callroot::tools::make_attributor(replay_mode, std::move(rules));
-    } catch (const std::invalid_argument& e) {
-      log->error("{}", e.what());
+    std::string error;
+    callroot::engine::AttributorPtr attributor = callroot::tools::make_attributor(replay_mode, std::move(rules), error);
+    if (!attributor) {
+      log->error("{}", error);
       return kExitUsage;
     }
     auto shared = std::make_shared<callroot::engine::AttributorPtr>(std::move(attributor));

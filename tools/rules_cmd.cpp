@@ -6,7 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/rule_attribution.h"
+#include "engine/rule_source.h"
+#include "tools/attribution_mode.h"
 #include "models/json_writer.h"
 #include "rules/loader.h"
 #include "tools/pipeline.h"
@@ -15,14 +16,30 @@
 
 namespace callroot::tools {
 
-engine::AttributorPtr load_rule_attributor(const std::vector<std::string>& paths, std::vector<std::string>& diagnostics) {
+std::shared_ptr<const rules::Program> load_rule_program(const std::vector<std::string>& paths,
+                                                        std::vector<std::string>& diagnostics) {
   const rules::LoadResult loaded = rules::load_rules(paths);
   for (const auto& d : loaded.diagnostics) diagnostics.push_back(rules::render_text(d));
   if (loaded.has_errors() || !loaded.program) return nullptr;
-  return std::make_unique<engine::RuleAttributor>(loaded.program);
+  return loaded.program;
 }
 
-RuleLoader rule_loader() { return load_rule_attributor; }
+engine::AttributorPtr load_rule_attributor(const std::vector<std::string>& paths, std::vector<std::string>& diagnostics) {
+  auto program = load_rule_program(paths, diagnostics);
+  return program ? engine::make_rules(std::move(program)) : nullptr;
+}
+
+RuleLoader rule_loader(std::string method) {
+  return [method = std::move(method)](const std::vector<std::string>& paths,
+                                      std::vector<std::string>& diagnostics) -> engine::AttributorPtr {
+    auto program = load_rule_program(paths, diagnostics);
+    if (!program) return nullptr;
+    std::string error;
+    auto attributor = make_attributor(method, std::move(program), error);
+    if (!attributor) diagnostics.push_back(error);
+    return attributor;
+  };
+}
 
 AttributorFactory rule_factory(std::vector<std::string> default_paths) {
   return [default_paths = std::move(default_paths)](const std::vector<std::string>& paths,
@@ -67,12 +84,12 @@ int rules_list(const std::vector<std::string>& paths, bool json, const std::vect
   const bool counted = !replay.empty();
   if (counted) {
     // The engine owns its attributor; this one hands the counters back when the engine lets it go.
-    struct Counting final : engine::Attributor {
-      std::unique_ptr<engine::RuleAttributor> inner;
+    struct Counting final : engine::EvidenceProvider {
+      std::unique_ptr<engine::RuleSource> inner;
       rules::RuleStats* out;
-      Counting(std::unique_ptr<engine::RuleAttributor> i, rules::RuleStats* o) : inner(std::move(i)), out(o) {}
+      Counting(std::unique_ptr<engine::RuleSource> i, rules::RuleStats* o) : inner(std::move(i)), out(o) {}
       ~Counting() override { *out = inner->stats(); }
-      void attribute(const engine::ScoringContext& ctx, Verdict& v) override { inner->attribute(ctx, v); }
+      void weigh(const engine::ScoringContext& ctx, engine::Candidates& c) override { inner->weigh(ctx, c); }
       [[nodiscard]] bool needs_quantiles() const noexcept override { return inner->needs_quantiles(); }
     };
     CollectingSink sink;
@@ -80,9 +97,11 @@ int rules_list(const std::vector<std::string>& paths, bool json, const std::vect
     options.files = replay;
     options.progress = false;
     options.make_attributor = [&]() -> engine::AttributorPtr {
-      auto rules_attributor = std::make_unique<engine::RuleAttributor>(loaded.program);
-      rules_attributor->set_timing(true);
-      return std::make_unique<Counting>(std::move(rules_attributor), &stats);
+      auto rule_source = std::make_unique<engine::RuleSource>(loaded.program);
+      rule_source->set_timing(true);
+      std::vector<engine::EvidenceProviderPtr> sources;
+      sources.push_back(std::make_unique<Counting>(std::move(rule_source), &stats));
+      return std::make_unique<engine::Attributor>("rules", std::move(sources));
     };
     try {
       replay_into(options, sink, log ? log : make_logger());
@@ -178,7 +197,7 @@ int rules_explain(const RulesExplainOptions& options, std::shared_ptr<spdlog::lo
     log->error("the rules did not load");
     return 2;
   }
-  auto* rules_attributor = static_cast<engine::RuleAttributor*>(attributor.get());
+  auto* rules_attributor = attributor->find<engine::RuleSource>();
   std::vector<engine::CandidateTrace> traces;
   rules_attributor->set_trace(options.segment_id, &traces);
   std::shared_ptr<const rules::Program> program = rules_attributor->shared_program();

@@ -9,17 +9,22 @@
 #include <spdlog/logger.h>
 
 #include "engine/attribution.h"
+#include "rules/program.h"
 #include "tools/rule_watcher.h"
 #include "tools/ruletest.h"
 
 namespace callroot::tools {
 
-/// Loads rule files into a RuleAttributor; on errors returns nullptr and the
-/// rendered diagnostics (warnings are returned too when it loads).
+/// Loads rule files; on errors returns nullptr and the rendered diagnostics
+/// (warnings are returned too when it loads).
+std::shared_ptr<const rules::Program> load_rule_program(const std::vector<std::string>& paths,
+                                                        std::vector<std::string>& diagnostics);
+/// The rule pack alone as an attribution (the `rules` method).
 engine::AttributorPtr load_rule_attributor(const std::vector<std::string>& paths, std::vector<std::string>& diagnostics);
 
-/// The same as a RuleLoader (daemon reloads) and an AttributorFactory (rule tests).
-RuleLoader rule_loader();
+/// Loads rule files into the attribution `method` (daemon reloads).
+RuleLoader rule_loader(std::string method);
+/// The rule pack alone, as rule tests run it.
 AttributorFactory rule_factory(std::vector<std::string> default_paths);
 
 struct RulesCheckOptions {

@@ -17,9 +17,9 @@
 
 #include <random>
 
-#include "engine/combined_attribution.h"
+#include "engine/attributors.h"
 #include "engine/engine.h"
-#include "engine/rule_attribution.h"
+#include "engine/rule_source.h"
 #include "rules/loader.h"
 
 namespace callroot::engine {
@@ -53,7 +53,7 @@ struct Network {
   std::vector<IpAddr> link_ips;
   std::vector<std::uint32_t> client_site;
 
-  Network() : engine(EngineConfig{}, dir, sink, std::make_unique<HeuristicAttributor>()) {
+  Network() : engine(EngineConfig{}, dir, sink, make_heuristic()) {
     std::vector<PortId> ports;
     std::vector<ApId> aps;
     std::vector<LinkId> links;
@@ -247,7 +247,7 @@ void BM_ScoreSegmentsWith(benchmark::State& state) {
   const auto segments = make_segments(net, 4096);
   const bool rules = state.range(0) & 1;
   const bool combined = state.range(0) & 2;
-  AttributorPtr base;
+  std::shared_ptr<const rules::Program> program;
   if (rules) {
     const std::vector<std::string> paths{std::string(CALLROOT_DATA_DIR) + "/rules"};
     const auto loaded = rules::load_rules(paths);
@@ -255,11 +255,9 @@ void BM_ScoreSegmentsWith(benchmark::State& state) {
       state.SkipWithError("the default rule pack did not load");
       return;
     }
-    base = std::make_unique<RuleAttributor>(loaded.program);
-  } else {
-    base = std::make_unique<HeuristicAttributor>();
+    program = loaded.program;
   }
-  net.engine.set_attributor(combined ? std::make_unique<CombinedAttributor>(std::move(base)) : std::move(base));
+  net.engine.set_attributor(combined ? make_combined(program) : rules ? make_rules(program) : make_heuristic());
   state.SetLabel(std::string(rules ? "rules" : "heuristic") + (combined ? " + statistics" : ""));
   std::size_t i = 0;
   const std::uint64_t before = net.sink.verdicts;
@@ -268,7 +266,7 @@ void BM_ScoreSegmentsWith(benchmark::State& state) {
     CallSegment seg = deliver(segments[i++ & 4095]);
     benchmark::DoNotOptimize(net.engine.apply(std::move(seg)));
   }
-  net.engine.set_attributor(std::make_unique<HeuristicAttributor>());
+  net.engine.set_attributor(make_heuristic());
   const std::uint64_t scored = net.sink.verdicts - before;
   if (scored != static_cast<std::uint64_t>(state.iterations())) state.SkipWithError("segments were not scored");
   state.SetItemsProcessed(static_cast<std::int64_t>(scored));

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "fixture.h"
 
 namespace callroot::engine::testing {
@@ -29,6 +31,60 @@ Verdict poor_verdict(Fault fault, bool both_directions_poor = true, bool fault_f
   campus.engine.flush();
   EXPECT_EQ(campus.sink.verdicts.size(), 1u);
   return campus.sink.verdicts.at(0);
+}
+
+/// Adds a fixed weight to the client of the caller's path, and records what
+/// the providers before it had weighed.
+class FixedWeight final : public EvidenceProvider {
+ public:
+  FixedWeight(double weight, std::vector<double>* seen) : weight_(weight), seen_(seen) {}
+  void weigh(const ScoringContext& ctx, Candidates& out) override {
+    const Path& path = ctx.side(Side::kCaller).resolution.path;
+    const CandidateScore* before = out.find(ComponentKind::kClient, path.client.value);
+    seen_->push_back(before ? before->log_odds : 0.0);
+    CandidateScore& c = out.at(ComponentKind::kClient, path.client.value, path.site);
+    c.log_odds += weight_;
+    c.evidence.push_back(Evidence{EvidenceSource::kRule, "test.fixed", "fixed weight"});
+  }
+
+ private:
+  double weight_;
+  std::vector<double>* seen_;
+};
+
+TEST(Attributor, WeighsItsProvidersInOrderAndReportsWithItsCalibration) {
+  std::vector<double> seen;
+  std::vector<EvidenceProviderPtr> providers;
+  providers.push_back(std::make_unique<FixedWeight>(2.0, &seen));
+  providers.push_back(std::make_unique<FixedWeight>(-0.5, &seen));
+  Campus campus(tolerant(), std::make_unique<Attributor>("test", std::move(providers)));
+  campus.healthy(kT0, kT0 + 300'000);
+  auto seg = Campus::segment("s1", kT0 + 60'000, kT0 + 240'000);
+  seg.streams.push_back(Campus::audio(Side::kCaller, 45, 12, 80));
+  seg.streams.push_back(Campus::audio(Side::kCallee, 40, 11, 80));
+  campus.engine.apply(std::move(seg));
+  campus.engine.flush();
+  ASSERT_EQ(campus.sink.verdicts.size(), 1u);
+  const Verdict& v = campus.sink.verdicts[0];
+  EXPECT_EQ(seen, (std::vector<double>{0.0, 2.0})) << "the second provider sees the first one's weight";
+  ASSERT_EQ(v.blame.size(), 1u);
+  EXPECT_EQ(v.blame[0].kind, ComponentKind::kClient);
+  EXPECT_NEAR(v.blame[0].confidence, std::exp(1.5) / (1 + std::exp(1.5)), 1e-12);
+  EXPECT_EQ(v.blame[0].evidence.size(), 2u);
+}
+
+TEST(AttributorRegistry, NamesBuildAndReplaceMethods) {
+  AttributorRegistry registry = builtin_attributors();
+  std::string error;
+  EXPECT_EQ(registry.make("nope", {}, error), nullptr);
+  EXPECT_EQ(error, "unknown attribution method 'nope'");
+  ASSERT_TRUE(registry.contains("combined"));
+  const std::size_t methods = registry.entries().size();
+  registry.add("heuristic", "replaced", [](const AttributorOptions&, std::string&) { return make_statistics(); });
+  EXPECT_EQ(registry.entries().size(), methods) << "a name is replaced, not added twice";
+  auto a = registry.make("heuristic", {}, error);
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->name(), "stats");
 }
 
 TEST(Heuristic, WeakWifiBlamesTheClient) {

@@ -15,7 +15,7 @@
 #include <array>
 #include <string>
 
-#include "engine/combined_attribution.h"
+#include "engine/attributors.h"
 #include "engine/engine.h"
 #include "engine/uplink_ports.h"
 #include "scene.h"
@@ -50,7 +50,7 @@ struct Site {
 
   Site()
       : engine(tolerant(), dir, sink,
-               std::make_unique<CombinedAttributor>(std::make_unique<HeuristicAttributor>())) {
+               make_combined()) {
     hq = *dir.site("hq");
     ap1 = *dir.ap("ap1");
     ap2 = *dir.ap("ap2");

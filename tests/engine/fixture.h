@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/attributors.h"
 #include "engine/engine.h"
 #include "models/directory.h"
 
@@ -35,7 +36,7 @@ struct Campus {
 
   /// The heuristic alone unless told otherwise: the tests of one attributor
   /// must not move when another (the engine's default) is tuned.
-  explicit Campus(EngineConfig cfg = {}, AttributorPtr attributor = std::make_unique<HeuristicAttributor>())
+  explicit Campus(EngineConfig cfg = {}, AttributorPtr attributor = make_heuristic())
       : engine(cfg, dir, sink, std::move(attributor)) {
     hq = *dir.site("hq");
     ap1 = *dir.ap("ap1");

@@ -3,7 +3,7 @@
 // faulty peripheral explains only the poor media it feeds.
 #include <gtest/gtest.h>
 
-#include "engine/combined_attribution.h"
+#include "engine/attributors.h"
 #include "fixture.h"
 
 namespace callroot::engine::testing {
@@ -135,7 +135,7 @@ Stream video(Side from, double frame_rate) {
 Verdict room_verdict(std::string_view peripheral, std::vector<Stream> streams, AttributorPtr attributor = nullptr) {
   EngineConfig cfg;
   cfg.allowed_lateness = 3'600'000;
-  Campus campus(cfg, attributor ? std::move(attributor) : std::make_unique<HeuristicAttributor>());
+  Campus campus(cfg, attributor ? std::move(attributor) : make_heuristic());
   campus.healthy(kT0, kT0 + 300'000);
   RoomHealth r = reading(kT0, *campus.dir.device("room-1"), campus.c1);
   r.health = RoomHealthState::kHealthy;
@@ -194,7 +194,7 @@ TEST(RoomPeripheral, ACameraExplainsPoorVideoNotPoorAudio) {
 
 TEST(RoomPeripheral, TheDefaultCombinedAttributionBlamesTheRoomForItsMicrophone) {
   const Verdict v = room_verdict("microphone", {Campus::audio(Side::kCaller, 45, 12, 80)},
-                                 std::make_unique<CombinedAttributor>(std::make_unique<HeuristicAttributor>()));
+                                 make_combined());
   EXPECT_TRUE(blames_room_for(v, "microphone")) << to_json(v);
 }
 

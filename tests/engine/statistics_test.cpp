@@ -6,33 +6,36 @@
 #include <string>
 #include <vector>
 
+#include "engine/published_targets.h"
 #include "fixture.h"
 
 namespace callroot::engine::testing {
 namespace {
 
-/// Sees what an attributor would, then attributes as the heuristic does.
-class Spy final : public Attributor {
+/// Sees what an evidence source would, then weighs as the published targets do.
+class Spy final : public EvidenceProvider {
  public:
-  void attribute(const ScoringContext& ctx, Verdict& verdict) override {
+  void weigh(const ScoringContext& ctx, Candidates& out) override {
     saw_stats = ctx.stats != nullptr;
     window.push_back(ctx.stats ? ctx.stats->fate().size() : 0);
     keys.clear();
     for (const SideEvidence& side : ctx.sides) path_keys(side, keys);
-    heuristic_.attribute(ctx, verdict);
+    heuristic_.weigh(ctx, out);
   }
   bool saw_stats = false;
   std::vector<std::size_t> window;  // shared-fate entries when each poor segment was attributed
   std::vector<FateKey> keys;
 
  private:
-  HeuristicAttributor heuristic_;
+  PublishedTargets heuristic_;
 };
 
 Spy& spy_on(Campus& campus) {
   auto spy = std::make_unique<Spy>();
   Spy& ref = *spy;
-  campus.engine.set_attributor(std::move(spy));
+  std::vector<EvidenceProviderPtr> sources;
+  sources.push_back(std::move(spy));
+  campus.engine.set_attributor(std::make_unique<Attributor>("spy", std::move(sources)));
   return ref;
 }
 

@@ -13,11 +13,20 @@ using namespace callroot::engine::testing;
 using engine::AttributorPtr;
 using engine::EngineConfig;
 
+AttributorPtr reference(std::string_view name) {
+  engine::AttributorRegistry registry;
+  add_reference_methods(registry);
+  std::string error;
+  AttributorPtr a = registry.make(name, {}, error);
+  EXPECT_NE(a, nullptr) << error;
+  return a;
+}
+
 TEST(Voting, BlamesTheMostVotedHopOnThePathAsPublished) {
   // 007 divides each poor call's vote among its hops; hops every poor call
   // crosses (the access uplink, the WAN link) collect the most votes. That is
   // the method's known weakness, and what this reference must reproduce.
-  Scene s(std::make_unique<VotingAttributor>());
+  Scene s(reference("007"));
   s.campus.healthy(kT0, kT0 + 1'800'000);
   for (int i = 0; i < 3; ++i) s.call("c2-" + std::to_string(i), kC2, "10.1.5.21", kT0 + 60'000 * i, true);
   s.call("c1", kC1, "10.1.5.20", kT0 + 300'000, true);
@@ -35,7 +44,7 @@ TEST(Voting, BlamesTheMostVotedHopOnThePathAsPublished) {
 }
 
 TEST(Threshold, BlamesTheFirstHopOverATargetNotTheWorst) {
-  Scene s(std::make_unique<ThresholdAttributor>());
+  Scene s(reference("threshold"));
   s.campus.healthy(kT0, kT0 + 600'000);
   for (TimeMs t = kT0; t <= kT0 + 600'000; t += 30'000) {
     auto c = Campus::sample(Family::kWifiClient, t, s.campus.c1.value);

@@ -13,7 +13,7 @@
 #include <map>
 #include <set>
 
-#include "engine/attribution.h"
+#include "engine/attributors.h"
 #include "eval/score.h"
 #include "models/json_writer.h"
 #include "models/time.h"
@@ -395,7 +395,7 @@ TEST_F(Campus, ReplayedWithTheHeuristicScoresSanely) {
   ReplayOptions options;
   options.files = inputs_in(*dir_);
   options.progress = false;
-  options.make_attributor = [] { return std::make_unique<engine::HeuristicAttributor>(); };
+  options.make_attributor = [] { return engine::make_heuristic(); };
   CollectingSink sink;
   auto log = std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>());
   replay_into(options, sink, log);

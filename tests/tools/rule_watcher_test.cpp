@@ -12,6 +12,7 @@
 
 #include <spdlog/sinks/ostream_sink.h>
 
+#include "engine/attributors.h"
 #include "tools/rule_watcher.h"
 
 namespace callroot::tools {
@@ -32,7 +33,7 @@ TEST(RuleWatcher, ReloadsOnChangeKeepsOldRulesOnError) {
       diags.push_back("a.rules:1:1: error[E001]: syntax error");
       return engine::AttributorPtr{};
     }
-    return engine::AttributorPtr(std::make_unique<engine::HeuristicAttributor>());
+    return engine::AttributorPtr(engine::make_heuristic());
   };
   std::ostringstream log_text;
   auto log = std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::ostream_sink_mt>(log_text));
@@ -68,7 +69,7 @@ TEST(RuleWatcher, ReloadsInTheBackgroundAndHandsOverWhenReady) {
   std::atomic<int> loads{0};
   RuleLoader loader = [&](const std::vector<std::string>&, std::vector<std::string>&) {
     if (loads.fetch_add(1) > 0) released.wait();  // the reload takes as long as the test says
-    return engine::AttributorPtr(std::make_unique<engine::HeuristicAttributor>());
+    return engine::AttributorPtr(engine::make_heuristic());
   };
   auto log = std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::ostream_sink_mt>(std::cerr));
   RuleWatcher watcher({dir.string()}, loader, log, std::chrono::milliseconds(0));

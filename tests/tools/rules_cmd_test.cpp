@@ -10,7 +10,7 @@
 #include <spdlog/sinks/null_sink.h>
 
 #include "demo_files.h"
-#include "engine/combined_attribution.h"
+#include "engine/attributors.h"
 #include "tools/replay.h"
 #include "tools/rules_cmd.h"
 #include "tools/sinks.h"
@@ -34,9 +34,9 @@ TEST(DefaultPack, BlamesEveryPlantedFaultOfTheDemo) {
   options.progress = false;
   options.make_attributor = []() -> engine::AttributorPtr {
     std::vector<std::string> diagnostics;
-    auto a = load_rule_attributor({kPack}, diagnostics);
+    auto program = load_rule_program({kPack}, diagnostics);
     EXPECT_TRUE(diagnostics.empty()) << diagnostics.front();
-    return std::make_unique<engine::CombinedAttributor>(std::move(a));
+    return engine::make_combined(std::move(program));
   };
   replay_into(options, sink, null_log());
   std::map<std::string, const Verdict*> by_segment;

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/sinks/null_sink.h>
 
+#include "engine/attributors.h"
 #include "tools/ruletest.h"
 
 namespace callroot::tools {
@@ -18,7 +19,7 @@ const std::string kCases = std::string(CALLROOT_TEST_DATA_DIR) + "/ruletest/heur
 
 AttributorFactory heuristic() {
   return [](const std::vector<std::string>&, std::string&) -> engine::AttributorPtr {
-    return std::make_unique<engine::HeuristicAttributor>();
+    return engine::make_heuristic();
   };
 }
 

@@ -10,7 +10,7 @@
 #include <spdlog/sinks/null_sink.h>
 
 #include "demo_files.h"
-#include "engine/combined_attribution.h"
+#include "engine/attributors.h"
 #include "tools/replay.h"
 #include "tools/rules_cmd.h"
 #include "tools/sinks.h"
@@ -96,13 +96,13 @@ std::unique_ptr<Result> replay_rooms(const std::string& microphone, bool rule_pa
   options.files = {write_input(dir, microphone)};
   options.progress = false;
   options.make_attributor = [rule_pack]() -> engine::AttributorPtr {
-    engine::AttributorPtr base = std::make_unique<engine::HeuristicAttributor>();
+    std::shared_ptr<const rules::Program> program;
     if (rule_pack) {
       std::vector<std::string> diagnostics;
-      base = load_rule_attributor({std::string(CALLROOT_DATA_DIR) + "/rules"}, diagnostics);
-      EXPECT_NE(base, nullptr);
+      program = load_rule_program({std::string(CALLROOT_DATA_DIR) + "/rules"}, diagnostics);
+      EXPECT_NE(program, nullptr);
     }
-    return std::make_unique<engine::CombinedAttributor>(std::move(base));
+    return engine::make_combined(std::move(program));
   };
   auto r = std::make_unique<Result>();
   r->stats = replay_into(options, r->sink,

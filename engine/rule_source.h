@@ -1,11 +1,12 @@
 #pragma once
-/// Attribution by rules: the engine side of the rule language. For each
-/// organization endpoint of a poor segment and each candidate of each target
-/// (its client, AP radio, switch ports, WAN links; `remote` when the other
-/// party is outside), it fills the program's input slots from the gathered
-/// evidence, evaluates the rules of that target, and turns the rules that
-/// fired into weighted evidence. Candidates are ranked by the sum of their
-/// weights; confidence = e^w / (1 + Σ e^w) (the 1 is "none of these").
+/// A rule pack as an evidence source: the engine side of the rule language.
+/// For each organization endpoint of a poor segment and each candidate of
+/// each target (its client, AP radio, switch ports, WAN links; `remote` when
+/// the other party is outside), it fills the program's input slots from the
+/// gathered evidence, evaluates the rules of that target, and adds the
+/// weights of the rules that fired to the candidate (each rule once per
+/// component). Alone, candidates are ranked by the sum of their weights;
+/// confidence = e^w / (1 + Σ e^w) (the 1 is "none of these").
 
 #include <memory>
 #include <string>
@@ -24,11 +25,10 @@ struct CandidateTrace {
   rules::Trace trace;
 };
 
-class RuleAttributor final : public Attributor {
+class RuleSource final : public EvidenceProvider {
  public:
-  explicit RuleAttributor(std::shared_ptr<const rules::Program> program);
+  explicit RuleSource(std::shared_ptr<const rules::Program> program);
 
-  void attribute(const ScoringContext& ctx, Verdict& verdict) override;
   void weigh(const ScoringContext& ctx, Candidates& out) override;
   [[nodiscard]] bool needs_quantiles() const noexcept override { return needs_quantiles_; }
 
@@ -57,7 +57,6 @@ class RuleAttributor final : public Attributor {
   std::vector<CandidateTrace>* trace_sink_ = nullptr;
   std::string trace_segment_;
   bool tracing_ = false;  // the segment being attributed is the traced one
-  Candidates candidates_;  // reused
 };
 
 }  // namespace callroot::engine

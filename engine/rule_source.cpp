@@ -1,4 +1,4 @@
-#include "engine/rule_attribution.h"
+#include "engine/rule_source.h"
 
 #include <algorithm>
 #include <cmath>
@@ -26,7 +26,7 @@ double rate_of_change(const WindowStats& st) {
 
 /// Samples of hop columns for `fraction` and `for`, read from the store on
 /// first use per candidate and kept until the evaluation is over.
-class RuleAttributor::Samples final : public rules::SampleSource {
+class RuleSource::Samples final : public rules::SampleSource {
  public:
   Samples(const MetricStore& store, std::size_t slots) : store_(store), cache_(slots), filled_(slots, false) {}
 
@@ -64,7 +64,7 @@ class RuleAttributor::Samples final : public rules::SampleSource {
   mutable std::vector<std::pair<TimeMs, double>> pairs_;
 };
 
-RuleAttributor::RuleAttributor(std::shared_ptr<const rules::Program> program)
+RuleSource::RuleSource(std::shared_ptr<const rules::Program> program)
     : program_(std::move(program)), values_(program_->slots().size(), kMissing) {
   for (const rules::Slot& s : program_->slots()) {
     if (s.kind != rules::SlotKind::kHopColumn) continue;
@@ -73,8 +73,8 @@ RuleAttributor::RuleAttributor(std::shared_ptr<const rules::Program> program)
   }
 }
 
-void RuleAttributor::fill(const ScoringContext& ctx, const SideEvidence& side, ComponentKind target,
-                          const HopEvidence* candidate) {
+void RuleSource::fill(const ScoringContext& ctx, const SideEvidence& side, ComponentKind target,
+                      const HopEvidence* candidate) {
   using rules::SlotKind;
   const CallSegment& seg = *ctx.segment;
   const Endpoint& ep = seg.endpoint(side.side);
@@ -181,12 +181,13 @@ void RuleAttributor::fill(const ScoringContext& ctx, const SideEvidence& side, C
   }
 }
 
-void RuleAttributor::evaluate_side(const ScoringContext& ctx, const SideEvidence& side, Candidates& scored) {
+void RuleSource::evaluate_side(const ScoringContext& ctx, const SideEvidence& side, Candidates& scored) {
   const CallSegment& seg = *ctx.segment;
   rules::Candidate in;
   in.values = values_;
   const Path& path = side.resolution.path;
-  in.site = path.site.valid() ? program_->site_index(ctx.directory->site_name(path.site)) : rules::Program::kDefaultSite;
+  in.site =
+      path.site.valid() ? program_->site_index(ctx.directory->site_name(path.site)) : rules::Program::kDefaultSite;
   for (std::size_t s = 0; s < seg.streams.size(); ++s) {
     if (ctx.streams[s].quality != Quality::kPoor) continue;
     in.media_mask |= rules::media_bit(seg.streams[s].media);
@@ -223,12 +224,12 @@ void RuleAttributor::evaluate_side(const ScoringContext& ctx, const SideEvidence
       const rules::RuleInfo& rule = program_->rules()[f.rule];
       // One rule counts once per component, even when two radios or both
       // parties of the call reach it.
-      const bool seen = std::any_of(it->evidence.begin(), it->evidence.end(),
-                                    [&](const Evidence& e) { return e.id == rule.id; });
+      const bool seen =
+          std::any_of(it->evidence.begin(), it->evidence.end(), [&](const Evidence& e) { return e.id == rule.id; });
       if (seen) continue;
       it->log_odds += f.weight;
-      it->evidence.push_back(Evidence{EvidenceSource::kRule, rule.id,
-                                      f.text.empty() ? rule.description : std::move(f.text)});
+      it->evidence.push_back(
+          Evidence{EvidenceSource::kRule, rule.id, f.text.empty() ? rule.description : std::move(f.text)});
     }
   };
 
@@ -242,19 +243,12 @@ void RuleAttributor::evaluate_side(const ScoringContext& ctx, const SideEvidence
   if (seg.endpoint(peer.side).present && !peer.resolution.organization) run(ComponentKind::kRemote, nullptr, 0);
 }
 
-void RuleAttributor::weigh(const ScoringContext& ctx, Candidates& out) {
+void RuleSource::weigh(const ScoringContext& ctx, Candidates& out) {
   tracing_ = trace_sink_ != nullptr && ctx.segment->segment_id == trace_segment_;
   for (const SideEvidence& side : ctx.sides) {
     if (!side.resolution.organization) continue;
     evaluate_side(ctx, side, out);
-    for (const auto& hop : side.hops) out.any_telemetry |= hop.any_samples();
   }
-}
-
-void RuleAttributor::attribute(const ScoringContext& ctx, Verdict& verdict) {
-  candidates_.clear();
-  weigh(ctx, candidates_);
-  report_blame(ctx, candidates_, Calibration{}, "rules", verdict);
 }
 
 }  // namespace callroot::engine

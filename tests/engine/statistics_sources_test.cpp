@@ -1,8 +1,8 @@
-// Attribution with statistics (CombinedAttributor), on the shared test campus
+// Attribution with the statistics sources (make_combined, make_statistics), on the shared test campus
 // plus a third client, c3, on ap1.
 #include <gtest/gtest.h>
 
-#include "engine/combined_attribution.h"
+#include "engine/attributors.h"
 #include "scene.h"
 
 namespace callroot::engine::testing {
@@ -17,8 +17,8 @@ TEST(Combined, PoorCallsPilingUpOnAnApWithoutTelemetryBlameTheAp) {
   // not learnt yet): only the pattern of calls points at it. c1 and c3 (on
   // ap1) have poor calls, c2 (on ap2) good ones.
   for (const bool with_stats : {false, true}) {
-    Scene s(with_stats ? AttributorPtr(std::make_unique<CombinedAttributor>(std::make_unique<HeuristicAttributor>()))
-                       : AttributorPtr(std::make_unique<HeuristicAttributor>()));
+    Scene s(with_stats ? AttributorPtr(make_combined())
+                       : AttributorPtr(make_heuristic()));
     s.campus.healthy(kT0, kT0 + 1'800'000);
     for (int i = 0; i < 8; ++i) {
       const TimeMs t = kT0 + 60'000 * i;
@@ -63,7 +63,7 @@ TEST(Combined, ABusyApWhoseCallsAreFineIsNotBlamedForAWeakClient) {
     s.campus.engine.flush();
     return s.verdict("weak");
   };
-  const Verdict v = run(std::make_unique<CombinedAttributor>(std::make_unique<HeuristicAttributor>()));
+  const Verdict v = run(make_combined());
   ASSERT_FALSE(v.blame.empty());
 
   EXPECT_EQ(v.blame[0].kind, ComponentKind::kClient);
@@ -78,7 +78,7 @@ TEST(Combined, ABusyApWhoseCallsAreFineIsNotBlamedForAWeakClient) {
 TEST(Combined, ABusyButCleanWanLinkIsNotBlamedForAWeakClient) {
   // wan1 runs at 85 % utilization (busy, under the 90 % target) with no loss
   // and its usual latency: load is not evidence, even far from its normal.
-  Scene s(std::make_unique<CombinedAttributor>(std::make_unique<HeuristicAttributor>()));
+  Scene s(make_combined());
   s.campus.healthy(kT0, kT0 + 1'800'000);
   for (TimeMs t = kT0; t <= kT0 + 1'800'000; t += 30'000) {
     auto w = Campus::sample(Family::kWanLink, t, s.campus.wan1.value);
@@ -101,7 +101,7 @@ TEST(Combined, ABusyButCleanWanLinkIsNotBlamedForAWeakClient) {
 TEST(Combined, ABorderlineClientIsNotBlamedWhenItsApIsCongested) {
   // c1 sits at -66 dBm (just inside the -67 dBm target, as many do) while
   // ap1's channel is saturated.
-  Scene s(std::make_unique<CombinedAttributor>(std::make_unique<HeuristicAttributor>()));
+  Scene s(make_combined());
   s.campus.healthy(kT0, kT0 + 1'800'000);
   for (TimeMs t = kT0; t <= kT0 + 1'800'000; t += 30'000) {
     auto c = Campus::sample(Family::kWifiClient, t, s.campus.c1.value);
@@ -123,7 +123,7 @@ TEST(Combined, ABorderlineClientIsNotBlamedWhenItsApIsCongested) {
 }
 
 TEST(Combined, ASegmentBlamedOnTheFarSideDoesNotCountAgainstTheOrganizationsHops) {
-  Scene s(std::make_unique<CombinedAttributor>(std::make_unique<HeuristicAttributor>()));
+  Scene s(make_combined());
   s.campus.healthy(kT0, kT0 + 1'800'000);
   auto seg = Campus::segment("far", kT0 + 60'000, kT0 + 240'000);
   seg.streams.push_back(Campus::audio(Side::kCaller, 4, 0.1, 60));   // what c1 sent arrived well
@@ -144,7 +144,7 @@ TEST(Combined, ASegmentBlamedOnTheFarSideDoesNotCountAgainstTheOrganizationsHops
 }
 
 TEST(Combined, StatisticsOnlyWithNothingToGoByAnswersUnknown) {
-  Scene s(std::make_unique<CombinedAttributor>(nullptr));
+  Scene s(make_statistics());
   s.campus.healthy(kT0, kT0 + 600'000);
   s.call("alone", kC1, "10.1.5.20", kT0 + 60'000, true);
   s.campus.engine.flush();
