@@ -3,8 +3,17 @@
 #include <algorithm>
 
 #include "engine/uplink_ports.h"
+#include "rules/published_targets.h"
 
 namespace callroot::engine {
+
+const PortLimits& port_limits() {
+  // `.share` reads in percent in the rule language, a fraction here.
+  static const PortLimits limits{rules::published_target("port_fault_share_max") / 100.0,
+                                 rules::published_target("port_persistent_samples"),
+                                 rules::published_target("port_steady_samples")};
+  return limits;
+}
 
 bool HopEvidence::any_samples() const noexcept {
   return std::any_of(stats.begin(), stats.end(), [](const WindowStats& s) { return s.count > 0; });

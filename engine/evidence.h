@@ -127,22 +127,30 @@ void gather_evidence(const CallSegment& segment, TimeWindow telemetry_window, co
                      const Topology& topology, const MetricStore& store, const RoomHealthBook& rooms,
                      ScoringContext& ctx, bool quantiles = false, const UplinkPorts* uplinks = nullptr);
 
+/// The switch-port limits of the published targets
+/// (rules/published_targets.rules: port_fault_share_max,
+/// port_persistent_samples, port_steady_samples).
+struct PortLimits {
+  double fault_share;         ///< of the frames: one in ten thousand
+  double persistent_samples;  ///< more than one sample's worth of growth
+  /// The heuristic weighs a persistent counter by samples / steady_samples,
+  /// up to 1: full weight from a minute and a half of growth at 30 s polling.
+  double steady_samples;
+};
+const PortLimits& port_limits();
+
 /// A port's error or discard counter read as an engineer reads it: by rate
 /// against the traffic, and by persistence. A healthy link corrupts
 /// practically nothing, so a counter that grows by one frame in ten thousand
-/// (kPortFaultShare) or more, in more than one sample, says the cable, optic
-/// or queue is failing; a single CRC now and then, a micro-burst of discards
-/// on an idle port, or the first reading after a counter reset does not.
+/// (PortLimits::fault_share) or more, in more than one sample, says the
+/// cable, optic or queue is failing; a single CRC now and then, a
+/// micro-burst of discards on an idle port, or the first reading after a
+/// counter reset does not.
 struct PortFaultShare {
   double share = 0;    ///< the counter's mean rate / the frames per second in its direction
   double samples = 0;  ///< how many samples' worth of growth: sum / max (1 for a lone spike)
-  [[nodiscard]] bool persistent() const noexcept { return samples >= kPersistentSamples; }
-  static constexpr double kPersistentSamples = 1.5;
-  /// The heuristic weighs a persistent counter by samples / kSteadySamples,
-  /// up to 1: full weight from a minute and a half of growth at 30 s polling.
-  static constexpr double kSteadySamples = 3;
+  [[nodiscard]] bool persistent() const noexcept { return samples >= port_limits().persistent_samples; }
 };
-inline constexpr double kPortFaultShare = 1e-4;
 /// Frames are counted as octets / kMeanFrameBytes: ports report octets, and
 /// a mixed enterprise load averages well under a kilobyte a frame, so this
 /// errs toward fewer frames (a larger share), never toward hiding errors.

@@ -1,10 +1,14 @@
 #include "engine/published_targets.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 #include "models/ascii.h"
 #include "models/json_writer.h"
+#include "rules/published_targets.h"
 
 namespace callroot::engine {
 namespace {
@@ -17,7 +21,10 @@ struct Target {
   /// kPerFrame: a counter's rate as a share of the frames the port moves in
   /// the counter's direction, persistent over the window (port_fault_share).
   enum class Bound : std::uint8_t { kMin, kMax, kPerFrame } bound;
-  double limit;
+  /// The published target it reads (rules/published_targets.rules); empty
+  /// for a state rather than a threshold (a port that is down).
+  std::string_view param;
+  double limit;  ///< read from `param` when it names one (targets())
   double scale;  ///< how far past the limit counts as one unit of departure
   const char* id;
   const char* source;
@@ -30,35 +37,54 @@ constexpr const char* kDeviceHealth = "client device health";
 constexpr const char* kApHealth = "AP health";
 
 using B = Target::Bound;
-constexpr Target kTargets[] = {
-    {Family::kWifiClient, col::kRssi, Aggregate::kAvg, B::kMin, -67, 8, "heuristic.client.rssi", kWifiGuide},
-    {Family::kWifiClient, col::kSnr, Aggregate::kAvg, B::kMin, 25, 8, "heuristic.client.snr", kWifiGuide},
-    {Family::kWifiClient, col::kTxRetry, Aggregate::kAvg, B::kMax, 15, 15, "heuristic.client.tx_retry", kWifiGuide},
-    {Family::kWifiClient, col::kRxRetry, Aggregate::kAvg, B::kMax, 15, 15, "heuristic.client.rx_retry", kWifiGuide},
-    {Family::kClientDevice, col::kCpu, Aggregate::kAvg, B::kMax, 90, 10, "heuristic.client.cpu", kDeviceHealth},
-    {Family::kWifiAp, col::kChannelUtil, Aggregate::kAvg, B::kMax, 50, 20, "heuristic.ap.channel_util", kWifiGuide},
-    {Family::kWifiAp, col::kInterference, Aggregate::kAvg, B::kMax, 25, 20, "heuristic.ap.interference", kWifiGuide},
-    {Family::kWifiAp, col::kApTxRetry, Aggregate::kAvg, B::kMax, 20, 15, "heuristic.ap.tx_retry", kWifiGuide},
-    {Family::kWifiAp, col::kApCpu, Aggregate::kAvg, B::kMax, 90, 10, "heuristic.ap.cpu", kApHealth},
-    {Family::kSwitchPort, col::kInErrors, Aggregate::kAvg, B::kPerFrame, kPortFaultShare, 0, "heuristic.port.in_errors",
-     kPortHealth},
-    {Family::kSwitchPort, col::kOutErrors, Aggregate::kAvg, B::kPerFrame, kPortFaultShare, 0,
-     "heuristic.port.out_errors", kPortHealth},
-    {Family::kSwitchPort, col::kInFcsErrors, Aggregate::kAvg, B::kPerFrame, kPortFaultShare, 0,
-     "heuristic.port.fcs_errors", kPortHealth},
-    {Family::kSwitchPort, col::kInDiscards, Aggregate::kAvg, B::kPerFrame, kPortFaultShare, 0,
-     "heuristic.port.in_discards", kPortHealth},
-    {Family::kSwitchPort, col::kOutDiscards, Aggregate::kAvg, B::kPerFrame, kPortFaultShare, 0,
-     "heuristic.port.out_discards", kPortHealth},
-    {Family::kSwitchPort, col::kInUtil, Aggregate::kAvg, B::kMax, 90, 10, "heuristic.port.in_util", kPortHealth},
-    {Family::kSwitchPort, col::kOutUtil, Aggregate::kAvg, B::kMax, 90, 10, "heuristic.port.out_util", kPortHealth},
-    {Family::kSwitchPort, col::kOperUp, Aggregate::kMin, B::kMin, 1, 0.25, "heuristic.port.down", kPortHealth},
-    {Family::kWanLink, col::kLoss, Aggregate::kAvg, B::kMax, 1, 2, "heuristic.wan.loss", kTeamsNet},
-    {Family::kWanLink, col::kJitter, Aggregate::kAvg, B::kMax, 30, 15, "heuristic.wan.jitter", kTeamsNet},
-    {Family::kWanLink, col::kLatency, Aggregate::kAvg, B::kMax, 100, 100, "heuristic.wan.latency", kTeamsNet},
-    {Family::kWanLink, col::kUtilIn, Aggregate::kAvg, B::kMax, 90, 10, "heuristic.wan.util_in", kTeamsNet},
-    {Family::kWanLink, col::kUtilOut, Aggregate::kAvg, B::kMax, 90, 10, "heuristic.wan.util_out", kTeamsNet},
+constexpr Target kTargetSpecs[] = {
+    {Family::kWifiClient, col::kRssi, Aggregate::kAvg, B::kMin, "wifi_rssi_design", 0, 8, "heuristic.client.rssi", kWifiGuide},
+    {Family::kWifiClient, col::kSnr, Aggregate::kAvg, B::kMin, "wifi_snr_min", 0, 8, "heuristic.client.snr", kWifiGuide},
+    {Family::kWifiClient, col::kTxRetry, Aggregate::kAvg, B::kMax, "wifi_retry_design", 0, 15, "heuristic.client.tx_retry", kWifiGuide},
+    {Family::kWifiClient, col::kRxRetry, Aggregate::kAvg, B::kMax, "wifi_retry_design", 0, 15, "heuristic.client.rx_retry", kWifiGuide},
+    {Family::kClientDevice, col::kCpu, Aggregate::kAvg, B::kMax, "device_cpu_max", 0, 10, "heuristic.client.cpu", kDeviceHealth},
+    {Family::kWifiAp, col::kChannelUtil, Aggregate::kAvg, B::kMax, "ap_channel_util_max", 0, 20, "heuristic.ap.channel_util", kWifiGuide},
+    {Family::kWifiAp, col::kInterference, Aggregate::kAvg, B::kMax, "ap_interference_max", 0, 20, "heuristic.ap.interference", kWifiGuide},
+    {Family::kWifiAp, col::kApTxRetry, Aggregate::kAvg, B::kMax, "ap_retry_max", 0, 15, "heuristic.ap.tx_retry", kWifiGuide},
+    {Family::kWifiAp, col::kApCpu, Aggregate::kAvg, B::kMax, "ap_cpu_max", 0, 10, "heuristic.ap.cpu", kApHealth},
+    {Family::kSwitchPort, col::kInErrors, Aggregate::kAvg, B::kPerFrame, "port_fault_share_max", 0, 0, "heuristic.port.in_errors", kPortHealth},
+    {Family::kSwitchPort, col::kOutErrors, Aggregate::kAvg, B::kPerFrame, "port_fault_share_max", 0, 0, "heuristic.port.out_errors", kPortHealth},
+    {Family::kSwitchPort, col::kInFcsErrors, Aggregate::kAvg, B::kPerFrame, "port_fault_share_max", 0, 0, "heuristic.port.fcs_errors", kPortHealth},
+    {Family::kSwitchPort, col::kInDiscards, Aggregate::kAvg, B::kPerFrame, "port_fault_share_max", 0, 0, "heuristic.port.in_discards", kPortHealth},
+    {Family::kSwitchPort, col::kOutDiscards, Aggregate::kAvg, B::kPerFrame, "port_fault_share_max", 0, 0, "heuristic.port.out_discards", kPortHealth},
+    {Family::kSwitchPort, col::kInUtil, Aggregate::kAvg, B::kMax, "port_util_max", 0, 10, "heuristic.port.in_util", kPortHealth},
+    {Family::kSwitchPort, col::kOutUtil, Aggregate::kAvg, B::kMax, "port_util_max", 0, 10, "heuristic.port.out_util", kPortHealth},
+    {Family::kSwitchPort, col::kOperUp, Aggregate::kMin, B::kMin, {}, 1, 0.25, "heuristic.port.down", kPortHealth},
+    {Family::kWanLink, col::kLoss, Aggregate::kAvg, B::kMax, "teams_client_loss_max", 0, 2, "heuristic.wan.loss", kTeamsNet},
+    {Family::kWanLink, col::kJitter, Aggregate::kAvg, B::kMax, "teams_client_jitter_max", 0, 15, "heuristic.wan.jitter", kTeamsNet},
+    {Family::kWanLink, col::kLatency, Aggregate::kAvg, B::kMax, "teams_client_rtt_max", 0, 100, "heuristic.wan.latency", kTeamsNet},
+    {Family::kWanLink, col::kUtilIn, Aggregate::kAvg, B::kMax, "teams_wan_util_max", 0, 10, "heuristic.wan.util_in", kTeamsNet},
+    {Family::kWanLink, col::kUtilOut, Aggregate::kAvg, B::kMax, "teams_wan_util_max", 0, 10, "heuristic.wan.util_out", kTeamsNet},
 };
+
+using Targets = std::array<Target, std::size(kTargetSpecs)>;
+
+/// The table with each limit read from the published targets, once.
+const Targets& targets() {
+  static const Targets resolved = [] {
+    Targets t;
+    std::copy(std::begin(kTargetSpecs), std::end(kTargetSpecs), t.begin());
+    for (Target& x : t) {
+      if (x.param.empty()) continue;
+      x.limit = rules::published_target(x.param);
+      // `.share` reads in percent in the rule language, a fraction here.
+      if (x.bound == Target::Bound::kPerFrame) x.limit = port_limits().fault_share;
+      if (std::isnan(x.limit)) {
+        // The file is part of the build: a missing name is a bug, not input.
+        std::fprintf(stderr, "callroot: the published targets do not define %.*s\n", static_cast<int>(x.param.size()),
+                     x.param.data());
+        std::abort();
+      }
+    }
+    return t;
+  }();
+  return resolved;
+}
 
 constexpr double kBase = 0.25;  // crossing a target at all counts this much
 // A user's word about sound on clean packets: as much as a clear departure
@@ -168,7 +194,7 @@ std::pair<double, double> hop_departure(const HopEvidence& hop, const Target& t)
     value = share.persistent() ? share.share : 0.0;
     // A counter that grew in a sample or two of the window is weak evidence;
     // one that grew throughout it is a failing link.
-    return {departure(t, value) * std::min(1.0, share.samples / PortFaultShare::kSteadySamples), value};
+    return {departure(t, value) * std::min(1.0, share.samples / port_limits().steady_samples), value};
   }
   return {departure(t, value), value};
 }
@@ -191,7 +217,7 @@ void score_hops(const ScoringContext& ctx, const SideEvidence& side, std::vector
   for (const HopEvidence& hop : side.hops) {
     // A busy CPU explains media spoiled on clean packets, not a lossy path.
     if (hop.family == Family::kClientDevice && !endpoint_trouble) continue;
-    for (const Target& t : kTargets) {
+    for (const Target& t : targets()) {
       if (t.family != hop.family) continue;
       auto [d, value] = hop_departure(hop, t);
       if (d <= 0) continue;
@@ -325,7 +351,7 @@ WifiReading read_wifi(const SideEvidence& side) {
   WifiReading r;
   for (const HopEvidence& hop : side.hops) {
     if (hop.family != Family::kWifiClient && hop.family != Family::kWifiAp) continue;
-    for (const Target& t : kTargets) {
+    for (const Target& t : targets()) {
       if (t.family != hop.family) continue;
       const auto [d, value] = hop_departure(hop, t);
       if (is_signal(t) && measured(value)) {
@@ -340,7 +366,7 @@ WifiReading read_wifi(const SideEvidence& side) {
 }
 
 bool within_published_target(Family family, std::size_t column, double value) {
-  for (const Target& t : kTargets) {
+  for (const Target& t : targets()) {
     if (t.family != family || t.column != column || t.bound == B::kPerFrame) continue;
     if (departure(t, value) > 0) return false;
   }
@@ -349,7 +375,7 @@ bool within_published_target(Family family, std::size_t column, double value) {
 
 bool within_targets(const HopEvidence& hop) {
   if (!hop.any_samples()) return false;
-  for (const Target& t : kTargets) {
+  for (const Target& t : targets()) {
     if (t.family == hop.family && hop_departure(hop, t).first > 0) return false;
   }
   return true;

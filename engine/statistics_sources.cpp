@@ -258,11 +258,11 @@ void BaselineSource::weigh_side(const ScoringContext& ctx, const SideEvidence& s
     if (hop.family == Family::kClientDevice && !endpoint_trouble) return kMissing;
     // A counter's growth is read by rate and persistence first: a stray
     // error is far from a flat zero normal, and still no fault: it reads
-    // as normal. Only a steady one (PortFaultShare::kSteadySamples) is
+    // as normal. Only a steady one (PortLimits::steady_samples) is
     // compared with the baseline.
     if (hop.family == Family::kSwitchPort && col::is_port_counter(c)) {
       const PortFaultShare share = port_fault_share(hop, c);
-      if (share.samples < PortFaultShare::kSteadySamples || share.share <= kPortFaultShare) return 0.0;
+      if (share.samples < port_limits().steady_samples || share.share <= port_limits().fault_share) return 0.0;
     }
     const double z = stats.baselines().z(hop.family, hop.entity, c, seg.start, st.avg);
     return measured(z) ? dir_bad * z : kMissing;

@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "rules/fields.h"
+#include "rules/published_targets.h"
 
 namespace callroot::rules {
 namespace {
@@ -900,7 +901,8 @@ class Checker {
       }
     }
     for (const CheckedParam& p : r_.params) {
-      if (!p.used) {
+      // The published targets are there for any pack to use, not all of them.
+      if (!p.used && p.def->name_range.file->path != kPublishedTargetsPath) {
         report(DiagnosticCode::W002, p.def->name_range, "param " + quote(p.def->name) + " is never used",
                "remove it, or use it in a rule");
       }

@@ -8,9 +8,17 @@
 
 #include "rules/checker.h"
 #include "rules/parser.h"
+#include "rules/published_targets.h"
 
 namespace callroot::rules {
 namespace {
+
+/// The published targets come first: every rule set sees their parameters.
+void add_published_targets(LoadResult& r, std::vector<bool>& readable) {
+  r.files.push_back(
+      std::make_unique<SourceFile>(std::string(kPublishedTargetsPath), std::string(published_targets_source())));
+  readable.push_back(true);
+}
 
 LoadResult finish(LoadResult r, std::vector<bool> readable) {
   std::vector<FileAst> asts;
@@ -45,6 +53,7 @@ LoadResult load_rules(std::span<const std::string> paths) {
   namespace fs = std::filesystem;
   LoadResult r;
   std::vector<bool> readable;
+  add_published_targets(r, readable);
   auto cannot = [&](const std::string& path, const std::string& why) {
     r.files.push_back(std::make_unique<SourceFile>(path, std::string()));
     readable.push_back(false);
@@ -85,8 +94,13 @@ LoadResult load_rules(std::span<const std::string> paths) {
 
 LoadResult load_rules_from_text(std::span<const std::pair<std::string, std::string>> sources) {
   LoadResult r;
-  for (const auto& [path, text] : sources) r.files.push_back(std::make_unique<SourceFile>(path, text));
-  return finish(std::move(r), std::vector<bool>(r.files.size(), true));
+  std::vector<bool> readable;
+  add_published_targets(r, readable);
+  for (const auto& [path, text] : sources) {
+    r.files.push_back(std::make_unique<SourceFile>(path, text));
+    readable.push_back(true);
+  }
+  return finish(std::move(r), std::move(readable));
 }
 
 }  // namespace callroot::rules

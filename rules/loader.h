@@ -26,10 +26,12 @@ struct LoadResult {
 };
 
 /// `paths` are files, or folders scanned (not recursively) for `*.rules`,
-/// each folder's files sorted by name; files load in that order.
+/// each folder's files sorted by name; files load in that order, after the
+/// published targets (published_targets.h), which are always `files[0]`.
 LoadResult load_rules(std::span<const std::string> paths);
 
-/// The same from texts in memory: (path, text) pairs, for tests and tools.
+/// The same from texts in memory: (path, text) pairs, for tests and tools
+/// (the published targets first here too).
 LoadResult load_rules_from_text(std::span<const std::pair<std::string, std::string>> sources);
 
 }  // namespace callroot::rules

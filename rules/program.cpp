@@ -90,6 +90,7 @@ struct Program::Impl {
   std::vector<std::pair<int, EnumSet>> param_cols;  ///< (param index, enum set for identifier values)
   std::vector<std::string> param_names;             ///< by param index
   std::vector<double> param_values;                 ///< [site * param_cols.size() + col]
+  std::vector<double> param_defaults;               ///< by param index: the number defined (NaN for a symbol)
   std::vector<std::uint8_t> enabled;                ///< [site * rules.size() + rule]
 };
 
@@ -479,6 +480,10 @@ class Compiler {
     const std::size_t nrules = p_.rules.size();
     p_.param_values.assign(nsites * ncols, kNaN);
     p_.enabled.assign(nsites * nrules, 0);
+    for (const CheckedParam& prm : r_.params) {
+      const Literal& l = prm.def->value;
+      p_.param_defaults.push_back(l.kind == Literal::Kind::kSymbol ? kNaN : literal_value(l));
+    }
     for (std::size_t s = 0; s < nsites; ++s) {
       for (std::size_t c = 0; c < ncols; ++c) {
         const auto& [pi, set] = p_.param_cols[c];
@@ -753,6 +758,10 @@ double Program::param(std::string_view name, std::uint32_t site) const noexcept 
     if (impl_->param_names[static_cast<std::size_t>(impl_->param_cols[c].first)] == name) {
       return impl_->param_values[site * impl_->param_cols.size() + c];
     }
+  }
+  // A param no rule reads keeps the value it was defined with.
+  for (std::size_t i = 0; i < impl_->param_names.size(); ++i) {
+    if (impl_->param_names[i] == name) return impl_->param_defaults[i];
   }
   return kNaN;
 }

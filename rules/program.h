@@ -195,7 +195,8 @@ class Program {
   /// Site names by index; index 0 (the default) is "".
   [[nodiscard]] std::span<const std::string> site_names() const noexcept;
   [[nodiscard]] bool enabled(std::uint32_t rule, std::uint32_t site) const noexcept;
-  /// A param's value at a site (numbers in the base unit), NaN if unknown.
+  /// A param's value at a site (numbers in the base unit), NaN if unknown. A
+  /// param no rule reads has the value it was defined with at every site.
   [[nodiscard]] double param(std::string_view name, std::uint32_t site = kDefaultSite) const noexcept;
 
   /// Evaluates every rule blaming `target` that is enabled at `in.site` for

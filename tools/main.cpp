@@ -187,6 +187,8 @@ int main(int argc, char** argv) {
   list_cmd->add_option("--replay", list_replay, "Replay these JSON Lines files with the rules and add per-rule counters")
       ->check(CLI::ExistingFile);
   auto* fields_cmd = rules_cmd->add_subcommand("fields", "Print the reference of fields and functions (Markdown)");
+  auto* targets_cmd = rules_cmd->add_subcommand(
+      "targets", "Print the published targets: the parameters every rule set and the built-in heuristic read");
   callroot::tools::RulesTestOptions rtest;
   auto* test_cmd = rules_cmd->add_subcommand("test", "Run rule tests (.ruletest files)");
   test_cmd->add_option("files", rtest.files, "Rule test files")->required()->check(CLI::ExistingFile);
@@ -272,6 +274,7 @@ int main(int argc, char** argv) {
     if (*check_cmd) return callroot::tools::rules_check(check);
     if (*list_cmd) return callroot::tools::rules_list(list_paths, list_json, list_replay, log);
     if (*fields_cmd) return callroot::tools::rules_fields();
+    if (*targets_cmd) return callroot::tools::rules_targets();
     if (*test_cmd) return callroot::tools::rules_test(rtest, log);
     if (*explain_cmd) return callroot::tools::rules_explain(explain, log);
   }

@@ -10,6 +10,7 @@
 #include "tools/attribution_mode.h"
 #include "models/json_writer.h"
 #include "rules/loader.h"
+#include "rules/published_targets.h"
 #include "tools/pipeline.h"
 #include "tools/replay.h"
 #include "tools/sinks.h"
@@ -65,7 +66,8 @@ int rules_check(const RulesCheckOptions& options) {
   }
   const std::size_t errors = loaded.error_count(), warnings = loaded.warning_count();
   std::size_t rule_count = loaded.program ? loaded.program->rules().size() : 0;
-  std::fprintf(stderr, "rules check: %zu file(s), %zu rule(s), %zu error(s), %zu warning(s)\n", loaded.files.size(),
+  std::fprintf(stderr, "rules check: %zu file(s), %zu rule(s), %zu error(s), %zu warning(s)\n",
+               loaded.files.size() - 1,  // the published targets are not the user's
                rule_count, errors, warnings);
   if (unreadable) return 2;
   if (errors > 0 || (options.werror && warnings > 0)) return 1;
@@ -147,6 +149,12 @@ int rules_list(const std::vector<std::string>& paths, bool json, const std::vect
     }
     std::printf("  %s:%u%s\n", r.file.c_str(), r.line, r.enabled ? "" : "  (disabled)");
   }
+  return 0;
+}
+
+int rules_targets() {
+  const std::string_view text = rules::published_targets_source();
+  std::fwrite(text.data(), 1, text.size(), stdout);
   return 0;
 }
 

@@ -41,6 +41,8 @@ int rules_check(const RulesCheckOptions& options);
 int rules_list(const std::vector<std::string>& paths, bool json, const std::vector<std::string>& replay = {},
                std::shared_ptr<spdlog::logger> log = nullptr);
 int rules_fields();
+/// Prints rules/published_targets.rules as compiled in.
+int rules_targets();
 
 struct RulesTestOptions {
   std::vector<std::string> files;
