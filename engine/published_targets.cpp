@@ -358,8 +358,14 @@ WifiReading read_wifi(const SideEvidence& side) {
         r.signal_measured = true;
         r.signal_weak |= d > 0;
       }
-      r.retries_high |= is_retry(t) && d > 0;
-      r.radio_bad |= is_radio_condition(t) && d > 0;
+      if (is_retry(t) && measured(value)) {
+        r.retries_measured = true;
+        r.retries_high |= d > 0;
+      }
+      if (is_radio_condition(t) && measured(value)) {
+        r.radio_measured = true;
+        r.radio_bad |= d > 0;
+      }
     }
   }
   return r;

@@ -17,8 +17,16 @@ struct WifiReading {
   bool signal_weak = false;  ///< RSSI or SNR below target
   bool signal_measured = false;
   bool retries_high = false;  ///< the client's retries above target
-  bool radio_bad = false;     ///< the AP radio's utilization, interference or retries above target
+  bool retries_measured = false;
+  bool radio_bad = false;  ///< the AP radio's utilization, interference or retries above target
+  bool radio_measured = false;
   [[nodiscard]] bool retries_are_radios() const noexcept { return radio_bad && signal_measured && !signal_weak; }
+  /// The air link delivered: the client's own retries, which count every
+  /// frame the radio link failed to deliver whatever the cause, and the
+  /// radio's conditions were measured and within target over the call.
+  [[nodiscard]] bool air_link_clean() const noexcept {
+    return retries_measured && !retries_high && radio_measured && !radio_bad;
+  }
 };
 WifiReading read_wifi(const SideEvidence& side);
 

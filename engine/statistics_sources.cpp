@@ -361,16 +361,19 @@ void BaselineSource::weigh(const ScoringContext& ctx, Candidates& out) {
 }
 
 bool RemoteElimination::radios_vouched(const ScoringContext& ctx) {
-  // A radio can harm calls while its counters look fine, so an AP on the
-  // path must have other calls in the window to speak for it. Switch ports
-  // and WAN links are vouched for by their own counters (errors, discards,
-  // loss, delay), which measure what a call crossing them suffers; and the
-  // shared fate of every hop is already in its candidate's weight.
+  // A radio's own counters (utilization, interference, its retries over
+  // all clients) can look fine while it harms one client's calls, so an AP
+  // on the path is vouched for by what measures this call's air link: the
+  // client's own retries, within target, with the radio in target too; or
+  // else by other calls in the window. Switch ports and WAN links are
+  // vouched for by their own counters (errors, discards, loss, delay),
+  // which measure what a call crossing them suffers; and the shared fate of
+  // every hop is already in its candidate's weight.
   const SharedFate& fate = ctx.stats->fate();
   for (const SideEvidence& side : ctx.sides) {
     if (!side.resolution.organization) continue;
     const Path& path = side.resolution.path;
-    if (!path.ap.valid()) continue;
+    if (!path.ap.valid() || read_wifi(side).air_link_clean()) continue;
     if (fate.assess(FateKey::ap(path.ap), path.client, nullptr).basis == FateAssessment::Basis::kInsufficient) {
       return false;
     }

@@ -143,15 +143,32 @@ TEST(Combined, ASegmentBlamedOnTheFarSideDoesNotCountAgainstTheOrganizationsHops
   EXPECT_EQ(fate.poor_segments(FateKey::ap(s.campus.ap1)), 1u) << "only the segment not explained by the far side";
 }
 
-TEST(Combined, StatisticsOnlyWithNothingToGoByAnswersUnknown) {
+// One poor call with an outside party and nothing else in the window: every
+// local hop is clean by its telemetry, and the AP, with no other calls to
+// speak for it, is vouched for by the client's own retries (its air link
+// delivered). The far side is what is left.
+TEST(Combined, StatisticsOnlyNameTheFarSideWhenEveryLocalHopIsCleanByTelemetry) {
   Scene s(make_statistics());
   s.campus.healthy(kT0, kT0 + 600'000);
   s.call("alone", kC1, "10.1.5.20", kT0 + 60'000, true);
   s.campus.engine.flush();
   const Verdict& v = s.verdict("alone");
+  ASSERT_FALSE(v.blame.empty());
+  EXPECT_EQ(v.blame[0].kind, ComponentKind::kRemote);
+  EXPECT_EQ(v.blame[0].evidence.at(0).id, "stats.remote.elimination");
+}
+
+// The same call with no telemetry over it: nothing local can be called
+// clean, so nothing is eliminated.
+TEST(Combined, StatisticsOnlyWithNothingToGoByAnswersUnknown) {
+  Scene s(make_statistics());
+  s.campus.healthy(kT0, kT0 + 600'000);
+  s.call("alone", kC1, "10.1.5.20", kT0 + 3'600'000, true);
+  s.campus.engine.flush();
+  const Verdict& v = s.verdict("alone");
   ASSERT_EQ(v.blame.size(), 1u);
   EXPECT_EQ(v.blame[0].kind, ComponentKind::kUnknown);
-  EXPECT_EQ(v.blame[0].evidence.at(0).id, "stats.ambiguous");
+  EXPECT_EQ(v.blame[0].evidence.at(0).id, "stats.insufficient");
 }
 
 }  // namespace
