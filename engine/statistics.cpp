@@ -62,32 +62,36 @@ void Statistics::observe(const ScoringContext& ctx, const Verdict& verdict) {
     if (far_side_only(ctx)) observe(ctx, Quality::kGood, kBothSides);
     return;
   }
+  // On the side that holds the blamed component, the hops above it are
+  // explained away too: calls spoiled below an access switch say nothing
+  // about the WAN link they also crossed.
   std::uint8_t sides = kBothSides;
-  if (top.kind != ComponentKind::kUnknown && top.confidence >= 0.5 && ctx.directory != nullptr) {
+  std::array<std::size_t, 2> keep{kWholePath, kWholePath};
+  if (top.kind != ComponentKind::kUnknown && top.confidence >= 0.5 && ctx.directory != nullptr &&
+      ctx.topology != nullptr) {
     std::uint8_t holding = 0;
     std::string name;
     for (std::size_t i = 0; i < ctx.sides.size(); ++i) {
       const SideEvidence& side = ctx.sides[i];
       if (!side.resolution.organization) continue;
-      bool found = false;
-      if (top.kind == ComponentKind::kClient && side.resolution.path.client.valid()) {
-        ctx.directory->component_name({ComponentKind::kClient, side.resolution.path.client.value}, name);
-        found = name == top.id;
+      side_keys_[i].clear();
+      path_keys(side, side_keys_[i]);
+      for (std::size_t k = 0; k < side_keys_[i].size(); ++k) {
+        const ComponentRef owner = fate_owner(*ctx.directory, *ctx.topology, side_keys_[i][k]);
+        if (owner.kind != top.kind) continue;
+        ctx.directory->component_name(owner, name);
+        if (name != top.id) continue;
+        holding |= static_cast<std::uint8_t>(1u << i);
+        keep[i] = k + 1;  // the last key it owns: a switch owns both ends of its uplink
       }
-      for (const HopEvidence& hop : side.hops) {
-        if (found) break;
-        if (hop.kind != top.kind) continue;
-        ctx.directory->component_name({hop.kind, hop.component}, name);
-        found = name == top.id;
-      }
-      if (found) holding |= static_cast<std::uint8_t>(1u << i);
     }
     if (holding != 0) sides = holding;
   }
-  observe(ctx, Quality::kPoor, sides);
+  observe(ctx, Quality::kPoor, sides, keep);
 }
 
-void Statistics::observe(const ScoringContext& ctx, Quality quality, std::uint8_t sides) {
+void Statistics::observe(const ScoringContext& ctx, Quality quality, std::uint8_t sides,
+                         std::array<std::size_t, 2> keep) {
   if (!config_.enabled || quality == Quality::kUnclassified || ctx.segment == nullptr) return;
   keys_.clear();
   std::array<ClientId, 2> clients{};
@@ -101,6 +105,7 @@ void Statistics::observe(const ScoringContext& ctx, Quality quality, std::uint8_
     }
     if ((sides & (1u << i)) == 0) continue;
     path_keys(side, side_keys_[i]);
+    if (keep[i] < side_keys_[i].size()) side_keys_[i].resize(keep[i]);
     path_keys(side, keys_);
     const Path& path = side.resolution.path;
     clients[i] = path.client;

@@ -42,7 +42,8 @@ class Statistics {
   void observe(const ScoringContext& ctx, Quality quality);
   /// The same with the verdict's blame fed back: a poor segment blamed on the
   /// far side counts as good for the organization's hops, and one blamed with
-  /// confidence >= 0.5 on one side's component counts only on that side.
+  /// confidence >= 0.5 on one side's component counts only on that side, and
+  /// there only up to that component (the hops above it did not spoil it).
   void observe(const ScoringContext& ctx, const Verdict& verdict);
   /// Housekeeping: a baseline learning pass when one is due, and expiry.
   void housekeeping(const MetricStore& store, TimeMs watermark);
@@ -70,7 +71,10 @@ class Statistics {
 
  private:
   static constexpr std::uint8_t kBothSides = 0b11;
-  void observe(const ScoringContext& ctx, Quality quality, std::uint8_t sides);
+  static constexpr std::size_t kWholePath = static_cast<std::size_t>(-1);
+  /// `keep[i]`: how many of side i's path keys shared fate counts (from the client up).
+  void observe(const ScoringContext& ctx, Quality quality, std::uint8_t sides,
+               std::array<std::size_t, 2> keep = {kWholePath, kWholePath});
   /// Every segment with an outside party, whatever its blame (so that the
   /// far side's record does not depend on what attribution concluded).
   void observe_remote(const ScoringContext& ctx, Quality quality);

@@ -108,6 +108,39 @@ TEST(Statistics, TheEngineFeedsThemAfterAttribution) {
   EXPECT_GT(stats.memory_bytes(), 0u);
 }
 
+// A poor segment blamed with confidence on its AP counts against the AP, and
+// not against the hops above it: the AP explains it, as 007 removes the
+// flows its top link explains. Without this, a bad AP makes its site's WAN
+// link look bad to every other call.
+TEST(Statistics, APoorSegmentCountsOnlyUpToTheComponentItIsBlamedOn) {
+  EngineConfig cfg;
+  cfg.allowed_lateness = 3'600'000;  // the fault rows replace healthy ones at the same timestamps
+  Campus campus(cfg);  // the published targets alone: a busy radio is named at once
+  campus.healthy(kT0, kT0 + 600'000);
+  for (TimeMs t = kT0; t <= kT0 + 600'000; t += 30'000) {
+    auto s = Campus::sample(Family::kWifiAp, t, campus.ap1.value);
+    Campus::set(s, 2, 92);  // channel utilization
+    Campus::set(s, 3, 40);  // interference
+    campus.engine.apply(s);
+  }
+  campus.engine.apply(poor_segment("s1", kT0 + 30'000));
+  campus.engine.apply(good_segment("s2", kT0 + 60'000));
+  campus.engine.apply(poor_segment("s3", kT0 + 90'000));
+  campus.engine.flush();
+  ASSERT_EQ(campus.sink.verdicts.size(), 3u);
+  for (const Verdict& v : campus.sink.verdicts) {
+    if (v.quality != Quality::kPoor) continue;
+    ASSERT_FALSE(v.blame.empty());
+    EXPECT_EQ(v.blame[0].kind, ComponentKind::kAp) << v.segment_id;
+    EXPECT_GE(v.blame[0].confidence, 0.5);
+  }
+  const SharedFate& fate = campus.engine.statistics().fate();
+  EXPECT_EQ(fate.poor_segments(FateKey::ap(campus.ap1)), 2u);
+  EXPECT_EQ(fate.poor_segments(FateKey::port(campus.ap1_port)), 0u) << "above the AP: explained by it";
+  EXPECT_EQ(fate.poor_segments(FateKey::link(campus.wan1)), 0u);
+  EXPECT_EQ(fate.segments(FateKey::link(campus.wan1)), 1u) << "the good segment still vouches for the link";
+}
+
 std::vector<std::string> replay(bool statistics) {
   EngineConfig cfg;
   cfg.statistics.enabled = statistics;
