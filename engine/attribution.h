@@ -32,6 +32,10 @@ struct CandidateScore {
   /// can name the link's two ends. Points into the ScoringContext's sides.
   const HopEvidence* link_hop = nullptr;
   double link_weight = 0;
+  /// For a client: the part of `log_odds` that its Wi-Fi symptoms (retries,
+  /// a weak signal) account for. When many clients of one AP show them at
+  /// once they are the AP's, and shared fate moves this part there.
+  double wifi_symptoms = 0;
 
   /// Remembers `hop` as the link behind this candidate when it is a switch
   /// port that weighed more than any before it.

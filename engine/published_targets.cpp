@@ -116,18 +116,30 @@ struct Departures {
   std::vector<Evidence> evidence;
   const HopEvidence* link_hop = nullptr;  // the switch port that departed most
   double link_departure = 0;
+  // The same sum without the client's Wi-Fi symptoms.
+  double rest_max = 0;
+  double rest_other = 0;
 
-  [[nodiscard]] double score() const noexcept {
-    return std::min(2 * kMaxDeparture, max_departure + 0.25 * other_departures);
+  [[nodiscard]] static double sum(double max, double other) noexcept {
+    return std::min(2 * kMaxDeparture, max + 0.25 * other);
   }
-  void add(double d, Evidence e) {
-    if (d > max_departure) {
-      other_departures += max_departure;
-      max_departure = d;
-    } else {
-      other_departures += d;
-    }
+  [[nodiscard]] double score() const noexcept { return sum(max_departure, other_departures); }
+  /// What the Wi-Fi symptoms add to score().
+  [[nodiscard]] double symptoms() const noexcept { return score() - sum(rest_max, rest_other); }
+  void add(double d, Evidence e, bool symptom = false) {
+    accumulate(max_departure, other_departures, d);
+    if (!symptom) accumulate(rest_max, rest_other, d);
     evidence.push_back(std::move(e));
+  }
+
+ private:
+  static void accumulate(double& max, double& other, double d) noexcept {
+    if (d > max) {
+      other += max;
+      max = d;
+    } else {
+      other += d;
+    }
   }
 };
 
@@ -228,12 +240,13 @@ void score_hops(const ScoringContext& ctx, const SideEvidence& side, std::vector
         kind = ComponentKind::kAp;
         component = side.resolution.path.ap.value;
         text += "; with a good signal, the client's retries are its AP radio's doing";
-      } else if (is_signal(t) && !wifi.retries_high) {
+      } else if (is_signal(t) && wifi.retries_low()) {
         d *= kHarmlessSignalShare;
         text += "; its retries are within target, so the weak signal is not what hurts";
       }
       Departures& c = candidate(out, kind, component, component_site(*ctx.topology, side, kind, component));
-      c.add(d, Evidence{EvidenceSource::kRule, t.id, std::move(text)});
+      const bool symptom = hop.family == Family::kWifiClient && kind == ComponentKind::kClient;
+      c.add(d, Evidence{EvidenceSource::kRule, t.id, std::move(text)}, symptom);
       if (hop.family == Family::kSwitchPort && d > c.link_departure) {
         c.link_hop = &hop;
         c.link_departure = d;
@@ -320,17 +333,21 @@ void score_endpoint(const ScoringContext& ctx, const SideEvidence& side, std::ve
   if (!path.client.valid()) return;
   const Endpoint& ep = ctx.segment->endpoint(side.side);
   auto client = [&]() -> Departures& { return candidate(out, ComponentKind::kClient, path.client.value, path.site); };
-  if (measured(ep.cpu_insufficient_ratio) && ep.cpu_insufficient_ratio > 0.1 && poor_without_network_impairment(ctx)) {
-    client().add(std::min(kMaxDeparture, kBase + (ep.cpu_insufficient_ratio - 0.1) * 5),
+  static const double cpu_limit = rules::published_target("device_cpu_insufficient_max");
+  static const double signal_limit = rules::published_target("wifi_app_signal_min");
+  if (measured(ep.cpu_insufficient_ratio) && ep.cpu_insufficient_ratio > cpu_limit &&
+      poor_without_network_impairment(ctx)) {
+    client().add(std::min(kMaxDeparture, kBase + (ep.cpu_insufficient_ratio - cpu_limit) * 5),
                  Evidence{EvidenceSource::kRule, "heuristic.client.cpu_insufficient",
-                          "cpu_insufficient_ratio " + format_number(ep.cpu_insufficient_ratio, 2) +
-                              " above 0.1 (the client could not keep up with media processing)"});
+                          "cpu_insufficient_ratio " + format_number(ep.cpu_insufficient_ratio, 2) + " above " +
+                              format_number(cpu_limit, 2) + " (the client could not keep up with media processing)"});
   }
-  if (measured(ep.wifi_signal_pct) && ep.wifi_signal_pct < 40) {
-    client().add(kBase + (40 - ep.wifi_signal_pct) / 30,
+  if (measured(ep.wifi_signal_pct) && ep.wifi_signal_pct < signal_limit) {
+    client().add(kBase + (signal_limit - ep.wifi_signal_pct) / 30,
                  Evidence{EvidenceSource::kRule, "heuristic.client.wifi_signal",
-                          "wifi_signal_pct " + format_number(ep.wifi_signal_pct, 0) +
-                              "% below 40% (as reported by the call client)"});
+                          "wifi_signal_pct " + format_number(ep.wifi_signal_pct, 0) + "% below " +
+                              format_number(signal_limit, 0) + "% (as reported by the call client)"},
+                 /*symptom=*/true);
   }
   if (side.room != nullptr) {
     for (const auto& p : side.room->peripherals) {
@@ -398,6 +415,7 @@ void PublishedTargets::weigh(const ScoringContext& ctx, Candidates& out) {
   for (Departures& d : departures) {
     CandidateScore& c = out.at(d.kind, d.component, d.site);
     c.log_odds += kDepartureScale * d.score();
+    if (d.kind == ComponentKind::kClient) c.wifi_symptoms += kDepartureScale * d.symptoms();
     if (d.link_hop != nullptr) c.note_link(*d.link_hop, kDepartureScale * d.link_departure);
     for (auto& e : d.evidence) c.evidence.push_back(std::move(e));
   }

@@ -21,6 +21,9 @@ struct WifiReading {
   bool radio_bad = false;  ///< the AP radio's utilization, interference or retries above target
   bool radio_measured = false;
   [[nodiscard]] bool retries_are_radios() const noexcept { return radio_bad && signal_measured && !signal_weak; }
+  /// The client's retries were measured and are within target: a weak
+  /// signal is costing it nothing. Unmeasured retries say nothing either way.
+  [[nodiscard]] bool retries_low() const noexcept { return retries_measured && !retries_high; }
   /// The air link delivered: the client's own retries, which count every
   /// frame the radio link failed to deliver whatever the cause, and the
   /// radio's conditions were measured and within target over the call.

@@ -64,7 +64,9 @@ void Statistics::observe(const ScoringContext& ctx, const Verdict& verdict) {
   }
   // On the side that holds the blamed component, the hops above it are
   // explained away too: calls spoiled below an access switch say nothing
-  // about the WAN link they also crossed.
+  // about the WAN link they also crossed. Not above a client: what accuses
+  // a client (retries, a weak signal) may be its cell's symptom, and its
+  // calls piling up on its AP are how the AP is found.
   std::uint8_t sides = kBothSides;
   std::array<std::size_t, 2> keep{kWholePath, kWholePath};
   if (top.kind != ComponentKind::kUnknown && top.confidence >= 0.5 && ctx.directory != nullptr &&
@@ -82,7 +84,7 @@ void Statistics::observe(const ScoringContext& ctx, const Verdict& verdict) {
         ctx.directory->component_name(owner, name);
         if (name != top.id) continue;
         holding |= static_cast<std::uint8_t>(1u << i);
-        keep[i] = k + 1;  // the last key it owns: a switch owns both ends of its uplink
+        if (top.kind != ComponentKind::kClient) keep[i] = k + 1;  // a switch owns both ends of its uplink
       }
     }
     if (holding != 0) sides = holding;

@@ -184,9 +184,25 @@ void SharedFateSource::weigh_side(const ScoringContext& ctx, const SideEvidence&
   }
   // A client's Wi-Fi symptoms are its AP's when the AP's other clients
   // suffer as well (this client left out).
-  if (config_.shared_fate && client.valid() && side.resolution.path.ap.valid()) {
+  if (client.valid() && side.resolution.path.ap.valid()) {
     const FateAssessment ap = stats.fate().assess(FateKey::ap(side.resolution.path.ap), client, nullptr);
     if (ap.basis == FateAssessment::Basis::kOwn && ap.llr >= config_.fate_parent_llr) {
+      // Retries or a weak signal on one client are the client's; on many
+      // clients of one AP at once they are the AP's (its radio, its
+      // antenna, its channel): they move there.
+      const CandidateScore* c = out.find(ComponentKind::kClient, client.value);
+      const double symptoms = c != nullptr ? std::min(c->wifi_symptoms, c->log_odds) : 0.0;
+      if (symptoms > 0) {
+        const std::string share = "shared fate: " + std::to_string(ap.k) + " of " + std::to_string(ap.n) +
+                                  " calls of other clients of its AP were poor too";
+        symptoms_.add(out, ctx, side, ComponentRef{ComponentKind::kClient, client.value}, -symptoms,
+                      Evidence{EvidenceSource::kStats, "stats.shared_fate.ap",
+                               share + ": its Wi-Fi symptoms are the AP's, not this client's"});
+        radio_.add(out, ctx, side, ComponentRef{ComponentKind::kAp, side.resolution.path.ap.value}, symptoms,
+                   Evidence{EvidenceSource::kStats, "stats.shared_fate.ap",
+                            share + ": the retries and weak signal its clients show together are the AP's"});
+        return;
+      }
       symptoms_.add(out, ctx, side, ComponentRef{ComponentKind::kClient, client.value}, -config_.shared_symptoms,
                     Evidence{EvidenceSource::kStats, "stats.shared_fate.ap",
                              "shared fate: " + std::to_string(ap.k) + " of " + std::to_string(ap.n) +
@@ -200,6 +216,7 @@ void SharedFateSource::weigh(const ScoringContext& ctx, Candidates& out) {
   if (ctx.stats == nullptr || !config_.shared_fate) return;
   fate_.begin(out);
   symptoms_.begin(out);
+  radio_.begin(out);
   for (const SideEvidence& side : ctx.sides) {
     if (side.resolution.organization) weigh_side(ctx, side, out);
   }
@@ -317,7 +334,7 @@ void BaselineSource::weigh_side(const ScoringContext& ctx, const SideEvidence& s
     for (std::size_t c = 0; c < columns.size(); ++c) {
       if (radio_strays && hop.family == Family::kWifiClient && c != col::kRssi) continue;
       // A weak signal that costs no retries is not what hurts (read_wifi).
-      if (hop.family == Family::kWifiClient && (c == col::kRssi || c == col::kSnr) && !wifi.retries_high) continue;
+      if (hop.family == Family::kWifiClient && (c == col::kRssi || c == col::kSnr) && wifi.retries_low()) continue;
       const double zb = bad_z(hop, c);
       if (!measured(zb) || zb <= config_.z_threshold) continue;
       const int dir_bad = bad_direction(hop.family, c);
@@ -360,6 +377,15 @@ void BaselineSource::weigh(const ScoringContext& ctx, Candidates& out) {
   }
 }
 
+bool other_end_measured(const SideEvidence& side, const HopEvidence& hop) noexcept {
+  if (hop.family != Family::kSwitchPort || hop.peer.kind != LinkPeer::Kind::kSwitch) return false;
+  return std::any_of(side.hops.begin(), side.hops.end(), [&](const HopEvidence& other) {
+    return &other != &hop && other.family == Family::kSwitchPort && other.any_samples() &&
+           ((hop.peer.port.valid() && hop.peer.port.value == other.entity) ||
+            (other.peer.port.valid() && other.peer.port.value == hop.entity));
+  });
+}
+
 bool RemoteElimination::radios_vouched(const ScoringContext& ctx) {
   // A radio's own counters (utilization, interference, its retries over
   // all clients) can look fine while it harms one client's calls, so an AP
@@ -398,10 +424,11 @@ void RemoteElimination::weigh(const ScoringContext& ctx, Candidates& out) {
     }
     local = true;
     for (const HopEvidence& hop : side.hops) {
-      // A hop in a telemetry gap cannot be called clean.
+      // A hop in a telemetry gap cannot be called clean; one end of a link
+      // that is not polled is measured by the other end's counters.
       if (hop.kind != ComponentKind::kClient) {
         const bool samples = hop.any_samples();
-        clean_by_telemetry &= samples;
+        clean_by_telemetry &= samples || other_end_measured(side, hop);
         any_hop_telemetry |= samples;
       }
       if (hop.family == Family::kWanLink && hop.column(col::kLatency).count > 0) {

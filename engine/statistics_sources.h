@@ -137,6 +137,7 @@ class SharedFateSource final : public EvidenceProvider {
   StatisticsWeights config_;
   StatisticLedger fate_;
   StatisticLedger symptoms_;
+  StatisticLedger radio_;
   std::vector<FateKey> keys_;
 };
 
@@ -185,6 +186,11 @@ class RemoteElimination final : public EvidenceProvider {
 
   StatisticsWeights config_;
 };
+
+/// True when `hop` is one end of a switch-to-switch link whose other end,
+/// also on `side`'s path, has samples: a link is measured at either end, so
+/// an unpolled switch (a core nobody polls) does not leave it unjudged.
+[[nodiscard]] bool other_end_measured(const SideEvidence& side, const HopEvidence& hop) noexcept;
 
 /// The statistics sources in the order they weigh: the direction of the
 /// harm, shared fate, tomography, baselines (each as `config` enables it),

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "engine/published_targets.h"
 #include "fixture.h"
 
 namespace callroot::engine::testing {
@@ -85,6 +86,34 @@ TEST(AttributorRegistry, NamesBuildAndReplaceMethods) {
   auto a = registry.make("heuristic", {}, error);
   ASSERT_NE(a, nullptr);
   EXPECT_EQ(a->name(), "stats");
+}
+
+/// A Wi-Fi client hop with these window averages (columns unset: no samples).
+SideEvidence wifi_side(std::initializer_list<std::pair<std::uint8_t, double>> columns) {
+  SideEvidence side;
+  HopEvidence& hop = side.hops.emplace_back();
+  hop.kind = ComponentKind::kClient;
+  hop.family = Family::kWifiClient;
+  for (const auto& [c, avg] : columns) {
+    hop.stats[c].count = 10;
+    hop.stats[c].avg = hop.stats[c].min = hop.stats[c].max = avg;
+  }
+  return side;
+}
+
+// Retries a generator (or a controller) does not report say nothing: a weak
+// signal is discounted only when the retries were measured within target.
+TEST(WifiReading, UnmeasuredRetriesDoNotExcuseAWeakSignal) {
+  const WifiReading unmeasured = read_wifi(wifi_side({{col::kRssi, -80}, {col::kSnr, 12}}));
+  EXPECT_TRUE(unmeasured.signal_weak);
+  EXPECT_FALSE(unmeasured.retries_measured);
+  EXPECT_FALSE(unmeasured.retries_low());
+  const WifiReading low = read_wifi(wifi_side({{col::kRssi, -80}, {col::kSnr, 12}, {col::kTxRetry, 3}, {col::kRxRetry, 4}}));
+  EXPECT_TRUE(low.retries_low());
+  EXPECT_FALSE(low.air_link_clean()) << "the radio was not measured";
+  const WifiReading high = read_wifi(wifi_side({{col::kRssi, -80}, {col::kTxRetry, 30}}));
+  EXPECT_TRUE(high.retries_measured);
+  EXPECT_FALSE(high.retries_low());
 }
 
 TEST(Heuristic, WeakWifiBlamesTheClient) {

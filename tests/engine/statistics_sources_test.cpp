@@ -44,6 +44,37 @@ TEST(Combined, PoorCallsPilingUpOnAnApWithoutTelemetryBlameTheAp) {
   }
 }
 
+// Retries on one client are the client's; on every client of one AP at once
+// they are the AP's, even when its own radio statistics look fine.
+TEST(Combined, RetriesOnManyClientsOfOneApAreTheAps) {
+  Scene s(make_combined());
+  s.campus.healthy(kT0, kT0 + 1'800'000);
+  for (TimeMs t = kT0; t <= kT0 + 1'800'000; t += 30'000) {
+    for (const ClientId c : {s.campus.c1, s.c3}) {
+      auto w = Campus::sample(Family::kWifiClient, t, c.value);
+      Campus::set(w, 0, -55);  // a good signal
+      Campus::set(w, 1, 35);
+      Campus::set(w, 2, 30);  // and heavy retries
+      Campus::set(w, 3, 30);
+      s.campus.engine.apply(w);
+    }
+  }
+  for (int i = 0; i < 8; ++i) {
+    const TimeMs t = kT0 + 60'000 * i;
+    s.call("c3-" + std::to_string(i), kC3, "10.1.5.23", t, true);
+    s.call("c2-" + std::to_string(i), kC2, "10.1.5.21", t + 20'000, false);
+    s.call("c2b-" + std::to_string(i), kC2, "10.1.5.21", t + 30'000, false);
+  }
+  s.call("last", kC1, "10.1.5.20", kT0 + 600'000, true);
+  s.campus.engine.flush();
+  const Verdict& v = s.verdict("last");
+  ASSERT_FALSE(v.blame.empty());
+  EXPECT_EQ(v.blame[0].kind, ComponentKind::kAp);
+  EXPECT_EQ(v.blame[0].id, "ap1");
+  EXPECT_TRUE(has_evidence(v.blame[0], "stats.shared_fate.ap"));
+  for (const Blame& b : v.blame) EXPECT_NE(b.kind, ComponentKind::kClient) << "its symptoms moved to the AP";
+}
+
 TEST(Combined, ABusyApWhoseCallsAreFineIsNotBlamedForAWeakClient) {
   // ap2 is busy (channel utilization over the 50 % target) all along, and
   // the calls of c4, another client of ap2, are fine; then c2's Wi-Fi turns weak.
@@ -169,6 +200,32 @@ TEST(Combined, StatisticsOnlyWithNothingToGoByAnswersUnknown) {
   ASSERT_EQ(v.blame.size(), 1u);
   EXPECT_EQ(v.blame[0].kind, ComponentKind::kUnknown);
   EXPECT_EQ(v.blame[0].evidence.at(0).id, "stats.insufficient");
+}
+
+// Either end of a switch-to-switch link measures it; a port no one polls is
+// covered by its peer's counters, a port whose peer is silent too is not.
+TEST(Elimination, ALinkIsMeasuredAtEitherEnd) {
+  SideEvidence side;
+  HopEvidence& lower = side.hops.emplace_back();  // the access switch's own uplink port
+  lower.family = Family::kSwitchPort;
+  lower.entity = 11;
+  lower.faces_up = true;
+  lower.peer = LinkPeer{LinkPeer::Kind::kSwitch, 2, PortId{12}};
+  HopEvidence& upper = side.hops.emplace_back();  // the core's port toward it
+  upper.family = Family::kSwitchPort;
+  upper.entity = 12;
+  upper.peer = LinkPeer{LinkPeer::Kind::kSwitch, 1, PortId{}};  // the far port not known from this end
+  EXPECT_FALSE(other_end_measured(side, upper)) << "neither end has samples";
+  side.hops[0].stats[0].count = 4;
+  EXPECT_TRUE(other_end_measured(side, side.hops[1]));
+  side.hops[0].stats[0].count = 0;
+  side.hops[1].stats[0].count = 4;
+  EXPECT_TRUE(other_end_measured(side, side.hops[0])) << "through the lower end's peer port";
+  HopEvidence& ap_port = side.hops.emplace_back();
+  ap_port.family = Family::kSwitchPort;
+  ap_port.entity = 13;
+  ap_port.peer = LinkPeer{LinkPeer::Kind::kAp, 5, PortId{}};
+  EXPECT_FALSE(other_end_measured(side, side.hops[2])) << "an AP's port has no other end that counts frames";
 }
 
 }  // namespace
