@@ -166,10 +166,17 @@ void gather_evidence(const CallSegment& segment, TimeWindow window, const Direct
   for (const SideEvidence& side : ctx.sides) {
     for (const HopEvidence& hop : side.hops) store.prefetch_rows(hop.family, hop.entity, window.begin);
   }
+  // A sample describes the stretch since the one before it, so a series
+  // polled less often than the padding (SNMP every 5 minutes) is read one
+  // interval wider on each side: the sample after the segment's end covers
+  // its last stretch, and persistence needs the samples around it.
+  const DurationMs padding = std::max<DurationMs>(0, segment.start - window.begin);
   for (SideEvidence& side : ctx.sides) {
     for (HopEvidence& hop : side.hops) {
+      const DurationMs extra = std::max<DurationMs>(0, store.interval(hop.family, hop.entity) - padding);
+      const TimeWindow hop_window{window.begin - extra, window.end + extra};
       // Quantiles cost a sort per column: only when the attribution reads them.
-      store.window(hop.family, hop.entity, window, hop.stats, quantiles);
+      store.window(hop.family, hop.entity, hop_window, hop.stats, quantiles);
     }
   }
 }

@@ -391,6 +391,13 @@ void MetricStore::prefetch_series(Family family, std::uint32_t entity) const noe
   if (entity < list.size()) __builtin_prefetch(&list[entity]);
 }
 
+DurationMs MetricStore::interval(Family family, std::uint32_t entity) const noexcept {
+  const Series* s = find(family, entity);
+  if (s == nullptr || s->size() < 3) return 0;
+  const std::size_t n = s->size();
+  return std::min(s->ts(n - 1) - s->ts(n - 2), s->ts(n - 2) - s->ts(n - 3));
+}
+
 void MetricStore::prefetch_rows(Family family, std::uint32_t entity, TimeMs from) const noexcept {
   if (const Series* s = find(family, entity)) s->prefetch_from(from);
 }

@@ -69,6 +69,11 @@ class MetricStore {
               bool quantiles = true) const;
   [[nodiscard]] WindowStats window(Family family, std::uint32_t entity, std::size_t column, TimeWindow window) const;
 
+  /// How often `entity` reports: the shorter of its two latest sample
+  /// spacings (so that one gap does not count as the rate); 0 with fewer than
+  /// three samples.
+  [[nodiscard]] DurationMs interval(Family family, std::uint32_t entity) const noexcept;
+
   /// Cache hints for callers about to read several series: the misses of
   /// many series then overlap instead of queueing. First the series headers,
   /// then (once those have arrived) the rows from time `from` on.

@@ -14,12 +14,23 @@ MODE:
                 each switch-to-switch link (the upstream end unreported)
   noswitch      no switch.port records (switches not polled)
   noap          no wifi.ap records (radio statistics not exported)
+  snmp300       switch.port and wan.link polled every 5 minutes (every tenth sample)
+  latecalls     every call.segment record delivered 30 minutes after its end, as
+                Graph call records come in (the file stays in arrival order)
 """
 import gzip
 import json
 import sys
 
 TELEMETRY = ("wifi.client", "wifi.ap", "switch.port", "wan.link", "client.device")
+
+
+def event_ms(v):
+    """RFC 3339 or integer milliseconds, as the contract allows."""
+    if isinstance(v, (int, float)):
+        return int(v)
+    from datetime import datetime
+    return int(datetime.fromisoformat(v.replace("Z", "+00:00")).timestamp() * 1000)
 
 
 def series_key(r):
@@ -33,6 +44,7 @@ def main():
     mode, src, dst = sys.argv[1:4]
     opener = gzip.open if src.endswith(".gz") else open
     seen = {}
+    held = []  # latecalls: (when it is delivered, the line), in order
     upstream = set()  # (switch, port) of the upper end of each switch-to-switch link
     with opener(src, "rt") as inp, open(dst, "w") as out:
         for line in inp:
@@ -54,7 +66,22 @@ def main():
                 continue
             elif (mode == "noswitch" and t == "switch.port") or (mode == "noap" and t == "wifi.ap"):
                 continue
+            elif mode == "snmp300" and t in ("switch.port", "wan.link"):
+                k = series_key(r)
+                n = seen.get(k, 0)
+                seen[k] = n + 1
+                if n % 10:
+                    continue
+            elif mode == "latecalls" and t == "call.segment":
+                held.append((event_ms(r["end"]) + 30 * 60_000, line))
+                continue
+            if mode == "latecalls" and t in TELEMETRY:
+                now = event_ms(r["ts"])
+                while held and held[0][0] <= now:
+                    out.write(held.pop(0)[1])
             out.write(json.dumps(r) + "\n")
+        for _, line in held:
+            out.write(line)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The independent scenarios replayed as another generator might report them
-# (perturb.py: half-rate telemetry, no endpoint CPU telemetry, no client
-# retries, one end of each switch link unreported), graded by their own
+# (perturb.py: half-rate telemetry, 5-minute switch and WAN polling, late
+# call records, no endpoint CPU telemetry, no client retries, one end of each
+# switch link unreported, no switch or AP telemetry), graded by their own
 # truth. A robustness check: attribution should not lean on one generator's
 # habits. Prints one Markdown table.
 #
@@ -9,7 +10,7 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-build}
-modes=${2:-"none 60s nodevice noretries oneend"}
+modes=${2:-"none 60s snmp300 latecalls nodevice noretries oneend noswitch noap"}
 callroot="$build/tools/callroot"
 independent=${INDEPENDENT:-$repo/../shared/data/independent}
 work=$(mktemp -d)

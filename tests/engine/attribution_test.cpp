@@ -175,6 +175,37 @@ TEST(Heuristic, PortErrorsBlameTheSwitchAndNameThePort) {
   EXPECT_TRUE(names_port);
 }
 
+// A switch polled every 5 minutes, as SNMP often is: a sample describes the
+// five minutes before it, so the segment is read one polling interval wider
+// on each side. The sample after its end covers its last minutes, and the
+// samples around it show the errors are persistent.
+TEST(Heuristic, PortErrorsPolledEveryFiveMinutesAreRead) {
+  Campus campus(tolerant());
+  std::uint64_t octets = 0, errors = 0;
+  for (TimeMs t = kT0; t <= kT0 + 3'600'000; t += 300'000) {
+    octets += 300ull * 1'000'000;  // 8 Mb/s
+    errors += 300ull * 50;         // 50 frames a second
+    auto s = Campus::sample(Family::kSwitchPort, t, campus.ap1_port.value);
+    Campus::set(s, 0, 1000);
+    Campus::set(s, 1, 1);
+    Campus::set_counter(s, 2, octets);
+    Campus::set_counter(s, 3, octets);
+    Campus::set_counter(s, 4, errors);
+    Campus::set_counter(s, 8, errors);
+    campus.engine.apply(s);
+  }
+  auto seg = Campus::segment("s1", kT0 + 1'260'000, kT0 + 1'500'000);  // 21 to 25 minutes
+  seg.streams.push_back(Campus::audio(Side::kCaller, 45, 12, 80));
+  seg.streams.push_back(Campus::audio(Side::kCallee, 40, 11, 80));
+  campus.engine.apply(std::move(seg));
+  campus.engine.flush();
+  ASSERT_EQ(campus.sink.verdicts.size(), 1u);
+  const Verdict& v = campus.sink.verdicts[0];
+  ASSERT_FALSE(v.blame.empty());
+  EXPECT_EQ(v.blame[0].kind, ComponentKind::kSwitch);
+  EXPECT_EQ(v.blame[0].id, "acc1");
+}
+
 TEST(Heuristic, CongestedWanBlamesTheLinkTheMediaUsed) {
   const Verdict v = poor_verdict([](Campus& c) {
     for (TimeMs t = kT0; t <= kT0 + 300'000; t += 30'000) {

@@ -17,8 +17,7 @@ TEST(Combined, PoorCallsPilingUpOnAnApWithoutTelemetryBlameTheAp) {
   // not learnt yet): only the pattern of calls points at it. c1 and c3 (on
   // ap1) have poor calls, c2 (on ap2) good ones.
   for (const bool with_stats : {false, true}) {
-    Scene s(with_stats ? AttributorPtr(make_combined())
-                       : AttributorPtr(make_heuristic()));
+    Scene s(with_stats ? AttributorPtr(make_combined()) : AttributorPtr(make_heuristic()));
     s.campus.healthy(kT0, kT0 + 1'800'000);
     for (int i = 0; i < 8; ++i) {
       const TimeMs t = kT0 + 60'000 * i;
@@ -157,7 +156,7 @@ TEST(Combined, ASegmentBlamedOnTheFarSideDoesNotCountAgainstTheOrganizationsHops
   Scene s(make_combined());
   s.campus.healthy(kT0, kT0 + 1'800'000);
   auto seg = Campus::segment("far", kT0 + 60'000, kT0 + 240'000);
-  seg.streams.push_back(Campus::audio(Side::kCaller, 4, 0.1, 60));   // what c1 sent arrived well
+  seg.streams.push_back(Campus::audio(Side::kCaller, 4, 0.1, 60));  // what c1 sent arrived well
   seg.streams.push_back(Campus::audio(Side::kCallee, 45, 12, 80));  // what the outside party sent did not
   s.campus.engine.apply(std::move(seg));
   // ap1's channel saturates after the first call (on the healthy samples'

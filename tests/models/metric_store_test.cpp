@@ -54,6 +54,18 @@ WindowStats rssi_at(const MetricStore& m, std::uint32_t client, TimeMs t) {
   return m.window(Family::kWifiClient, client, col::kRssi, TimeWindow{t, t});
 }
 
+TEST(MetricStore, IntervalIsTheRecentSpacingWithOneGapIgnored) {
+  MetricStore store;
+  EXPECT_EQ(store.interval(Family::kWifiClient, 1), 0) << "no series";
+  store.record(wifi(1, kT0, -50));
+  store.record(wifi(1, kT0 + 300 * kSec, -50));
+  EXPECT_EQ(store.interval(Family::kWifiClient, 1), 0) << "two samples are not a rate";
+  store.record(wifi(1, kT0 + 600 * kSec, -50));
+  EXPECT_EQ(store.interval(Family::kWifiClient, 1), 300 * kSec);
+  store.record(wifi(1, kT0 + 1500 * kSec, -50));  // a gap
+  EXPECT_EQ(store.interval(Family::kWifiClient, 1), 300 * kSec);
+}
+
 TEST(MetricStore, ConfigRoundsTheRowCapToAPowerOfTwo) {
   EXPECT_EQ(MetricStore(MetricStoreConfig{60'000, 10}).config().max_rows_per_series, 16u);
   EXPECT_EQ(MetricStore(MetricStoreConfig{60'000, 4096}).config().max_rows_per_series, 4096u);
