@@ -233,30 +233,29 @@ void TomographySource::weigh(const ScoringContext& ctx, Candidates& out) {
     keys_.clear();
     path_keys(side, keys_);
     for (const FateKey key : keys_) {
+      if (key.kind == FateKey::Kind::kClient) continue;  // tomography solves the shared hops, not endpoints
       const ComponentRef owner = fate_owner(dir, *ctx.topology, key);
-      if (key.kind != FateKey::Kind::kClient) {
-        const TomographyEstimate e = stats.tomography().estimate(key, seg.end);
-        if (!e.identifiable || e.observations < config_.tomo_min_observations) continue;
-        double excess = 0;
-        std::string what;
-        if (measured(e.loss_pct) && e.loss_pct > config_.tomo_loss_pct) {
-          excess = e.loss_pct / config_.tomo_loss_pct;
-          what = "loss " + format_number(e.loss_pct, 2) + "%";
-        }
-        if (measured(e.jitter_ms) && e.jitter_ms > config_.tomo_jitter_ms) {
-          excess = std::max(excess, e.jitter_ms / config_.tomo_jitter_ms);
-          if (!what.empty()) what += " and ";
-          what += "jitter " + format_number(e.jitter_ms, 1) + " ms";
-        }
-        if (excess <= 0) continue;
-        const double w = std::min(config_.tomo_cap, config_.tomo_weight * excess);
-        ledger_.add(out, ctx, side, owner, w,
-                    Evidence{EvidenceSource::kStats, "stats.tomography",
-                             "tomography: " + key_name(dir, *ctx.topology, key) + " adds " + what +
-                                 " to the streams crossing it (solved from " + std::to_string(e.observations) +
-                                 " streams of the last " + std::to_string(stats.tomography().config().window / 60'000) +
-                                 " min)"});
+      const TomographyEstimate e = stats.tomography().estimate(key, seg.end);
+      if (!e.identifiable || e.observations < config_.tomo_min_observations) continue;
+      double excess = 0;
+      std::string what;
+      if (measured(e.loss_pct) && e.loss_pct > config_.tomo_loss_pct) {
+        excess = e.loss_pct / config_.tomo_loss_pct;
+        what = "loss " + format_number(e.loss_pct, 2) + "%";
       }
+      if (measured(e.jitter_ms) && e.jitter_ms > config_.tomo_jitter_ms) {
+        excess = std::max(excess, e.jitter_ms / config_.tomo_jitter_ms);
+        if (!what.empty()) what += " and ";
+        what += "jitter " + format_number(e.jitter_ms, 1) + " ms";
+      }
+      if (excess <= 0) continue;
+      const double w = std::min(config_.tomo_cap, config_.tomo_weight * excess);
+      ledger_.add(out, ctx, side, owner, w,
+                  Evidence{EvidenceSource::kStats, "stats.tomography",
+                           "tomography: " + key_name(dir, *ctx.topology, key) + " adds " + what +
+                               " to the streams crossing it (solved from " + std::to_string(e.observations) +
+                               " streams of the last " + std::to_string(stats.tomography().config().window / 60'000) +
+                               " min)"});
     }
   }
 }
