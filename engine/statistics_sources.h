@@ -61,7 +61,7 @@ struct StatisticsWeights {
   std::uint32_t tomo_min_observations = 5;
   /// Added to `remote` when the far side explains the segment (see weigh_remote).
   double remote_direction = 0.75;
-  /// Remote by elimination (weigh_elimination): what the far side gets when
+  /// Remote by elimination (RemoteElimination): what the far side gets when
   /// the media shows network harm and every local hop is clean.
   double remote_elimination = 1.5;
   /// ...plus this when the calls' round trip exceeds the WAN link's own by
