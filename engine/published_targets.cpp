@@ -91,9 +91,8 @@ const Targets& targets() {
     std::copy(std::begin(kTargetSpecs), std::end(kTargetSpecs), t.begin());
     for (Target& x : t) {
       if (x.param.empty()) continue;
-      x.limit = rules::published_target(x.param);
-      // `.share` reads in percent in the rule language, a fraction here.
-      if (x.bound == Target::Bound::kPerFrame) x.limit = port_limits().fault_share;
+      // A per-frame limit is a fraction here (port_limits); `.share` reads in percent.
+      x.limit = x.bound == Target::Bound::kPerFrame ? port_limits().fault_share : rules::published_target(x.param);
       if (std::isnan(x.limit)) {
         // The file is part of the build: a missing name is a bug, not input.
         std::fprintf(stderr, "callroot: the published targets do not define %.*s\n", static_cast<int>(x.param.size()),

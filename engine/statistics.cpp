@@ -107,8 +107,7 @@ void Statistics::observe(const ScoringContext& ctx, Quality quality, std::uint8_
     }
     if ((sides & (1u << i)) == 0) continue;
     path_keys(side, side_keys_[i]);
-    if (keep[i] < side_keys_[i].size()) side_keys_[i].resize(keep[i]);
-    path_keys(side, keys_);
+    keys_.insert(keys_.end(), side_keys_[i].begin(), side_keys_[i].end());
     const Path& path = side.resolution.path;
     clients[i] = path.client;
     for (const FateKey key : side_keys_[i]) {
@@ -119,6 +118,9 @@ void Statistics::observe(const ScoringContext& ctx, Quality quality, std::uint8_
       fate_.note_site(key, site);
       tomography_.note_site(key, site);
     }
+    // Where each key is stays known for the whole path; only shared fate's
+    // count stops at the component the verdict blamed.
+    if (keep[i] < side_keys_[i].size()) side_keys_[i].resize(keep[i]);
   }
   if (keys_.empty()) return;
   const TimeMs end = ctx.segment->end;

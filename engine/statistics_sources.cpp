@@ -190,11 +190,11 @@ void SharedFateSource::weigh_side(const ScoringContext& ctx, const SideEvidence&
       // Retries or a weak signal on one client are the client's; on many
       // clients of one AP at once they are the AP's (its radio, its
       // antenna, its channel): they move there.
+      const std::string share = "shared fate: " + std::to_string(ap.k) + " of " + std::to_string(ap.n) +
+                                " calls of other clients of its AP were poor too";
       const CandidateScore* c = out.find(ComponentKind::kClient, client.value);
       const double symptoms = c != nullptr ? std::min(c->wifi_symptoms, c->log_odds) : 0.0;
       if (symptoms > 0) {
-        const std::string share = "shared fate: " + std::to_string(ap.k) + " of " + std::to_string(ap.n) +
-                                  " calls of other clients of its AP were poor too";
         symptoms_.add(out, ctx, side, ComponentRef{ComponentKind::kClient, client.value}, -symptoms,
                       Evidence{EvidenceSource::kStats, "stats.shared_fate.ap",
                                share + ": its Wi-Fi symptoms are the AP's, not this client's"});
@@ -205,9 +205,7 @@ void SharedFateSource::weigh_side(const ScoringContext& ctx, const SideEvidence&
       }
       symptoms_.add(out, ctx, side, ComponentRef{ComponentKind::kClient, client.value}, -config_.shared_symptoms,
                     Evidence{EvidenceSource::kStats, "stats.shared_fate.ap",
-                             "shared fate: " + std::to_string(ap.k) + " of " + std::to_string(ap.n) +
-                                 " calls of other clients of its AP were poor too: the AP, not this client, is what "
-                                 "they share"});
+                             share + ": the AP, not this client, is what they share"});
     }
   }
 }
