@@ -1,6 +1,7 @@
 #include "engine/shared_fate.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <stdexcept>
 
@@ -87,7 +88,6 @@ void SharedFate::add_entry(TimeMs end, bool poor, ClientId client, ClientId othe
     ++too_old_;  // it would be expired at once, and count meanwhile as if it were recent
     return;
   }
-  ++version_;
   scratch_.clear();
   auto index = [&](FateKey key) -> int {
     if (key.id > kMaxFateId) return -1;
@@ -97,25 +97,46 @@ void SharedFate::add_entry(TimeMs end, bool poor, ClientId client, ClientId othe
     scratch_.push_back(key);
     return static_cast<int>(scratch_.size() - 1);
   };
-  for (const ClientId c : {client, other_client}) {
-    if (c.valid()) index(FateKey::client(c));
-  }
+  const std::array<ClientId, 2> clients{client, other_client};
+  std::array<bool, 2> has_client{};
+  for (std::size_t s = 0; s < 2; ++s) has_client[s] = clients[s].valid() && index(FateKey::client(clients[s])) >= 0;
   for (const FateKey key : keys) index(key);
+  std::array<std::uint64_t, 2> own{};
   scratch_pairs_.clear();
-  for (const auto side : {path, other_path}) {
+  const std::array<std::span<const FateKey>, 2> paths{path, other_path};
+  for (std::size_t s = 0; s < 2; ++s) {
     int below = -1;
-    for (const FateKey key : side) {
+    for (const FateKey key : paths[s]) {
       const int at = index(key);
+      if (at >= 0) own[s] |= std::uint64_t{1} << at;
       if (below >= 0 && at >= 0 && below != at) {
         const auto p = static_cast<std::uint16_t>(below | at << 6);
-        if (std::find(scratch_pairs_.begin(), scratch_pairs_.end(), p) == scratch_pairs_.end()) {
-          scratch_pairs_.push_back(p);
+        const auto side_bit = static_cast<std::uint16_t>(1u << (kPairOwnShift + s));
+        const auto it = std::find_if(scratch_pairs_.begin(), scratch_pairs_.end(),
+                                     [&](std::uint16_t q) { return (q & 0xfff) == p; });
+        if (it == scratch_pairs_.end()) {
+          scratch_pairs_.push_back(p | side_bit);
+        } else {
+          *it |= side_bit;
         }
       }
       below = at;
     }
   }
   if (scratch_.empty()) return;
+  // Without paths, every key of the entry is on each client's way.
+  if (!paired) {
+    const std::uint64_t all = scratch_.size() == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << scratch_.size()) - 1;
+    own = {all, all};
+  }
+  // A call of a client with itself counts once in its tally.
+  if (has_client[0] && has_client[1] && clients[0] == clients[1]) {
+    own[0] |= own[1];
+    has_client[1] = false;
+    for (std::uint16_t& p : scratch_pairs_) {
+      if (p >> (kPairOwnShift + 1) & 1u) p = static_cast<std::uint16_t>((p & ~(1u << (kPairOwnShift + 1))) | 1u << kPairOwnShift);
+    }
+  }
   newest_ = newest_ == kNoTime ? end : std::max(newest_, end);
 
   Entry entry;
@@ -137,11 +158,27 @@ void SharedFate::add_entry(TimeMs end, bool poor, ClientId client, ClientId othe
     ++ks.n;
     ks.k += poor;
   }
+  for (std::size_t s = 0; s < 2; ++s) {
+    if (!has_client[s]) continue;
+    entry.clients[s] = clients[s].value;
+    entry.own[s] = own[s];
+    if (clients[s].value >= clients_.size()) {
+      clients_.resize(std::max<std::size_t>(clients[s].value + 1, clients_.size() * 3 / 2));
+    }
+    ClientTally& t = clients_[clients[s].value];
+    for (std::uint64_t bits = own[s]; bits != 0; bits &= bits - 1) {
+      tally(t, pack(scratch_[static_cast<std::size_t>(std::countr_zero(bits))]), poor, +1);
+    }
+  }
   entry.pair_begin = static_cast<std::uint32_t>(pairs_.back_seq());
   entry.pair_count = static_cast<std::uint8_t>(std::min<std::size_t>(scratch_pairs_.size(), 255));
   for (std::size_t i = 0; i < entry.pair_count; ++i) {
     std::uint16_t p = scratch_pairs_[i];
     const std::uint32_t parent = pack(scratch_[p >> 6 & 63]);
+    const std::uint32_t child = pack(scratch_[p & 63]);
+    for (std::size_t s = 0; s < 2; ++s) {
+      if (has_client[s] && (p >> (kPairOwnShift + s) & 1u)) tally(clients_[clients[s].value], child, parent, poor, +1);
+    }
     KeyState& kp = state_for(scratch_[p & 63]);
     PairCount* slot = nullptr;
     for (PairCount& c : kp.parents) {
@@ -174,15 +211,26 @@ void SharedFate::add_entry(TimeMs end, bool poor, ClientId client, ClientId othe
 }
 
 void SharedFate::pop_oldest() {
-  ++version_;
   const Entry& e = entries_[entries_.front_seq()];
   const std::uint64_t occ_begin = occurrences_.front_seq();
+  for (std::size_t s = 0; s < 2; ++s) {
+    if (e.clients[s] == kNoClient) continue;
+    ClientTally& t = clients_[e.clients[s]];
+    for (std::uint64_t bits = e.own[s]; bits != 0; bits &= bits - 1) {
+      tally(t, occurrences_[occ_begin + static_cast<std::uint64_t>(std::countr_zero(bits))].key, e.poor, -1);
+    }
+  }
   for (std::uint8_t i = 0; i < e.pair_count; ++i) {
     const std::uint16_t p = pairs_[pairs_.front_seq()];
     const std::uint32_t child = occurrences_[occ_begin + (p & 63)].key;
+    const std::uint32_t parent = occurrences_[occ_begin + (p >> 6 & 63)].key;
+    for (std::size_t s = 0; s < 2; ++s) {
+      if (e.clients[s] != kNoClient && (p >> (kPairOwnShift + s) & 1u)) {
+        tally(clients_[e.clients[s]], child, parent, e.poor, -1);
+      }
+    }
     KeyState& kp = keys_[child >> 30][child & kMaxFateId];
     if (p & kPairCounted) {
-      const std::uint32_t parent = occurrences_[occ_begin + (p >> 6 & 63)].key;
       for (PairCount& c : kp.parents) {
         if (c.n > 0 && c.parent == parent) {
           --c.n;
@@ -262,24 +310,50 @@ double SharedFate::background(FateKey key, const KeyState& ks, bool& site) const
   return network;
 }
 
-const SharedFate::ClientEntries& SharedFate::client_entries(ClientId client) const {
-  // An attribution assesses every key of a path with the same client left
-  // out: its entries are gathered once into a small contiguous copy, instead
-  // of chasing them through the window for every key (cache misses).
-  ClientEntries& ce = client_cache_;
-  if (ce.client == client.value && ce.version == version_) return ce;
-  ce.client = client.value;
-  ce.version = version_;
-  ce.keys.clear();
-  ce.items.clear();
-  if (const KeyState* cs = state(FateKey::client(client)); cs != nullptr && cs->n > 0) {
-    for_each_entry(*cs, [&](const Entry& e) {
-      const std::uint64_t begin = occurrences_.widen(e.occ_begin);
-      ce.items.push_back({static_cast<std::uint32_t>(ce.keys.size()), e.occ_count, e.poor});
-      for (std::uint16_t i = 0; i < e.occ_count; ++i) ce.keys.push_back(occurrences_[begin + i].key);
-    });
+void SharedFate::tally(ClientTally& t, std::uint32_t key, bool poor, int delta) {
+  const auto it = std::find_if(t.keys.begin(), t.keys.end(), [&](const ClientTally::KeyCount& c) { return c.key == key; });
+  if (delta > 0) {
+    if (it == t.keys.end()) {
+      t.keys.push_back({key, 1, poor ? 1u : 0u});
+    } else {
+      ++it->n;
+      it->k += poor;
+    }
+    return;
   }
-  return ce;
+  if (it == t.keys.end()) return;
+  --it->n;
+  it->k -= poor;
+  if (it->n == 0) {
+    *it = t.keys.back();
+    t.keys.pop_back();
+  }
+}
+
+void SharedFate::tally(ClientTally& t, std::uint32_t child, std::uint32_t parent, bool poor, int delta) {
+  const auto it = std::find_if(t.pairs.begin(), t.pairs.end(), [&](const ClientTally::PairTally& c) {
+    return c.child == child && c.parent == parent;
+  });
+  if (delta > 0) {
+    if (it == t.pairs.end()) {
+      t.pairs.push_back({child, parent, 1, poor ? 1u : 0u});
+    } else {
+      ++it->n;
+      it->k += poor;
+    }
+    return;
+  }
+  if (it == t.pairs.end()) return;
+  --it->n;
+  it->k -= poor;
+  if (it->n == 0) {
+    *it = t.pairs.back();
+    t.pairs.pop_back();
+  }
+}
+
+const SharedFate::ClientTally* SharedFate::client_tally(ClientId client) const noexcept {
+  return client.valid() && client.value < clients_.size() ? &clients_[client.value] : nullptr;
 }
 
 FateAssessment SharedFate::assess(FateKey key, ClientId exclude_client, const FateKey* child) const {
@@ -297,16 +371,19 @@ FateAssessment SharedFate::assess(FateKey key, ClientId exclude_client, const Fa
   const bool has_child = child != nullptr && !(*child == key);
   const std::uint32_t child_packed = has_child ? pack(*child) : 0;
   std::uint32_t client_both_n = 0, client_both_k = 0;  // the client's segments through the key and the child
-  if (exclude && n > 0) {
-    const ClientEntries& ce = client_entries(exclude_client);
-    for (const ClientEntries::Item& e : ce.items) {
-      const auto first = ce.keys.begin() + e.begin, last = first + e.count;
-      if (std::find(first, last, key_packed) == last) continue;
-      --n;
-      k -= e.poor;
-      if (has_child && std::find(first, last, child_packed) != last) {
-        ++client_both_n;
-        client_both_k += e.poor;
+  if (const ClientTally* t = exclude && n > 0 ? client_tally(exclude_client) : nullptr) {
+    for (const ClientTally::KeyCount& c : t->keys) {
+      if (c.key != key_packed) continue;
+      n -= std::min(n, c.n);
+      k -= std::min(k, c.k);
+      break;
+    }
+    if (has_child) {
+      for (const ClientTally::PairTally& p : t->pairs) {
+        if (p.child != child_packed || p.parent != key_packed) continue;
+        client_both_n = p.n;
+        client_both_k = p.k;
+        break;
       }
     }
   }
@@ -323,7 +400,9 @@ FateAssessment SharedFate::assess(FateKey key, ClientId exclude_client, const Fa
     // client child the walk (over its few segments) is the exact count.
     const PairCount* counted =
         unpaired_entries_ == 0 && child->kind != FateKey::Kind::kClient ? pair(*child, key) : nullptr;
-    if (counted != nullptr && state(*child)->uncounted == 0) {
+    if (exclude && *child == FateKey::client(exclude_client)) {
+      // The child is the client left out: its segments are out already.
+    } else if (counted != nullptr && state(*child)->uncounted == 0) {
       // Counted as the segments came: the segments whose path has the child directly below the key.
       both_n = counted->n - std::min(counted->n, client_both_n);
       both_k = counted->k - std::min(counted->k, client_both_k);
@@ -387,6 +466,10 @@ std::size_t SharedFate::memory_bytes() const noexcept {
                       scratch_pairs_.capacity() * sizeof(std::uint16_t);
   for (const auto& list : keys_) total += list.capacity() * sizeof(KeyState);
   for (const auto& list : key_site_) total += list.capacity() * sizeof(std::uint32_t);
+  total += clients_.capacity() * sizeof(ClientTally);
+  for (const ClientTally& t : clients_) {
+    total += t.keys.capacity() * sizeof(ClientTally::KeyCount) + t.pairs.capacity() * sizeof(ClientTally::PairTally);
+  }
   return total;
 }
 

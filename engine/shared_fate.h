@@ -25,9 +25,11 @@
 /// Exact counts: a FIFO of entries and, per key, a list of its occurrences
 /// (newest first) threaded through one FIFO of occurrences (12 bytes each),
 /// plus, per key, the segments with a given parent directly above it (pair
-/// counts, so that "excluding the child" costs nothing). Adding and expiring
-/// are O(keys of the segment) and allocate nothing once the window has reached
-/// its steady size; all of a key's counts share one cache line. Out-of-order segments: an entry
+/// counts, so that "excluding the child" costs nothing), and per client the
+/// same counts over its own segments (so that leaving it out costs nothing
+/// either). Adding and expiring are O(keys of the segment) and allocate
+/// nothing once the window has reached its steady size; all of a key's
+/// counts share one cache line. Out-of-order segments: an entry
 /// expires when every entry added before it has, so a segment scored late
 /// (but within the window) stays until the ones before it go.
 
@@ -103,14 +105,16 @@ class SharedFate {
   /// segments through the child are left out too ("explaining away": a bad AP
   /// does not make the switch above it look bad); if fewer than min_segments
   /// remain, shared fate cannot tell the two apart and the child's own
-  /// assessment is returned, marked kIndistinguishable. Cost: O(c) entries
-  /// scanned, c the excluded client's segments, when the child is a component
-  /// directly below the key on the paths given to add_paths(): the segments
-  /// through both were counted as they came, as pairs of consecutive keys
-  /// (in a tree, a segment that crosses a component and the one above it
-  /// crosses them in a row). Otherwise (a client child, segments added without
-  /// their paths, a child never seen below the key) the lists are walked:
-  /// O(c + min(n_key, n_child)).
+  /// assessment is returned, marked kIndistinguishable. The client left out
+  /// is left out where it crossed the key on its own path (for segments
+  /// added without paths: anywhere). Cost: O(k) for the k keys the excluded
+  /// client crosses, when the child is a component directly below the key on
+  /// the paths given to add_paths(): the segments through both, and the
+  /// client's among them, were counted as they came, as pairs of consecutive
+  /// keys (in a tree, a segment that crosses a component and the one above
+  /// it crosses them in a row). Otherwise (a client child, segments added
+  /// without their paths, a child never seen below the key) the lists are
+  /// walked: O(min(n_key, n_child)).
   [[nodiscard]] FateAssessment assess(FateKey key, ClientId exclude_client, const FateKey* child) const;
   /// A whole site against the rest of the network (a bad site makes every
   /// component of it look ordinary against its own site background).
@@ -136,10 +140,17 @@ class SharedFate {
     bool paired = false;           // added with its paths: its pairs are counted
     std::uint8_t site_count = 0;
     std::array<std::uint32_t, 2> sites{};  // site slots (SiteId + 1)
+    // Its two clients, and which of its occurrences lie on each one's own
+    // path (bit i: occurrence i), for the clients' tallies.
+    std::array<std::uint32_t, 2> clients{kNoClient, kNoClient};
+    std::array<std::uint64_t, 2> own{};
   };
+  static constexpr std::uint32_t kNoClient = std::numeric_limits<std::uint32_t>::max();
   // A pair of an entry: the indexes of the child and the parent among its
-  // occurrences (6 bits each), and whether a PairCount slot counted it.
+  // occurrences (6 bits each), whether a PairCount slot counted it, and on
+  // which clients' own paths it lies (one bit per Entry::clients slot).
   static constexpr std::uint16_t kPairCounted = 1u << 12;
+  static constexpr unsigned kPairOwnShift = 13;
   struct Occurrence {
     std::uint32_t key = 0;    // packed FateKey
     std::uint32_t next = 0;   // low 32 bits of the key's previous (older) occurrence
@@ -166,19 +177,25 @@ class SharedFate {
     std::uint32_t n = 0, k = 0;
   };
 
-  /// The keys of one client's entries in the window, copied together.
-  struct ClientEntries {
-    struct Item {
-      std::uint32_t begin = 0;  // into keys
-      std::uint16_t count = 0;
-      bool poor = false;
+  /// What one client's entries in the window add to the keys of its own
+  /// path, kept as they come and go, so that leaving the client out of an
+  /// assessment is a lookup instead of a walk over its entries (cache
+  /// misses). A client crosses few keys: linear scans over small vectors.
+  struct ClientTally {
+    struct KeyCount {
+      std::uint32_t key = 0;  // packed
+      std::uint32_t n = 0, k = 0;
     };
-    std::uint32_t client = std::numeric_limits<std::uint32_t>::max();
-    std::uint64_t version = 0;
-    std::vector<std::uint32_t> keys;  // packed
-    std::vector<Item> items;
+    struct PairTally {
+      std::uint32_t child = 0, parent = 0;  // packed
+      std::uint32_t n = 0, k = 0;
+    };
+    std::vector<KeyCount> keys;
+    std::vector<PairTally> pairs;
   };
-  [[nodiscard]] const ClientEntries& client_entries(ClientId client) const;
+  static void tally(ClientTally& t, std::uint32_t key, bool poor, int delta);
+  static void tally(ClientTally& t, std::uint32_t child, std::uint32_t parent, bool poor, int delta);
+  [[nodiscard]] const ClientTally* client_tally(ClientId client) const noexcept;
 
   [[nodiscard]] const KeyState* state(FateKey key) const noexcept;
   KeyState& state_for(FateKey key);
@@ -205,8 +222,7 @@ class SharedFate {
   Count total_;
   TimeMs newest_ = kNoTime;
   std::uint64_t too_old_ = 0;
-  std::uint64_t version_ = 0;                  // changes with every entry added or dropped
-  mutable ClientEntries client_cache_;         // client_entries()'s, valid for one version_
+  std::vector<ClientTally> clients_;  // by client id
   std::vector<FateKey> scratch_;
   std::vector<std::uint16_t> scratch_pairs_;
 };

@@ -37,9 +37,9 @@ double pick(const WindowStats& s, Aggregate a) noexcept {
 /// series' base: 49 days of range, rebased if ever exceeded) followed by the
 /// float values, all in one allocation: a window read touches one cache line
 /// per row or two, not one per array.
-class MetricStore::Series {
+class alignas(64) MetricStore::Series {
  public:
-  std::size_t columns = 0;
+  std::uint32_t columns = 0;
 
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
   [[nodiscard]] TimeMs ts(std::size_t i) const noexcept { return base_ + data_[slot(i) * stride()]; }
@@ -47,6 +47,10 @@ class MetricStore::Series {
   [[nodiscard]] const std::uint32_t* row(std::size_t i) const noexcept { return &data_[slot(i) * stride() + 1]; }
   static float value(const std::uint32_t* row, std::size_t c) noexcept { return std::bit_cast<float>(row[c]); }
   [[nodiscard]] std::size_t bytes() const noexcept { return data_.capacity() * sizeof(Word); }
+  /// The shorter of the two latest sample spacings, kept in the header:
+  /// readers of a window far from the newest rows would otherwise pay a
+  /// cache miss for it.
+  [[nodiscard]] DurationMs interval() const noexcept { return interval_; }
 
   /// Inserts in time order; returns +1 appended, 0 replaced, -1 inserted out of
   /// order, -2 dropped (older than the retention or than everything kept at the cap).
@@ -94,11 +98,13 @@ class MetricStore::Series {
     Word* dst = values_at(slot(pos));
     for (std::size_t c = 0; c < columns; ++c) dst[c] = std::bit_cast<Word>(row[c]);
     ++size_;
+    update_summary();
     return pos == size_ - 1 ? 1 : -1;
   }
 
   void drop_before(TimeMs t) {
     while (size_ > 0 && ts(0) < t) pop_front();
+    update_summary();
     if (size_ == 0 && capacity() > 0) {
       std::vector<Word>().swap(data_);  // release the memory (`v = {}` would keep the capacity)
       capacity_ = 0;
@@ -110,7 +116,9 @@ class MetricStore::Series {
   /// nearly are (one sample per reporting interval).
   [[nodiscard]] std::size_t guess(TimeMs t) const noexcept {
     if (size_ < 2) return 0;
-    const TimeMs first = ts(0), last = ts(size_ - 1);
+    // From the header: reading the first and last rows would cost two cache
+    // misses before the prefetch of the window's rows could even be issued.
+    const TimeMs first = base_ + first_, last = base_ + last_;
     if (t <= first) return 0;
     if (t >= last) return size_ - 1;
     return static_cast<std::size_t>(static_cast<double>(t - first) / static_cast<double>(last - first) *
@@ -149,6 +157,15 @@ class MetricStore::Series {
     --size_;
   }
 
+  /// Refreshes what the header keeps of the rows (after every change).
+  void update_summary() noexcept {
+    first_ = size_ > 0 ? data_[slot(0) * stride()] : 0;
+    last_ = size_ > 0 ? data_[slot(size_ - 1) * stride()] : 0;
+    interval_ = size_ < 3 ? 0
+                          : static_cast<std::uint32_t>(
+                                std::min(ts(size_ - 1) - ts(size_ - 2), ts(size_ - 2) - ts(size_ - 3)));
+  }
+
   void grow(std::size_t new_capacity) {
     new_capacity = std::bit_ceil(new_capacity);
     std::vector<Word> data(new_capacity * stride());
@@ -156,7 +173,7 @@ class MetricStore::Series {
       std::copy_n(&data_[slot(i) * stride()], stride(), &data[i * stride()]);
     }
     data_.swap(data);
-    capacity_ = new_capacity;
+    capacity_ = static_cast<std::uint32_t>(new_capacity);
     head_ = 0;
   }
 
@@ -166,16 +183,20 @@ class MetricStore::Series {
       data_[slot(i) * stride()] = static_cast<Word>(ts(i) - new_base);
     }
     base_ = new_base;
+    update_summary();
   }
 
   TimeMs base_ = 0;
   std::vector<Word> data_;
-  std::size_t capacity_ = 0;  // rows
-  std::size_t head_ = 0;
-  std::size_t size_ = 0;
+  std::uint32_t capacity_ = 0;  // rows; a power of two at most max_rows_per_series
+  std::uint32_t head_ = 0;
+  std::uint32_t size_ = 0;
+  std::uint32_t interval_ = 0;  // spacings fit: rows span at most the retention (< 2^32 ms)
+  std::uint32_t first_ = 0, last_ = 0;  // offsets of the oldest and newest rows
 };
 
 MetricStore::MetricStore(MetricStoreConfig config) : config_(config) {
+  static_assert(sizeof(Series) == 64, "a series header is one cache line: window reads prefetch it alone");
   // Row times are 32-bit offsets within a series, which spans at most the retention.
   config_.retention = std::clamp<DurationMs>(config_.retention, 0, std::numeric_limits<std::uint32_t>::max());
   config_.max_rows_per_series = std::bit_ceil(std::max<std::size_t>(8, config_.max_rows_per_series));
@@ -190,7 +211,7 @@ MetricStore::Series& MetricStore::series(Family family, std::uint32_t entity) {
     list.resize(entity + 1);
   }
   Series& s = list[entity];
-  s.columns = family_columns(family).size();
+  s.columns = static_cast<std::uint32_t>(family_columns(family).size());
   return s;
 }
 
@@ -326,7 +347,7 @@ void MetricStore::window(Family family, std::uint32_t entity, TimeWindow w, std:
   const Series* s = nullptr;
   std::size_t begin = 0, end = 0;
   if (!window_rows(family, entity, w, s, begin, end)) return;
-  const std::size_t ncols = std::min(out.size(), s->columns);
+  const std::size_t ncols = std::min<std::size_t>(out.size(), s->columns);
   const std::size_t n = end - begin;
   // One pass over the rows (the store is row-major), all columns at once;
   // each column's values go to its own stretch of the scratch buffer for the quantiles.
@@ -393,9 +414,7 @@ void MetricStore::prefetch_series(Family family, std::uint32_t entity) const noe
 
 DurationMs MetricStore::interval(Family family, std::uint32_t entity) const noexcept {
   const Series* s = find(family, entity);
-  if (s == nullptr || s->size() < 3) return 0;
-  const std::size_t n = s->size();
-  return std::min(s->ts(n - 1) - s->ts(n - 2), s->ts(n - 2) - s->ts(n - 3));
+  return s == nullptr ? 0 : s->interval();
 }
 
 void MetricStore::prefetch_rows(Family family, std::uint32_t entity, TimeMs from) const noexcept {

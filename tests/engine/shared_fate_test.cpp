@@ -295,13 +295,17 @@ TEST(SharedFate, PairCountsAgreeWithTheWalk) {
   cfg.window = 200'000;
   SharedFate walked(cfg), counted(cfg);
   std::mt19937_64 rng(17);
-  std::uniform_int_distribution<std::uint32_t> pick_ap(0, 3), pick_client(0, 11), pick_link(0, 1);
+  std::uniform_int_distribution<std::uint32_t> pick_client(0, 11);
   std::bernoulli_distribution poor(0.3), two_clients(0.3);
+  // Clients stay on their AP (client % 4, behind link ap % 2): a client left
+  // out is then left out alike whether its own path or any path of its
+  // segments is meant (the walk's reading; see LeavesOutTheClientWhereItsOwnPathCrossed).
+  const auto keys_of = [](ClientId c) { return Net::keys(c, c.value % 4, c.value % 4 % 2); };
   TimeMs t = kT0;
   for (int i = 0; i < 400; ++i) {
     const ClientId a{pick_client(rng)}, b{100 + pick_client(rng)};
-    const auto pa = Net::keys(a, pick_ap(rng), pick_link(rng));
-    const auto pb = two_clients(rng) ? Net::keys(b, pick_ap(rng), pick_link(rng)) : std::vector<FateKey>{};
+    const auto pa = keys_of(a);
+    const auto pb = two_clients(rng) ? keys_of(b) : std::vector<FateKey>{};
     std::vector<FateKey> all = pa;
     all.insert(all.end(), pb.begin(), pb.end());
     const bool p = poor(rng);
@@ -318,7 +322,9 @@ TEST(SharedFate, PairCountsAgreeWithTheWalk) {
       const FateKey uplink = FateKey::port(PortId{10}), link = FateKey::link(LinkId{ap % 2});
       const std::pair<FateKey, FateKey> pairs[] = {{port, ap_key}, {uplink, port}, {link, uplink}, {ap_key, FateKey::client(a)}};
       for (const auto& [key, child] : pairs) {
-        for (const ClientId x : {ClientId{}, a, ClientId{ap}}) {
+        // Those left out: nobody, or a client on this AP's path (as the
+        // attribution does: the scored segment's client, on its own path).
+        for (const ClientId x : {ClientId{}, ClientId{ap}, ClientId{ap + 4}, ClientId{100 + ap}}) {
           const auto w = walked.assess(key, x, &child);
           const auto c = counted.assess(key, x, &child);
           EXPECT_EQ(w.basis, c.basis);
@@ -330,6 +336,39 @@ TEST(SharedFate, PairCountsAgreeWithTheWalk) {
     }
   }
   EXPECT_GT(counted.size(), 150u);
+}
+
+TEST(SharedFate, LeavesOutTheClientWhereItsOwnPathCrossed) {
+  // Client 1 sits on AP 0 and calls client 101 on AP 1, poorly, three times;
+  // five other calls on AP 1 go well. Left out of AP 1's count, client 1
+  // takes only what crossed AP 1 on its own path (nothing): the three poor
+  // calls reached AP 1 through the other party, and stay.
+  Net net;
+  const ClientId roamer{1}, callee{101};
+  for (int i = 0; i < 3; ++i) {
+    net.fate.add_paths(net.t, true, roamer, callee, Net::keys(roamer, 0, 0), Net::keys(callee, 1, 1));
+    net.t += 1'000;
+  }
+  for (std::uint32_t c = 200; c < 205; ++c) {
+    net.fate.add_paths(net.t, false, ClientId{c}, ClientId{}, Net::keys(ClientId{c}, 1, 1), {});
+    net.t += 1'000;
+  }
+  const FateAssessment ap1 = net.fate.assess(FateKey::ap(ApId{1}), roamer, nullptr);
+  EXPECT_EQ(ap1.n, 8u);
+  EXPECT_EQ(ap1.k, 3u);
+  // On its own AP, its segments are left out.
+  const FateAssessment ap0 = net.fate.assess(FateKey::ap(ApId{0}), roamer, nullptr);
+  EXPECT_EQ(ap0.n, 0u);
+  // Added without paths, its segments are left out wherever they went.
+  Net flat;
+  for (int i = 0; i < 3; ++i) {
+    auto keys = Net::keys(roamer, 0, 0);
+    const auto other = Net::keys(callee, 1, 1);
+    keys.insert(keys.end(), other.begin(), other.end());
+    flat.fate.add(flat.t, true, roamer, callee, keys);
+    flat.t += 1'000;
+  }
+  EXPECT_EQ(flat.fate.assess(FateKey::ap(ApId{1}), roamer, nullptr).n, 0u);
 }
 
 TEST(SharedFate, RejectsABadConfiguration) {
