@@ -1,5 +1,7 @@
 #include "models/metric_store.h"
 
+#include "models/compact_series.h"
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -33,167 +35,8 @@ double pick(const WindowStats& s, Aggregate a) noexcept {
   return kMissing;
 }
 
-/// A ring of rows. Each row is one timestamp (a 32-bit offset from the
-/// series' base: 49 days of range, rebased if ever exceeded) followed by the
-/// float values, all in one allocation: a window read touches one cache line
-/// per row or two, not one per array.
-class alignas(64) MetricStore::Series {
- public:
-  std::uint32_t columns = 0;
-
-  [[nodiscard]] std::size_t size() const noexcept { return size_; }
-  [[nodiscard]] TimeMs ts(std::size_t i) const noexcept { return base_ + data_[slot(i) * stride()]; }
-  /// The values of row i, as the bits of floats (read with value()).
-  [[nodiscard]] const std::uint32_t* row(std::size_t i) const noexcept { return &data_[slot(i) * stride() + 1]; }
-  static float value(const std::uint32_t* row, std::size_t c) noexcept { return std::bit_cast<float>(row[c]); }
-  [[nodiscard]] std::size_t bytes() const noexcept { return data_.capacity() * sizeof(Word); }
-  /// The shorter of the two latest sample spacings, kept in the header:
-  /// readers of a window far from the newest rows would otherwise pay a
-  /// cache miss for it.
-  [[nodiscard]] DurationMs interval() const noexcept { return interval_; }
-
-  /// Inserts in time order; returns +1 appended, 0 replaced, -1 inserted out of
-  /// order, -2 dropped (older than the retention or than everything kept at the cap).
-  int insert(TimeMs t, const float* row, const MetricStoreConfig& cfg, MetricStoreStats& stats) {
-    // Drop rows that fell out of the retention before deciding to grow (and
-    // before any rebase, so that offsets only ever span the retention).
-    if (size_ > 0) {
-      const TimeMs newest = ts(size_ - 1);
-      if (t < newest - cfg.retention) return -2;  // already outside the retention
-      const TimeMs horizon = std::max(newest, t) - cfg.retention;
-      while (size_ > 0 && ts(0) < horizon) pop_front();
-    }
-    if (size_ == 0) {
-      base_ = t;
-    } else if (t < base_ || t - base_ > std::numeric_limits<std::uint32_t>::max()) {
-      rebase(t);
-    }
-    // Find the position: almost always the end.
-    std::size_t pos = size_;
-    while (pos > 0 && ts(pos - 1) > t) --pos;
-    if (pos > 0 && ts(pos - 1) == t) {
-      // The newer record wins where it has a value; a column it lacks keeps the
-      // earlier one (a counter sample delivered twice has no rate the second time).
-      Word* dst = values_at(slot(pos - 1));
-      for (std::size_t c = 0; c < columns; ++c) {
-        if (!std::isnan(row[c])) dst[c] = std::bit_cast<Word>(row[c]);
-      }
-      return 0;
-    }
-    if (size_ == capacity()) {
-      if (capacity() < cfg.max_rows_per_series) {
-        grow(std::min(cfg.max_rows_per_series, std::max<std::size_t>(8, capacity() * 2)));
-      } else {
-        if (pos == 0) return -2;  // older than everything kept, and no room: ignore
-        pop_front();
-        --pos;
-        ++stats.rows_evicted_early;
-      }
-    }
-    // Shift the rows after pos one place right (rare: out-of-order arrival).
-    for (std::size_t i = size_; i > pos; --i) {
-      std::copy_n(&data_[slot(i - 1) * stride()], stride(), &data_[slot(i) * stride()]);
-    }
-    data_[slot(pos) * stride()] = static_cast<Word>(t - base_);
-    Word* dst = values_at(slot(pos));
-    for (std::size_t c = 0; c < columns; ++c) dst[c] = std::bit_cast<Word>(row[c]);
-    ++size_;
-    update_summary();
-    return pos == size_ - 1 ? 1 : -1;
-  }
-
-  void drop_before(TimeMs t) {
-    while (size_ > 0 && ts(0) < t) pop_front();
-    update_summary();
-    if (size_ == 0 && capacity() > 0) {
-      std::vector<Word>().swap(data_);  // release the memory (`v = {}` would keep the capacity)
-      capacity_ = 0;
-      head_ = 0;
-    }
-  }
-
-  /// Where a row at time t would be if rows were evenly spaced, as they
-  /// nearly are (one sample per reporting interval).
-  [[nodiscard]] std::size_t guess(TimeMs t) const noexcept {
-    if (size_ < 2) return 0;
-    // From the header: reading the first and last rows would cost two cache
-    // misses before the prefetch of the window's rows could even be issued.
-    const TimeMs first = base_ + first_, last = base_ + last_;
-    if (t <= first) return 0;
-    if (t >= last) return size_ - 1;
-    return static_cast<std::size_t>(static_cast<double>(t - first) / static_cast<double>(last - first) *
-                                    static_cast<double>(size_ - 1));
-  }
-
-  /// Hints the rows from time t on: a window's first rows.
-  void prefetch_from(TimeMs t) const noexcept {
-    if (size_ == 0) return;
-    const std::size_t i = guess(t);
-    const std::uint32_t* row = &data_[slot(i) * stride()];
-    __builtin_prefetch(row);
-    __builtin_prefetch(row + 16);
-    __builtin_prefetch(row + 32);
-  }
-
-  /// First row with ts >= t: from the interpolated guess, a few steps at most.
-  [[nodiscard]] std::size_t lower_bound(TimeMs t) const noexcept {
-    std::size_t i = guess(t);
-    while (i > 0 && ts(i - 1) >= t) --i;
-    while (i < size_ && ts(i) < t) ++i;
-    return i;
-  }
-
- private:
-  using Word = std::uint32_t;  // a row: one offset word, then one float per column
-  static_assert(sizeof(float) == sizeof(Word));
-
-  [[nodiscard]] std::size_t stride() const noexcept { return columns + 1; }
-  [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
-  [[nodiscard]] std::size_t slot(std::size_t i) const noexcept { return (head_ + i) & (capacity_ - 1); }
-  Word* values_at(std::size_t slot) noexcept { return &data_[slot * stride() + 1]; }
-
-  void pop_front() {
-    head_ = (head_ + 1) & (capacity_ - 1);
-    --size_;
-  }
-
-  /// Refreshes what the header keeps of the rows (after every change).
-  void update_summary() noexcept {
-    first_ = size_ > 0 ? data_[slot(0) * stride()] : 0;
-    last_ = size_ > 0 ? data_[slot(size_ - 1) * stride()] : 0;
-    interval_ = size_ < 3 ? 0
-                          : static_cast<std::uint32_t>(
-                                std::min(ts(size_ - 1) - ts(size_ - 2), ts(size_ - 2) - ts(size_ - 3)));
-  }
-
-  void grow(std::size_t new_capacity) {
-    new_capacity = std::bit_ceil(new_capacity);
-    std::vector<Word> data(new_capacity * stride());
-    for (std::size_t i = 0; i < size_; ++i) {
-      std::copy_n(&data_[slot(i) * stride()], stride(), &data[i * stride()]);
-    }
-    data_.swap(data);
-    capacity_ = static_cast<std::uint32_t>(new_capacity);
-    head_ = 0;
-  }
-
-  void rebase(TimeMs t) {
-    const TimeMs new_base = size_ ? std::min(t, ts(0)) : t;
-    for (std::size_t i = 0; i < size_; ++i) {
-      data_[slot(i) * stride()] = static_cast<Word>(ts(i) - new_base);
-    }
-    base_ = new_base;
-    update_summary();
-  }
-
-  TimeMs base_ = 0;
-  std::vector<Word> data_;
-  std::uint32_t capacity_ = 0;  // rows; a power of two at most max_rows_per_series
-  std::uint32_t head_ = 0;
-  std::uint32_t size_ = 0;
-  std::uint32_t interval_ = 0;  // spacings fit: rows span at most the retention (< 2^32 ms)
-  std::uint32_t first_ = 0, last_ = 0;  // offsets of the oldest and newest rows
-};
+/// The rows of one series, compact (compact_series.h).
+class MetricStore::Series final : public detail::CompactSeries {};
 
 MetricStore::MetricStore(MetricStoreConfig config) : config_(config) {
   static_assert(sizeof(Series) == 64, "a series header is one cache line: window reads prefetch it alone");
@@ -210,9 +53,7 @@ MetricStore::Series& MetricStore::series(Family family, std::uint32_t entity) {
   if (entity >= list.size()) {
     list.resize(entity + 1);
   }
-  Series& s = list[entity];
-  s.columns = static_cast<std::uint32_t>(family_columns(family).size());
-  return s;
+  return list[entity];
 }
 
 const MetricStore::Series* MetricStore::find(Family family, std::uint32_t entity) const noexcept {
@@ -271,14 +112,19 @@ void MetricStore::record(const TelemetrySample& sample) {
     }
   }
 
-  const int where = series(sample.family, sample.entity).insert(sample.ts, row.data(), config_, stats_);
-  if (where == -2) {
+  using Insert = detail::CompactSeries::Insert;
+  bool evicted = false;
+  const Insert where = series(sample.family, sample.entity)
+                           .insert(sample.ts, row.data(), columns.size(), config_.retention,
+                                   config_.max_rows_per_series, evicted);
+  stats_.rows_evicted_early += evicted;
+  if (where == Insert::kDropped) {
     ++stats_.rows_too_old;
     return;
   }
   ++stats_.rows_recorded;
-  if (where == 0) ++stats_.rows_replaced;
-  if (where < 0) ++stats_.rows_out_of_order;
+  if (where == Insert::kReplaced) ++stats_.rows_replaced;
+  if (where == Insert::kOutOfOrder) ++stats_.rows_out_of_order;
 }
 
 bool MetricStore::window_rows(Family family, std::uint32_t entity, TimeWindow w, const Series*& series,
@@ -299,7 +145,7 @@ void MetricStore::column_stats(const Series& s, std::size_t begin, std::size_t e
   float lo = std::numeric_limits<float>::infinity();
   float hi = -lo;
   for (std::size_t i = begin; i < end; ++i) {
-    const float v = Series::value(s.row(i), c);
+    const float v = s.value(s.row(i), c);
     if (std::isnan(v)) continue;
     if (scratch_.empty()) {
       st.first = v;
@@ -347,7 +193,7 @@ void MetricStore::window(Family family, std::uint32_t entity, TimeWindow w, std:
   const Series* s = nullptr;
   std::size_t begin = 0, end = 0;
   if (!window_rows(family, entity, w, s, begin, end)) return;
-  const std::size_t ncols = std::min<std::size_t>(out.size(), s->columns);
+  const std::size_t ncols = std::min<std::size_t>(out.size(), s->columns());
   const std::size_t n = end - begin;
   // One pass over the rows (the store is row-major), all columns at once;
   // each column's values go to its own stretch of the scratch buffer for the quantiles.
@@ -355,10 +201,10 @@ void MetricStore::window(Family family, std::uint32_t entity, TimeWindow w, std:
   std::array<double, kMaxColumns> sum{};
   std::array<std::uint32_t, kMaxColumns> count{};
   for (std::size_t i = begin; i < end; ++i) {
-    const std::uint32_t* row = s->row(i);
+    const std::uint8_t* row = s->row(i);
     const TimeMs ts = s->ts(i);
     for (std::size_t c = 0; c < ncols; ++c) {
-      const float v = Series::value(row, c);
+      const float v = s->value(row, c);
       if (std::isnan(v)) continue;
       WindowStats& st = out[c];
       scratch_[c * n + count[c]] = v;
@@ -402,7 +248,7 @@ void MetricStore::samples(Family family, std::uint32_t entity, std::size_t colum
   std::size_t begin = 0, end = 0;
   if (column >= family_columns(family).size() || !window_rows(family, entity, w, s, begin, end)) return;
   for (std::size_t i = begin; i < end; ++i) {
-    const float v = Series::value(s->row(i), column);
+    const float v = s->value(s->row(i), column);
     if (keep_unmeasured || !std::isnan(v)) out.emplace_back(s->ts(i), v);
   }
 }

@@ -3,7 +3,9 @@
 ///
 /// One series per (family, entity) holds rows of all the family's columns
 /// (see catalog.h), because a record carries them together: one timestamp per
-/// row, float values, NaN for "not measured". Rows sit in a ring that grows
+/// row, float values, NaN for "not measured". Each column is kept in the
+/// narrowest encoding that gives every float back exactly (a constant, a
+/// short decimal, the float; compact_series.h). Rows sit in a ring that grows
 /// (doubling) only while its oldest row is still within the retention, so the
 /// memory is a function of the sampling rate and the retention, never of uptime.
 /// Counters are turned into per-second rates when recorded (a decrease is a
