@@ -167,6 +167,8 @@ struct Config {
   Preset preset = Preset::kDemo;
   std::uint64_t seed = 0;
   int sites = 0, hq_aps = 0, branch_aps = 0, clients = 0, hours = 0, interval_s = 0, segments = 0;
+  int aps_per_switch = 4;
+  int switch_ports = 0;  ///< 0: only the ports in use report
   TimeMs start = 0, end = 0;
   TimeMs warmup = 0;             ///< faults and confounders start no earlier than start + warmup
   int fault_instances = 0;       ///< per kind; 0: the demo's fixed five faults
@@ -235,6 +237,8 @@ Config resolve(const SimulateOptions& o) {
   if (o.interval_s != 0) c.interval_s = o.interval_s;
   if (o.segments != 0) c.segments = o.segments;
   if (o.start_ms != 0) c.start = o.start_ms;
+  if (o.aps_per_switch != 0) c.aps_per_switch = o.aps_per_switch;
+  c.switch_ports = o.switch_ports;
 
   require(c.sites >= 1 && c.sites <= 60, "sites must be 1..60");
   require(aps >= 2 && aps <= 64, "aps per site must be 2..64");
@@ -244,6 +248,8 @@ Config resolve(const SimulateOptions& o) {
   require(c.interval_s >= 5 && c.interval_s <= 300, "interval_s must be 5..300");
   require(c.segments >= 60 && c.segments <= 1000000, "segments must be 60..1,000,000");
   require(c.start > 0 && c.start < 253402300799000 - 49 * kHour, "start_ms is out of range");
+  require(c.aps_per_switch >= 1 && c.aps_per_switch <= 16, "aps per switch must be 1..16");
+  require(c.switch_ports >= 0 && c.switch_ports <= 96, "switch ports must be 0..96");
 
   c.hq_aps = aps;
   // The demo's branch office is half the size of its headquarters.
@@ -373,8 +379,8 @@ std::string ip4(int a, int b, int c, int d) {
   return buf;
 }
 
-/// A core switch at the WAN edge, access switches of up to four APs each, the
-/// APs, and two WAN links. Site 0 is the headquarters.
+/// A core switch at the WAN edge, access switches of up to aps_per_switch
+/// APs each, the APs, and two WAN links. Site 0 is the headquarters.
 void add_site(Campus& campus, const Config& cfg, int s) {
   Site site;
   char buf[64];
@@ -403,7 +409,7 @@ void add_site(Campus& campus, const Config& cfg, int s) {
   const int ap_count = s == 0 ? cfg.hq_aps : cfg.branch_aps;
   site.core = static_cast<int>(campus.switches.size());
   campus.switches.push_back({site.id + "-core", site.name + " core", s, -1, "", 0});
-  const int access_count = (ap_count + 3) / 4;
+  const int access_count = (ap_count + cfg.aps_per_switch - 1) / cfg.aps_per_switch;
   for (int k = 0; k < access_count; ++k) {
     site.access.push_back(static_cast<int>(campus.switches.size()));
     campus.switches.push_back({site.id + "-acc" + std::to_string(k + 1), site.name + " access " + std::to_string(k + 1),
@@ -418,8 +424,8 @@ void add_site(Campus& campus, const Config& cfg, int s) {
     ap.id = buf;
     ap.name = site.name + " AP " + std::to_string(k + 1);
     ap.site = s;
-    ap.sw = site.access[static_cast<std::size_t>(k / 4)];
-    ap.port = "Gi1/0/" + std::to_string(k % 4 + 1);
+    ap.sw = site.access[static_cast<std::size_t>(k / cfg.aps_per_switch)];
+    ap.port = "Gi1/0/" + std::to_string(k % cfg.aps_per_switch + 1);
     const auto so = static_cast<unsigned>(s + 1), ao = static_cast<unsigned>(k + 1);
     ap.bssid24 = mac_string({0x70, 0x3a, 0x0e, so, ao, 0x00});
     ap.bssid5 = mac_string({0x70, 0x3a, 0x0e, so, ao, 0x10});
@@ -1705,7 +1711,7 @@ void write_wifi(const Campus& campus, const Scenario& sc, const Effects& fx, con
 
 // ---------------------------------------------------------------- switch telemetry
 
-enum class PortRole { kAp, kClient, kAccessUp, kCoreDown, kCoreUp };
+enum class PortRole { kAp, kClient, kAccessUp, kCoreDown, kCoreUp, kIdle };
 
 struct Port {
   int sw = 0;
@@ -1798,6 +1804,27 @@ std::vector<Port> build_ports(const Campus& campus, Rng& rng) {
   return ports;
 }
 
+/// Every switch's free ports up to `per_switch` in all, after the ports in
+/// use: nothing plugged in, so down with still counters, as a poller reads a
+/// real switch's unused ports. From a random stream of their own, so that
+/// they change nothing else in the scenario.
+void add_idle_ports(const Campus& campus, int per_switch, std::uint64_t seed, std::vector<Port>& ports) {
+  if (per_switch <= 0) return;
+  Rng rng(seed, "wired-idle");
+  std::vector<std::set<std::string>> used(campus.switches.size());
+  for (const Port& p : ports) used[static_cast<std::size_t>(p.sw)].insert(p.name);
+  for (std::size_t sw = 0; sw < campus.switches.size(); ++sw) {
+    for (int k = 1; static_cast<int>(used[sw].size()) < per_switch; ++k) {
+      std::string name = "Gi1/0/" + std::to_string(k);
+      if (!used[sw].insert(name).second) continue;
+      Port p = make_port(rng, static_cast<int>(sw), std::move(name), PortRole::kIdle, 1000);
+      p.in_octets /= 100;  // once used, long ago
+      p.out_octets /= 100;
+      ports.push_back(std::move(p));
+    }
+  }
+}
+
 /// Octets moved in one tick on each port: leaves from their utilisation,
 /// aggregate ports as the sum of what flows through them, so the counters of
 /// the whole tree agree with each other.
@@ -1863,6 +1890,7 @@ void write_wired(const Campus& campus, const Scenario& sc, const Effects& fx, co
   // The decoys draw from a stream of their own: without them, nothing else changes.
   Rng decoy_rng(cfg.seed, "wired-decoys");
   std::vector<Port> ports = build_ports(campus, rng);
+  add_idle_ports(campus, cfg.switch_ports, cfg.seed, ports);
   std::vector<double> din, dout;
   bool first = true;
   TimeMs previous = 0;
@@ -1883,7 +1911,7 @@ void write_wired(const Campus& campus, const Scenario& sc, const Effects& fx, co
         } else if (p.role == PortRole::kAccessUp) {
           fault = active_fault(fx.access_faults[static_cast<std::size_t>(p.child_sw)], sc.faults, t, both_ends);
         }
-        tick_errors(p, fault, din[i] / kSimFrameBytes, cfg.stray_port_errors, rng);
+        if (p.role != PortRole::kIdle) tick_errors(p, fault, din[i] / kSimFrameBytes, cfg.stray_port_errors, rng);
         const auto& decoys = fx.switch_decoys[static_cast<std::size_t>(p.sw)];
         if (const Confounder* c = active_confounder(decoys, sc.confounders, t, ConfounderKind::kSporadicCrc);
             c && c->port == p.name && decoy_rng.chance(0.2)) {
@@ -1910,7 +1938,7 @@ void write_wired(const Campus& campus, const Scenario& sc, const Effects& fx, co
       JsonWriter w = file.record();
       w.begin_object().key("type").value("switch.port").key("ts").time(t);
       w.key("switch").value(campus.switches[static_cast<std::size_t>(p.sw)].id).key("port").value(p.name);
-      w.key("speed_mbps").value(p.speed_mbps).key("oper_up").value(true);
+      w.key("speed_mbps").value(p.speed_mbps).key("oper_up").value(p.role != PortRole::kIdle);
       w.key("in_octets_total").value(p.in_octets).key("out_octets_total").value(p.out_octets);
       w.key("in_errors_total").value(p.in_errors).key("out_errors_total").value(p.out_errors);
       w.key("in_discards_total").value(p.in_discards).key("out_discards_total").value(p.out_discards);

@@ -41,6 +41,11 @@ struct SimulateOptions {
   int hours = 0;              ///< 1..48 of telemetry
   int interval_s = 0;         ///< telemetry period, 5..300 s
   int segments = 0;           ///< call segments to generate, roughly (at least 60)
+  int aps_per_switch = 0;     ///< APs per access switch, 1..16 (default 4)
+  /// Ports every switch reports, 0..96: the ports in use, then idle ones
+  /// (nothing plugged in: down, counters still) up to this many. 0: only
+  /// the ports in use.
+  int switch_ports = 0;
   std::int64_t start_ms = 0;  ///< start of the data, ms since the Unix epoch
 };
 

@@ -224,6 +224,12 @@ int main(int argc, char** argv) {
   sim_cmd->add_option("--hours", sim.hours, "Hours of telemetry and calls")->check(CLI::Range(1, 48));
   sim_cmd->add_option("--interval-s", sim.interval_s, "Telemetry period in seconds")->check(CLI::Range(5, 300));
   sim_cmd->add_option("--segments", sim.segments, "Call segments, roughly")->check(CLI::Range(60, 1000000));
+  sim_cmd->add_option("--aps-per-switch", sim.aps_per_switch, "APs per access switch (default 4)")
+      ->check(CLI::Range(1, 16));
+  sim_cmd->add_option("--switch-ports", sim.switch_ports,
+                      "Ports every switch reports: those in use, then idle ones up to this many (default: those in "
+                      "use only)")
+      ->check(CLI::Range(0, 96));
 
   callroot::eval::ScoreOptions score;
   auto* score_cmd = app.add_subcommand("score", "Grade verdicts against a scenario's ground truth");

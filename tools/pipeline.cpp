@@ -105,6 +105,9 @@ std::string Pipeline::summary() const {
   s += '\n';
   s += fmt::format("incidents: {} opened, {} closed, {} open at the end\n", e.incidents_opened, e.incidents_closed,
                    engine_.incidents().open_count());
+  s += fmt::format("memory: telemetry store {:.1f} MB, statistics {:.1f} MB\n",
+                   static_cast<double>(engine_.store().memory_bytes()) / 1e6,
+                   static_cast<double>(engine_.statistics().memory_bytes()) / 1e6);
   return s;
 }
 
