@@ -105,7 +105,61 @@ TEST(Simulate, OptionsOutOfRangeAreRejected) {
   o.sites = 10;
   o.clients = 50;  // fewer than 12 per site
   EXPECT_THROW(write_scenario(o), std::invalid_argument);
+  o = SimulateOptions{};
+  o.out_dir = temp_dir("bad").string();
+  o.aps_per_switch = 17;
+  EXPECT_THROW(write_scenario(o), std::invalid_argument);
+  o.aps_per_switch = 0;
+  o.switch_ports = 97;
+  EXPECT_THROW(write_scenario(o), std::invalid_argument);
   fs::remove_all(o.out_dir);
+}
+
+TEST(Simulate, SwitchPortsPadEverySwitchWithIdlePortsAndChangeNothingElse) {
+  // Six APs per access switch and 24 ports on every switch: the network of
+  // the memory target, in small.
+  const fs::path plain = temp_dir("ports-plain"), padded = temp_dir("ports-padded");
+  SimulateOptions o;
+  o.preset = Preset::kCampus;
+  o.hours = 2;
+  o.segments = 400;
+  o.aps_per_switch = 6;
+  o.out_dir = plain.string();
+  write_scenario(o);
+  o.switch_ports = 24;
+  o.out_dir = padded.string();
+  write_scenario(o);
+
+  std::size_t switches = 0;
+  for (const json& r : read_jsonl((padded / "inventory.jsonl").string())) switches += r.at("type") == "inventory.switch";
+  EXPECT_EQ(switches, 4u * (1 + 2));  // four sites of 10 APs: a core and two access switches each
+  std::map<std::string, std::set<std::string>> ports;
+  std::set<std::string> down, up;
+  for (const json& r : read_jsonl((padded / "wired.jsonl").string())) {
+    const std::string key = r.at("switch").get<std::string>() + " " + r.at("port").get<std::string>();
+    ports[r.at("switch").get<std::string>()].insert(r.at("port").get<std::string>());
+    (r.at("oper_up").get<bool>() ? up : down).insert(key);
+  }
+  ASSERT_EQ(ports.size(), switches);
+  for (const auto& [sw, names] : ports) EXPECT_EQ(names.size(), 24u) << sw;
+  EXPECT_EQ(up.size() + down.size(), 24u * switches);
+  // Without the option, exactly the ports that are up report, with the same lines.
+  std::set<std::string> in_use;
+  std::vector<std::string> plain_lines, padded_up_lines;
+  for (const json& r : read_jsonl((plain / "wired.jsonl").string())) {
+    in_use.insert(r.at("switch").get<std::string>() + " " + r.at("port").get<std::string>());
+    plain_lines.push_back(r.dump());
+  }
+  EXPECT_EQ(in_use, up);
+  for (const json& r : read_jsonl((padded / "wired.jsonl").string())) {
+    if (r.at("oper_up").get<bool>()) padded_up_lines.push_back(r.dump());
+  }
+  EXPECT_EQ(plain_lines, padded_up_lines);
+  for (const char* f : {"inventory.jsonl", "wifi.jsonl", "wan.jsonl", "devices.jsonl", "calls.jsonl", "truth/truth.jsonl"}) {
+    EXPECT_EQ(slurp((plain / f).string()), slurp((padded / f).string())) << f;
+  }
+  fs::remove_all(plain);
+  fs::remove_all(padded);
 }
 
 /// CQD's poor-stream rules as the engine applies them (engine/quality.cpp).
