@@ -223,7 +223,7 @@ CompactSeries::Insert CompactSeries::insert(TimeMs t, const float* values, std::
     const TimeMs horizon = std::max(newest, t) - retention;
     if (first_ts() < horizon) {
       while (size_ > 0 && ts(0) < horizon) pop_front();
-      update_summary();
+      after_pop();
     }
   }
   if (size_ == 0) start(t, values, columns);
@@ -252,7 +252,7 @@ CompactSeries::Insert CompactSeries::insert(TimeMs t, const float* values, std::
     } else {
       if (pos == 0) return Insert::kDropped;  // older than everything kept, and no room: ignore
       pop_front();
-      update_summary();
+      after_pop();
       --pos;
       evicted = true;
     }
@@ -261,8 +261,18 @@ CompactSeries::Insert CompactSeries::insert(TimeMs t, const float* values, std::
   for (std::size_t i = size_; i > pos; --i) std::memcpy(row_mut(i), row(i - 1), row_bytes_);
   std::memcpy(row_mut(pos), staged.data(), row_bytes_);
   ++size_;
-  update_summary();
-  return pos == size_ - 1 ? Insert::kAppended : Insert::kOutOfOrder;
+  if (pos + 1 < size_) {
+    update_summary();
+    return Insert::kOutOfOrder;
+  }
+  // Appended: the header follows from what it held, without reading the
+  // rows before (they left the cache long ago).
+  const TimeMs gap = size_ > 1 ? t - last_ts() : 0;
+  if (size_ == 1) first_ = static_cast<std::uint32_t>(t - base_);
+  last_ = static_cast<std::uint32_t>(t - base_);
+  interval_ = size_ >= 3 ? static_cast<std::uint32_t>(std::min<TimeMs>(gap, last_gap_)) : 0;
+  last_gap_ = static_cast<std::uint32_t>(gap);
+  return Insert::kAppended;
 }
 
 void CompactSeries::drop_before(TimeMs t) {
@@ -284,9 +294,17 @@ void CompactSeries::pop_front() noexcept {
 void CompactSeries::update_summary() noexcept {
   first_ = size_ > 0 ? static_cast<std::uint32_t>(ts(0) - base_) : 0;
   last_ = size_ > 0 ? static_cast<std::uint32_t>(ts(size_ - 1) - base_) : 0;
-  interval_ = size_ < 3 ? 0
-                        : static_cast<std::uint32_t>(
-                              std::min(ts(size_ - 1) - ts(size_ - 2), ts(size_ - 2) - ts(size_ - 3)));
+  last_gap_ = size_ < 2 ? 0 : static_cast<std::uint32_t>(ts(size_ - 1) - ts(size_ - 2));
+  interval_ = size_ < 3 ? 0 : std::min<std::uint32_t>(last_gap_, static_cast<std::uint32_t>(ts(size_ - 2) - ts(size_ - 3)));
+}
+
+void CompactSeries::after_pop() noexcept {
+  // The newest rows are as they were: only the oldest moved.
+  if (size_ < 3) {
+    update_summary();
+    return;
+  }
+  first_ = static_cast<std::uint32_t>(ts(0) - base_);
 }
 
 std::size_t CompactSeries::guess(TimeMs t) const noexcept {

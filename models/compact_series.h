@@ -116,7 +116,9 @@ class alignas(64) CompactSeries {
   void decode_row(const std::uint8_t* row, float* values) const noexcept;
   void start(TimeMs t, const float* values, std::size_t columns);
   void pop_front() noexcept;
+  /// Recomputes the header's summary of the rows (first, last, interval).
   void update_summary() noexcept;
+  void after_pop() noexcept;
 
   TimeMs base_ = 0;
   std::unique_ptr<std::uint8_t[]> data_;  // columns_ layouts, then capacity_ rows of row_bytes_
@@ -126,6 +128,7 @@ class alignas(64) CompactSeries {
   std::uint32_t size_ = 0;
   std::uint32_t interval_ = 0;  // spacings fit: rows span at most the retention (< 2^32 ms)
   std::uint32_t first_ = 0, last_ = 0;  // offsets of the oldest and newest rows from base_, in ms
+  std::uint32_t last_gap_ = 0;          // between the two newest rows
   std::uint8_t columns_ = 0;
   std::uint8_t row_bytes_ = 0;
   bool seconds_ = true;  // timestamps: 16-bit seconds, else 32-bit milliseconds

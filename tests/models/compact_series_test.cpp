@@ -38,6 +38,12 @@ void expect_rows(const CompactSeries& s, const std::map<TimeMs, Row>& want) {
     EXPECT_EQ(s.first_ts(), want.begin()->first);
     EXPECT_EQ(s.last_ts(), want.rbegin()->first);
   }
+  DurationMs interval = 0;
+  if (want.size() >= 3) {
+    const auto last = std::prev(want.end()), before = std::prev(last), third = std::prev(before);
+    interval = std::min(last->first - before->first, before->first - third->first);
+  }
+  EXPECT_EQ(s.interval(), interval);
 }
 
 CompactSeries::Insert insert(CompactSeries& s, TimeMs t, const Row& row, DurationMs retention = 2 * kHour,
