@@ -227,13 +227,15 @@ CompactSeries::Insert CompactSeries::insert(TimeMs t, const float* values, std::
     }
   }
   if (size_ == 0) start(t, values, columns);
-  // Find the position: almost always the end.
+  // Find the position: almost always the end, which the header tells
+  // without reading a row (the newest left the cache long ago).
   std::size_t pos = size_;
-  if (size_ > 0 && t <= last_ts()) {
+  const bool behind = size_ > 0 && t <= last_ts();
+  if (behind) {
     while (pos > 0 && ts(pos - 1) > t) --pos;
   }
   std::array<std::uint8_t, kMaxRowBytes> staged;
-  if (pos > 0 && ts(pos - 1) == t) {
+  if (behind && pos > 0 && ts(pos - 1) == t) {
     // The newer record wins where it has a value; a column it lacks keeps the
     // earlier one (a counter sample delivered twice has no rate the second time).
     std::array<float, kMaxColumns> merged{};
