@@ -134,6 +134,142 @@ const FieldSpec& channel_spec() noexcept {
   return spec;
 }
 
+/// Whether a[0..n) equals b[0..n): short keys by two overlapping word loads
+/// rather than a call to memcmp.
+bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
+  const auto load8 = [](const char* p) {
+    std::uint64_t v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  };
+  const auto load4 = [](const char* p) {
+    std::uint32_t v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  };
+  if (n >= 8 && n <= 16) return load8(a) == load8(b) && load8(a + n - 8) == load8(b + n - 8);
+  if (n >= 4 && n < 8) return load4(a) == load4(b) && load4(a + n - 4) == load4(b + n - 4);
+  if (n < 4) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (a[i] != b[i]) return false;
+    }
+    return true;
+  }
+  return std::memcmp(a, b, n) == 0;
+}
+
+/// The keys one record type reads, mapped to small codes by open addressing:
+/// a hash of the length and three characters, then usually a single
+/// comparison, where testing each name in turn cost a comparison per name.
+class KeyTable {
+ public:
+  static constexpr int kUnknown = -1;
+
+  /// False when `key` is there already: the first code given to a key wins.
+  bool add(std::string_view key, int code) noexcept {
+    for (std::size_t i = hash(key);; i = (i + 1) % kSlots) {
+      if (slots_[i].code == kUnknown) {
+        slots_[i] = {key, code};
+        return true;
+      }
+      if (slots_[i].key == key) return false;
+    }
+  }
+
+  [[nodiscard]] int find(std::string_view key) const noexcept {
+    for (std::size_t i = hash(key);; i = (i + 1) % kSlots) {
+      const Slot& slot = slots_[i];
+      if (slot.code == kUnknown) return kUnknown;
+      if (slot.key.size() == key.size() && same_bytes(slot.key.data(), key.data(), key.size())) return slot.code;
+    }
+  }
+
+ private:
+  // Over three times the most keys a table holds (the 19 record types), so probes stay short and end.
+  static constexpr std::size_t kSlots = 64;
+  struct Slot {
+    std::string_view key;
+    int code = kUnknown;
+  };
+  static std::size_t hash(std::string_view key) noexcept {
+    if (key.empty()) return 0;
+    const auto at = [&](std::size_t i) { return static_cast<std::size_t>(static_cast<unsigned char>(key[i])); };
+    return (key.size() * 131 + at(0) * 31 + at(key.size() / 2) * 7 + at(key.size() - 1)) % kSlots;
+  }
+  std::array<Slot, kSlots> slots_{};
+};
+
+/// Codes of a telemetry record's keys besides its catalog fields (0..kMaxFields-1).
+enum TelemetryKey : int {
+  kKeyType = static_cast<int>(kMaxFields),
+  kKeyTs,
+  kKeyEntity,
+  kKeyPort,
+  kKeyAp,
+  kKeyBssid,
+};
+
+KeyTable make_telemetry_keys(Family family) noexcept {
+  KeyTable keys;
+  // The record's own keys come first: a catalog field of the same name would never be read.
+  keys.add("type", kKeyType);
+  keys.add("ts", kKeyTs);
+  keys.add(family_key(family), kKeyEntity);
+  if (family == Family::kSwitchPort) keys.add("port", kKeyPort);
+  if (family == Family::kWifiClient) {
+    keys.add("ap", kKeyAp);
+    keys.add("bssid", kKeyBssid);
+  }
+  const auto specs = family_fields(family);
+  for (std::size_t i = 0; i < specs.size(); ++i) keys.add(specs[i].json, static_cast<int>(i));
+  return keys;
+}
+
+const KeyTable& telemetry_keys(Family family) noexcept {
+  static const std::array<KeyTable, kFamilyCount> tables = [] {
+    std::array<KeyTable, kFamilyCount> t;
+    for (std::size_t f = 0; f < kFamilyCount; ++f) t[f] = make_telemetry_keys(static_cast<Family>(f));
+    return t;
+  }();
+  return tables[static_cast<std::size_t>(family)];
+}
+
+/// Hex digit values; 0x10 marks a byte that is not a hex digit.
+constexpr std::array<std::uint8_t, 256> kHexValue = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (auto& v : t) v = 0x10;
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = static_cast<std::uint8_t>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c) t[static_cast<std::size_t>(c)] = static_cast<std::uint8_t>(c - 'a' + 10);
+  for (int c = 'A'; c <= 'F'; ++c) t[static_cast<std::size_t>(c)] = static_cast<std::uint8_t>(c - 'A' + 10);
+  return t;
+}();
+
+/// `aa:bb:cc:dd:ee:ff` (or with `-` or `.` throughout), the spelling nearly
+/// every record uses, read at fixed offsets; nullopt for anything else,
+/// which Mac::parse then decides.
+std::optional<Mac> parse_paired_mac(std::string_view s) noexcept {
+  if (s.size() != 17) return std::nullopt;
+  const char sep = s[2];
+  if ((sep != ':' && sep != '-' && sep != '.') || s[5] != sep || s[8] != sep || s[11] != sep || s[14] != sep) {
+    return std::nullopt;
+  }
+  std::uint64_t bits = 0;
+  unsigned bad = 0;
+  for (std::size_t i = 0; i < 17; i += 3) {
+    const unsigned hi = kHexValue[static_cast<unsigned char>(s[i])];
+    const unsigned lo = kHexValue[static_cast<unsigned char>(s[i + 1])];
+    bad |= hi | lo;
+    bits = (bits << 8) | (hi << 4) | lo;
+  }
+  if (bad & 0x10) return std::nullopt;
+  return Mac{bits};
+}
+
+std::optional<Mac> parse_mac(std::string_view s) noexcept {
+  if (const auto mac = parse_paired_mac(s)) return mac;
+  return Mac::parse(s);
+}
+
 /// Names read from a record, interned only once the whole record is valid so
 /// a rejected record leaves no trace in the Directory.
 struct Uplink {
@@ -144,10 +280,14 @@ struct Uplink {
 }  // namespace
 
 std::optional<RecordType> parse_record_type(std::string_view type) noexcept {
-  for (std::size_t i = 0; i < kRecordTypeNames.size(); ++i) {
-    if (kRecordTypeNames[i] == type) return static_cast<RecordType>(i);
-  }
-  return std::nullopt;
+  static const KeyTable types = [] {
+    KeyTable t;
+    for (std::size_t i = 0; i < kRecordTypeNames.size(); ++i) t.add(kRecordTypeNames[i], static_cast<int>(i));
+    return t;
+  }();
+  const int i = types.find(type);
+  if (i == KeyTable::kUnknown) return std::nullopt;
+  return static_cast<RecordType>(i);
 }
 
 std::string_view to_string(RecordType t) noexcept {
@@ -185,6 +325,10 @@ struct RecordDecoder::Impl {
   std::vector<Event> staged_events;
   const std::vector<std::string> no_warnings;
   std::unordered_map<std::uint64_t, Mac> mac_cache;  // privacy mode: MAC -> its pseudonym
+  static constexpr std::size_t kDayChars = 10;  // `YYYY-MM-DD`
+  std::array<char, kDayChars> day_text{};       // the date parse_canonical_time read last
+  TimeMs day_ms = 0;                            // its first millisecond
+  bool have_day = false;
 
   // ---- failures ------------------------------------------------------------
 
@@ -247,6 +391,14 @@ struct RecordDecoder::Impl {
   }
 
   bool read_string(od::value& v, const Where& w, std::string_view& out, bool& present) {
+    // A string is what is usually there. get_string() leaves a value that is
+    // not a string unread for the checks below; any other failure has
+    // consumed it and is what those checks would report.
+    switch (const auto e = v.get_string().get(out)) {
+      case simdjson::SUCCESS: present = true; return true;
+      case simdjson::INCORRECT_TYPE: break;
+      default: return json_error(e, w);
+    }
     if (!expect(v, w, od::json_type::string, "a string", present)) return false;
     if (!present) return true;
     if (auto e = v.get_string().get(out); e) return json_error(e, w);
@@ -278,8 +430,9 @@ struct RecordDecoder::Impl {
   }
 
   /// A string parsed by T::parse (Mac, IpAddr, Cidr); null or absent resets `out`.
-  template <class T>
-  bool read_parsed(od::value& v, const Where& w, std::optional<T>& out, RejectReason reason, std::string_view what) {
+  template <class T, class Parse>
+  bool read_parsed(od::value& v, const Where& w, std::optional<T>& out, Parse parse, RejectReason reason,
+                   std::string_view what) {
     std::string_view text;
     bool present = false;
     if (!read_string(v, w, text, present)) return false;
@@ -287,12 +440,12 @@ struct RecordDecoder::Impl {
       out.reset();
       return true;
     }
-    out = T::parse(text);
+    out = parse(text);
     if (!out) return fail(reason, w, quoted(text) + " is not " + std::string(what));
     return true;
   }
   bool read_mac(od::value& v, const Where& w, std::optional<Mac>& out) {
-    if (!read_parsed(v, w, out, RejectReason::kBadMac, "a MAC address")) return false;
+    if (!read_parsed(v, w, out, parse_mac, RejectReason::kBadMac, "a MAC address")) return false;
     // Every MAC of a native record comes through here: pseudonymized once, at the source.
     if (out && options.pseudonymizer != nullptr) out = pseudonym(*out);
     return true;
@@ -311,26 +464,24 @@ struct RecordDecoder::Impl {
     return p;
   }
   bool read_ip(od::value& v, const Where& w, std::optional<IpAddr>& out) {
-    return read_parsed(v, w, out, RejectReason::kBadIp, "an IP address");
+    return read_parsed(v, w, out, IpAddr::parse, RejectReason::kBadIp, "an IP address");
   }
   bool read_cidr(od::value& v, const Where& w, std::optional<Cidr>& out) {
-    return read_parsed(v, w, out, RejectReason::kBadCidr, "a CIDR subnet");
+    return read_parsed(v, w, out, Cidr::parse, RejectReason::kBadCidr, "a CIDR subnet");
   }
 
   /// RFC 3339 text or integer epoch milliseconds.
   bool read_time(od::value& v, const Where& w, TimeMs& out, bool& present) {
+    std::string_view text;
+    switch (const auto e = v.get_string().get(text)) {  // as in read_string
+      case simdjson::SUCCESS: present = true; return read_rfc3339(text, w, out);
+      case simdjson::INCORRECT_TYPE: break;
+      default: return json_error(e, w);
+    }
     od::json_type t{};
     if (!peek(v, w, t)) return false;
     present = t != od::json_type::null;
     if (!present) return true;
-    if (t == od::json_type::string) {
-      std::string_view text;
-      if (auto e = v.get_string().get(text); e) return json_error(e, w);
-      const auto ms = parse_rfc3339(text);
-      if (!ms) return fail(RejectReason::kBadTimestamp, w, quoted(text) + " is not an RFC 3339 timestamp");
-      out = *ms;
-      return true;
-    }
     if (t != od::json_type::number) return wrong_type(w, "an RFC 3339 string or integer epoch milliseconds", t);
     od::number n;
     if (auto e = v.get_number().get(n); e) return json_error(e, w);
@@ -347,7 +498,57 @@ struct RecordDecoder::Impl {
     return true;
   }
 
+  bool read_rfc3339(std::string_view text, const Where& w, TimeMs& out) {
+    auto ms = parse_canonical_time(text);
+    if (!ms) ms = parse_rfc3339(text);
+    if (!ms) return fail(RejectReason::kBadTimestamp, w, quoted(text) + " is not an RFC 3339 timestamp");
+    out = *ms;
+    return true;
+  }
+
+  /// `YYYY-MM-DDTHH:MM:SS.mmmZ`, the layout callroot and most sources write,
+  /// read at fixed offsets; nullopt for any other spelling or a value out of
+  /// range, which parse_rfc3339 then decides.
+  std::optional<TimeMs> parse_canonical_time(std::string_view s) {
+    if (s.size() != 24 || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != '.' || s[23] != 'Z') {
+      return std::nullopt;
+    }
+    bool bad = false;
+    const auto digit = [&](std::size_t i) {
+      const unsigned d = static_cast<unsigned>(static_cast<unsigned char>(s[i])) - '0';
+      bad |= d > 9;
+      return d;
+    };
+    const unsigned hour = digit(11) * 10 + digit(12);
+    const unsigned minute = digit(14) * 10 + digit(15);
+    const unsigned second = digit(17) * 10 + digit(18);
+    const unsigned millis = digit(20) * 100 + digit(21) * 10 + digit(22);
+    if (bad || hour > 23 || minute > 59 || second > 60 || !read_day(s.substr(0, kDayChars))) return std::nullopt;
+    const unsigned seconds = (hour * 60 + minute) * 60 + std::min(second, 59u);  // a leap second counts as :59
+    return day_ms + static_cast<TimeMs>(seconds) * 1000 + millis;
+  }
+
+  /// Sets day_ms to the start of `date` (`YYYY-MM-DD`); false if it is no
+  /// date. The records of a day share it, so it is parsed once: by
+  /// parse_rfc3339 itself, where the calendar rules live.
+  bool read_day(std::string_view date) {
+    if (have_day && std::memcmp(day_text.data(), date.data(), kDayChars) == 0) return true;
+    std::array<char, kDayChars + 10> midnight{};
+    std::memcpy(midnight.data(), date.data(), kDayChars);
+    std::memcpy(midnight.data() + kDayChars, "T00:00:00Z", 10);
+    const auto ms = parse_rfc3339(std::string_view(midnight.data(), midnight.size()));
+    if (!ms) return false;
+    std::memcpy(day_text.data(), date.data(), kDayChars);
+    day_ms = *ms;
+    have_day = true;
+    return true;
+  }
+
   bool check_range(const Where& w, double d, double min, double max) {
+    if (d >= min && d <= max) [[likely]] return true;
+    return range_error(w, d, min, max);
+  }
+  [[gnu::noinline]] bool range_error(const Where& w, double d, double min, double max) {
     if (d < min) return fail(RejectReason::kOutOfRange, w, number_text(d) + " is below the minimum " + number_text(min));
     if (d > max) return fail(RejectReason::kOutOfRange, w, number_text(d) + " is above the maximum " + number_text(max));
     return true;
@@ -355,9 +556,17 @@ struct RecordDecoder::Impl {
 
   /// A number in [min, max]; null leaves `out` as it is and reports not present.
   bool read_number(od::value& v, const Where& w, double min, double max, double& out, bool& present) {
+    double d = 0;
+    // A number is what is usually there; get_double() leaves anything else
+    // (null, another type, a malformed number) unread for the checks below.
+    if (v.get_double().get(d) == simdjson::SUCCESS) [[likely]] {
+      present = true;
+      if (!check_range(w, d, min, max)) return false;
+      out = d;
+      return true;
+    }
     if (!expect(v, w, od::json_type::number, "a number", present)) return false;
     if (!present) return true;
-    double d = 0;
     if (auto e = v.get_double().get(d); e) return json_error(e, w);
     if (!check_range(w, d, min, max)) return false;
     out = d;
@@ -413,15 +622,29 @@ struct RecordDecoder::Impl {
 
   // ---- structure -----------------------------------------------------------
 
+  /// A key without escapes (nearly all) as a view of the input, found by its
+  /// closing quote; false for a key with a backslash, to be unescaped. The
+  /// structural pass has checked the string already.
+  static bool plain_key(const char* begin, std::string_view& out) noexcept {
+    const char* end = begin;
+    while (*end != '"' && *end != '\\') ++end;
+    out = std::string_view(begin, static_cast<std::size_t>(end - begin));
+    return *end == '"';
+  }
+
   /// Calls on_field(key, value) for every field of `obj`, in document order
   /// (On Demand reads each field once; values left unread are skipped).
   template <class OnField>
   bool for_each_field(od::object& obj, const Where& w, OnField&& on_field) {
     for (auto result : obj) {
-      od::field field;
-      if (auto e = std::move(result).get(field); e) return json_error(e, w);
+      if (auto e = result.error(); e) return json_error(e, w);
+      // Used in place: copying it out of `result` would store it piecewise
+      // and load it whole, which stalls store forwarding on every field.
+      od::field&& field = std::move(result).value_unsafe();
       std::string_view key;
-      if (auto e = field.unescaped_key().get(key); e) return json_error(e, w);
+      if (!plain_key(field.key().raw(), key)) {
+        if (auto e = field.unescaped_key().get(key); e) return json_error(e, w);
+      }
       if (!on_field(key, field.value())) return false;
     }
     return true;
@@ -515,25 +738,27 @@ struct RecordDecoder::Impl {
     std::optional<Mac> client;
     bool have_entity = false, have_port = false, have_ap = false;
 
-    const bool ok = record_fields(obj, [&](std::string_view key, od::value& v) {
+    const KeyTable& keys = telemetry_keys(family);
+    const bool ok = for_each_field(obj, Where{}, [&](std::string_view key, od::value& v) {
       const Where w{{}, key};
-      if (key == "ts") return read_time(v, w, s.ts, have_ts);
-      if (key == key_name) {
-        if (family == Family::kWifiClient || family == Family::kClientDevice) {
-          if (!read_mac(v, w, client)) return false;
-          have_entity = client.has_value();
-          return true;
-        }
-        return read_name(v, w, entity, have_entity);
+      const int code = keys.find(key);
+      switch (code) {
+        case KeyTable::kUnknown: return true;  // unknown fields are ignored
+        case kKeyType: return check_type(v);
+        case kKeyTs: return read_time(v, w, s.ts, have_ts);
+        case kKeyEntity:
+          if (family == Family::kWifiClient || family == Family::kClientDevice) {
+            if (!read_mac(v, w, client)) return false;
+            have_entity = client.has_value();
+            return true;
+          }
+          return read_name(v, w, entity, have_entity);
+        case kKeyPort: return read_port(v, w, port, have_port);
+        case kKeyAp: return read_name(v, w, ap, have_ap);
+        case kKeyBssid: return read_mac(v, w, s.bssid);
+        default:
+          return read_measurement(v, w, specs[static_cast<std::size_t>(code)], s, static_cast<std::size_t>(code));
       }
-      if (family == Family::kSwitchPort && key == "port") return read_port(v, w, port, have_port);
-      if (family == Family::kWifiClient) {
-        if (key == "ap") return read_name(v, w, ap, have_ap);
-        if (key == "bssid") return read_mac(v, w, s.bssid);
-      }
-      const int i = find_field(family, key);
-      if (i < 0) return true;  // unknown fields are ignored
-      return read_measurement(v, w, specs[static_cast<std::size_t>(i)], s, static_cast<std::size_t>(i));
     });
     if (!ok) return false;
     if (!have_ts) return missing("ts");
@@ -577,6 +802,15 @@ struct RecordDecoder::Impl {
   /// One catalog field of a telemetry record into slot i of the sample.
   bool read_measurement(od::value& v, const Where& w, const FieldSpec& spec, TelemetrySample& s, std::size_t i) {
     const std::uint32_t bit = 1u << i;
+    if (spec.kind == FieldKind::kGauge) {  // the common case first; read_number has the rest
+      double d = 0;
+      if (v.get_double().get(d) == simdjson::SUCCESS) [[likely]] {
+        if (!check_range(w, d, spec.min, spec.max)) return false;
+        s.values[i] = d;
+        s.present |= bit;
+        return true;
+      }
+    }
     od::json_type t{};
     if (!peek(v, w, t)) return false;
     if (t == od::json_type::null) {  // not measured, even if an earlier duplicate key said otherwise
