@@ -68,6 +68,42 @@ float CompactSeries::decode(const Column& col, const std::uint8_t* row) noexcept
   }
 }
 
+std::size_t CompactSeries::gather(std::size_t c, std::size_t begin, std::size_t end, float* out,
+                                 std::size_t& first_row, std::size_t& last_row) const noexcept {
+  const Column col = layout()[c];
+  std::size_t n = 0;
+  if (col.width == 0) {
+    if (std::isnan(col.constant)) return 0;
+    for (std::size_t i = begin; i < end; ++i) out[n++] = col.constant;
+    first_row = begin;
+    last_row = end - 1;
+    return n;
+  }
+  const auto keep = [&](std::size_t i, float v) {
+    if (n == 0) first_row = i;
+    last_row = i;
+    out[n++] = v;
+  };
+  const double scale = kPow10[col.decimals];
+  for (std::size_t i = begin; i < end; ++i) {
+    const std::uint8_t* at = row(i) + col.offset;
+    if (col.width == 1) {
+      std::int8_t q;
+      std::memcpy(&q, at, 1);
+      if (q != kMissing8) keep(i, static_cast<float>(q / scale));
+    } else if (col.width == 2) {
+      std::int16_t q;
+      std::memcpy(&q, at, 2);
+      if (q != kMissing16) keep(i, static_cast<float>(q / scale));
+    } else {
+      float f;
+      std::memcpy(&f, at, 4);
+      if (!std::isnan(f)) keep(i, f);
+    }
+  }
+  return n;
+}
+
 TimeMs CompactSeries::decode_ts(const std::uint8_t* row) const noexcept {
   if (seconds_) {
     std::uint16_t s;

@@ -38,6 +38,28 @@ double pick(const WindowStats& s, Aggregate a) noexcept {
 /// The rows of one series, compact (compact_series.h).
 class MetricStore::Series final : public detail::CompactSeries {};
 
+namespace {
+
+/// Count, average, extremes, first and last of a window's measured values
+/// (in row order; the sum in that order, as a double).
+void summarize(std::span<const float> values, WindowStats& st) noexcept {
+  double sum = 0;
+  float lo = values.front(), hi = values.front();
+  for (const float v : values) {
+    sum += v;
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+  }
+  st.count = static_cast<std::uint32_t>(values.size());
+  st.avg = sum / static_cast<double>(st.count);
+  st.min = lo;
+  st.max = hi;
+  st.first = values.front();
+  st.last = values.back();
+}
+
+}  // namespace
+
 MetricStore::MetricStore(MetricStoreConfig config) : config_(config) {
   static_assert(sizeof(Series) == 64, "a series header is one cache line: window reads prefetch it alone");
   // Row times are 32-bit offsets within a series, which spans at most the retention.
@@ -140,30 +162,14 @@ bool MetricStore::window_rows(Family family, std::uint32_t entity, TimeWindow w,
 void MetricStore::column_stats(const Series& s, std::size_t begin, std::size_t end, std::size_t c,
                                WindowStats& st) const {
   st = WindowStats{};
-  scratch_.clear();
-  double sum = 0;
-  float lo = std::numeric_limits<float>::infinity();
-  float hi = -lo;
-  for (std::size_t i = begin; i < end; ++i) {
-    const float v = s.value(s.row(i), c);
-    if (std::isnan(v)) continue;
-    if (scratch_.empty()) {
-      st.first = v;
-      st.first_ts = s.ts(i);
-    }
-    scratch_.push_back(v);
-    sum += v;
-    lo = std::min(lo, v);
-    hi = std::max(hi, v);
-    st.last = v;
-    st.last_ts = s.ts(i);
-  }
-  st.count = static_cast<std::uint32_t>(scratch_.size());
-  if (st.count == 0) return;
-  st.avg = sum / st.count;
-  st.min = lo;
-  st.max = hi;
-  fill_quantiles(scratch_, st);
+  scratch_.resize(end - begin);
+  std::size_t first_row = 0, last_row = 0;
+  const std::size_t count = s.gather(c, begin, end, scratch_.data(), first_row, last_row);
+  if (count == 0) return;
+  summarize(std::span<const float>(scratch_.data(), count), st);
+  fill_quantiles(std::span<float>(scratch_.data(), count), st);
+  st.first_ts = s.ts(first_row);
+  st.last_ts = s.ts(last_row);
 }
 
 void MetricStore::fill_quantiles(std::span<float> values, WindowStats& st) noexcept {
@@ -195,39 +201,18 @@ void MetricStore::window(Family family, std::uint32_t entity, TimeWindow w, std:
   if (!window_rows(family, entity, w, s, begin, end)) return;
   const std::size_t ncols = std::min<std::size_t>(out.size(), s->columns());
   const std::size_t n = end - begin;
-  // One pass over the rows (the store is row-major), all columns at once;
-  // each column's values go to its own stretch of the scratch buffer for the quantiles.
+  // Column by column: each is decoded one way throughout (compact_series.h),
+  // into its own stretch of the scratch buffer for the quantiles.
   scratch_.resize(n * ncols);
-  std::array<double, kMaxColumns> sum{};
-  std::array<std::uint32_t, kMaxColumns> count{};
-  for (std::size_t i = begin; i < end; ++i) {
-    const std::uint8_t* row = s->row(i);
-    const TimeMs ts = s->ts(i);
-    for (std::size_t c = 0; c < ncols; ++c) {
-      const float v = s->value(row, c);
-      if (std::isnan(v)) continue;
-      WindowStats& st = out[c];
-      scratch_[c * n + count[c]] = v;
-      if (count[c]++ == 0) {
-        st.min = v;
-        st.max = v;
-        st.first = v;
-        st.first_ts = ts;
-      } else {
-        st.min = std::min<double>(st.min, v);
-        st.max = std::max<double>(st.max, v);
-      }
-      sum[c] += v;
-      st.last = v;
-      st.last_ts = ts;
-    }
-  }
   for (std::size_t c = 0; c < ncols; ++c) {
-    WindowStats& st = out[c];
-    st.count = count[c];
-    if (st.count == 0) continue;
-    st.avg = sum[c] / st.count;
-    if (quantiles) fill_quantiles(std::span<float>(&scratch_[c * n], count[c]), st);
+    float* values = &scratch_[c * n];
+    std::size_t first_row = 0, last_row = 0;
+    const std::size_t count = s->gather(c, begin, end, values, first_row, last_row);
+    if (count == 0) continue;
+    summarize(std::span<const float>(values, count), out[c]);
+    if (quantiles) fill_quantiles(std::span<float>(values, count), out[c]);
+    out[c].first_ts = s->ts(first_row);
+    out[c].last_ts = s->ts(last_row);
   }
 }
 
