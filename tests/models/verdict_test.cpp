@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <limits>
+#include <random>
 
 #include "models/json_writer.h"
 
@@ -171,6 +172,26 @@ TEST(JsonWriter, NestingAndCommas) {
   w.end_object();
   EXPECT_EQ(out, R"({"a":[1,-2,18446744073709551615,true,null,{},[]],"b":"x","c":{"d":false}})");
   EXPECT_TRUE(json::accept(out));
+}
+
+TEST(JsonWriter, EscapesWhatJsonRequiresAnywhereInAString) {
+  // Strings of every length around the eight-byte steps, with each kind of
+  // character that must be escaped at every position, and UTF-8 that must not.
+  std::mt19937_64 rng(3);
+  const std::vector<std::string> pieces{"a", "Z", "0", " ", "/", "\"", "\\", "\n", "\r", "\t", "\x01", "\x1f", "\x7f",
+                                       "\xc3\xa9", "\xe2\x82\xac"};
+  for (int n = 0; n < 2000; ++n) {
+    std::string text;
+    for (int k = 0; k < n % 40; ++k) text += pieces[rng() % pieces.size()];
+    std::string out;
+    JsonWriter w(out);
+    w.begin_array().value(text).end_array();
+    const json j = json::parse(out);
+    ASSERT_EQ(j[0].get<std::string>(), text) << out;
+    for (std::size_t i = 1; i + 1 < out.size(); ++i) {
+      EXPECT_GE(static_cast<unsigned char>(out[i]), 0x20u) << out;
+    }
+  }
 }
 
 TEST(JsonWriter, FormatNumber) {
