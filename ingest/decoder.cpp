@@ -136,7 +136,7 @@ const FieldSpec& channel_spec() noexcept {
 
 /// Whether a[0..n) equals b[0..n): short keys by two overlapping word loads
 /// rather than a call to memcmp.
-bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
+[[gnu::always_inline]] inline bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
   const auto load8 = [](const char* p) {
     std::uint64_t v;
     std::memcpy(&v, p, sizeof v);
@@ -157,6 +157,38 @@ bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
   }
   return std::memcmp(a, b, n) == 0;
 }
+
+/// The slots of names interned lately, by a hash of their text (its length
+/// and its first and last eight bytes): most records name one of the same few
+/// hundred APs, and a slot is one comparison where the Directory's table hashes
+/// the whole name and walks a bucket. Only a hint: whoever reads a slot checks
+/// it against the Directory (see RecordDecoder::Impl::ap_id).
+class NameCache {
+ public:
+  static constexpr std::uint32_t kEmpty = std::numeric_limits<std::uint32_t>::max();
+
+  std::uint32_t& slot(std::string_view name) noexcept { return slots_[hash(name)]; }
+
+ private:
+  static constexpr std::size_t kSlots = 1024;
+  static std::size_t hash(std::string_view s) noexcept {
+    std::uint64_t head = 0, tail = 0;
+    const std::size_t n = s.size();
+    if (n >= 8) {
+      std::memcpy(&head, s.data(), 8);
+      std::memcpy(&tail, s.data() + n - 8, 8);
+    } else if (n > 0) {
+      std::memcpy(&head, s.data(), n);
+    }
+    const std::uint64_t h = (head * 0x9E3779B97F4A7C15ull) ^ (tail * 0xC2B2AE3D27D4EB4Full) ^ n;
+    return static_cast<std::size_t>((h ^ (h >> 32)) * 0x9E3779B97F4A7C15ull >> 54);  // top 10 bits: kSlots
+  }
+  std::array<std::uint32_t, kSlots> slots_ = [] {
+    std::array<std::uint32_t, kSlots> a{};
+    a.fill(kEmpty);
+    return a;
+  }();
+};
 
 /// The keys one record type reads, mapped to small codes by open addressing:
 /// a hash of the length and three characters, then usually a single
@@ -245,13 +277,14 @@ constexpr std::array<std::uint8_t, 256> kHexValue = [] {
 }();
 
 /// `aa:bb:cc:dd:ee:ff` (or with `-` or `.` throughout), the spelling nearly
-/// every record uses, read at fixed offsets; nullopt for anything else,
-/// which Mac::parse then decides.
-std::optional<Mac> parse_paired_mac(std::string_view s) noexcept {
-  if (s.size() != 17) return std::nullopt;
+/// every record uses, read at fixed offsets; false for anything else, which
+/// Mac::parse then decides. Out-parameter rather than std::optional: GCC
+/// builds the optional piecewise and copies it whole, a store-forwarding stall.
+bool parse_paired_mac(std::string_view s, Mac& out) noexcept {
+  if (s.size() != 17) return false;
   const char sep = s[2];
   if ((sep != ':' && sep != '-' && sep != '.') || s[5] != sep || s[8] != sep || s[11] != sep || s[14] != sep) {
-    return std::nullopt;
+    return false;
   }
   std::uint64_t bits = 0;
   unsigned bad = 0;
@@ -261,13 +294,16 @@ std::optional<Mac> parse_paired_mac(std::string_view s) noexcept {
     bad |= hi | lo;
     bits = (bits << 8) | (hi << 4) | lo;
   }
-  if (bad & 0x10) return std::nullopt;
-  return Mac{bits};
+  if (bad & 0x10) return false;
+  out.bits = bits;
+  return true;
 }
 
-std::optional<Mac> parse_mac(std::string_view s) noexcept {
-  if (const auto mac = parse_paired_mac(s)) return mac;
-  return Mac::parse(s);
+/// The two-digit number at `p`, or 100 (above every field's limit) if either is no digit.
+unsigned two_digits(const char* p) noexcept {
+  const unsigned tens = static_cast<unsigned char>(p[0]) - unsigned{'0'};
+  const unsigned ones = static_cast<unsigned char>(p[1]) - unsigned{'0'};
+  return tens > 9 || ones > 9 ? 100 : tens * 10 + ones;
 }
 
 /// Names read from a record, interned only once the whole record is valid so
@@ -294,6 +330,31 @@ std::string_view to_string(RecordType t) noexcept {
   const auto i = static_cast<std::size_t>(t);
   return i < kRecordTypeNames.size() ? kRecordTypeNames[i] : "?";
 }
+
+namespace {
+
+/// The `type` of a record that names it first (`{"type":"wifi.client",`),
+/// read from the text: for records too large for the On Demand parser, and
+/// to spare the usual record a search for its type and a rewind. A name with
+/// an escape is no type name, so nullopt leaves it to simdjson.
+std::optional<RecordType> sniff_type(std::string_view json) noexcept {
+  std::size_t i = 0;
+  auto skip_ws = [&] {
+    while (i < json.size() && (json[i] == ' ' || json[i] == '\t' || json[i] == '\r' || json[i] == '\n')) ++i;
+  };
+  auto expect = [&](std::string_view s) {
+    skip_ws();
+    if (json.substr(i, s.size()) != s) return false;
+    i += s.size();
+    return true;
+  };
+  if (!expect("{") || !expect("\"type\"") || !expect(":") || !expect("\"")) return std::nullopt;
+  const auto end = json.find('"', i);
+  if (end == std::string_view::npos || end - i > 32) return std::nullopt;
+  return parse_record_type(json.substr(i, end - i));
+}
+
+}  // namespace
 
 /// The decoding machinery. Every reader returns false after filling `err`;
 /// readers of optional values report JSON null as "not present".
@@ -325,6 +386,7 @@ struct RecordDecoder::Impl {
   std::vector<Event> staged_events;
   const std::vector<std::string> no_warnings;
   std::unordered_map<std::uint64_t, Mac> mac_cache;  // privacy mode: MAC -> its pseudonym
+  NameCache ap_cache;
   static constexpr std::size_t kDayChars = 10;  // `YYYY-MM-DD`
   std::array<char, kDayChars> day_text{};       // the date parse_canonical_time read last
   TimeMs day_ms = 0;                            // its first millisecond
@@ -359,6 +421,18 @@ struct RecordDecoder::Impl {
     }
     out = *id;
     return true;
+  }
+  /// dir.ap(name), through ap_cache: a slot counts only if the Directory has
+  /// that id under this very name (names are unique, so it is the answer).
+  std::optional<ApId> ap_id(std::string_view name) {
+    std::uint32_t& slot = ap_cache.slot(name);
+    if (slot < dir.ap_count()) {
+      const std::string_view known = dir.ap_name(ApId{slot});
+      if (known.size() == name.size() && same_bytes(known.data(), name.data(), name.size())) return ApId{slot};
+    }
+    const auto id = dir.ap(name);
+    if (id) slot = id->value;
+    return id;
   }
   bool intern_client(Mac mac, ClientId& out) {
     const auto id = dir.client(mac);
@@ -429,7 +503,7 @@ struct RecordDecoder::Impl {
     return true;
   }
 
-  /// A string parsed by T::parse (Mac, IpAddr, Cidr); null or absent resets `out`.
+  /// A string parsed by `parse` (IpAddr, Cidr); null or absent resets `out`.
   template <class T, class Parse>
   bool read_parsed(od::value& v, const Where& w, std::optional<T>& out, Parse parse, RejectReason reason,
                    std::string_view what) {
@@ -445,9 +519,21 @@ struct RecordDecoder::Impl {
     return true;
   }
   bool read_mac(od::value& v, const Where& w, std::optional<Mac>& out) {
-    if (!read_parsed(v, w, out, parse_mac, RejectReason::kBadMac, "a MAC address")) return false;
+    std::string_view text;
+    bool present = false;
+    if (!read_string(v, w, text, present)) return false;
+    if (!present) {
+      out.reset();
+      return true;
+    }
+    Mac mac;
+    if (!parse_paired_mac(text, mac)) {
+      const auto parsed = Mac::parse(text);
+      if (!parsed) return fail(RejectReason::kBadMac, w, quoted(text) + " is not a MAC address");
+      mac = *parsed;
+    }
     // Every MAC of a native record comes through here: pseudonymized once, at the source.
-    if (out && options.pseudonymizer != nullptr) out = pseudonym(*out);
+    out = options.pseudonymizer != nullptr ? pseudonym(mac) : mac;
     return true;
   }
 
@@ -499,33 +585,28 @@ struct RecordDecoder::Impl {
   }
 
   bool read_rfc3339(std::string_view text, const Where& w, TimeMs& out) {
-    auto ms = parse_canonical_time(text);
-    if (!ms) ms = parse_rfc3339(text);
+    if (parse_canonical_time(text, out)) return true;
+    const auto ms = parse_rfc3339(text);
     if (!ms) return fail(RejectReason::kBadTimestamp, w, quoted(text) + " is not an RFC 3339 timestamp");
     out = *ms;
     return true;
   }
 
   /// `YYYY-MM-DDTHH:MM:SS.mmmZ`, the layout callroot and most sources write,
-  /// read at fixed offsets; nullopt for any other spelling or a value out of
-  /// range, which parse_rfc3339 then decides.
-  std::optional<TimeMs> parse_canonical_time(std::string_view s) {
-    if (s.size() != 24 || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != '.' || s[23] != 'Z') {
-      return std::nullopt;
-    }
-    bool bad = false;
-    const auto digit = [&](std::size_t i) {
-      const unsigned d = static_cast<unsigned>(static_cast<unsigned char>(s[i])) - '0';
-      bad |= d > 9;
-      return d;
-    };
-    const unsigned hour = digit(11) * 10 + digit(12);
-    const unsigned minute = digit(14) * 10 + digit(15);
-    const unsigned second = digit(17) * 10 + digit(18);
-    const unsigned millis = digit(20) * 100 + digit(21) * 10 + digit(22);
-    if (bad || hour > 23 || minute > 59 || second > 60 || !read_day(s.substr(0, kDayChars))) return std::nullopt;
+  /// read at fixed offsets; false for any other spelling or a value out of
+  /// range, which parse_rfc3339 then decides (out-parameter: see parse_paired_mac).
+  bool parse_canonical_time(std::string_view s, TimeMs& out) {
+    if (s.size() != 24 || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != '.' || s[23] != 'Z') return false;
+    const unsigned hour = two_digits(&s[11]);
+    const unsigned minute = two_digits(&s[14]);
+    const unsigned second = two_digits(&s[17]);
+    const unsigned tenths = static_cast<unsigned char>(s[20]) - unsigned{'0'};
+    const unsigned hundredths = two_digits(&s[21]);
+    if (hour > 23 || minute > 59 || second > 60 || tenths > 9 || hundredths > 99) return false;
+    if (!read_day(s.substr(0, kDayChars))) return false;
     const unsigned seconds = (hour * 60 + minute) * 60 + std::min(second, 59u);  // a leap second counts as :59
-    return day_ms + static_cast<TimeMs>(seconds) * 1000 + millis;
+    out = day_ms + static_cast<TimeMs>(seconds) * 1000 + tenths * 100 + hundredths;
+    return true;
   }
 
   /// Sets day_ms to the start of `date` (`YYYY-MM-DD`); false if it is no
@@ -775,7 +856,7 @@ struct RecordDecoder::Impl {
       }
       case Family::kWifiAp: {
         ApId id;
-        if (!intern(dir.ap(entity), "ap", entity, id)) return false;
+        if (!intern(ap_id(entity), "ap", entity, id)) return false;
         s.entity = id.value;
         break;
       }
@@ -795,7 +876,7 @@ struct RecordDecoder::Impl {
         break;
       }
     }
-    if (have_ap && !intern(dir.ap(ap), "ap", ap, s.ap)) return false;
+    if (have_ap && !intern(ap_id(ap), "ap", ap, s.ap)) return false;
     return true;
   }
 
@@ -918,7 +999,7 @@ struct RecordDecoder::Impl {
     if (up.sw.empty()) return missing("uplink.switch");
     if (up.port.empty()) return missing("uplink.port");
     e.name.assign(name);
-    return intern(dir.ap(ap), "ap", ap, e.ap) && intern(dir.site(site), "site", site, e.site) &&
+    return intern(ap_id(ap), "ap", ap, e.ap) && intern(dir.site(site), "site", site, e.site) &&
            intern(dir.switch_(up.sw), "switch", up.sw, e.uplink_switch) &&
            intern(dir.port(e.uplink_switch, up.port), "port", up.port, e.uplink_port);
   }
@@ -1025,7 +1106,7 @@ struct RecordDecoder::Impl {
     if (wired && !have_sw) return missing("switch");
     if (wired && !have_port) return missing("port");
     if (!intern_client(*client, e.client)) return false;
-    if (have_ap && !intern(dir.ap(ap), "ap", ap, e.ap)) return false;
+    if (have_ap && !intern(ap_id(ap), "ap", ap, e.ap)) return false;
     if (wired && (!intern(dir.switch_(sw), "switch", sw, e.sw) || !intern(dir.port(e.sw, port), "port", port, e.port))) {
       return false;
     }
@@ -1435,8 +1516,10 @@ struct RecordDecoder::Impl {
       if (!hinted) return fail(RejectReason::kUnknownType, "the message type " + quoted(type_hint) + " is not known");
       type = *hinted;
       expected_type = to_string(type);
+    } else if (const auto sniffed = sniff_type(std::string_view(data, json.size()))) {
+      type = *sniffed;  // the loop over the fields skips it
     } else {
-      // The writer puts `type` first, so this usually reads one field; then start over.
+      // `type` elsewhere, or spelt with escapes: found by simdjson, then start over.
       od::value tv;
       const auto e = obj.find_field_unordered("type").get(tv);
       if (e == simdjson::NO_SUCH_FIELD) return fail(RejectReason::kMissingType, "the record has no field `type`");
@@ -1495,25 +1578,6 @@ bool is_teamwork(RecordType t) noexcept {
 }
 bool is_cloud(RecordType t) noexcept {
   return t == RecordType::kGraphCallRecord || t == RecordType::kZoomQos || is_teamwork(t);
-}
-
-/// The `type` of an envelope that names it first (`{"type":"graph.callRecord",`),
-/// read from the text: for records too large for the On Demand parser.
-std::optional<RecordType> sniff_type(std::string_view json) noexcept {
-  std::size_t i = 0;
-  auto skip_ws = [&] {
-    while (i < json.size() && (json[i] == ' ' || json[i] == '\t' || json[i] == '\r' || json[i] == '\n')) ++i;
-  };
-  auto expect = [&](std::string_view s) {
-    skip_ws();
-    if (json.substr(i, s.size()) != s) return false;
-    i += s.size();
-    return true;
-  };
-  if (!expect("{") || !expect("\"type\"") || !expect(":") || !expect("\"")) return std::nullopt;
-  const auto end = json.find('"', i);
-  if (end == std::string_view::npos || end - i > 32) return std::nullopt;
-  return parse_record_type(json.substr(i, end - i));
 }
 
 }  // namespace
