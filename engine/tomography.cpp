@@ -218,7 +218,10 @@ void Tomography::solve_once(std::uint32_t slot, TimeMs now, std::uint64_t previo
     }
   }
   // The remainder per group, and whether this site's observations are most of it.
-  if (fresh_background || background_at_ == kNoTime || now < background_at_ ||
+  // A segment that ends a little before the last estimate (records arrive
+  // out of order) does not call for a new one: the window has not moved. A
+  // clock set back by more than a window does.
+  if (fresh_background || background_at_ == kNoTime || now + config_.window < background_at_ ||
       now - background_at_ >= config_.solve_every) {
     estimate_background(now);
   }
