@@ -61,6 +61,7 @@ void Topology::add_site_link(SiteId site, LinkId link) {
 
 void Topology::apply(const SiteInventory& e) {
   if (!e.site.valid()) return;
+  ++inventory_generation_;
   std::erase_if(subnets_, [&](const auto& entry) { return entry.second == e.site; });
   for (const auto& cidr : e.subnets) subnets_.emplace_back(cidr, e.site);
   std::stable_sort(subnets_.begin(), subnets_.end(),
@@ -70,6 +71,7 @@ void Topology::apply(const SiteInventory& e) {
 
 void Topology::apply(const ApInventory& e) {
   if (!e.ap.valid()) return;
+  ++inventory_generation_;
   grow_to(ap_site_, e.ap) = e.site;
   const Vertex v = vertex(VertexKind::kAp, e.ap.value);
   for (const Mac bssid : e.bssids) bssid_ap_.set(bssid.bits, e.ap.value);
@@ -96,6 +98,7 @@ bool Topology::has_uplink(SwitchId sw) const noexcept {
 
 void Topology::apply(const SwitchInventory& e) {
   if (!e.sw.valid()) return;
+  ++inventory_generation_;
   grow_to(switch_site_, e.sw) = e.site;
   const Vertex v = vertex(VertexKind::kSwitch, e.sw.value);
   if (e.uplink_switch.valid()) {
@@ -109,6 +112,7 @@ void Topology::apply(const SwitchInventory& e) {
 
 void Topology::apply(const WanInventory& e) {
   if (!e.link.valid() || !e.edge.valid()) return;
+  ++inventory_generation_;
   grow_to(link_site_, e.link) = e.site;
   const Vertex edge = vertex(VertexKind::kEdge, e.edge.value);
   const Vertex link = vertex(VertexKind::kLink, e.link.value);
@@ -235,6 +239,17 @@ void Topology::climb(Vertex v, PortId entry_port, Path& path) const {
 }
 
 Path Topology::path_from_ap(ApId ap) const {
+  if (!ap.valid()) return climb_from_ap(ap);
+  if (ap.value >= ap_paths_.size()) ap_paths_.resize(std::max<std::size_t>(ap.value + 1, ap_paths_.size() * 3 / 2));
+  CachedPath& cached = ap_paths_[ap.value];
+  if (cached.generation != inventory_generation_) {
+    cached.path = climb_from_ap(ap);
+    cached.generation = inventory_generation_;
+  }
+  return cached.path;
+}
+
+Path Topology::climb_from_ap(ApId ap) const {
   Path path;
   path.ap = ap;
   path.site = site_of(ap);

@@ -119,6 +119,10 @@ class Topology {
   [[nodiscard]] std::optional<Attachment> attachment(ClientId client, TimeMs t) const;
   /// The path of `client` at `t`; nullopt when it was not attached then.
   [[nodiscard]] std::optional<Path> path(ClientId client, TimeMs t) const;
+  /// The path above an AP. Every segment reads its endpoints' paths, so the
+  /// answer is kept per AP until the inventory next changes (which makes the
+  /// const methods unsafe to call from two threads at once, like the rest of
+  /// the engine's state).
   [[nodiscard]] Path path_from_ap(ApId ap) const;
   /// Maps a call endpoint onto the organization: the client by MAC, then by
   /// IP at the time (client.info history), then by user; failing that, the AP
@@ -177,6 +181,7 @@ class Topology {
   void set_uplink(Vertex child, Vertex parent, EdgeProps props);
   /// Follows uplinks from `start`, filling switches, edge and links.
   void climb(Vertex start, PortId entry_port, Path& path) const;
+  [[nodiscard]] Path climb_from_ap(ApId ap) const;
   void add_site_link(SiteId site, LinkId link);
   void add_site_links(Path& path) const;
 
@@ -193,6 +198,13 @@ class Topology {
   FlatMap64 bssid_ap_;  // BSSID bits -> ApId
   std::unordered_map<IpAddr, LinkId> public_ip_link_;
   std::vector<std::vector<Attachment>> attachments_;  // per client, by time
+  // path_from_ap's answers, valid while their generation is the inventory's.
+  struct CachedPath {
+    std::uint64_t generation = 0;
+    Path path;
+  };
+  mutable std::vector<CachedPath> ap_paths_;
+  std::uint64_t inventory_generation_ = 1;  // changes with every inventory record
   std::vector<ClientProfile> profiles_;
   struct IpLease {
     TimeMs since;

@@ -113,6 +113,27 @@ TEST_F(TopologyTest, PathFromApClimbsToTheEdgeAndLinks) {
   EXPECT_EQ(dir.port_name(q.switches[1].port), "xe-0/0/2");
 }
 
+TEST_F(TopologyTest, PathFromApFollowsEveryInventoryChange) {
+  // Read once (and kept), then the AP moves, its switch is re-homed, a link
+  // is added: each change shows in the next path.
+  ASSERT_EQ(topo.path_from_ap(ap1).switches[0].sw, access1);
+  topo.apply(ApInventory{ap1, hq, "", {mac("00:11:22:33:44:01")}, access2, access2_ge10});
+  Path p = topo.path_from_ap(ap1);
+  EXPECT_EQ(p.switches[0].sw, access2);
+  EXPECT_EQ(p.switches[0].port, access2_ge10);
+  EXPECT_EQ(p.switches[1].port, core_xe2);
+  topo.apply(SwitchInventory{access2, hq, "", core, core_xe1, EdgeId{}});
+  EXPECT_EQ(topo.path_from_ap(ap1).switches[1].port, core_xe1);
+  const LinkId isp_c = *dir.link("isp-c");
+  topo.apply(WanInventory{isp_c, hq, e1, "C", 100, {ip("192.0.2.77")}});
+  EXPECT_EQ(links(topo.path_from_ap(ap1)), (std::vector<LinkId>{isp_a, isp_b, isp_c}));
+  const SiteId annex = *dir.site("annex");
+  topo.apply(SiteInventory{annex, "Annex", {cidr("172.16.0.0/16")}});
+  topo.apply(ApInventory{ap1, annex, "", {}, SwitchId{}, PortId{}});
+  p = topo.path_from_ap(ap1);
+  EXPECT_EQ(p.site, annex);
+}
+
 TEST_F(TopologyTest, UnknownApHasNoHops) {
   const ApId ghost = *dir.ap("ghost");
   const Path p = topo.path_from_ap(ghost);
