@@ -33,7 +33,7 @@ die() {
 
 if [ $# -lt 2 ] || [ $# -gt 3 ]; then usage; fi
 repo=$(cd "$(dirname "$0")/.." && pwd)
-independent=${CALLROOT_INDEPENDENT:-/work/shared/data/independent}
+independent=${CALLROOT_INDEPENDENT:-$repo/../shared/data/independent}
 presets=(campus mixed)
 scenarios=(s1 s2 s3)
 max_jobs=2
