@@ -30,7 +30,9 @@ std::optional<std::int32_t> quantize(float f, std::uint8_t decimals, std::uint8_
   const double limit = width == 1 ? 127.0 : 32767.0;  // the lowest integer means "not measured"
   const double scaled = std::nearbyint(static_cast<double>(f) * kPow10[decimals]);
   if (!(std::abs(scaled) <= limit)) return std::nullopt;
-  if (!same_bits(static_cast<float>(scaled / kPow10[decimals]), f)) return std::nullopt;
+  // Whole numbers (an RSSI, a count) need no division to check.
+  const double back = decimals == 0 ? scaled : scaled / kPow10[decimals];
+  if (!same_bits(static_cast<float>(back), f)) return std::nullopt;
   return static_cast<std::int32_t>(scaled);
 }
 
