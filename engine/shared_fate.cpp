@@ -167,7 +167,7 @@ void SharedFate::add_entry(TimeMs end, bool poor, ClientId client, ClientId othe
     }
     ClientTally& t = clients_[clients[s].value];
     for (std::uint64_t bits = own[s]; bits != 0; bits &= bits - 1) {
-      tally(t, pack(scratch_[static_cast<std::size_t>(std::countr_zero(bits))]), poor, +1);
+      tally(t.keys, pack(scratch_[static_cast<std::size_t>(std::countr_zero(bits))]), poor, +1);
     }
   }
   entry.pair_begin = static_cast<std::uint32_t>(pairs_.back_seq());
@@ -177,7 +177,9 @@ void SharedFate::add_entry(TimeMs end, bool poor, ClientId client, ClientId othe
     const std::uint32_t parent = pack(scratch_[p >> 6 & 63]);
     const std::uint32_t child = pack(scratch_[p & 63]);
     for (std::size_t s = 0; s < 2; ++s) {
-      if (has_client[s] && (p >> (kPairOwnShift + s) & 1u)) tally(clients_[clients[s].value], child, parent, poor, +1);
+      if (has_client[s] && (p >> (kPairOwnShift + s) & 1u)) {
+        tally(clients_[clients[s].value].pairs, pair_key(child, parent), poor, +1);
+      }
     }
     KeyState& kp = state_for(scratch_[p & 63]);
     PairCount* slot = nullptr;
@@ -217,7 +219,7 @@ void SharedFate::pop_oldest() {
     if (e.clients[s] == kNoClient) continue;
     ClientTally& t = clients_[e.clients[s]];
     for (std::uint64_t bits = e.own[s]; bits != 0; bits &= bits - 1) {
-      tally(t, occurrences_[occ_begin + static_cast<std::uint64_t>(std::countr_zero(bits))].key, e.poor, -1);
+      tally(t.keys, occurrences_[occ_begin + static_cast<std::uint64_t>(std::countr_zero(bits))].key, e.poor, -1);
     }
   }
   for (std::uint8_t i = 0; i < e.pair_count; ++i) {
@@ -226,7 +228,7 @@ void SharedFate::pop_oldest() {
     const std::uint32_t parent = occurrences_[occ_begin + (p >> 6 & 63)].key;
     for (std::size_t s = 0; s < 2; ++s) {
       if (e.clients[s] != kNoClient && (p >> (kPairOwnShift + s) & 1u)) {
-        tally(clients_[e.clients[s]], child, parent, e.poor, -1);
+        tally(clients_[e.clients[s]].pairs, pair_key(child, parent), e.poor, -1);
       }
     }
     KeyState& kp = keys_[child >> 30][child & kMaxFateId];
@@ -310,46 +312,32 @@ double SharedFate::background(FateKey key, const KeyState& ks, bool& site) const
   return network;
 }
 
-void SharedFate::tally(ClientTally& t, std::uint32_t key, bool poor, int delta) {
-  const auto it = std::find_if(t.keys.begin(), t.keys.end(), [&](const ClientTally::KeyCount& c) { return c.key == key; });
+void SharedFate::tally(std::vector<ClientTally::Count>& counts, std::uint64_t key, bool poor, int delta) {
+  const auto it =
+      std::find_if(counts.begin(), counts.end(), [&](const ClientTally::Count& c) { return c.key == key; });
   if (delta > 0) {
-    if (it == t.keys.end()) {
-      t.keys.push_back({key, 1, poor ? 1u : 0u});
+    if (it == counts.end()) {
+      counts.push_back({key, 1, poor ? 1u : 0u});
     } else {
       ++it->n;
       it->k += poor;
     }
     return;
   }
-  if (it == t.keys.end()) return;
+  if (it == counts.end()) return;
   --it->n;
   it->k -= poor;
   if (it->n == 0) {
-    *it = t.keys.back();
-    t.keys.pop_back();
+    *it = counts.back();
+    counts.pop_back();
   }
 }
 
-void SharedFate::tally(ClientTally& t, std::uint32_t child, std::uint32_t parent, bool poor, int delta) {
-  const auto it = std::find_if(t.pairs.begin(), t.pairs.end(), [&](const ClientTally::PairTally& c) {
-    return c.child == child && c.parent == parent;
-  });
-  if (delta > 0) {
-    if (it == t.pairs.end()) {
-      t.pairs.push_back({child, parent, 1, poor ? 1u : 0u});
-    } else {
-      ++it->n;
-      it->k += poor;
-    }
-    return;
-  }
-  if (it == t.pairs.end()) return;
-  --it->n;
-  it->k -= poor;
-  if (it->n == 0) {
-    *it = t.pairs.back();
-    t.pairs.pop_back();
-  }
+const SharedFate::ClientTally::Count* SharedFate::find(const std::vector<ClientTally::Count>& counts,
+                                                       std::uint64_t key) noexcept {
+  const auto it =
+      std::find_if(counts.begin(), counts.end(), [&](const ClientTally::Count& c) { return c.key == key; });
+  return it == counts.end() ? nullptr : &*it;
 }
 
 const SharedFate::ClientTally* SharedFate::client_tally(ClientId client) const noexcept {
@@ -372,19 +360,13 @@ FateAssessment SharedFate::assess(FateKey key, ClientId exclude_client, const Fa
   const std::uint32_t child_packed = has_child ? pack(*child) : 0;
   std::uint32_t client_both_n = 0, client_both_k = 0;  // the client's segments through the key and the child
   if (const ClientTally* t = exclude && n > 0 ? client_tally(exclude_client) : nullptr) {
-    for (const ClientTally::KeyCount& c : t->keys) {
-      if (c.key != key_packed) continue;
-      n -= std::min(n, c.n);
-      k -= std::min(k, c.k);
-      break;
+    if (const ClientTally::Count* own = find(t->keys, key_packed)) {
+      n -= std::min(n, own->n);
+      k -= std::min(k, own->k);
     }
-    if (has_child) {
-      for (const ClientTally::PairTally& p : t->pairs) {
-        if (p.child != child_packed || p.parent != key_packed) continue;
-        client_both_n = p.n;
-        client_both_k = p.k;
-        break;
-      }
+    if (const ClientTally::Count* both = has_child ? find(t->pairs, pair_key(child_packed, key_packed)) : nullptr) {
+      client_both_n = both->n;
+      client_both_k = both->k;
     }
   }
   out.n = n;
@@ -468,7 +450,7 @@ std::size_t SharedFate::memory_bytes() const noexcept {
   for (const auto& list : key_site_) total += list.capacity() * sizeof(std::uint32_t);
   total += clients_.capacity() * sizeof(ClientTally);
   for (const ClientTally& t : clients_) {
-    total += t.keys.capacity() * sizeof(ClientTally::KeyCount) + t.pairs.capacity() * sizeof(ClientTally::PairTally);
+    total += (t.keys.capacity() + t.pairs.capacity()) * sizeof(ClientTally::Count);
   }
   return total;
 }

@@ -182,19 +182,20 @@ class SharedFate {
   /// assessment is a lookup instead of a walk over its entries (cache
   /// misses). A client crosses few keys: linear scans over small vectors.
   struct ClientTally {
-    struct KeyCount {
-      std::uint32_t key = 0;  // packed
+    struct Count {
+      std::uint64_t key = 0;  // a packed key, or a pair's (pair_key)
       std::uint32_t n = 0, k = 0;
     };
-    struct PairTally {
-      std::uint32_t child = 0, parent = 0;  // packed
-      std::uint32_t n = 0, k = 0;
-    };
-    std::vector<KeyCount> keys;
-    std::vector<PairTally> pairs;
+    std::vector<Count> keys;
+    std::vector<Count> pairs;
   };
-  static void tally(ClientTally& t, std::uint32_t key, bool poor, int delta);
-  static void tally(ClientTally& t, std::uint32_t child, std::uint32_t parent, bool poor, int delta);
+  static constexpr std::uint64_t pair_key(std::uint32_t child, std::uint32_t parent) noexcept {
+    return std::uint64_t{child} << 32 | parent;
+  }
+  /// Counts one segment in (delta +1) or out (-1) of `counts` under `key`.
+  static void tally(std::vector<ClientTally::Count>& counts, std::uint64_t key, bool poor, int delta);
+  [[nodiscard]] static const ClientTally::Count* find(const std::vector<ClientTally::Count>& counts,
+                                                      std::uint64_t key) noexcept;
   [[nodiscard]] const ClientTally* client_tally(ClientId client) const noexcept;
 
   [[nodiscard]] const KeyState* state(FateKey key) const noexcept;
