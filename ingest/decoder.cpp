@@ -519,21 +519,14 @@ struct RecordDecoder::Impl {
     return true;
   }
   bool read_mac(od::value& v, const Where& w, std::optional<Mac>& out) {
-    std::string_view text;
-    bool present = false;
-    if (!read_string(v, w, text, present)) return false;
-    if (!present) {
-      out.reset();
-      return true;
-    }
-    Mac mac;
-    if (!parse_paired_mac(text, mac)) {
-      const auto parsed = Mac::parse(text);
-      if (!parsed) return fail(RejectReason::kBadMac, w, quoted(text) + " is not a MAC address");
-      mac = *parsed;
-    }
+    const auto parse = [](std::string_view text) -> std::optional<Mac> {
+      Mac mac;
+      if (parse_paired_mac(text, mac)) return mac;
+      return Mac::parse(text);
+    };
+    if (!read_parsed(v, w, out, parse, RejectReason::kBadMac, "a MAC address")) return false;
     // Every MAC of a native record comes through here: pseudonymized once, at the source.
-    out = options.pseudonymizer != nullptr ? pseudonym(mac) : mac;
+    if (out && options.pseudonymizer != nullptr) out = pseudonym(*out);
     return true;
   }
 
