@@ -58,6 +58,19 @@ void summarize(std::span<const float> values, WindowStats& st) noexcept {
   st.last = values.back();
 }
 
+/// Column c of rows [begin, end) summarized into `st` (quantiles aside), its
+/// measured values left in `values` in row order; returns how many there are.
+std::size_t read_column(const detail::CompactSeries& s, std::size_t begin, std::size_t end, std::size_t c,
+                        float* values, WindowStats& st) noexcept {
+  std::size_t first_row = 0, last_row = 0;
+  const std::size_t count = s.gather(c, begin, end, values, first_row, last_row);
+  if (count == 0) return 0;
+  summarize(std::span<const float>(values, count), st);
+  st.first_ts = s.ts(first_row);
+  st.last_ts = s.ts(last_row);
+  return count;
+}
+
 }  // namespace
 
 MetricStore::MetricStore(MetricStoreConfig config) : config_(config) {
@@ -163,13 +176,8 @@ void MetricStore::column_stats(const Series& s, std::size_t begin, std::size_t e
                                WindowStats& st) const {
   st = WindowStats{};
   scratch_.resize(end - begin);
-  std::size_t first_row = 0, last_row = 0;
-  const std::size_t count = s.gather(c, begin, end, scratch_.data(), first_row, last_row);
-  if (count == 0) return;
-  summarize(std::span<const float>(scratch_.data(), count), st);
-  fill_quantiles(std::span<float>(scratch_.data(), count), st);
-  st.first_ts = s.ts(first_row);
-  st.last_ts = s.ts(last_row);
+  const std::size_t count = read_column(s, begin, end, c, scratch_.data(), st);
+  if (count > 0) fill_quantiles(std::span<float>(scratch_.data(), count), st);
 }
 
 void MetricStore::fill_quantiles(std::span<float> values, WindowStats& st) noexcept {
@@ -201,18 +209,12 @@ void MetricStore::window(Family family, std::uint32_t entity, TimeWindow w, std:
   if (!window_rows(family, entity, w, s, begin, end)) return;
   const std::size_t ncols = std::min<std::size_t>(out.size(), s->columns());
   const std::size_t n = end - begin;
-  // Column by column: each is decoded one way throughout (compact_series.h),
-  // into its own stretch of the scratch buffer for the quantiles.
+  // Column by column, each into its own stretch of the scratch buffer for the quantiles.
   scratch_.resize(n * ncols);
   for (std::size_t c = 0; c < ncols; ++c) {
     float* values = &scratch_[c * n];
-    std::size_t first_row = 0, last_row = 0;
-    const std::size_t count = s->gather(c, begin, end, values, first_row, last_row);
-    if (count == 0) continue;
-    summarize(std::span<const float>(values, count), out[c]);
-    if (quantiles) fill_quantiles(std::span<float>(values, count), out[c]);
-    out[c].first_ts = s->ts(first_row);
-    out[c].last_ts = s->ts(last_row);
+    const std::size_t count = read_column(*s, begin, end, c, values, out[c]);
+    if (quantiles && count > 0) fill_quantiles(std::span<float>(values, count), out[c]);
   }
 }
 
