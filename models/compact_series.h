@@ -69,7 +69,7 @@ class alignas(64) CompactSeries {
   [[nodiscard]] const Column* layout() const noexcept { return reinterpret_cast<const Column*>(data_.get()); }
   /// The measured values of column c in rows [begin, end), in row order,
   /// into `out` (room for end - begin); returns how many, with the rows of
-  /// the first and the last. One decoding choice per column, not per value.
+  /// the first and the last. The column's layout is read once, not per value.
   std::size_t gather(std::size_t c, std::size_t begin, std::size_t end, float* out, std::size_t& first_row,
                      std::size_t& last_row) const noexcept;
   static float decode(const Column& col, const std::uint8_t* row) noexcept;
