@@ -1,5 +1,7 @@
+#include "models/text.h"
 #include "rules/diagnostic.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -24,6 +26,22 @@ std::string_view severity_name(DiagnosticSeverity s) noexcept {
   return s == DiagnosticSeverity::kError ? "error" : "warning";
 }
 
+/// Text from a rule file as a terminal may show it: control bytes (a tab
+/// kept, for the caret) and bytes that are not UTF-8 become `?`, one for one,
+/// so a rule file cannot move the cursor or forge lines, and columns hold.
+void append_shown(std::string& out, std::string_view text) {
+  while (!text.empty()) {
+    const std::size_t bad = std::min(first_invalid_utf8(text), text.size());
+    for (const char c : text.substr(0, bad)) {
+      const auto u = static_cast<unsigned char>(c);
+      out += (u < 0x20 && c != '\t') || u == 0x7F ? '?' : c;
+    }
+    if (bad == text.size()) break;
+    out += '?';
+    text.remove_prefix(bad + 1);
+  }
+}
+
 }  // namespace
 
 std::string_view code_name(DiagnosticCode c) noexcept { return info(c).name; }
@@ -42,7 +60,7 @@ std::string render_text(const Diagnostic& d) {
   out += '[';
   out += code_name(d.code);
   out += "]: ";
-  out += d.message;
+  append_shown(out, d.message);
   out += '\n';
   if (f != nullptr && d.range.line != 0) {
     const std::string_view line = f->line_text(d.range.line);
@@ -50,7 +68,7 @@ std::string render_text(const Diagnostic& d) {
     std::snprintf(num, sizeof num, "%5u", d.range.line);
     out += num;
     out += " | ";
-    out += line;
+    append_shown(out, line);
     out += "\n      | ";
     // Keep tabs so that the caret lines up with the text above it.
     const std::uint32_t col = d.range.column == 0 ? 1 : d.range.column;
@@ -78,7 +96,8 @@ std::string render_json(const Diagnostic& d) {
   j["end_column"] = d.range.end_column;
   j["message"] = d.message;
   j["hint"] = d.hint;
-  return j.dump();
+  // Paths are bytes, not UTF-8: replace what is ill-formed instead of throwing.
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace callroot::rules

@@ -35,6 +35,7 @@ namespace callroot::rules {
   X(E020, kError, "bad token")                                                    \
   X(E021, kError, "condition is not boolean")                                     \
   X(E022, kError, "cannot read file")                                             \
+  X(E023, kError, "file is not valid UTF-8")                                      \
   X(W001, kWarning, "unused macro")                                               \
   X(W002, kWarning, "unused param or list")                                       \
   X(W003, kWarning, "rule without scope")                                         \

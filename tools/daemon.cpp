@@ -137,7 +137,10 @@ DaemonOptions load_daemon_config(const std::string& path) {
       o.idle_flush = std::chrono::milliseconds(duration(value, "idle_flush_ms", path));
     else if (key == "rules")
       o.rules = endpoints(value, "rules", path);
-    else if (key == "rules_check_interval_ms")
+    else if (key == "rules_refuse_shrink") {
+      if (!value.is_boolean()) throw std::runtime_error(path + ": `rules_refuse_shrink` must be true or false");
+      o.rules_refuse_shrink = value.get<bool>();
+    } else if (key == "rules_check_interval_ms")
       o.rules_check_interval = std::chrono::milliseconds(duration(value, "rules_check_interval_ms", path));
     else if (key == "checkpoint") {
       if (!value.is_string() || value.get<std::string>().empty()) {
@@ -216,6 +219,7 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
   if (!options.rules.empty()) {
     rules = std::make_unique<RuleWatcher>(options.rules, rule_loader(options.attribution), log,
                                           options.rules_check_interval);
+    rules->set_refuse_shrink(options.rules_refuse_shrink);
     loaded = rules->load_initial();
     if (!loaded) {
       log->error("callroot run: the rules did not load");

@@ -29,6 +29,9 @@ struct DaemonOptions {
   /// and when the files change (looked at every `rules_check_interval`).
   std::vector<std::string> rules;
   std::chrono::milliseconds rules_check_interval{1000};
+  /// Refuse a reload with fewer rule files or rules than the running set
+  /// (`rules_refuse_shrink`); such a reload is logged as a warning either way.
+  bool rules_refuse_shrink = false;
   /// How blame is assigned (`--attribution`); a reloaded rule set is wrapped the same way.
   std::string attribution = "combined";
   /// Checkpoint file (open incidents, baselines): restored at start when it

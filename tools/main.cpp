@@ -142,6 +142,9 @@ int main(int argc, char** argv) {
       ->add_option("--rules", run_rules,
                    "Attribute with these rule files or folders; reloaded on SIGHUP and when they change")
       ->allow_extra_args(false);
+  bool run_refuse_shrink = false;
+  run_cmd->add_flag("--rules-refuse-shrink", run_refuse_shrink,
+                    "Refuse a rule reload that has fewer files or rules than the running set");
   std::string run_checkpoint;
   std::int64_t run_checkpoint_every = -1;  // -1: the configuration's or the default
   run_cmd->add_option("--checkpoint", run_checkpoint,
@@ -263,7 +266,7 @@ int main(int argc, char** argv) {
     std::string error;
     callroot::engine::AttributorPtr attributor = callroot::tools::make_attributor(replay_mode, std::move(rules), error);
     if (!attributor) {
-      log->error("{}", error);
+      callroot::tools::log_lines(*log, spdlog::level::err, error);
       return kExitUsage;
     }
     auto shared = std::make_shared<callroot::engine::AttributorPtr>(std::move(attributor));
@@ -295,6 +298,7 @@ int main(int argc, char** argv) {
     if (!pull.empty()) daemon.source.pull_endpoints = pull;
     if (!pub.empty()) daemon.publish = pub;
     if (!run_rules.empty()) daemon.rules = run_rules;
+    if (run_refuse_shrink) daemon.rules_refuse_shrink = true;
     if (run_mode_option->count() > 0) daemon.attribution = run_mode;
     if (!run_iface.empty()) daemon.live.iface = run_iface;
     if (!run_bpf.empty()) daemon.live.bpf = run_bpf;

@@ -3,7 +3,10 @@
 #include <cstdlib>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/spdlog.h>
+
+#include "models/text.h"
 
 namespace callroot::tools {
 
@@ -14,13 +17,55 @@ constexpr std::uint64_t kLogFirst = 50;
 constexpr std::uint64_t kLogEvery = 1000;
 }  // namespace
 
+namespace {
+
+/// Escapes each message's text before the pattern lays it out; the pattern's
+/// own parts (level, time) are ours and need nothing.
+class EscapingFormatter final : public spdlog::formatter {
+ public:
+  explicit EscapingFormatter(std::string pattern)
+      : pattern_(std::move(pattern)), inner_(std::make_unique<spdlog::pattern_formatter>(pattern_)) {}
+
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    const std::string_view payload(msg.payload.data(), msg.payload.size());
+    if (!needs_log_escape(payload)) return inner_->format(msg, dest);
+    const std::string escaped = escape_for_log(payload);
+    spdlog::details::log_msg copy = msg;
+    copy.payload = spdlog::string_view_t(escaped.data(), escaped.size());
+    inner_->format(copy, dest);
+    // A colour sink reads the level's colour range from the message it passed in.
+    msg.color_range_start = copy.color_range_start;
+    msg.color_range_end = copy.color_range_end;
+  }
+  [[nodiscard]] std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<EscapingFormatter>(pattern_);
+  }
+
+ private:
+  std::string pattern_;
+  std::unique_ptr<spdlog::formatter> inner_;
+};
+
+}  // namespace
+
+std::unique_ptr<spdlog::formatter> make_log_formatter() { return std::make_unique<EscapingFormatter>("%^%l%$ %v"); }
+
 std::shared_ptr<spdlog::logger> make_logger(std::string_view name) {
   auto logger = std::make_shared<spdlog::logger>(std::string(name),
                                                  std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
-  logger->set_pattern("%^%l%$ %v");
+  logger->set_formatter(make_log_formatter());
   logger->set_level(spdlog::level::info);
   if (const char* level = std::getenv("CALLROOT_LOG_LEVEL")) logger->set_level(spdlog::level::from_str(level));
   return logger;
+}
+
+void log_lines(spdlog::logger& log, spdlog::level::level_enum level, std::string_view text) {
+  while (!text.empty()) {
+    const std::size_t end = text.find('\n');
+    log.log(level, "{}", text.substr(0, end));
+    if (end == std::string_view::npos) break;
+    text.remove_prefix(end + 1);
+  }
 }
 
 namespace {

@@ -63,7 +63,15 @@ class Pipeline {
   std::vector<Event> scratch_;  // feed()'s events, reused
 };
 
-/// The logger commands write to: stderr, `callroot` name, level from the environment (CALLROOT_LOG_LEVEL).
+/// The logger commands write to: stderr, `callroot` name, level from the
+/// environment (CALLROOT_LOG_LEVEL). Every message is one line: control
+/// bytes and bytes that are not UTF-8 are escaped (models/text.h), so a value
+/// from a record, a rule file or a peer can never forge a line of its own.
 std::shared_ptr<spdlog::logger> make_logger(std::string_view name = "callroot");
+/// make_logger's formatter (`<level> <message>`, the message escaped), for loggers with other sinks.
+std::unique_ptr<spdlog::formatter> make_log_formatter();
+
+/// Logs a text of several lines (a rendered rule diagnostic) one log line per line.
+void log_lines(spdlog::logger& log, spdlog::level::level_enum level, std::string_view text);
 
 }  // namespace callroot::tools

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "tools/pipeline.h"
+
 namespace callroot::tools {
 
 RuleWatcher::RuleWatcher(std::vector<std::string> paths, RuleLoader loader, std::shared_ptr<spdlog::logger> log,
@@ -40,24 +42,46 @@ std::vector<RuleWatcher::Stamp> RuleWatcher::stamps() const {
   return out;
 }
 
-engine::AttributorPtr RuleWatcher::finish(engine::AttributorPtr attributor, std::vector<std::string> diagnostics,
-                                          const char* why) {
+bool RuleWatcher::shrank(const RuleLoadReport& report, const char* why) {
+  if (!loaded_once_) return false;
+  std::vector<std::string> gone;
+  for (const auto& f : running_.files) {
+    if (std::find(report.files.begin(), report.files.end(), f) == report.files.end()) gone.push_back(f);
+  }
+  if (gone.empty() && report.rules >= running_.rules) return false;
+  ++shrunk_;
+  log_->warn("rules ({}): the new set has {} rule(s) in {} file(s), the running one {} in {}{}{}{}", why, report.rules,
+             report.files.size(), running_.rules, running_.files.size(), gone.empty() ? "" : "; gone: ",
+             fmt::join(gone, ", "),
+             refuse_shrink_ ? "; refused (rules_refuse_shrink), the running rules stay in force" : "");
+  return true;
+}
+
+engine::AttributorPtr RuleWatcher::finish(engine::AttributorPtr attributor, RuleLoadReport report, const char* why) {
   if (!attributor) {
     ++rejected_;
-    log_->error("rules ({}): not loaded; the running rules stay in force. {} diagnostic(s):", why, diagnostics.size());
-    for (const auto& d : diagnostics) log_->error("{}", d);
+    log_->error("rules ({}): not loaded; the running rules stay in force. {} diagnostic(s):", why,
+                report.diagnostics.size());
+    for (const auto& d : report.diagnostics) log_lines(*log_, spdlog::level::err, d);
     return nullptr;
   }
-  for (const auto& d : diagnostics) log_->warn("{}", d);  // warnings of a rule set that loaded
+  for (const auto& d : report.diagnostics) log_lines(*log_, spdlog::level::warn, d);  // warnings of a set that loaded
+  if (shrank(report, why) && refuse_shrink_) {
+    ++rejected_;
+    return nullptr;
+  }
   ++reloads_;
-  log_->info("rules ({}): loaded from {}", why, fmt::join(paths_, ", "));
+  log_->info("rules ({}): {} rule(s) loaded from {}", why, report.rules, fmt::join(paths_, ", "));
+  running_ = std::move(report);
+  running_.diagnostics.clear();
+  loaded_once_ = true;
   return attributor;
 }
 
 engine::AttributorPtr RuleWatcher::load(const char* why) {
-  std::vector<std::string> diagnostics;
-  engine::AttributorPtr attributor = loader_(paths_, diagnostics);
-  return finish(std::move(attributor), std::move(diagnostics), why);
+  RuleLoadReport report;
+  engine::AttributorPtr attributor = loader_(paths_, report);
+  return finish(std::move(attributor), std::move(report), why);
 }
 
 engine::AttributorPtr RuleWatcher::load_initial() {
@@ -70,7 +94,7 @@ engine::AttributorPtr RuleWatcher::poll(bool forced) {
   // A background reload that has finished: hand it over.
   if (pending_.valid() && pending_.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
     Loaded loaded = pending_.get();
-    result = finish(std::move(loaded.attributor), std::move(loaded.diagnostics), loaded.why);
+    result = finish(std::move(loaded.attributor), std::move(loaded.report), loaded.why);
   }
   const auto now = std::chrono::steady_clock::now();
   bool start = false;
@@ -96,7 +120,7 @@ engine::AttributorPtr RuleWatcher::poll(bool forced) {
       again_ = false;
       pending_ = std::async(std::launch::async, [loader = loader_, paths = paths_, why] {
         Loaded loaded;
-        loaded.attributor = loader(paths, loaded.diagnostics);
+        loaded.attributor = loader(paths, loaded.report);
         loaded.why = why;
         return loaded;
       });

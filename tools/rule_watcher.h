@@ -4,7 +4,9 @@
 /// size). A reload compiles on a thread of its own, off the scoring path;
 /// poll() hands over the result once it is ready. Only a rule set without
 /// errors replaces the running one, and every diagnostic of a broken edit is
-/// logged while the old rules keep running.
+/// logged while the old rules keep running. A set that lost files or rules
+/// since the last load (a deleted file, an edit saved half-way) is reported,
+/// and refused when asked to.
 
 #include <chrono>
 #include <filesystem>
@@ -20,10 +22,17 @@
 
 namespace callroot::tools {
 
-/// Loads the rule paths into an attribution. On failure returns nullptr and
-/// fills `diagnostics` (one rendered diagnostic per entry).
-using RuleLoader = std::function<engine::AttributorPtr(const std::vector<std::string>& paths,
-                                                       std::vector<std::string>& diagnostics)>;
+/// What one load of the rule paths found.
+struct RuleLoadReport {
+  std::vector<std::string> diagnostics;  ///< rendered, one per entry
+  std::vector<std::string> files;        ///< the rule files read, in load order
+  std::size_t rules = 0;                 ///< rules in the set that loaded
+};
+
+/// Loads the rule paths into an attribution. On failure returns nullptr with
+/// the diagnostics in the report.
+using RuleLoader =
+    std::function<engine::AttributorPtr(const std::vector<std::string>& paths, RuleLoadReport& report)>;
 
 class RuleWatcher {
  public:
@@ -39,8 +48,14 @@ class RuleWatcher {
   /// without errors (in the background: on a later call), nullptr otherwise.
   engine::AttributorPtr poll(bool forced);
 
+  /// Refuse a reload that has fewer files or rules than the running set
+  /// (it is reported either way).
+  void set_refuse_shrink(bool refuse) noexcept { refuse_shrink_ = refuse; }
+
   [[nodiscard]] std::uint64_t reloads() const noexcept { return reloads_; }
   [[nodiscard]] std::uint64_t rejected() const noexcept { return rejected_; }
+  /// Loads that had fewer files or rules than the set before them.
+  [[nodiscard]] std::uint64_t shrunk() const noexcept { return shrunk_; }
 
  private:
   struct Stamp {
@@ -52,8 +67,9 @@ class RuleWatcher {
   [[nodiscard]] std::vector<Stamp> stamps() const;
   engine::AttributorPtr load(const char* why);
   /// The result of a finished load: the attribution, or nullptr with the diagnostics logged.
-  engine::AttributorPtr finish(engine::AttributorPtr attributor, std::vector<std::string> diagnostics,
-                               const char* why);
+  engine::AttributorPtr finish(engine::AttributorPtr attributor, RuleLoadReport report, const char* why);
+  /// Whether a loaded set has fewer files or rules than the running one; logged.
+  bool shrank(const RuleLoadReport& report, const char* why);
 
   std::vector<std::string> paths_;
   RuleLoader loader_;
@@ -63,10 +79,14 @@ class RuleWatcher {
   std::vector<Stamp> seen_;
   std::uint64_t reloads_ = 0;
   std::uint64_t rejected_ = 0;
+  std::uint64_t shrunk_ = 0;
   bool background_;
+  bool refuse_shrink_ = false;
+  bool loaded_once_ = false;
+  RuleLoadReport running_;  // what the running set was loaded from
   struct Loaded {
     engine::AttributorPtr attributor;
-    std::vector<std::string> diagnostics;
+    RuleLoadReport report;
     const char* why = "";
   };
   std::future<Loaded> pending_;  // a reload compiling in the background

@@ -32,12 +32,15 @@ engine::AttributorPtr load_rule_attributor(const std::vector<std::string>& paths
 
 RuleLoader rule_loader(std::string method) {
   return [method = std::move(method)](const std::vector<std::string>& paths,
-                                      std::vector<std::string>& diagnostics) -> engine::AttributorPtr {
-    auto program = load_rule_program(paths, diagnostics);
-    if (!program) return nullptr;
+                                      RuleLoadReport& report) -> engine::AttributorPtr {
+    const rules::LoadResult loaded = rules::load_rules(paths);
+    for (const auto& d : loaded.diagnostics) report.diagnostics.push_back(rules::render_text(d));
+    for (std::size_t i = 1; i < loaded.files.size(); ++i) report.files.push_back(loaded.files[i]->path);
+    if (loaded.has_errors() || !loaded.program) return nullptr;
+    report.rules = loaded.program->rules().size();
     std::string error;
-    auto attributor = make_attributor(method, std::move(program), error);
-    if (!attributor) diagnostics.push_back(error);
+    auto attributor = make_attributor(method, loaded.program, error);
+    if (!attributor) report.diagnostics.push_back(error);
     return attributor;
   };
 }
@@ -137,7 +140,7 @@ int rules_list(const std::vector<std::string>& paths, bool json, const std::vect
         j["matches"] = c.matches;
         j["nanoseconds"] = c.nanoseconds;
       }
-      std::printf("%s\n", j.dump().c_str());
+      std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
       continue;
     }
     std::printf("%-36s %-7s %6s  %-8s %3d", r.id.c_str(), to_string(r.target), format_number(r.weight, 2).c_str(),

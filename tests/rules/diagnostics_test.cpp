@@ -2,6 +2,10 @@
 // source line and the caret, as `callroot rules check` prints them.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -312,6 +316,71 @@ TEST(Diagnostics, E022CannotRead) {
             "/nonexistent/x.rules: error[E022]: cannot read /nonexistent/x.rules: no such file or directory\n"
             "      = hint: give a readable .rules file or a folder of them\n");
   EXPECT_TRUE(r.has_errors());
+}
+
+TEST(Diagnostics, E023NotUtf8AtItsLineAndColumn) {
+  EXPECT_EQ(diags_of("E023", "rule a {\n  description: \"caf\xE9\"\n}\n"),
+            "t.rules:2:20: error[E023]: byte 0xE9 does not start or continue a UTF-8 character\n"
+            "    2 |   description: \"caf?\"\n"
+            "      |                    ^\n"
+            "      = hint: save the file as UTF-8\n");
+}
+
+TEST(Diagnostics, TextFromTheFileCannotWriteToTheTerminal) {
+  // An escape sequence and a carriage return in a stray-character message and
+  // in the quoted line are shown as `?`; JSON output replaces bad bytes.
+  const std::vector<std::pair<std::string, std::string>> src{{"t\xFF.rules", "rule a {\x1b[2J\r}\n"}};
+  const LoadResult r = load_rules_from_text(src);
+  ASSERT_FALSE(r.diagnostics.empty());
+  for (const Diagnostic& d : r.diagnostics) {
+    const std::string text = render_text(d);
+    EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
+    EXPECT_EQ(text.find('\r'), std::string::npos) << text;
+    EXPECT_NO_THROW(render_json(d));
+  }
+}
+
+/// A folder for one test under the test temp dir, emptied first.
+std::filesystem::path scratch(const std::string& name) {
+  const auto dir = std::filesystem::path(::testing::TempDir()) / name;
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+std::string first_message(const LoadResult& r) { return r.diagnostics.empty() ? "" : r.diagnostics[0].message; }
+
+TEST(Diagnostics, E022OnlyRegularFilesAreRead) {
+  const auto dir = scratch("rules-not-regular");
+  // A FIFO would block a reader for ever; /dev/zero would never end.
+  ASSERT_EQ(::mkfifo((dir / "fifo.rules").c_str(), 0600), 0);
+  std::filesystem::create_symlink("/dev/zero", dir / "zero.rules");
+  std::ofstream(dir / "good.rules") << "rule a {\n  blame: client\n  when: sent.poor\n}\n";
+  const std::vector<std::string> paths{dir.string()};
+  const LoadResult r = load_rules(paths);
+  std::vector<std::string> messages;
+  for (const Diagnostic& d : r.diagnostics) {
+    if (d.code == DiagnosticCode::E022) messages.push_back(d.message);
+  }
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_EQ(messages[0], "cannot read " + (dir / "fifo.rules").string() + ": a FIFO, not a regular file");
+  EXPECT_EQ(messages[1], "cannot read " + (dir / "zero.rules").string() + ": a character device, not a regular file");
+  EXPECT_TRUE(r.has_errors());
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Diagnostics, E022RuleFileOverTheSizeLimit) {
+  const auto dir = scratch("rules-too-big");
+  const auto big = dir / "big.rules";
+  {
+    std::ofstream out(big);
+    out << std::string(kMaxRuleFileBytes, '#') << "\n";
+  }
+  const std::vector<std::string> paths{big.string()};
+  const LoadResult r = load_rules(paths);
+  EXPECT_EQ(first_message(r), "cannot read " + big.string() + ": larger than the limit of 4 MiB for a rule file");
+  EXPECT_TRUE(r.has_errors());
+  std::filesystem::remove_all(dir);
 }
 
 TEST(Diagnostics, Warnings) {

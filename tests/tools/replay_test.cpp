@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -11,6 +12,7 @@
 
 #include "demo_files.h"
 #include "models/json_writer.h"
+#include "tools/pipeline.h"
 #include "tools/replay.h"
 #include "tools/sinks.h"
 
@@ -24,6 +26,23 @@ std::shared_ptr<spdlog::logger> quiet_logger(std::ostringstream* capture = nullp
   auto log = std::make_shared<spdlog::logger>("test", sink);
   log->set_pattern("%l %v");
   return log;
+}
+
+// A record's type and values reach the log when they are rejected; a newline
+// or an escape sequence in them must not forge a line or drive a terminal.
+TEST(Logging, InputCannotForgeALogLine) {
+  std::ostringstream text;
+  auto log = std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::ostream_sink_mt>(text));
+  log->set_formatter(make_log_formatter());
+  CollectingSink sink;
+  Pipeline pipeline(engine::EngineConfig{}, sink, log);
+  pipeline.feed(R"({"type":"x\ninfo callroot run: restored checkpoint FORGED LINE\u001b[2J","ts":"2026-03-02T09:00:00Z"})",
+                ingest::Position{"in.jsonl", 7}, false);
+  const std::string out = text.str();
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+  EXPECT_EQ(out.find('\x1b'), std::string::npos) << out;
+  EXPECT_NE(out.find("x\\ninfo callroot run: restored checkpoint FORGED LINE\\x1b[2J"), std::string::npos) << out;
+  EXPECT_EQ(out.rfind("warning rejected in.jsonl:7: unknown_type: ", 0), 0u) << out;
 }
 
 struct Replayed {

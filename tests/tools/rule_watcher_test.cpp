@@ -14,6 +14,7 @@
 
 #include "engine/attributors.h"
 #include "tools/rule_watcher.h"
+#include "tools/rules_cmd.h"
 
 namespace callroot::tools {
 namespace {
@@ -25,12 +26,12 @@ TEST(RuleWatcher, ReloadsOnChangeKeepsOldRulesOnError) {
   std::ofstream(file) << "good v1\n";
 
   int loads = 0;
-  RuleLoader loader = [&](const std::vector<std::string>& paths, std::vector<std::string>& diags) {
+  RuleLoader loader = [&](const std::vector<std::string>& paths, RuleLoadReport& report) {
     ++loads;
     std::ifstream in(paths.at(0) + "/a.rules");
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (text.rfind("good", 0) != 0) {
-      diags.push_back("a.rules:1:1: error[E001]: syntax error");
+      report.diagnostics.push_back("a.rules:1:1: error[E001]: syntax error");
       return engine::AttributorPtr{};
     }
     return engine::AttributorPtr(engine::make_heuristic());
@@ -67,7 +68,7 @@ TEST(RuleWatcher, ReloadsInTheBackgroundAndHandsOverWhenReady) {
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   std::atomic<int> loads{0};
-  RuleLoader loader = [&](const std::vector<std::string>&, std::vector<std::string>&) {
+  RuleLoader loader = [&](const std::vector<std::string>&, RuleLoadReport&) {
     if (loads.fetch_add(1) > 0) released.wait();  // the reload takes as long as the test says
     return engine::AttributorPtr(engine::make_heuristic());
   };
@@ -87,6 +88,43 @@ TEST(RuleWatcher, ReloadsInTheBackgroundAndHandsOverWhenReady) {
   }
   EXPECT_NE(swapped, nullptr);
   EXPECT_EQ(loads.load(), 2);
+  std::filesystem::remove_all(dir);
+}
+
+/// Loads the real rule language: a file deleted from the folder, or an edit
+/// that lost rules, is reported; with refusal on, the running set stays.
+TEST(RuleWatcher, ReportsAndOptionallyRefusesARuleSetThatShrank) {
+  const auto dir = std::filesystem::path(::testing::TempDir()) / "rule-watcher-shrink";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string rule_a = "rule a {\n  blame: client\n  when: sent.poor\n}\n";
+  const std::string rule_b = "rule b {\n  blame: ap\n  when: sent.poor\n}\n";
+  std::ofstream(dir / "a.rules") << rule_a << rule_b;
+  std::ofstream(dir / "c.rules") << "rule c {\n  blame: wan\n  when: sent.poor\n}\n";
+  std::ostringstream log_text;
+  auto log = std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::ostream_sink_mt>(log_text));
+  RuleWatcher watcher({dir.string()}, rule_loader("rules"), log, std::chrono::milliseconds(0), /*background=*/false);
+  ASSERT_NE(watcher.load_initial(), nullptr);
+  EXPECT_EQ(watcher.shrunk(), 0u);
+
+  std::filesystem::remove(dir / "c.rules");  // a file deleted: reported, still loaded
+  EXPECT_NE(watcher.poll(/*forced=*/true), nullptr);
+  EXPECT_EQ(watcher.shrunk(), 1u);
+  EXPECT_NE(log_text.str().find("the new set has 2 rule(s) in 1 file(s), the running one 3 in 2; gone: " +
+                                (dir / "c.rules").string()),
+            std::string::npos)
+      << log_text.str();
+
+  watcher.set_refuse_shrink(true);
+  std::ofstream(dir / "a.rules") << rule_a;  // saved half-way: one rule fewer, refused
+  EXPECT_EQ(watcher.poll(/*forced=*/true), nullptr);
+  EXPECT_EQ(watcher.shrunk(), 2u);
+  EXPECT_EQ(watcher.rejected(), 1u);
+  EXPECT_NE(log_text.str().find("refused (rules_refuse_shrink)"), std::string::npos) << log_text.str();
+
+  std::ofstream(dir / "a.rules") << rule_a << rule_b;  // the whole edit: as many rules as running
+  EXPECT_NE(watcher.poll(/*forced=*/true), nullptr);
+  EXPECT_EQ(watcher.shrunk(), 2u);
   std::filesystem::remove_all(dir);
 }
 

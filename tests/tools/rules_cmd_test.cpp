@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 
+#include <nlohmann/json.hpp>
 #include <spdlog/sinks/null_sink.h>
 
 #include "demo_files.h"
@@ -124,6 +125,28 @@ TEST(RulesCheck, ReportsEveryErrorWithCaretAndExits1) {
   EXPECT_EQ(rules_check(options), 2);
   ::testing::internal::GetCapturedStdout();
   ::testing::internal::GetCapturedStderr();
+  std::filesystem::remove_all(dir);
+}
+
+// Invalid UTF-8 in a rule file used to abort `rules check --json` in the JSON
+// library; it is now an E023 at its line and column, and the output is JSON.
+TEST(RulesCheck, JsonOutputSurvivesARuleFileThatIsNotUtf8) {
+  const auto dir = std::filesystem::path(::testing::TempDir()) / "rules-check-utf8";
+  std::filesystem::create_directories(dir);
+  const auto file = (dir / "latin1.rules").string();
+  std::ofstream(file) << "rule a {\n  blame: client\n  when: sent.poor\n  description: \"caf\xE9\"\n}\n";
+  RulesCheckOptions options;
+  options.paths = {file};
+  options.json = true;
+  ::testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(rules_check(options), 1);
+  const std::string out = ::testing::internal::GetCapturedStdout();
+  ::testing::internal::GetCapturedStderr();
+  const auto j = nlohmann::json::parse(out);
+  EXPECT_EQ(j["code"], "E023");
+  EXPECT_EQ(j["line"], 4);
+  EXPECT_EQ(j["column"], 20);
   std::filesystem::remove_all(dir);
 }
 
