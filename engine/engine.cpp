@@ -1,6 +1,7 @@
 #include "engine/engine.h"
 
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
 
 #include "engine/checkpoint.h"
@@ -16,7 +17,8 @@ Engine::Engine(EngineConfig config, Directory& directory, VerdictSink& sink, std
       store_(MetricStoreConfig{config.retention, 4096}),
       incidents_(config.incidents, [this](const Incident& x) { emit_incident(x); }),
       statistics_(config.statistics),
-      ledger_(config.ledger) {}
+      ledger_(config.ledger),
+      clock_guard_(config.clock) {}
 
 Engine::~Engine() = default;
 
@@ -26,6 +28,32 @@ void Engine::set_attributor(std::unique_ptr<Attributor> attributor) {
 
 ApplyResult Engine::apply(Event&& event) {
   ++stats_.events;
+  const TimeMs t = event_time(event);
+  if (clock_guard_.must_hold(max_time_, t)) {
+    if (max_time_ != kNoTime) ++stats_.future_held;  // before the start it is only waiting for a quorum
+    const TimeMs jump = clock_guard_.hold(std::move(event), t, stats_.future_dropped);
+    if (jump == kNoTime) return ApplyResult::kHeld;
+    advance(jump);  // corroborated by enough origins: the event time moves on
+    release_held();
+    return ApplyResult::kApplied;
+  }
+  const TimeMs before = max_time_;
+  const ApplyResult result = apply_now(std::move(event));
+  if (max_time_ != before && !clock_guard_.empty()) release_held();
+  return result;
+}
+
+void Engine::release_held() {
+  std::vector<Event> ready;
+  for (;;) {
+    ready.clear();
+    clock_guard_.release(max_time_, ready);
+    if (ready.empty()) return;
+    for (Event& e : ready) apply_now(std::move(e));
+  }
+}
+
+ApplyResult Engine::apply_now(Event&& event) {
   struct Visitor {
     Engine& e;
     ApplyResult operator()(OrgInventory& x) { e.topology_.apply(x); return ApplyResult::kApplied; }
@@ -139,6 +167,12 @@ void Engine::score_pending(const Pending& p) {
 }
 
 void Engine::flush() {
+  if (max_time_ == kNoTime && !clock_guard_.empty()) {
+    std::vector<Event> held;
+    clock_guard_.release(std::numeric_limits<TimeMs>::max() - clock_guard_.config().max_jump, held);
+    for (Event& e : held) apply_now(std::move(e));
+  }
+  stats_.future_dropped += clock_guard_.drop_all();
   while (!pending_.empty()) {
     std::pop_heap(pending_.begin(), pending_.end(), Later{});
     Pending p = std::move(pending_.back());

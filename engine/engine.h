@@ -8,7 +8,8 @@
 /// passed its end plus the grace period (at arrival, for call records that
 /// come minutes after the call), otherwise when the watermark gets there, or
 /// at flush(). The engine never reads a clock: the same input in the same
-/// order always gives the same verdicts.
+/// order always gives the same verdicts. A record far ahead of the event time
+/// cannot move it alone (engine/clock_guard.h).
 
 #include <cstdint>
 #include <memory>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "engine/attribution.h"
+#include "engine/clock_guard.h"
 #include "engine/incidents.h"
 #include "engine/segment_ledger.h"
 #include "engine/sink.h"
@@ -39,11 +41,14 @@ struct EngineConfig {
   IncidentConfig incidents;     ///< when repeated blame on one component becomes an incident (docs/incidents.md)
   StatisticsConfig statistics;  ///< baselines, shared fate, tomography (docs/statistics.md)
   SegmentLedgerConfig ledger;   ///< how long a delivered segment is remembered (duplicates, reissues)
+  ClockGuardConfig clock;       ///< how far one record may move the event time (engine/clock_guard.h)
 };
 
 struct EngineStats {
   std::uint64_t events = 0;
   std::uint64_t late_dropped = 0;  ///< telemetry older than the watermark
+  std::uint64_t future_held = 0;     ///< records held for being far ahead of the event time (once it has started)
+  std::uint64_t future_dropped = 0;  ///< of those, dropped: nothing corroborated their time
   std::uint64_t segments_received = 0;
   std::uint64_t segments_scored = 0;
   std::uint64_t segments_scored_early = 0;  ///< pushed out by max_pending_segments
@@ -61,7 +66,8 @@ struct EngineStats {
 
 /// kDuplicate: a call segment delivered again unchanged, or with a lower
 /// version than one already seen; dropped (EngineStats says which).
-enum class ApplyResult : std::uint8_t { kApplied, kLate, kScored, kPending, kDuplicate };
+/// kHeld: far ahead of the event time, held until corroborated (clock_guard.h).
+enum class ApplyResult : std::uint8_t { kApplied, kLate, kScored, kPending, kDuplicate, kHeld };
 
 class Engine {
  public:
@@ -74,6 +80,9 @@ class Engine {
   ApplyResult apply(Event&& event);
   /// Scores every pending segment (end of input, shutdown), then sends a last
   /// `update` for open incidents with unsent segments; they stay open.
+  /// Records still held for being far ahead are dropped and counted, except
+  /// when the event time never started (too few origins to corroborate any
+  /// time): then they are applied in arrival order, as the only time there is.
   void flush();
 
   /// Saves what a restart should not forget (open incidents, baselines, the
@@ -93,6 +102,9 @@ class Engine {
 
   [[nodiscard]] TimeMs watermark() const noexcept { return watermark_; }
   [[nodiscard]] std::size_t pending() const noexcept { return pending_.size(); }
+  /// Records held for being far ahead of the event time (clock_guard.h).
+  [[nodiscard]] std::size_t held() const noexcept { return clock_guard_.size(); }
+  [[nodiscard]] const ClockGuard& clock_guard() const noexcept { return clock_guard_; }
   [[nodiscard]] const EngineStats& stats() const noexcept { return stats_; }
   [[nodiscard]] const Topology& topology() const noexcept { return topology_; }
   [[nodiscard]] const MetricStore& store() const noexcept { return store_; }
@@ -117,6 +129,9 @@ class Engine {
     }
   };
 
+  ApplyResult apply_now(Event&& event);
+  /// Applies the held records the event time has now reached.
+  void release_held();
   void advance(TimeMs t);
   /// Scores `p` unless a newer copy of its segment has replaced it.
   void score_pending(const Pending& p);
@@ -147,6 +162,7 @@ class Engine {
   Statistics statistics_;
   UplinkPorts uplinks_;
   SegmentLedger ledger_;
+  ClockGuard clock_guard_;
 };
 
 }  // namespace callroot::engine

@@ -865,6 +865,19 @@ struct CloudDecoder::Impl : detail::DomReader {
     return measured(v) ? v * 100 : v;
   }
 
+  /// Values a source cannot have measured (1e308 ms, a loss over 100 %)
+  /// become not measured, with a warning, before anything scores them.
+  void keep_plausible(Stream& st) {
+    for (std::size_t i = 0; i < kStreamMetricCount; ++i) {
+      const auto m = static_cast<StreamMetric>(i);
+      const double v = st.values[i];
+      if (!measured(v) || plausible(m, v)) continue;
+      warn(stream_metric_name(m), number_text(v) + " is outside [0, " + number_text(stream_metric_max(m)) +
+                                      "]; taken as not measured");
+      st.values[i] = kMissing;
+    }
+  }
+
   void graph_stream(dom::object s, Stream& st) {
     using M = StreamMetric;
     st.set(M::kJitterAvg, duration_ms(s, "averageJitter"));
@@ -895,6 +908,7 @@ struct CloudDecoder::Impl : detail::DomReader {
     st.set(M::kFreezeAvg, duration_ms(s, "averageFreezeDuration"));
     st.set(M::kFreezeRms, duration_ms(s, "rmsFreezeDuration"));
     st.set(M::kPacketCount, bounded(s, "packetUtilization", 0, 9.2e18));
+    keep_plausible(st);
     // The codec of the stream's own media; `invalid` is Graph's "could not tell".
     const bool audio = st.media == Media::kAudio;
     std::string_view codec = enum_text(s, audio ? "audioCodec" : "videoCodec");
@@ -1069,6 +1083,7 @@ struct CloudDecoder::Impl : detail::DomReader {
         warn("resolution", quoted(r) + " is not a resolution such as \"1280*720\"");
       }
     }
+    keep_plausible(st);
     return std::any_of(st.values.begin(), st.values.end(), [](double v) { return measured(v); });
   }
 

@@ -65,22 +65,6 @@ struct Where {
   }
 };
 
-constexpr bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
-/// Upper bound of each stream metric: percentages stop at 100, ratios at 1.
-constexpr double stream_metric_max(std::string_view name) {
-  if (ends_with(name, "_pct")) return 100;
-  if (name.find("ratio") != std::string_view::npos) return 1;
-  return std::numeric_limits<double>::infinity();
-}
-constexpr std::array<double, kStreamMetricCount> kStreamMetricMax{
-#define CALLROOT_X(id, json) stream_metric_max(json),
-    CALLROOT_STREAM_METRICS(CALLROOT_X)
-#undef CALLROOT_X
-};
-
 std::optional<RoomHealthState> parse_room_health(std::string_view s) noexcept {
   if (s == "healthy") return RoomHealthState::kHealthy;
   if (s == "nonUrgent") return RoomHealthState::kNonUrgent;
@@ -1308,7 +1292,7 @@ struct RecordDecoder::Impl {
       const int m = find_stream_metric(key);
       if (m >= 0) {
         const auto i = static_cast<std::size_t>(m);
-        return read_measure(fv, fw, 0, kStreamMetricMax[i], s.values[i]);
+        return read_measure(fv, fw, 0, stream_metric_max(static_cast<StreamMetric>(i)), s.values[i]);
       }
       if (key == "codec") {
         std::string_view codec;

@@ -64,6 +64,56 @@ PathScope::PathScope(std::string& path, std::size_t index) : path_(path), size_(
 
 // ---- documents --------------------------------------------------------------------
 
+namespace {
+
+/// Whether the digits of an integer literal (sign excluded) are beyond what
+/// simdjson's DOM reads as a 64-bit integer.
+bool beyond_64_bits(std::string_view digits, bool negative) {
+  const std::string_view limit = negative ? "9223372036854775808" : "18446744073709551615";
+  while (digits.size() > 1 && digits.front() == '0') digits.remove_prefix(1);
+  return digits.size() > limit.size() || (digits.size() == limit.size() && digits > limit);
+}
+
+/// `json` with every integer literal beyond 64 bits written with an exponent
+/// (`123…e0`), which the parser reads as a double. Returns false when there
+/// was none. simdjson's DOM rejects a whole document for one such integer,
+/// even in a field no decoder reads; with the exponent it parses, and a
+/// field that is read meets its own range check.
+bool widen_big_integers(std::string_view json, std::string& out) {
+  out.clear();
+  bool changed = false;
+  std::size_t copied = 0;
+  for (std::size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (c == '"') {
+      for (++i; i < json.size() && json[i] != '"'; ++i) {
+        if (json[i] == '\\') ++i;
+      }
+      continue;
+    }
+    if (c != '-' && (c < '0' || c > '9')) continue;
+    const std::size_t begin = i;
+    const bool negative = c == '-';
+    std::size_t d = negative ? i + 1 : i;
+    while (d < json.size() && json[d] >= '0' && json[d] <= '9') ++d;
+    const bool integer = d == json.size() || (json[d] != '.' && json[d] != 'e' && json[d] != 'E');
+    std::size_t end = d;
+    while (end < json.size() && std::string_view("+-.eE0123456789").find(json[end]) != std::string_view::npos) ++end;
+    if (integer && d > begin + (negative ? 1 : 0) &&
+        beyond_64_bits(json.substr(negative ? begin + 1 : begin, d - begin - (negative ? 1 : 0)), negative)) {
+      out.append(json.substr(copied, d - copied));
+      out += "e0";
+      copied = d;
+      changed = true;
+    }
+    i = end - 1;
+  }
+  if (changed) out.append(json.substr(copied));
+  return changed;
+}
+
+}  // namespace
+
 std::optional<DomDocument> DomReader::open_document(std::string_view json, bool padded,
                                                     std::span<const std::string_view> envelope_types,
                                                     std::string_view expected) {
@@ -77,8 +127,14 @@ std::optional<DomDocument> DomReader::open_document(std::string_view json, bool 
   }
   dom::element root;
   if (auto e = parser_.parse(json.data(), json.size(), !padded).get(root); e) {
-    fail(RejectReason::kBadJson, simdjson::error_message(e));
-    return std::nullopt;
+    std::string widened;
+    if (e != simdjson::NUMBER_ERROR || !widen_big_integers(json, widened) ||
+        parser_.parse(widened.data(), widened.size(), true).get(root) != simdjson::SUCCESS) {
+      fail(RejectReason::kBadJson, simdjson::error_message(e));
+      return std::nullopt;
+    }
+    // Said without the reader's suffix: nothing was left out.
+    if (warnings_.size() < limits_.max_warnings) warnings_.emplace_back("an integer beyond 64 bits is read as a double");
   }
   DomDocument doc;
   if (root.get_object().get(doc.body) != simdjson::SUCCESS) {

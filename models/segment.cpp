@@ -86,6 +86,32 @@ std::uint8_t parse_modality(std::string_view s) noexcept {
 
 std::string_view stream_metric_name(StreamMetric m) noexcept { return kStreamMetricNames[static_cast<std::size_t>(m)]; }
 
+namespace {
+
+constexpr bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+constexpr double max_of(std::string_view name) {
+  if (ends_with(name, "_pct")) return 100;
+  if (name.find("ratio") != std::string_view::npos) return 1;
+  if (ends_with(name, "_ms")) return 3'600'000;
+  if (name == "degradation_avg") return 5;
+  if (name == "frame_rate_avg") return 1'000;
+  if (name == "bitrate_kbps") return 10'000'000;
+  return 9.2e18;  // a count: what fits a signed 64-bit counter
+}
+
+constexpr std::array<double, kStreamMetricCount> kStreamMetricMax{
+#define CALLROOT_X(id, json) max_of(json),
+    CALLROOT_STREAM_METRICS(CALLROOT_X)
+#undef CALLROOT_X
+};
+
+}  // namespace
+
+double stream_metric_max(StreamMetric m) noexcept { return kStreamMetricMax[static_cast<std::size_t>(m)]; }
+
 int find_stream_metric(std::string_view json) noexcept {
   for (std::size_t i = 0; i < kStreamMetricNames.size(); ++i) {
     if (kStreamMetricNames[i] == json) return static_cast<int>(i);

@@ -235,6 +235,13 @@ inline constexpr std::size_t kStreamMetricCount = 0
 #undef CALLROOT_X
     ;
 std::string_view stream_metric_name(StreamMetric m) noexcept;
+/// The largest plausible value of a stream metric (every one is >= 0):
+/// percentages 100, ratios 1, the degradation 5 (a MOS drop), durations an
+/// hour, frame rates 1,000 fps, bitrates 10 Gbit/s. Anything beyond, or not
+/// finite, comes from a broken or lying source and is read as not measured.
+double stream_metric_max(StreamMetric m) noexcept;
+/// Whether `v` is a value metric `m` can have (kMissing is not).
+inline bool plausible(StreamMetric m, double v) noexcept { return v >= 0 && v <= stream_metric_max(m); }
 /// Index of a stream metric by JSON key, or -1.
 int find_stream_metric(std::string_view json) noexcept;
 

@@ -236,24 +236,32 @@ Dim aggregate_dim(const FieldDef& f, Agg agg) noexcept {
   return f.dim;
 }
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
+std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t limit) {
+  // Two rows of the Levenshtein table; a row whose smallest entry reaches the
+  // limit cannot lead below it, so a far-off name stops early.
   std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
   for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
     cur[0] = i;
+    std::size_t row_min = cur[0];
     for (std::size_t j = 1; j <= b.size(); ++j) {
       cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      row_min = std::min(row_min, cur[j]);
     }
+    if (row_min >= limit) return limit;
     std::swap(prev, cur);
   }
-  return prev[b.size()];
+  return std::min(prev[b.size()], limit);
 }
 
 std::string suggest(std::string_view name, std::span<const std::string> candidates) {
   std::string best;
   std::size_t best_d = std::max<std::size_t>(2, name.size() / 3) + 1;
   for (const std::string& c : candidates) {
-    const std::size_t d = edit_distance(name, c);
+    // The distance is at least the difference in length: a long name costs nothing.
+    const std::size_t gap = name.size() > c.size() ? name.size() - c.size() : c.size() - name.size();
+    if (gap >= best_d) continue;
+    const std::size_t d = edit_distance(name, c, best_d);
     if (d < best_d) {
       best_d = d;
       best = c;

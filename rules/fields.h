@@ -6,6 +6,7 @@
 /// CALLROOT_STREAM_METRICS X-macro, so that a column is declared once.
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <span>
 #include <string>
@@ -103,7 +104,9 @@ Dim aggregate_dim(const FieldDef& f, Agg agg) noexcept;
 std::string suggest_field(std::string_view name);
 /// The closest of `candidates` within a small edit distance, or "".
 std::string suggest(std::string_view name, std::span<const std::string> candidates);
-std::size_t edit_distance(std::string_view a, std::string_view b);
+/// The Levenshtein distance of `a` and `b`, or `limit` when it is that or more.
+std::size_t edit_distance(std::string_view a, std::string_view b,
+                          std::size_t limit = std::numeric_limits<std::size_t>::max());
 
 enum class Function : std::uint8_t { kFraction, kFor, kPeripheral, kRoomHealth, kAbs, kMin, kMax };
 struct FunctionDef {

@@ -113,8 +113,9 @@ std::string format_value(double v, ValueType type, Dim dim, EnumSet set) {
     case ValueType::kBool: return v != 0 ? "true" : "false";
     case ValueType::kEnum: {
       const auto vals = enum_values(set);
-      const auto i = static_cast<std::size_t>(v);
-      return v >= 0 && i < vals.size() ? std::string(vals[i]) : format_number(v);
+      // Range first: casting a double beyond size_t is undefined.
+      if (!(v >= 0 && v < static_cast<double>(vals.size()))) return format_number(v);
+      return std::string(vals[static_cast<std::size_t>(v)]);
     }
     case ValueType::kString: return format_number(v);
     case ValueType::kNumber: break;

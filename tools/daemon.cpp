@@ -285,7 +285,8 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
       if (source->receive(rec, std::chrono::milliseconds(50))) {
         last_input = Clock::now();
         handle(rec);
-      } else if (pipeline.engine().pending() > 0 && Clock::now() - last_input >= options.idle_flush) {
+      } else if (pipeline.engine().pending() + pipeline.engine().held() > 0 &&
+                 Clock::now() - last_input >= options.idle_flush) {
         pipeline.flush();
       }
       // Checking for a signal costs a system call: do it every 20 ms, not per message.

@@ -134,7 +134,12 @@ std::string Pipeline::summary() const {
     }
     s += ")";
   }
-  s += fmt::format(", {} late telemetry dropped\n", e.late_dropped);
+  s += fmt::format(", {} late telemetry dropped", e.late_dropped);
+  if (e.future_dropped > 0) {
+    s += fmt::format(", {} dropped for being far ahead of the event time with nothing to corroborate it",
+                     e.future_dropped);
+  }
+  s += '\n';
   s += fmt::format("segments: {} scored, {} good, {} poor, {} unclassified", e.segments_scored, e.segments_good,
                    e.segments_poor, e.segments_unclassified);
   if (e.segments_reissued + e.segments_duplicate + e.segments_stale > 0) {

@@ -29,6 +29,7 @@ struct Input {
   std::vector<Event> events;
   std::size_t next = 0;
   TimeMs head_time = kNoTime;
+  TimeMs last_time = kNoTime;  // of the last event taken from this file
   bool has_head = false;
 
   Event& head() { return events[next]; }
@@ -60,10 +61,39 @@ void advance_capture(Input& in, Pipeline& pipeline, std::shared_ptr<spdlog::logg
   }
 }
 
+/// The next good record of a JSON Lines file into `in.events` (appended);
+/// false at the end. Rejected lines are counted by the pipeline.
+bool read_record(Input& in, Pipeline& pipeline, std::vector<Event>& out) {
+  std::string_view line;
+  while (in.reader->next(line)) {
+    const ingest::Position where{in.reader->path(), in.reader->line_number()};
+    const std::size_t before = out.size();
+    if (pipeline.decode(line, where, out, /*padded=*/true) && out.size() > before) return true;
+  }
+  return false;
+}
+
+/// `in`'s head, just read, is far ahead of what came before it: a gap or a
+/// bad clock. The record after it tells which: when that one goes back in
+/// time, the head is an outlier and goes to the engine at once (whose clock
+/// guard holds it) instead of stalling its whole file behind a time that may
+/// be decades away while the other files run on.
+void settle_outlier(Input& in, Pipeline& pipeline, DurationMs jump) {
+  const std::size_t ahead = in.events.size();
+  if (!read_record(in, pipeline, in.events)) return;
+  const TimeMs after = event_time(in.events[ahead]);
+  if (after == kNoTime || after + jump >= in.head_time) return;  // a gap: the file goes on from there
+  for (std::size_t i = 0; i < ahead; ++i) pipeline.apply(std::move(in.events[i]));
+  in.events.erase(in.events.begin(), in.events.begin() + static_cast<std::ptrdiff_t>(ahead));
+  in.next = 0;
+  in.head_time = event_time(in.head());
+}
+
 /// Moves `in` to its next event, reading ahead to the next good record when
 /// the current one is used up; rejected lines are counted by the pipeline.
 void advance(Input& in, Pipeline& pipeline, std::shared_ptr<spdlog::logger>& log, std::int64_t idle_flush_ns = 0) {
   in.flush_before = false;
+  if (in.has_head) in.last_time = std::max(in.last_time, in.head_time);
   if (in.has_head && in.next + 1 < in.events.size()) {
     ++in.next;
     in.head_time = event_time(in.head());
@@ -74,18 +104,34 @@ void advance(Input& in, Pipeline& pipeline, std::shared_ptr<spdlog::logger>& log
     advance_capture(in, pipeline, log, idle_flush_ns);
     return;
   }
-  std::string_view line;
-  while (in.reader->next(line)) {
-    const ingest::Position where{in.reader->path(), in.reader->line_number()};
-    in.events.clear();
-    in.next = 0;
-    if (pipeline.decode(line, where, in.events, /*padded=*/true) && !in.events.empty()) {
-      in.head_time = event_time(in.head());
-      in.has_head = true;
-      return;
+  in.events.clear();
+  in.next = 0;
+  if (read_record(in, pipeline, in.events)) {
+    in.head_time = event_time(in.head());
+    in.has_head = true;
+    const DurationMs jump = pipeline.engine().clock_guard().config().max_jump;
+    if (in.head_time != kNoTime && in.last_time != kNoTime && in.head_time > in.last_time + jump) {
+      settle_outlier(in, pipeline, jump);
     }
+    return;
   }
   if (!in.reader->error().empty()) log->error("{}: {}", in.reader->path(), in.reader->error());
+}
+
+/// The first heads, before anything is applied: one far ahead of every other
+/// file's is checked the same way (a file may well start later; a bad first
+/// line goes back in time at the second).
+void settle_first_heads(std::vector<Input>& inputs, Pipeline& pipeline) {
+  const DurationMs jump = pipeline.engine().clock_guard().config().max_jump;
+  for (auto& in : inputs) {
+    if (!in.has_head || in.capture || in.head_time == kNoTime) continue;
+    TimeMs earliest_other = kNoTime;
+    for (const auto& other : inputs) {
+      if (&other == &in || !other.has_head || other.head_time == kNoTime) continue;
+      if (earliest_other == kNoTime || other.head_time < earliest_other) earliest_other = other.head_time;
+    }
+    if (earliest_other != kNoTime && in.head_time > earliest_other + jump) settle_outlier(in, pipeline, jump);
+  }
 }
 
 class Progress {
@@ -141,6 +187,7 @@ PipelineStats replay_into(const ReplayOptions& options, engine::VerdictSink& sin
   const std::int64_t idle_flush_ns =
       (options.idle_flush_ms >= 0 ? options.idle_flush_ms : (all_captures ? 2000 : 0)) * 1'000'000;
   for (auto& in : inputs) advance(in, pipeline, log, idle_flush_ns);
+  settle_first_heads(inputs, pipeline);
 
   Progress progress(options.progress);
   const auto wall_start = std::chrono::steady_clock::now();

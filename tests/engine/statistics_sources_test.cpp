@@ -193,7 +193,7 @@ TEST(Combined, StatisticsOnlyNameTheFarSideWhenEveryLocalHopIsCleanByTelemetry) 
 TEST(Combined, StatisticsOnlyWithNothingToGoByAnswersUnknown) {
   Scene s(make_statistics());
   s.campus.healthy(kT0, kT0 + 600'000);
-  s.call("alone", kC1, "10.1.5.20", kT0 + 3'600'000, true);
+  s.call("alone", kC1, "10.1.5.20", kT0 + 1'200'000, true);  // after the telemetry, within the clock's reach
   s.campus.engine.flush();
   const Verdict& v = s.verdict("alone");
   ASSERT_EQ(v.blame.size(), 1u);

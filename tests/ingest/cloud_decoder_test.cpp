@@ -649,6 +649,22 @@ TEST_F(GraphTest, NaNAndInfinityStringsAreNotMeasured) {
   EXPECT_THAT(dec.warnings()[0], HasSubstr("lowFrameRateRatio: \"fast\" is not a number"));
 }
 
+// simdjson's DOM rejects a whole document for one integer beyond 64 bits;
+// such a number in a field we do not read must not cost the call, and in
+// one we do read it meets the field's range check.
+TEST_F(GraphTest, AnIntegerBeyond64BitsDoesNotRejectTheRecord) {
+  std::string json = record(R"({"streamDirection":"callerToCallee","averageJitter":"PT0.016S",)"
+                            R"("packetUtilization":123456789012345678901234567890})");
+  json.insert(1, R"("x_vendorCounter":-99999999999999999999999,"note":"123456789012345678901234567890",)");
+  const CallSegment& seg = decode_one(json);
+  ASSERT_EQ(seg.streams.size(), 1u);
+  EXPECT_DOUBLE_EQ(seg.streams[0].get(StreamMetric::kJitterAvg), 16);
+  EXPECT_FALSE(measured(seg.streams[0].get(StreamMetric::kPacketCount)));
+  ASSERT_GE(dec.warnings().size(), 2u);
+  EXPECT_EQ(dec.warnings()[0], "an integer beyond 64 bits is read as a double");
+  EXPECT_THAT(dec.warnings()[1], HasSubstr("packetUtilization"));
+}
+
 TEST_F(GraphTest, LossFractionsBecomePercent) {
   const Stream& s = stream_of(
       R"({"streamDirection":"callerToCallee","averagePacketLossRate":0.01381693,"maxPacketLossRate":1,)"
@@ -1269,6 +1285,26 @@ TEST_F(ZoomTest, OddValuesAreWarnedNotZero) {
   EXPECT_FALSE(out[0].caller.client);
   EXPECT_FALSE(out[0].caller.ip);
   EXPECT_EQ(dec.warnings().size(), 5u);
+}
+
+// "1e308 ms" is a finite number, and twice it (the round trip) is not: any
+// value a stream metric cannot have is not measured, with a warning, so it
+// never reaches a verdict.
+TEST_F(ZoomTest, AbsurdValuesAreNotMeasured) {
+  ASSERT_TRUE(decode(R"({"meeting_uuid":"m","participants":[{"user_id":"1",)"
+                     R"("user_qos":[{"date_time":"2026-03-02T10:01:00Z","audio_input":{"latency":"1e308 ms",)"
+                     R"("jitter":"99999999 ms","avg_loss":"2%","bitrate":"1e300 kbps"}}]}]})"))
+      << dec.error().detail;
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_EQ(out[0].streams.size(), 1u);
+  const Stream& s = out[0].streams[0];
+  EXPECT_FALSE(measured(s.get(StreamMetric::kRttAvg)));
+  EXPECT_FALSE(measured(s.get(StreamMetric::kJitterAvg)));
+  EXPECT_FALSE(measured(s.get(StreamMetric::kBitrate)));
+  EXPECT_EQ(s.get(StreamMetric::kLossAvg), 2);
+  ASSERT_EQ(dec.warnings().size(), 3u);
+  EXPECT_THAT(dec.warnings()[0], HasSubstr("jitter_avg_ms: 99999999 is outside [0, 3600000]"));
+  EXPECT_THAT(dec.warnings()[1], HasSubstr("rtt_avg_ms: inf is outside [0, 3600000]"));
 }
 
 TEST_F(ZoomTest, MalformedPagesAreRejected) {

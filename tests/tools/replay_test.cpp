@@ -220,5 +220,25 @@ TEST_F(BadLines, AreCountedWithTheirLineNumbersAndChangeNoVerdict) {
   EXPECT_NE(text.find("calls.jsonl:11: not_object"), std::string::npos) << text;
 }
 
+// One record with a clock decades ahead, in the middle of one file and at the
+// head of another: nothing else turns late, no verdict changes, and the two
+// are dropped at the end for want of any record agreeing with them.
+TEST_F(BadLines, ARecordFromTheFarFutureChangesNoVerdict) {
+  const auto clean = replay(demo_inputs());
+  const std::string future_ap =
+      R"({"type":"wifi.ap","ts":"2099-01-01T00:00:00Z","ap":"hq-ap01","band":"5","channel_util_pct":99})";
+  const std::string future_wan =
+      R"({"type":"wan.link","ts":"2099-01-01T00:00:00Z","link":"hq-wan1","latency_ms":900})";
+  std::vector<std::string> files;
+  for (const auto& f : demo_inputs()) {
+    if (f.ends_with("wifi.jsonl")) files.push_back(copy_with(f, 200, {future_ap}));
+    else if (f.ends_with("wan.jsonl")) files.push_back(copy_with(f, 1, {future_wan}));
+    else files.push_back(f);
+  }
+  const auto poisoned = replay(files);
+  EXPECT_EQ(poisoned->jsonl, clean->jsonl);
+  EXPECT_EQ(poisoned->stats.rejected.total(), 0u);
+}
+
 }  // namespace
 }  // namespace callroot::tools::testing
