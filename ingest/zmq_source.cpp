@@ -29,6 +29,13 @@ constexpr std::size_t kMaxTypeEcho = 128;
 
 }  // namespace
 
+void make_curve_server(zmq::socket_t& socket, const std::string& secret_key) {
+  socket.set(zmq::sockopt::curve_server, true);
+  socket.set(zmq::sockopt::curve_secretkey, secret_key);
+  // A ZAP domain makes libzmq ask the handler even where no handler would mean "allow all".
+  socket.set(zmq::sockopt::zap_domain, "callroot");
+}
+
 ZmqSource::ZmqSource(zmq::context_t& context, ZmqSourceOptions options) {
   auto add = [&](zmq::socket_type type, const std::string& endpoint) {
     Socket s{zmq::socket_t(context, type), endpoint, 0};
@@ -36,6 +43,10 @@ ZmqSource::ZmqSource(zmq::context_t& context, ZmqSourceOptions options) {
     s.socket.set(zmq::sockopt::maxmsgsize, kMaxMessageBytes);
     s.socket.set(zmq::sockopt::linger, 0);  // a receiver has nothing to flush at close
     if (type == zmq::socket_type::sub) s.socket.set(zmq::sockopt::subscribe, "");
+    // In-process peers (the capture thread) share our address space: nothing to authenticate.
+    if (!options.curve_secret_key.empty() && endpoint.rfind("inproc://", 0) != 0) {
+      make_curve_server(s.socket, options.curve_secret_key);
+    }
     try {
       s.socket.bind(endpoint);
     } catch (const zmq::error_t& e) {

@@ -17,7 +17,15 @@ struct ZmqSourceOptions {
   std::vector<std::string> sub_endpoints{"tcp://127.0.0.1:7710"};
   std::vector<std::string> pull_endpoints{"tcp://127.0.0.1:7711"};
   int receive_hwm = 100'000;  ///< ZeroMQ queues at most this many messages per socket, then drops (SUB) or blocks the sender (PULL)
+  /// CurveZMQ: this server's secret key (Z85); empty: the NULL mechanism.
+  /// With a key every peer must be a CURVE client that the context's ZAP
+  /// handler admits (tools/curve.h); the sockets use the ZAP domain "callroot".
+  std::string curve_secret_key;
 };
+
+/// Makes `socket` a CurveZMQ server with `secret_key` (Z85), consulting the
+/// context's ZAP handler for every peer. Call before bind.
+void make_curve_server(zmq::socket_t& socket, const std::string& secret_key);
 
 /// One received message. The views stay valid until the next receive().
 struct ZmqRecord {

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "tools/capture.h"
+#include "tools/curve.h"
 #include "tools/pipeline.h"
 #include "tools/privacy.h"
 #include "tools/rule_watcher.h"
@@ -152,6 +153,14 @@ DaemonOptions load_daemon_config(const std::string& path) {
         throw std::runtime_error(path + ": `key_file` must be a file name");
       }
       o.key_file = value.get<std::string>();
+    } else if (key == "curve_key" || key == "curve_allow") {
+      if (!value.is_string() || value.get<std::string>().empty()) {
+        throw std::runtime_error(path + ": `" + key + "` must be a " + (key == "curve_key" ? "file" : "folder") + " name");
+      }
+      (key == "curve_key" ? o.curve_key : o.curve_allow) = value.get<std::string>();
+    } else if (key == "insecure") {
+      if (!value.is_boolean()) throw std::runtime_error(path + ": `insecure` must be true or false");
+      o.insecure = value.get<bool>();
     } else if (key == "checkpoint_every_s")
       o.checkpoint_every = std::chrono::seconds(duration(value, "checkpoint_every_s", path));
     else if (key == "attribution") {
@@ -190,13 +199,52 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
   const StateCipher* cipher = privacy ? &privacy->cipher : nullptr;
   ingest::CaptureOptions capture_options = options.capture;
   capture_options.pseudonymizer = pseudonymizer;
+  // CURVE, or the reason to refuse: a socket anyone on the network may reach
+  // must not take records from anyone.
+  std::string curve_secret;
+  if (options.curve_key.empty() != options.curve_allow.empty()) {
+    log->error("callroot run: CURVE needs both a key (--curve-key) and an allow-list folder (--curve-allow)");
+    return 2;
+  }
+  if (!options.curve_key.empty()) {
+    try {
+      curve_secret = read_curve_secret_file(options.curve_key).secret_key;
+    } catch (const std::exception& e) {
+      log->error("callroot run: {}", e.what());
+      return 2;
+    }
+  } else {
+    std::vector<std::string> exposed;
+    for (const auto* list : {&options.source.sub_endpoints, &options.source.pull_endpoints, &options.publish}) {
+      for (const auto& ep : *list) {
+        if (exposed_endpoint(ep)) exposed.push_back(ep);
+      }
+    }
+    if (!exposed.empty() && !options.insecure) {
+      log->error("callroot run: {} is not a loopback address, and without CURVE anyone who reaches it could send "
+                 "records and read verdicts; give --curve-key and --curve-allow (docs/security.md), or --insecure",
+                 fmt::join(exposed, ", "));
+      return 2;
+    }
+    if (!exposed.empty()) log->warn("callroot run: --insecure: {} accept anyone without CURVE", fmt::join(exposed, ", "));
+  }
   SignalWatch signals;  // before ZeroMQ starts its threads, so they inherit the mask
   zmq::context_t context(1);
+  std::unique_ptr<CurveAuthenticator> authenticator;
+  if (!curve_secret.empty()) {
+    try {
+      authenticator = std::make_unique<CurveAuthenticator>(context, options.curve_allow, log);
+    } catch (const std::exception& e) {
+      log->error("callroot run: {}", e.what());
+      return 2;
+    }
+  }
   std::unique_ptr<ZmqPubSink> sink;
   std::unique_ptr<ingest::ZmqSource> source;
   // The capture opens first: without CAP_NET_RAW it says so before anything is bound.
   std::unique_ptr<LiveCapture> capture;
   ingest::ZmqSourceOptions source_options = options.source;
+  source_options.curve_secret_key = curve_secret;
   if (!options.live.iface.empty()) {
     try {
       capture = std::make_unique<LiveCapture>(context, "inproc://callroot-capture", options.live, capture_options, log);
@@ -207,7 +255,7 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
     source_options.pull_endpoints.push_back(capture->endpoint());
   }
   try {
-    sink = std::make_unique<ZmqPubSink>(context, options.publish);
+    sink = std::make_unique<ZmqPubSink>(context, options.publish, curve_secret);
     source = std::make_unique<ingest::ZmqSource>(context, source_options);
   } catch (const std::exception& e) {
     log->error("cannot bind: {}", e.what());
@@ -236,8 +284,9 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
   }
   pipeline.engine().set_attributor(std::move(loaded));
   if (!options.checkpoint.empty()) restore_checkpoint(pipeline.engine(), options.checkpoint, cipher, *log);
-  log->info("callroot run: ingest SUB {} PULL {}, verdicts PUB {}", fmt::join(options.source.sub_endpoints, ","),
-            fmt::join(options.source.pull_endpoints, ","), fmt::join(options.publish, ","));
+  log->info("callroot run: ingest SUB {} PULL {}, verdicts PUB {}{}", fmt::join(options.source.sub_endpoints, ","),
+            fmt::join(options.source.pull_endpoints, ","), fmt::join(options.publish, ","),
+            authenticator ? ", CURVE on every socket" : "");
   if (privacy) {
     log->info("callroot run: privacy mode: pseudonyms, checkpoints encrypted (key id {})",
               to_hex(privacy->cipher.key_id().data(), privacy->cipher.key_id().size()));
@@ -295,7 +344,8 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
         last_signal_check = now;
         const int sig = signals.poll();
         if (sig == SIGHUP) {
-          if (!rules) log->info("callroot run: SIGHUP: no rules to reload");
+          if (authenticator) authenticator->reload();
+          if (!rules && !authenticator) log->info("callroot run: SIGHUP: no rules or keys to reload");
         } else {
           stop = sig;
         }

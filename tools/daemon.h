@@ -43,6 +43,14 @@ struct DaemonOptions {
   /// `--key-file`). Users, hostnames and MACs are pseudonymized on input, no
   /// input value reaches the log, checkpoints are encrypted. Empty: off.
   std::string key_file;
+  /// CurveZMQ (docs/security.md): the daemon's key pair file (`curve_key`,
+  /// `--curve-key`, from `callroot keygen`) and the folder of the client
+  /// public keys it admits (`curve_allow`, `--curve-allow`), read again on
+  /// SIGHUP. With a key every socket the daemon binds is a CURVE server.
+  std::string curve_key;
+  std::string curve_allow;
+  /// Allow binding an address other than loopback without CURVE (`--insecure`).
+  bool insecure = false;
   /// Live capture (`--iface`): `live.iface` empty means none. Records and
   /// metered segments from the interface go through the same pipeline.
   ingest::LiveCaptureOptions live;

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git clang
   libboost-graph-dev libeigen3-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libzmq3-dev cppzmq-dev libsimdjson-dev libcli11-dev libpcap-dev libsodium-dev zlib1g-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev

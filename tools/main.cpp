@@ -8,6 +8,7 @@
 #include "eval/score.h"
 #include "sim/simulate.h"
 #include "tools/attribution_mode.h"
+#include "tools/curve.h"
 #include "tools/privacy.h"
 #include "tools/daemon.h"
 #include "tools/pipeline.h"
@@ -159,6 +160,21 @@ int main(int argc, char** argv) {
                    "Privacy mode: pseudonymize users, hostnames and MACs with this organization key, keep input "
                    "values out of the log, encrypt checkpoints (docs/privacy.md)")
       ->check(CLI::ExistingFile);
+  std::string run_curve_key, run_curve_allow;
+  run_cmd
+      ->add_option("--curve-key", run_curve_key,
+                   "CurveZMQ: the daemon's key pair (from `callroot keygen`); every socket then admits only the "
+                   "clients in --curve-allow (docs/security.md)")
+      ->check(CLI::ExistingFile);
+  run_cmd->add_option("--curve-allow", run_curve_allow, "CurveZMQ: a folder of the client public keys (*.pub) admitted")
+      ->check(CLI::ExistingDirectory);
+  bool run_insecure = false;
+  run_cmd->add_flag("--insecure", run_insecure, "Allow binding an address other than loopback without CURVE");
+
+  std::string curve_keygen_base;
+  auto* curve_keygen_cmd =
+      app.add_subcommand("keygen", "Write a CurveZMQ key pair: NAME.key (secret, mode 0600) and NAME.pub (docs/security.md)");
+  curve_keygen_cmd->add_option("name", curve_keygen_base, "Path and name of the pair, without extension")->required();
 
   auto* privacy_cmd = app.add_subcommand("privacy", "Organization keys and pseudonyms (docs/privacy.md)");
   privacy_cmd->require_subcommand(1);
@@ -287,6 +303,17 @@ int main(int argc, char** argv) {
     if (*test_cmd) return callroot::tools::rules_test(rtest, log);
     if (*explain_cmd) return callroot::tools::rules_explain(explain, log);
   }
+  if (*curve_keygen_cmd) {
+    try {
+      callroot::tools::write_curve_key_pair(curve_keygen_base, callroot::tools::generate_curve_key_pair());
+    } catch (const std::exception& e) {
+      log->error("callroot keygen: {}", e.what());
+      return 2;
+    }
+    std::printf("wrote %s.key (keep it secret) and %s.pub (give it to the peers)\n", curve_keygen_base.c_str(),
+                curve_keygen_base.c_str());
+    return 0;
+  }
   if (*run_cmd) {
     try {
       if (!config_path.empty()) daemon = callroot::tools::load_daemon_config(config_path);
@@ -306,6 +333,9 @@ int main(int argc, char** argv) {
     if (!run_checkpoint.empty()) daemon.checkpoint = run_checkpoint;
     if (run_checkpoint_every >= 0) daemon.checkpoint_every = std::chrono::seconds(run_checkpoint_every);
     if (!run_key_file.empty()) daemon.key_file = run_key_file;
+    if (!run_curve_key.empty()) daemon.curve_key = run_curve_key;
+    if (!run_curve_allow.empty()) daemon.curve_allow = run_curve_allow;
+    if (run_insecure) daemon.insecure = true;
     return callroot::tools::run_daemon(daemon, log);
   }
   if (*sim_cmd) {

@@ -1,5 +1,6 @@
 #include "tools/sinks.h"
 
+#include "ingest/zmq_source.h"
 #include "models/json_writer.h"
 
 namespace callroot::tools {
@@ -82,9 +83,11 @@ void TableSink::on_incident(const Incident& x) {
                to_string(x.kind), x.component.c_str(), format_number(x.confidence, 2).c_str(), story.c_str());
 }
 
-ZmqPubSink::ZmqPubSink(zmq::context_t& context, const std::vector<std::string>& endpoints)
+ZmqPubSink::ZmqPubSink(zmq::context_t& context, const std::vector<std::string>& endpoints,
+                       const std::string& curve_secret_key)
     : socket_(context, zmq::socket_type::pub) {
   socket_.set(zmq::sockopt::linger, 1000);
+  if (!curve_secret_key.empty()) ingest::make_curve_server(socket_, curve_secret_key);
   for (const auto& ep : endpoints) socket_.bind(ep);
 }
 

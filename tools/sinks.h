@@ -48,7 +48,10 @@ class TableSink final : public engine::VerdictSink {
 class ZmqPubSink final : public engine::VerdictSink {
  public:
   /// Binds a PUB socket on each endpoint; throws zmq::error_t on failure.
-  ZmqPubSink(zmq::context_t& context, const std::vector<std::string>& endpoints);
+  /// With `curve_secret_key` (Z85) only CURVE clients the context's ZAP
+  /// handler admits may subscribe (tools/curve.h).
+  ZmqPubSink(zmq::context_t& context, const std::vector<std::string>& endpoints,
+             const std::string& curve_secret_key = {});
   void on_verdict(const Verdict& v) override;
   void on_incident(const Incident& x) override;
   [[nodiscard]] std::uint64_t published() const noexcept { return published_; }

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Sets up and runs every test: installs the Debian packages (when missing),
-# builds, runs the suite, then builds again with AddressSanitizer and
-# UndefinedBehaviorSanitizer and runs the suite that way too.
+# builds, runs the suite, then builds again with clang, AddressSanitizer and
+# UndefinedBehaviorSanitizer, runs the suite that way too, and runs the
+# libFuzzer targets of that same build (their corpora, then FUZZ_SECONDS each;
+# tools/fuzz.sh). One clang build serves both: the libraries carry the
+# fuzzers' coverage instrumentation, which the tests do not mind.
 # CALLROOT_SKIP_SANITIZE=1 skips the second pass (quicker local runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,8 +17,11 @@ cmake --build build -j "$jobs"
 ctest --test-dir build --output-on-failure -j "$jobs"
 
 if [ "${CALLROOT_SKIP_SANITIZE:-0}" != "1" ]; then
-  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCALLROOT_SANITIZE=ON -DCALLROOT_BUILD_BENCHMARKS=OFF
+  # -O1: what libFuzzer recommends; -O0 makes the fuzzers several times slower.
+  CXX=clang++ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-g -O1" \
+    -DCALLROOT_SANITIZE=ON -DCALLROOT_FUZZ=ON -DCALLROOT_BUILD_BENCHMARKS=OFF
   cmake --build build-asan -j "$jobs"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure -j "$jobs"
+  tools/fuzz.sh build-asan
 fi

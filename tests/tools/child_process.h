@@ -57,6 +57,19 @@ class ChildProcess {
     }
     return -1;
   }
+  /// Waits up to `limit` for the process to exit by itself; returns the wait status or -1.
+  int wait(std::chrono::seconds limit) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < until) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return status;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return -1;
+  }
   [[nodiscard]] bool running() const { return pid_ > 0 && kill(pid_, 0) == 0; }
 
  private:
