@@ -398,6 +398,11 @@ struct RecordDecoder::Impl {
   }
   template <class IdT>
   bool intern(std::optional<IdT> id, std::string_view table, std::string_view name, IdT& out) {
+    if (!id && name.size() > SymbolTable::kMaxNameBytes) {
+      return fail(RejectReason::kTooLarge, "the " + std::string(table) + " name has " + std::to_string(name.size()) +
+                                               " bytes, more than the maximum " +
+                                               std::to_string(SymbolTable::kMaxNameBytes));
+    }
     if (!id) {
       return fail(RejectReason::kTooManyEntities,
                   "cannot add " + std::string(table) + " " + quoted(name) + ": the " + std::string(table) +

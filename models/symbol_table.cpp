@@ -3,6 +3,7 @@
 namespace callroot {
 
 std::optional<std::uint32_t> SymbolTable::intern(std::string_view name) {
+  if (name.size() > kMaxNameBytes) return std::nullopt;
   if (auto it = index_.find(name); it != index_.end()) return it->second;
   if (names_.size() >= capacity_) return std::nullopt;
   const std::string& stored = storage_.emplace_back(name);

@@ -18,7 +18,13 @@ class SymbolTable {
   /// memory without limit.
   explicit SymbolTable(std::size_t capacity = 4'000'000) : capacity_(capacity) {}
 
-  /// The id of `name`, interning it if new; nullopt once the table is full.
+  /// The longest name kept, in bytes: a DNS name has at most 253, and a
+  /// table is kept for as long as the process runs, so a name of a megabyte
+  /// would cost a megabyte for ever.
+  static constexpr std::size_t kMaxNameBytes = 256;
+
+  /// The id of `name`, interning it if new; nullopt once the table is full
+  /// or when `name` is longer than kMaxNameBytes.
   std::optional<std::uint32_t> intern(std::string_view name);
   /// The id of `name` if it is known.
   [[nodiscard]] std::optional<std::uint32_t> find(std::string_view name) const noexcept;

@@ -629,6 +629,22 @@ TEST(DecoderLimits, FullEntityTableIsTooManyEntities) {
   EXPECT_THAT(dec.error().detail, HasSubstr("aa:bb:cc:dd:ee:02"));
 }
 
+// Names live as long as the process: a record with a megabyte-long AP name
+// is rejected, and nothing of it is kept.
+TEST(DecoderLimits, ANameOverTheLimitIsTooLargeAndNotKept) {
+  Directory dir;
+  RecordDecoder dec(dir);
+  Event ev;
+  const std::string huge(1 << 20, 'a');
+  ASSERT_FALSE(dec.decode(R"({"type":"wifi.ap","ts":5,"ap":")" + huge + R"(","band":"5"})", ev));
+  EXPECT_EQ(dec.error().reason, RejectReason::kTooLarge);
+  EXPECT_THAT(dec.error().detail, HasSubstr("the ap name has 1048576 bytes, more than the maximum 256"));
+  EXPECT_EQ(dir.ap_count(), 0u);
+  const std::string longest(SymbolTable::kMaxNameBytes, 'b');
+  EXPECT_TRUE(dec.decode(R"({"type":"wifi.ap","ts":5,"ap":")" + longest + R"(","band":"5"})", ev))
+      << dec.error().detail;
+}
+
 TEST(DecoderLimits, RecordOverTheSizeLimitIsTooLarge) {
   Directory dir;
   RecordDecoder dec(dir, DecoderOptions{.max_record_bytes = 64});
