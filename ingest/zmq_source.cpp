@@ -94,6 +94,14 @@ bool ZmqSource::receive(ZmqRecord& out, std::chrono::milliseconds timeout) {
 }
 
 bool ZmqSource::read_from(Socket& s, ZmqRecord& out) {
+  // One huge message must not pin its size in memory for the life of the
+  // process: the last message's buffers (no longer in use: views are valid
+  // until the next receive) are given back when they grew past a few MiB.
+  constexpr std::size_t kKeptBytes = 4 << 20;
+  if (buffer_.capacity() > kKeptBytes) std::string().swap(buffer_);
+  for (zmq::message_t& f : frames_) {
+    if (f.size() > kKeptBytes) f.rebuild();
+  }
   zmq::message_t& first = frames_[0];
   if (!s.socket.recv(first, zmq::recv_flags::dontwait)) return false;
   std::size_t count = 1;
