@@ -34,23 +34,21 @@ TimeMs ClockGuard::hold(Event&& e, TimeMs t, std::uint64_t& dropped) {
     ++dropped;
   }
   held_.push_back(Held{t, event_origin(e), std::move(e)});
-  // The records within max_jump of this one, from distinct origins. Held
-  // records are few (a burst after a gap, or a lone outlier), so a scan is
-  // cheaper than keeping them sorted.
-  std::vector<const Held*> near;
-  for (const Held& h : held_) {
-    if (h.ts + config_.max_jump >= t && h.ts <= t + config_.max_jump) near.push_back(&h);
-  }
-  std::sort(near.begin(), near.end(), [](const Held* a, const Held* b) { return a->origin < b->origin; });
-  const auto origins = static_cast<std::size_t>(
-      std::unique(near.begin(), near.end(), [](const Held* a, const Held* b) { return a->origin == b->origin; }) -
-      near.begin());
-  if (origins < config_.quorum) return kNoTime;
+  // Distinct origins among the records within max_jump of this one, and
+  // the earliest of them. Held records are few (a burst after a gap, or a
+  // lone outlier); the origins seen are at most `quorum`, so a flood from
+  // one bad clock costs one pass per record.
+  std::vector<std::uint64_t> origins;
+  origins.reserve(config_.quorum);
   TimeMs earliest = t;
   for (const Held& h : held_) {
-    if (h.ts + config_.max_jump >= t && h.ts <= t + config_.max_jump) earliest = std::min(earliest, h.ts);
+    if (h.ts + config_.max_jump < t || h.ts > t + config_.max_jump) continue;
+    earliest = std::min(earliest, h.ts);
+    if (origins.size() < config_.quorum && std::find(origins.begin(), origins.end(), h.origin) == origins.end()) {
+      origins.push_back(h.origin);
+    }
   }
-  return earliest;
+  return origins.size() >= config_.quorum ? earliest : kNoTime;
 }
 
 void ClockGuard::release(TimeMs now, std::vector<Event>& out) {
