@@ -380,6 +380,11 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
   if (!options.checkpoint.empty()) save_checkpoint(pipeline.engine(), options.checkpoint, cipher, *log);
   std::fputs(pipeline.summary().c_str(), stderr);
   if (capture) std::fputs(capture->summary().c_str(), stderr);
+  if (authenticator) {
+    std::fprintf(stderr, "curve: %llu connection(s) admitted, %llu refused, %zu key(s) allowed\n",
+                 static_cast<unsigned long long>(authenticator->accepted()),
+                 static_cast<unsigned long long>(authenticator->refused()), authenticator->allowed_keys());
+  }
   return 0;
 }
 

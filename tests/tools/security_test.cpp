@@ -172,6 +172,11 @@ TEST(CurveDaemon, OnlyAllowedClientsGetRecordsInAndVerdictsOut) {
   EXPECT_EQ(WEXITSTATUS(status), 0);
   const std::string text = slurp(log);
   EXPECT_NE(text.find("CURVE on every socket"), std::string::npos) << text;
+  // The summary at exit counts the handshakes: the allowed client's two
+  // sockets got in, the stranger's were refused.
+  EXPECT_NE(text.find("connection(s) admitted"), std::string::npos) << text;
+  EXPECT_EQ(text.find(" 0 refused"), std::string::npos) << text;
+  EXPECT_NE(text.find("1 key(s) allowed"), std::string::npos) << text;
   EXPECT_NE(text.find("curve: refused a CURVE client with key " + stranger.public_key.substr(0, 8)),
             std::string::npos)
       << text;
