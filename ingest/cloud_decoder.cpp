@@ -38,7 +38,6 @@ using detail::not_a_timestamp;
 using detail::number_text;
 using detail::PathScope;
 using detail::quoted;
-using detail::trim;
 
 bool is_number(dom::element_type t) noexcept {
   return t == dom::element_type::INT64 || t == dom::element_type::UINT64 || t == dom::element_type::DOUBLE;

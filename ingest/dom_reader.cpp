@@ -1,7 +1,6 @@
 #include "ingest/dom_reader.h"
 
 #include <algorithm>
-#include <cctype>
 #include <utility>
 
 #include "ingest/echo.h"
@@ -22,12 +21,6 @@ std::string_view type_name(dom::element_type t) noexcept {
     case dom::element_type::NULL_VALUE: return "null";
   }
   return "an unknown value";
-}
-
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
 }
 
 bool is_unknown_enum(std::string_view s) noexcept {
@@ -92,15 +85,14 @@ bool widen_big_integers(std::string_view json, std::string& out) {
       continue;
     }
     if (c != '-' && (c < '0' || c > '9')) continue;
-    const std::size_t begin = i;
     const bool negative = c == '-';
-    std::size_t d = negative ? i + 1 : i;
+    const std::size_t digits = negative ? i + 1 : i;
+    std::size_t d = digits;
     while (d < json.size() && json[d] >= '0' && json[d] <= '9') ++d;
     const bool integer = d == json.size() || (json[d] != '.' && json[d] != 'e' && json[d] != 'E');
     std::size_t end = d;
     while (end < json.size() && std::string_view("+-.eE0123456789").find(json[end]) != std::string_view::npos) ++end;
-    if (integer && d > begin + (negative ? 1 : 0) &&
-        beyond_64_bits(json.substr(negative ? begin + 1 : begin, d - begin - (negative ? 1 : 0)), negative)) {
+    if (integer && d > digits && beyond_64_bits(json.substr(digits, d - digits), negative)) {
       out.append(json.substr(copied, d - copied));
       out += "e0";
       copied = d;

@@ -20,6 +20,7 @@
 #include "ingest/reject.h"
 #include "models/ascii.h"  // ascii_iequals: Graph and Zoom enumerations come in any case
 #include "models/net.h"
+#include "models/text.h"  // trim
 
 namespace callroot::ingest::detail {
 
@@ -29,9 +30,6 @@ namespace dom = simdjson::dom;
 
 /// "an array", "a number", ...: a JSON type as messages name it.
 std::string_view type_name(dom::element_type t) noexcept;
-
-/// `s` without leading and trailing white space.
-std::string_view trim(std::string_view s) noexcept;
 
 /// Enumeration values that mean "not reported" in Graph and Zoom: "",
 /// `unknown` and `unknownFutureValue`.

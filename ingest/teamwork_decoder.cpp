@@ -28,7 +28,6 @@ constexpr std::size_t kMaxMacs = 16;
 using detail::is_unknown_enum;
 using detail::PathScope;
 using detail::quoted;
-using detail::trim;
 
 /// What becomes of a value that cannot be read, said in each warning.
 constexpr std::string_view kLeftOut = "; left out";

@@ -2,6 +2,13 @@
 
 namespace callroot {
 
+std::string_view trim(std::string_view s) noexcept {
+  const auto space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
+  while (!s.empty() && space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
 std::size_t first_invalid_utf8(std::string_view text) noexcept {
   const auto* s = reinterpret_cast<const unsigned char*>(text.data());
   const std::size_t n = text.size();
@@ -72,7 +79,12 @@ bool needs_log_escape(std::string_view text) noexcept {
 }
 
 std::string escape_for_log(std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
+  const auto hex = [](std::string& out, const char* prefix, unsigned char b) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    out += prefix;
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  };
   std::string out;
   out.reserve(text.size() + 8);
   std::size_t i = 0;
@@ -87,20 +99,13 @@ std::string escape_for_log(std::string_view text) {
     } else if (c == '\\') {
       out += "\\\\";
     } else if (is_c0(c)) {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
+      hex(out, "\\x", c);
     } else if (c >= 0x80) {
       const std::size_t len = sequence_at(text, i);
       if (len == 0) {
-        out += "\\x";
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
+        hex(out, "\\x", c);
       } else if (is_c1(text, i)) {
-        const auto u = static_cast<unsigned char>(text[i + 1]);
-        out += "\\u00";
-        out += kHex[u >> 4];
-        out += kHex[u & 15];
+        hex(out, "\\u00", static_cast<unsigned char>(text[i + 1]));
         i += 2;
         continue;
       } else {

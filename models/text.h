@@ -9,6 +9,9 @@
 
 namespace callroot {
 
+/// `s` without leading and trailing white space (ASCII, as isspace in the C locale).
+[[nodiscard]] std::string_view trim(std::string_view s) noexcept;
+
 /// Offset of the first byte that does not begin or continue a well-formed
 /// UTF-8 sequence (overlong forms, surrogates and code points past U+10FFFF
 /// count as ill-formed), or `std::string_view::npos` when `text` is valid.

@@ -30,8 +30,7 @@ class Lexer {
   Lexer(const SourceFile& f, std::vector<Diagnostic>& diags, std::uint32_t begin, std::uint32_t end)
       : f_(f), s_(f.text), diags_(diags), pos_(begin), end_(std::min<std::uint32_t>(end, static_cast<std::uint32_t>(f.text.size()))) {
     // Line of `begin`: the last line start at or before it.
-    const auto it = std::upper_bound(f.line_starts.begin(), f.line_starts.end(), begin);
-    line_ = static_cast<std::uint32_t>(it - f.line_starts.begin());
+    line_ = f.line_of(begin);
     line_begin_ = f.line_starts[line_ - 1];
     // A sub-lexer (explain templates) does not start at a line start.
     last_line_ = begin == line_begin_ ? 0 : line_;

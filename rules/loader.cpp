@@ -92,8 +92,7 @@ bool read_rule_file(const std::string& path, std::string& text, std::string& why
 bool valid_utf8(const SourceFile& file, std::vector<Diagnostic>& diagnostics) {
   const std::size_t bad = first_invalid_utf8(file.text);
   if (bad == std::string_view::npos) return true;
-  const auto it = std::upper_bound(file.line_starts.begin(), file.line_starts.end(), static_cast<std::uint32_t>(bad));
-  const auto line = static_cast<std::uint32_t>(it - file.line_starts.begin());
+  const std::uint32_t line = file.line_of(static_cast<std::uint32_t>(bad));
   const auto column = static_cast<std::uint32_t>(bad - file.line_starts[line - 1] + 1);
   char byte[8];
   std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(file.text[bad]));

@@ -1,5 +1,7 @@
 #include "rules/source.h"
 
+#include <algorithm>
+
 namespace callroot::rules {
 
 SourceFile::SourceFile(std::string p, std::string t) : path(std::move(p)), text(std::move(t)) {
@@ -7,6 +9,11 @@ SourceFile::SourceFile(std::string p, std::string t) : path(std::move(p)), text(
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '\n') line_starts.push_back(static_cast<std::uint32_t>(i + 1));
   }
+}
+
+std::uint32_t SourceFile::line_of(std::uint32_t offset) const noexcept {
+  const auto it = std::upper_bound(line_starts.begin(), line_starts.end(), offset);
+  return static_cast<std::uint32_t>(it - line_starts.begin());
 }
 
 std::string_view SourceFile::line_text(std::uint32_t line) const noexcept {

@@ -18,6 +18,8 @@ struct SourceFile {
   std::vector<std::uint32_t> line_starts;
 
   SourceFile(std::string p, std::string t);
+  /// The 1-based line holding byte `offset`.
+  [[nodiscard]] std::uint32_t line_of(std::uint32_t offset) const noexcept;
   /// The text of 1-based line `line`, without its newline.
   [[nodiscard]] std::string_view line_text(std::uint32_t line) const noexcept;
 };

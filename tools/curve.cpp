@@ -1,8 +1,6 @@
 #include "tools/curve.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -16,6 +14,7 @@
 #include <zmq.h>
 
 #include "models/text.h"
+#include "tools/new_file.h"
 
 namespace callroot::tools {
 namespace {
@@ -31,13 +30,6 @@ bool valid_z85_key(std::string_view k) {
   return zmq_z85_decode(raw.data(), copy.c_str()) != nullptr;
 }
 
-std::string trim(std::string s) {
-  const auto not_space = [](unsigned char c) { return !std::isspace(c); };
-  s.erase(s.begin(), std::find_if(s.begin(), s.end(), not_space));
-  s.erase(std::find_if(s.rbegin(), s.rend(), not_space).base(), s.end());
-  return s;
-}
-
 /// The keys of a key file: `public-key = ...` and `secret-key = ...` lines,
 /// or a bare key (a `.pub` file). Z85 has `#` and `=` in its alphabet, so a
 /// comment is a whole line starting with `#` and the name ends at the first `=`.
@@ -48,36 +40,24 @@ std::vector<std::pair<std::string, std::string>> key_lines(const std::string& pa
   std::string line;
   for (int n = 1; std::getline(in, line); ++n) {
     if (line.size() > 1000) throw std::runtime_error(path + ":" + std::to_string(n) + ": line too long");
-    line = trim(line);
-    if (line.empty() || line.front() == '#') continue;
+    const std::string_view text = trim(line);
+    if (text.empty() || text.front() == '#') continue;
     bool named = false;
     for (const char* name : {"public-key", "secret-key"}) {
       const std::string_view prefix(name);
-      if (line.rfind(prefix, 0) != 0) continue;
-      const std::string rest = trim(line.substr(prefix.size()));
+      if (text.substr(0, prefix.size()) != prefix) continue;
+      const std::string_view rest = trim(text.substr(prefix.size()));
       if (rest.empty() || rest.front() != '=') continue;
-      out.emplace_back(name, trim(rest.substr(1)));
+      out.emplace_back(name, std::string(trim(rest.substr(1))));
       named = true;
     }
-    if (!named) out.emplace_back("public-key", line);
+    if (!named) out.emplace_back("public-key", std::string(text));
   }
   return out;
 }
 
 /// The first characters of a public key, enough to tell keys apart in a log.
 std::string key_id(const std::string& z85) { return escape_for_log(z85.substr(0, 8)); }
-
-void write_file(const std::string& path, const std::string& text, mode_t mode) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) {
-    throw std::runtime_error("cannot write " + path + ": " +
-                             (errno == EEXIST ? std::string("it exists (keys are never overwritten)")
-                                              : std::string(std::strerror(errno))));
-  }
-  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok) throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
-}
 
 }  // namespace
 
@@ -92,9 +72,9 @@ CurveKeyPair generate_curve_key_pair() {
 
 void write_curve_key_pair(const std::string& base, const CurveKeyPair& keys) {
   const std::string header = "# callroot CurveZMQ key pair (Z85). Keep this file secret.\n";
-  write_file(base + ".key", header + "public-key = " + keys.public_key + "\nsecret-key = " + keys.secret_key + "\n",
-             0600);
-  write_file(base + ".pub", keys.public_key + "\n", 0644);
+  write_new_file(base + ".key",
+                 header + "public-key = " + keys.public_key + "\nsecret-key = " + keys.secret_key + "\n", 0600);
+  write_new_file(base + ".pub", keys.public_key + "\n", 0644);
 }
 
 CurveKeyPair read_curve_secret_file(const std::string& path) {

@@ -7,9 +7,11 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <stdexcept>
 
 #include "models/net.h"
+#include "tools/new_file.h"
 
 namespace callroot::tools {
 namespace {
@@ -70,26 +72,15 @@ int run_privacy_keygen(const std::string& out, spdlog::logger& log) {
   }
   // Never over an existing file: replacing a key changes every pseudonym and
   // leaves the checkpoints it sealed unreadable.
-  const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    log.error("cannot create key file {}: {}{}", out, std::strerror(errno),
-              errno == EEXIST ? " (a key is never overwritten: remove the old one first, knowing that its "
-                                "pseudonyms and encrypted checkpoints go with it)"
-                              : "");
-    return 2;
-  }
-  ::fchmod(fd, 0600);  // whatever the umask
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;
-    done += static_cast<std::size_t>(n);
-  }
-  const bool ok = done == text.size() && ::fsync(fd) == 0;
-  if (::close(fd) != 0 || !ok) {
-    log.error("cannot write key file {}: {}", out, std::strerror(errno));
-    ::unlink(out.c_str());
+  try {
+    write_new_file(out, text, 0600);
+  } catch (const std::exception& e) {
+    std::error_code ec;
+    const bool exists = std::filesystem::exists(out, ec);
+    log.error("{}{}", e.what(),
+              exists ? " (a key is never overwritten: remove the old one first, knowing that its "
+                       "pseudonyms and encrypted checkpoints go with it)"
+                     : "");
     return 2;
   }
   log.info("wrote a new organization key to {} (mode 0600)", out);

@@ -18,9 +18,14 @@
 namespace callroot::tools {
 
 std::shared_ptr<const rules::Program> load_rule_program(const std::vector<std::string>& paths,
-                                                        std::vector<std::string>& diagnostics) {
+                                                        std::vector<std::string>& diagnostics,
+                                                        std::vector<std::string>* files) {
   const rules::LoadResult loaded = rules::load_rules(paths);
   for (const auto& d : loaded.diagnostics) diagnostics.push_back(rules::render_text(d));
+  if (files != nullptr) {
+    // files[0] is the published targets, not the user's.
+    for (std::size_t i = 1; i < loaded.files.size(); ++i) files->push_back(loaded.files[i]->path);
+  }
   if (loaded.has_errors() || !loaded.program) return nullptr;
   return loaded.program;
 }
@@ -33,13 +38,11 @@ engine::AttributorPtr load_rule_attributor(const std::vector<std::string>& paths
 RuleLoader rule_loader(std::string method) {
   return [method = std::move(method)](const std::vector<std::string>& paths,
                                       RuleLoadReport& report) -> engine::AttributorPtr {
-    const rules::LoadResult loaded = rules::load_rules(paths);
-    for (const auto& d : loaded.diagnostics) report.diagnostics.push_back(rules::render_text(d));
-    for (std::size_t i = 1; i < loaded.files.size(); ++i) report.files.push_back(loaded.files[i]->path);
-    if (loaded.has_errors() || !loaded.program) return nullptr;
-    report.rules = loaded.program->rules().size();
+    auto program = load_rule_program(paths, report.diagnostics, &report.files);
+    if (!program) return nullptr;
+    report.rules = program->rules().size();
     std::string error;
-    auto attributor = make_attributor(method, loaded.program, error);
+    auto attributor = make_attributor(method, std::move(program), error);
     if (!attributor) report.diagnostics.push_back(error);
     return attributor;
   };

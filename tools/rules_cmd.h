@@ -16,9 +16,11 @@
 namespace callroot::tools {
 
 /// Loads rule files; on errors returns nullptr and the rendered diagnostics
-/// (warnings are returned too when it loads).
+/// (warnings are returned too when it loads). With `files`, also the rule
+/// files read, in load order.
 std::shared_ptr<const rules::Program> load_rule_program(const std::vector<std::string>& paths,
-                                                        std::vector<std::string>& diagnostics);
+                                                        std::vector<std::string>& diagnostics,
+                                                        std::vector<std::string>* files = nullptr);
 /// The rule pack alone as an attribution (the `rules` method).
 engine::AttributorPtr load_rule_attributor(const std::vector<std::string>& paths, std::vector<std::string>& diagnostics);
 

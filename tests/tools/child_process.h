@@ -46,16 +46,7 @@ class ChildProcess {
   /// Sends SIGTERM and waits up to `limit` for the exit; returns the wait status or -1.
   int terminate(std::chrono::seconds limit) {
     kill(pid_, SIGTERM);
-    const auto until = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < until) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return status;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return -1;
+    return wait(limit);
   }
   /// Waits up to `limit` for the process to exit by itself; returns the wait status or -1.
   int wait(std::chrono::seconds limit) {
