@@ -64,6 +64,11 @@ void ClockGuard::release(TimeMs now, std::vector<Event>& out) {
   held_.erase(keep, held_.end());
 }
 
+void ClockGuard::take_all(std::vector<Event>& out) {
+  for (Held& h : held_) out.push_back(std::move(h.event));
+  held_.clear();
+}
+
 std::size_t ClockGuard::drop_all() noexcept {
   const std::size_t n = held_.size();
   held_.clear();

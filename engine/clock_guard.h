@@ -48,6 +48,9 @@ class ClockGuard {
   /// Moves out, in arrival order, every held record within reach of `now`.
   void release(TimeMs now, std::vector<Event>& out);
 
+  /// Moves out every held record, in arrival order.
+  void take_all(std::vector<Event>& out);
+
   /// Drops every held record (end of input); returns how many there were.
   std::size_t drop_all() noexcept;
 

@@ -1,7 +1,6 @@
 #include "engine/engine.h"
 
 #include <algorithm>
-#include <limits>
 #include <stdexcept>
 
 #include "engine/checkpoint.h"
@@ -169,7 +168,7 @@ void Engine::score_pending(const Pending& p) {
 void Engine::flush() {
   if (max_time_ == kNoTime && !clock_guard_.empty()) {
     std::vector<Event> held;
-    clock_guard_.release(std::numeric_limits<TimeMs>::max() - clock_guard_.config().max_jump, held);
+    clock_guard_.take_all(held);
     for (Event& e : held) apply_now(std::move(e));
   }
   stats_.future_dropped += clock_guard_.drop_all();
