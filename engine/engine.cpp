@@ -5,6 +5,7 @@
 
 #include "engine/checkpoint.h"
 #include "engine/attributors.h"
+#include "models/segment_codec.h"
 
 namespace callroot::engine {
 
@@ -162,7 +163,9 @@ void Engine::score_due() {
 }
 
 void Engine::score_pending(const Pending& p) {
-  if (ledger_.current(p.ticket)) score(p.segment, p.ticket, p.reissue);
+  // A verdict given since it was admitted (a journal restored after a crash
+  // says one may have gone out) makes this one a reissue.
+  if (ledger_.current(p.ticket)) score(p.segment, p.ticket, p.reissue || ledger_.given(p.ticket));
 }
 
 void Engine::flush() {
@@ -186,7 +189,64 @@ constexpr std::string_view kWatermarkSection = "watermark";
 constexpr std::string_view kIncidentsSection = "incidents";
 constexpr std::string_view kStatisticsSection = "statistics";
 constexpr std::string_view kLedgerSection = "ledger";
+constexpr std::string_view kPendingSection = "pending";
+constexpr std::uint32_t kPendingFormat = 1;
 }  // namespace
+
+std::string Engine::serialize_pending() const {
+  ByteWriter w;
+  w.u32(kPendingFormat);
+  w.u64(order_);
+  w.u32(static_cast<std::uint32_t>(pending_.size()));
+  for (const Pending& p : pending_) {
+    w.i64(p.due);
+    w.u64(p.order);
+    w.u8(p.reissue);
+    w.u8(static_cast<std::uint8_t>(p.ticket.admission));
+    w.u64(p.ticket.key);
+    w.u32(p.ticket.fingerprint);
+    w.u32(p.ticket.serial);
+    encode_segment(p.segment, w);
+  }
+  return std::move(w.bytes());
+}
+
+std::vector<Engine::Pending> Engine::deserialize_pending(std::string_view bytes, std::uint64_t& order) {
+  ByteReader r(bytes, "pending");
+  if (r.u32() != kPendingFormat) r.fail("unknown format");
+  order = r.u64();
+  std::vector<Pending> pending(r.count(34));
+  for (Pending& p : pending) {
+    p.due = r.i64();
+    p.order = r.u64();
+    p.reissue = r.u8() != 0;
+    const std::uint8_t admission = r.u8();
+    if (admission > static_cast<std::uint8_t>(SegmentLedger::Admission::kStale)) r.fail("an unknown admission");
+    p.ticket.admission = static_cast<SegmentLedger::Admission>(admission);
+    p.ticket.key = r.u64();
+    p.ticket.fingerprint = r.u32();
+    p.ticket.serial = r.u32();
+    p.segment = decode_segment(r);
+    if (p.order >= order) r.fail("a segment after the arrival counter");
+  }
+  r.expect_done();
+  std::make_heap(pending.begin(), pending.end(), Later{});
+  return pending;
+}
+
+std::size_t Engine::restore_given(const std::vector<std::uint64_t>& keys) {
+  std::size_t learned = 0;
+  for (const std::uint64_t key : keys) learned += ledger_.mark_given(key) ? 1 : 0;
+  return learned;
+}
+
+TimeMs Engine::replay_from() const noexcept {
+  const TimeMs reached = max_time_ == kNoTime ? checkpoint_time_ : std::max(max_time_, checkpoint_time_);
+  if (reached == kNoTime) return kNoTime;
+  TimeMs from = reached - config_.allowed_lateness;
+  for (const Pending& p : pending_) from = std::min(from, p.segment.start - config_.evidence_padding);
+  return from;
+}
 
 void Engine::save_checkpoint(const std::string& path, const StateCipher* cipher) const {
   std::vector<CheckpointSection> sections;
@@ -196,6 +256,7 @@ void Engine::save_checkpoint(const std::string& path, const StateCipher* cipher)
   sections.push_back({std::string(kIncidentsSection), incidents_.serialize()});
   sections.push_back({std::string(kStatisticsSection), statistics_.serialize(directory_)});
   sections.push_back({std::string(kLedgerSection), ledger_.serialize()});
+  sections.push_back({std::string(kPendingSection), serialize_pending()});
   write_checkpoint(path, sections, cipher);
 }
 
@@ -222,12 +283,18 @@ void Engine::restore_checkpoint(const std::string& path, const StateCipher* ciph
   section(kIncidentsSection, [&](std::string_view bytes) { incidents.deserialize(bytes); });
   SegmentLedger ledger(config_.ledger);
   section(kLedgerSection, [&](std::string_view bytes) { ledger.deserialize(bytes); });
+  std::vector<Pending> pending;
+  std::uint64_t order = 0;
+  section(kPendingSection, [&](std::string_view bytes) { pending = deserialize_pending(bytes, order); });
   // Last, because it cannot be decoded aside: Statistics::deserialize is all
   // or nothing itself, and nothing else has been changed yet if it throws.
   section(kStatisticsSection, [&](std::string_view bytes) { statistics_.deserialize(bytes, directory_); });
   incidents.set_emit([this](const Incident& x) { emit_incident(x); });
   incidents_ = std::move(incidents);
   ledger_ = std::move(ledger);
+  // Restored before any event: these are the only pending segments.
+  pending_ = std::move(pending);
+  order_ = std::max(order_, order);
   // The event time reached is kept for what is saved next, and the incidents
   // run on the clock saved with them. The engine's own watermark starts
   // afresh: its telemetry is gone with the restart, and telemetry a

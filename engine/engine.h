@@ -86,7 +86,8 @@ class Engine {
   void flush();
 
   /// Saves what a restart should not forget (open incidents, baselines, the
-  /// event time reached) to a checkpoint file, atomically (engine/checkpoint.h). Throws
+  /// event time reached, which segments have their verdict and the segments
+  /// still waiting for one) to a checkpoint file, atomically (engine/checkpoint.h). Throws
   /// std::runtime_error naming the file. With `cipher` (privacy mode) the file
   /// is encrypted with it.
   void save_checkpoint(const std::string& path, const StateCipher* cipher = nullptr) const;
@@ -96,6 +97,19 @@ class Engine {
   /// engine's watermark is not restored: see docs/incidents.md. An encrypted
   /// checkpoint needs the `cipher` that sealed it; a plain one reads either way.
   void restore_checkpoint(const std::string& path, const StateCipher* cipher = nullptr);
+  /// After restore_checkpoint: the segments keyed `keys` (SegmentLedger::key)
+  /// may have had their verdict since the checkpoint was saved, because a
+  /// journal written ahead of each verdict says so (tools/verdict_journal.h).
+  /// Their next verdict is marked reissued, never suppressed: one given just
+  /// before a crash may not have reached anyone. Returns how many segments
+  /// the checkpoint did not already know as scored.
+  std::size_t restore_given(const std::vector<std::uint64_t>& keys);
+  /// The earliest event time a sender must deliver again, after a restart
+  /// from a checkpoint saved now, for the engine to score as if it had never
+  /// stopped: the telemetry of every segment still waiting (its window and
+  /// padding) and everything within the allowed lateness of the event time
+  /// reached. kNoTime when the engine has seen no time: everything.
+  [[nodiscard]] TimeMs replay_from() const noexcept;
 
   /// Swaps the attribution strategy (rules reload); takes effect for the next segment.
   void set_attributor(std::unique_ptr<Attributor> attributor);
@@ -130,6 +144,9 @@ class Engine {
   };
 
   ApplyResult apply_now(Event&& event);
+  [[nodiscard]] std::string serialize_pending() const;
+  /// The pending segments of a checkpoint, as a heap; `order`: the arrival counter saved with them.
+  static std::vector<Pending> deserialize_pending(std::string_view bytes, std::uint64_t& order);
   /// Applies the held records the event time has now reached.
   void release_held();
   void advance(TimeMs t);

@@ -64,12 +64,7 @@ class Hasher {
 constexpr std::uint64_t kSegmentSeed = 1;
 constexpr std::uint64_t kCallSeed = 2;
 
-std::uint64_t segment_key(const CallSegment& s) noexcept {
-  Hasher h(kSegmentSeed);
-  h.str(s.call_id);
-  h.str(s.segment_id);
-  return h.done();
-}
+std::uint64_t segment_key(const CallSegment& s) noexcept { return SegmentLedger::key(s.call_id, s.segment_id); }
 
 std::uint64_t call_key(const CallSegment& s) noexcept {
   Hasher h(kCallSeed);
@@ -96,6 +91,13 @@ void hash_endpoint(Hasher& h, const Endpoint& e) noexcept {
 }
 
 }  // namespace
+
+std::uint64_t SegmentLedger::key(std::string_view call_id, std::string_view segment_id) noexcept {
+  Hasher h(kSegmentSeed);
+  h.str(call_id);
+  h.str(segment_id);
+  return h.done();
+}
 
 std::uint32_t SegmentLedger::fingerprint(const CallSegment& s) noexcept {
   Hasher h(3);
@@ -231,11 +233,12 @@ SegmentLedger::Ticket SegmentLedger::admit(CallSegment& segment, TimeMs now) {
     t.admission = Admission::kStale;
     return t;
   }
-  if (t.fingerprint == s->fingerprint) {
+  if (t.fingerprint == s->fingerprint && !(s->flags & kMaybeGiven)) {
     t.admission = Admission::kDuplicate;
     return t;
   }
   t.serial = ++serial_;
+  s->flags &= static_cast<std::uint8_t>(~kMaybeGiven);  // its content is known from now on
   s->version = segment.version;
   s->fingerprint = t.fingerprint;
   s->serial = t.serial;
@@ -260,8 +263,28 @@ void SegmentLedger::scored(const Ticket& ticket, bool counted) {
   if (counted) s->flags |= kCounted;
 }
 
+bool SegmentLedger::given(const Ticket& ticket) const noexcept {
+  const Slot* s = find(ticket.key);
+  return s != nullptr && (s->flags & kScored) != 0;
+}
+
+bool SegmentLedger::mark_given(std::uint64_t key) {
+  Slot* s = lookup(key);
+  if (s != nullptr && (s->flags & kScored)) return false;
+  if (s == nullptr) {
+    s = &add(key);
+    s->serial = ++serial_;  // no pending copy holds it
+    s->flags |= kMaybeGiven;
+  }
+  // A copy still waiting keeps its content: scored later, it is a reissue.
+  s->flags |= kScored;
+  return true;
+}
+
 namespace {
-constexpr std::uint32_t kLedgerFormat = 1;
+// 2 keeps the entries of segments waiting for their verdict (the engine saves
+// those segments too); 1, which left them out, reads the same way.
+constexpr std::uint32_t kLedgerFormat = 2;
 }  // namespace
 
 std::string SegmentLedger::serialize() const {
@@ -269,9 +292,7 @@ std::string SegmentLedger::serialize() const {
   w.u32(kLedgerFormat);
   w.i64(generation_start_);
   w.u32(serial_);
-  // Segments still waiting for their verdict are left out: a restart loses
-  // them, and a copy delivered again must then be scored, not dropped.
-  const auto kept = [](const Slot& s) { return (s.flags & kUsed) && (s.flags & (kScored | kCall)); };
+  const auto kept = [](const Slot& s) { return (s.flags & kUsed) != 0; };
   for (const Table& table : tables_) {
     std::uint32_t n = 0;
     for (const Slot& s : table.slots) n += kept(s) ? 1 : 0;
@@ -290,7 +311,7 @@ std::string SegmentLedger::serialize() const {
 
 void SegmentLedger::deserialize(std::string_view bytes) {
   ByteReader r(bytes, "ledger");
-  if (r.u32() != kLedgerFormat) r.fail("unknown format");
+  if (const std::uint32_t format = r.u32(); format != kLedgerFormat && format != 1) r.fail("unknown format");
   SegmentLedger fresh(config_);
   fresh.generation_start_ = r.i64();
   fresh.serial_ = r.u32();

@@ -69,9 +69,24 @@ class SegmentLedger {
   [[nodiscard]] bool counted(const Ticket& ticket) const noexcept;
   /// Records that the segment has a verdict; `counted`: it fed incidents and statistics.
   void scored(const Ticket& ticket, bool counted);
+  /// Whether a verdict of the segment was given (or may have been, see
+  /// mark_given): the next one is a reissue.
+  [[nodiscard]] bool given(const Ticket& ticket) const noexcept;
+  /// Records that a verdict of the segment keyed `key` may have gone out
+  /// without this ledger knowing its content: a journal written before a
+  /// crash says so (tools/verdict_journal.h). Any later copy that is not
+  /// stale is then scored and marked reissued, never dropped as a duplicate,
+  /// and it counts in incidents and statistics (what the lost verdict fed
+  /// was lost with the crash). A segment the ledger knows as scored is left
+  /// as it is. True when the ledger learned something.
+  bool mark_given(std::uint64_t key);
+
+  /// The key of a segment: a hash of (call_id, segment_id).
+  static std::uint64_t key(std::string_view call_id, std::string_view segment_id) noexcept;
 
   /// For checkpoints (engine/checkpoint.h): a restart still knows which
-  /// segments have their verdict. deserialize() is all or nothing and throws
+  /// segments have their verdict, and which are waiting for it (the engine
+  /// saves those segments beside the ledger). deserialize() is all or nothing and throws
   /// std::runtime_error on a bad payload.
   [[nodiscard]] std::string serialize() const;
   void deserialize(std::string_view bytes);
@@ -84,7 +99,8 @@ class SegmentLedger {
   static std::uint32_t fingerprint(const CallSegment& segment) noexcept;
 
  private:
-  enum : std::uint8_t { kUsed = 1, kScored = 2, kCounted = 4, kCall = 8 };
+  // kMaybeGiven: scored before a crash, content unknown (mark_given).
+  enum : std::uint8_t { kUsed = 1, kScored = 2, kCounted = 4, kCall = 8, kMaybeGiven = 16 };
   struct Slot {
     std::uint64_t key = 0;
     std::uint64_t version = 0;

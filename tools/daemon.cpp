@@ -5,9 +5,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "models/json_writer.h"
 #include "tools/capture.h"
 #include "tools/curve.h"
 #include "tools/pipeline.h"
@@ -15,6 +17,7 @@
 #include "tools/rule_watcher.h"
 #include "tools/rules_cmd.h"
 #include "tools/sinks.h"
+#include "tools/verdict_journal.h"
 
 namespace callroot::tools {
 namespace {
@@ -73,38 +76,102 @@ class SignalWatch {
   sigset_t old_{};
 };
 
-/// Restores the checkpoint when there is one. A corrupt or unreadable one
-/// must not keep the daemon down: it starts empty, and the file is moved
-/// aside so that the next save does not destroy what someone may want to
-/// look at.
-void restore_checkpoint(engine::Engine& engine, const std::string& path, const StateCipher* cipher,
-                        spdlog::logger& log) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    log.info("callroot run: no checkpoint {} yet, starting empty", path);
-    return;
+/// Checkpoints for the daemon: restored at start, saved on a timer and at
+/// shutdown, with the journal of verdicts given in between
+/// (tools/verdict_journal.h), and an acknowledgment on PUB after each save so
+/// a sender knows from where to deliver again after a restart
+/// (docs/contract.md §5.3).
+class Checkpointer {
+ public:
+  Checkpointer(std::string path, const StateCipher* cipher, ZmqPubSink& pub, std::shared_ptr<spdlog::logger> log)
+      : path_(std::move(path)), cipher_(cipher), pub_(pub), log_(std::move(log)), journal_(path_ + ".journal") {
+    std::random_device random;
+    run_ = fmt::format("{:08x}{:08x}", random(), random());
   }
-  try {
-    engine.restore_checkpoint(path, cipher);
-    const TimeMs t = engine.checkpoint_time();
-    log.info("callroot run: restored checkpoint {}: {} open incidents, event time up to {}", path,
-             engine.incidents().open_count(), t == kNoTime ? std::string("none") : format_rfc3339(t));
-  } catch (const std::exception& e) {
-    const std::string aside = path + ".corrupt";
-    std::filesystem::rename(path, aside, ec);
-    log.error("callroot run: {}; starting empty{}", e.what(), ec ? std::string() : " (the file is now " + aside + ")");
-  }
-}
 
-/// A checkpoint that cannot be written is logged; the daemon keeps running.
-void save_checkpoint(const engine::Engine& engine, const std::string& path, const StateCipher* cipher,
-                     spdlog::logger& log) {
-  try {
-    engine.save_checkpoint(path, cipher);
-  } catch (const std::exception& e) {
-    log.error("callroot run: {}", e.what());
+  /// Journals each verdict before `next` gets it.
+  [[nodiscard]] std::unique_ptr<JournalingSink> journaling(engine::VerdictSink& next) {
+    return std::make_unique<JournalingSink>(next, journal_, log_);
   }
-}
+
+  /// Restores the checkpoint when there is one, then what the journal says
+  /// went out after it. A corrupt or unreadable checkpoint must not keep the
+  /// daemon down: it starts empty, and the file is moved aside so that the
+  /// next save does not destroy what someone may want to look at.
+  void restore(engine::Engine& engine) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path_, ec)) {
+      log_->info("callroot run: no checkpoint {} yet, starting empty", path_);
+    } else {
+      try {
+        engine.restore_checkpoint(path_, cipher_);
+        const TimeMs t = engine.checkpoint_time();
+        log_->info("callroot run: restored checkpoint {}: {} open incidents, {} segments waiting for a verdict, "
+                   "event time up to {}",
+                   path_, engine.incidents().open_count(), engine.pending(),
+                   t == kNoTime ? std::string("none") : format_rfc3339(t));
+      } catch (const std::exception& e) {
+        const std::string aside = path_ + ".corrupt";
+        std::filesystem::rename(path_, aside, ec);
+        log_->error("callroot run: {}; starting empty{}", e.what(),
+                    ec ? std::string() : " (the file is now " + aside + ")");
+      }
+    }
+    try {
+      const std::vector<std::uint64_t> keys = VerdictJournal::read(journal_.path());
+      const std::size_t learned = engine.restore_given(keys);
+      if (learned > 0) {
+        log_->warn("callroot run: {} verdict(s) went out after the checkpoint and before the daemon stopped; "
+                   "those segments' next verdicts are marked reissued",
+                   learned);
+      }
+    } catch (const std::exception& e) {
+      log_->error("callroot run: {}; verdicts given after the checkpoint may be repeated unmarked", e.what());
+    }
+    acknowledge(engine);
+  }
+
+  /// A checkpoint that cannot be written is logged; the daemon keeps running
+  /// and the journal keeps growing until a save succeeds.
+  void save(const engine::Engine& engine) {
+    try {
+      engine.save_checkpoint(path_, cipher_);
+      journal_.reset();
+    } catch (const std::exception& e) {
+      log_->error("callroot run: {}", e.what());
+      return;
+    }
+    acknowledge(engine);
+  }
+
+ private:
+  /// ("checkpoint", {type, run, replay_from, pending, records}): from which
+  /// event time a sender delivers again if this run stops now; `run` changes
+  /// with each start, so a sender can tell a restart; `records`: how many
+  /// this run has applied.
+  void acknowledge(const engine::Engine& engine) {
+    std::string body;
+    JsonWriter w(body);
+    w.begin_object().key("type").value("checkpoint").key("run").value(run_);
+    w.key("replay_from");
+    if (const TimeMs from = engine.replay_from(); from == kNoTime) {
+      w.null();
+    } else {
+      w.time(from);
+    }
+    w.key("pending").value(static_cast<std::uint64_t>(engine.pending()));
+    w.key("records").value(engine.stats().events);
+    w.end_object();
+    pub_.publish("checkpoint", body);
+  }
+
+  std::string path_;
+  const StateCipher* cipher_;
+  ZmqPubSink& pub_;
+  std::shared_ptr<spdlog::logger> log_;
+  VerdictJournal journal_;
+  std::string run_;
+};
 
 }  // namespace
 
@@ -261,7 +328,19 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
     log->error("cannot bind: {}", e.what());
     return 2;
   }
-  Pipeline pipeline(options.engine, *sink, log, pseudonymizer);
+  std::unique_ptr<Checkpointer> checkpoints;
+  std::unique_ptr<JournalingSink> journaling;
+  if (!options.checkpoint.empty()) {
+    try {
+      checkpoints = std::make_unique<Checkpointer>(options.checkpoint, cipher, *sink, log);
+    } catch (const std::exception& e) {
+      log->error("callroot run: {}", e.what());
+      return 2;
+    }
+    journaling = checkpoints->journaling(*sink);
+  }
+  Pipeline pipeline(options.engine, journaling ? static_cast<engine::VerdictSink&>(*journaling) : *sink, log,
+                    pseudonymizer);
   std::unique_ptr<RuleWatcher> rules;
   engine::AttributorPtr loaded;
   if (!options.rules.empty()) {
@@ -283,7 +362,7 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
     }
   }
   pipeline.engine().set_attributor(std::move(loaded));
-  if (!options.checkpoint.empty()) restore_checkpoint(pipeline.engine(), options.checkpoint, cipher, *log);
+  if (checkpoints) checkpoints->restore(pipeline.engine());
   log->info("callroot run: ingest SUB {} PULL {}, verdicts PUB {}{}", fmt::join(options.source.sub_endpoints, ","),
             fmt::join(options.source.pull_endpoints, ","), fmt::join(options.publish, ","),
             authenticator ? ", CURVE on every socket" : "");
@@ -355,9 +434,8 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
             pipeline.engine().set_attributor(std::move(attributor));
           }
         }
-        if (!options.checkpoint.empty() && options.checkpoint_every.count() > 0 &&
-            now - last_checkpoint >= options.checkpoint_every) {
-          save_checkpoint(pipeline.engine(), options.checkpoint, cipher, *log);
+        if (checkpoints && options.checkpoint_every.count() > 0 && now - last_checkpoint >= options.checkpoint_every) {
+          checkpoints->save(pipeline.engine());
           last_checkpoint = now;
         }
       }
@@ -370,14 +448,14 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
       capture->join();
     }
     pipeline.flush();
-    if (!options.checkpoint.empty()) save_checkpoint(pipeline.engine(), options.checkpoint, cipher, *log);
+    if (checkpoints) checkpoints->save(pipeline.engine());
     std::fputs(pipeline.summary().c_str(), stderr);
     return 2;
   }
   log->info("callroot run: {} received, flushing", stop == SIGINT ? "SIGINT" : "SIGTERM");
   stop_capture();
   pipeline.flush();
-  if (!options.checkpoint.empty()) save_checkpoint(pipeline.engine(), options.checkpoint, cipher, *log);
+  if (checkpoints) checkpoints->save(pipeline.engine());
   std::fputs(pipeline.summary().c_str(), stderr);
   if (capture) std::fputs(capture->summary().c_str(), stderr);
   if (authenticator) {

@@ -91,22 +91,22 @@ ZmqPubSink::ZmqPubSink(zmq::context_t& context, const std::vector<std::string>& 
   for (const auto& ep : endpoints) socket_.bind(ep);
 }
 
+void ZmqPubSink::publish(std::string_view type, std::string_view body) {
+  socket_.send(zmq::buffer(type), zmq::send_flags::sndmore);
+  socket_.send(zmq::buffer(body), zmq::send_flags::none);
+  ++published_;
+}
+
 void ZmqPubSink::on_verdict(const Verdict& v) {
   buffer_.clear();
   append_json(buffer_, v);
-  constexpr std::string_view kType = "verdict";
-  socket_.send(zmq::buffer(kType), zmq::send_flags::sndmore);
-  socket_.send(zmq::buffer(buffer_), zmq::send_flags::none);
-  ++published_;
+  publish("verdict", buffer_);
 }
 
 void ZmqPubSink::on_incident(const Incident& x) {
   buffer_.clear();
   append_json(buffer_, x);
-  constexpr std::string_view kType = "incident";
-  socket_.send(zmq::buffer(kType), zmq::send_flags::sndmore);
-  socket_.send(zmq::buffer(buffer_), zmq::send_flags::none);
-  ++published_;
+  publish("incident", buffer_);
 }
 
 }  // namespace callroot::tools

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <zmq.hpp>
@@ -43,8 +44,9 @@ class TableSink final : public engine::VerdictSink {
   bool header_done_ = false;
 };
 
-/// Publishes each verdict as a two-frame message ("verdict", JSON), and each
-/// incident record as ("incident", JSON).
+/// Publishes each verdict as a two-frame message ("verdict", JSON), each
+/// incident record as ("incident", JSON), and whatever else the daemon
+/// announces (a "checkpoint" acknowledgment) through publish().
 class ZmqPubSink final : public engine::VerdictSink {
  public:
   /// Binds a PUB socket on each endpoint; throws zmq::error_t on failure.
@@ -54,6 +56,8 @@ class ZmqPubSink final : public engine::VerdictSink {
              const std::string& curve_secret_key = {});
   void on_verdict(const Verdict& v) override;
   void on_incident(const Incident& x) override;
+  /// Sends (`type`, `body`) as one two-frame message.
+  void publish(std::string_view type, std::string_view body);
   [[nodiscard]] std::uint64_t published() const noexcept { return published_; }
 
  private:

@@ -231,32 +231,106 @@ TEST_F(CheckpointFile, ABadSectionPayloadNamesFileAndSectionAndChangesNothing) {
   EXPECT_EQ(reader.engine.checkpoint_time(), kNoTime);
 }
 
-TEST(ByteReader, RefusesCountsTheBytesCannotHold) {
-  ByteWriter w;
-  w.u32(1'000'000'000);
-  ByteReader r(w.bytes(), "test");
-  EXPECT_THROW(r.count(8), std::runtime_error);
+// ---- segments waiting for their verdict, and verdicts given after the save -----
+
+/// A poor audio segment of c1 (the segment ledger tests' shape).
+CallSegment poor_audio(std::string id, double jitter) {
+  CallSegment seg = Campus::segment(std::move(id), kT0 + 60'000, kT0 + 120'000);
+  seg.streams.push_back(Campus::audio(Side::kCaller, jitter, 0.1, 40));
+  return seg;
 }
 
-TEST(ByteReader, ReadsBackWhatWasWritten) {
-  ByteWriter w;
-  w.u8(7);
-  w.u16(65000);
-  w.u32(4'000'000'000u);
-  w.u64(1ull << 60);
-  w.i64(-5);
-  w.f64(-0.125);
-  w.str("héllo");
-  ByteReader r(w.bytes(), "test");
-  EXPECT_EQ(r.u8(), 7u);
-  EXPECT_EQ(r.u16(), 65000u);
-  EXPECT_EQ(r.u32(), 4'000'000'000u);
-  EXPECT_EQ(r.u64(), 1ull << 60);
-  EXPECT_EQ(r.i64(), -5);
-  EXPECT_EQ(r.f64(), -0.125);
-  EXPECT_EQ(r.str(), "héllo");
-  EXPECT_TRUE(r.done());
-  EXPECT_THROW(r.u8(), std::runtime_error);
+EngineConfig slow_clock() {
+  EngineConfig cfg;
+  cfg.allowed_lateness = 60'000;
+  cfg.grace = 30'000;
+  return cfg;
+}
+
+TEST_F(CheckpointFile, APendingSegmentIsSavedAndScoredAfterTheRestartAsWithout) {
+  Campus before(slow_clock());
+  before.healthy(kT0, kT0 + 120'000);
+  ASSERT_EQ(before.engine.apply(poor_audio("s1", 40)), ApplyResult::kPending);
+  before.engine.save_checkpoint(path_);
+  const TimeMs replay_from = before.engine.replay_from();
+  // Its telemetry and padding, at the latest: the segment starts at kT0 + 60 s.
+  EXPECT_LE(replay_from, kT0 + 60'000 - EngineConfig{}.evidence_padding);
+  before.healthy(kT0 + 150'000, kT0 + 300'000);  // the watermark passes it: scored
+  ASSERT_EQ(before.sink.verdicts.size(), 1u);
+
+  Campus after(slow_clock());
+  after.engine.restore_checkpoint(path_);
+  EXPECT_EQ(after.engine.pending(), 1u);
+  EXPECT_EQ(after.engine.replay_from(), replay_from);
+  // The sender delivers again from replay_from: the segment too, a duplicate now.
+  after.healthy(kT0, kT0 + 120'000);
+  EXPECT_EQ(after.engine.apply(poor_audio("s1", 40)), ApplyResult::kDuplicate);
+  after.healthy(kT0 + 150'000, kT0 + 300'000);
+  ASSERT_EQ(after.sink.verdicts.size(), 1u);
+  EXPECT_EQ(to_json(after.sink.verdicts[0]), to_json(before.sink.verdicts[0]));
+  EXPECT_FALSE(after.sink.verdicts[0].reissued);
+}
+
+TEST_F(CheckpointFile, AVerdictJournaledAfterTheSaveIsMarkedReissuedWhenItComesAgain) {
+  Campus before(slow_clock());
+  before.healthy(kT0, kT0 + 300'000);
+  before.engine.apply(poor_audio("s0", 40));  // scored before the save: a plain duplicate after
+  ASSERT_EQ(before.engine.apply(poor_audio("s2", 40)), ApplyResult::kScored);
+  before.engine.save_checkpoint(path_);
+  // Given after the save, then the process dies: only the journal knows.
+  ASSERT_EQ(before.engine.apply(poor_audio("s1", 40)), ApplyResult::kScored);
+  const auto& said = before.sink.verdicts.back();
+  const std::vector<std::uint64_t> journal = {SegmentLedger::key(said.call_id, said.segment_id),
+                                              SegmentLedger::key("call-s0", "s0")};
+
+  Campus after(slow_clock());
+  after.engine.restore_checkpoint(path_);
+  EXPECT_EQ(after.engine.restore_given(journal), 1u) << "s0 was in the checkpoint already";
+  after.healthy(kT0, kT0 + 300'000);
+  EXPECT_EQ(after.engine.apply(poor_audio("s0", 40)), ApplyResult::kDuplicate);
+  ASSERT_EQ(after.engine.apply(poor_audio("s1", 40)), ApplyResult::kScored);
+  ASSERT_EQ(after.sink.verdicts.size(), 1u);
+  EXPECT_TRUE(after.sink.verdicts[0].reissued);
+  EXPECT_EQ(after.sink.verdicts[0].blame.size(), said.blame.size());
+  EXPECT_EQ(after.engine.apply(poor_audio("s1", 40)), ApplyResult::kDuplicate) << "once reissued, it is known";
+}
+
+TEST_F(CheckpointFile, APendingSegmentScoredAfterTheSaveIsReissuedAfterTheRestart) {
+  Campus before(slow_clock());
+  before.healthy(kT0, kT0 + 120'000);
+  ASSERT_EQ(before.engine.apply(poor_audio("s1", 40)), ApplyResult::kPending);
+  before.engine.save_checkpoint(path_);
+  before.engine.flush();  // its verdict goes out, then the process dies
+  ASSERT_EQ(before.sink.verdicts.size(), 1u);
+
+  Campus after(slow_clock());
+  after.engine.restore_checkpoint(path_);
+  EXPECT_EQ(after.engine.restore_given({SegmentLedger::key("call-s1", "s1")}), 1u);
+  after.healthy(kT0, kT0 + 120'000);
+  after.engine.flush();
+  ASSERT_EQ(after.sink.verdicts.size(), 1u);
+  EXPECT_TRUE(after.sink.verdicts[0].reissued);
+  EXPECT_EQ(after.engine.stats().segments_reissued, 1u);
+}
+
+TEST_F(CheckpointFile, ACorruptPendingSectionNamesItAndChangesNothing) {
+  Campus writer(slow_clock());
+  writer.healthy(kT0, kT0 + 120'000);
+  writer.engine.apply(poor_audio("s1", 40));
+  writer.engine.save_checkpoint(path_);
+  auto sections = read_checkpoint(path_);
+  for (auto& s : sections) {
+    if (s.name == "pending") s.payload.resize(s.payload.size() - 20);
+  }
+  write_checkpoint(path_, sections);
+  Campus reader(slow_clock());
+  try {
+    reader.engine.restore_checkpoint(path_);
+    FAIL() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("section `pending`"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(reader.engine.pending(), 0u);
 }
 
 }  // namespace

@@ -93,7 +93,7 @@ TEST(SegmentLedger, ForgetsAfterTwoGenerationsAndStaysBounded) {
   EXPECT_LE(ledger.size(), 2 * 64u + 2);
 }
 
-TEST(SegmentLedger, SurvivesACheckpointWithoutItsPendingSegments) {
+TEST(SegmentLedger, SurvivesACheckpointWithItsPendingSegments) {
   SegmentLedger ledger;
   CallSegment scored = poor_audio("s1", 3, 40);
   ledger.scored(ledger.admit(scored, kT0), true);
@@ -107,14 +107,40 @@ TEST(SegmentLedger, SurvivesACheckpointWithoutItsPendingSegments) {
   page.call_id = scored.call_id;
   restored.admit(page, kT0);
   EXPECT_EQ(page.version, 3u);
-  CallSegment lost = poor_audio("s2", 0, 40);  // never scored before the restart: scored now
-  EXPECT_EQ(restored.admit(lost, kT0).admission, Admission::kNew);
+  // Still waiting: the engine saved the segment beside the ledger, so a copy is a duplicate.
+  CallSegment waiting = poor_audio("s2", 0, 40);
+  EXPECT_EQ(restored.admit(waiting, kT0).admission, Admission::kDuplicate);
   // A corrupt payload changes nothing.
   std::string bytes = ledger.serialize();
   bytes.resize(bytes.size() - 3);
   EXPECT_THROW(restored.deserialize(bytes), std::runtime_error);
   CallSegment still = poor_audio("s1", 3, 40);
   EXPECT_EQ(restored.admit(still, kT0).admission, Admission::kDuplicate);
+}
+
+TEST(SegmentLedger, AVerdictThatMayHaveGoneOutMakesAnyLaterCopyAReissue) {
+  SegmentLedger ledger;
+  CallSegment scored = poor_audio("s0", 0, 40);
+  ledger.scored(ledger.admit(scored, kT0), true);
+  EXPECT_FALSE(ledger.mark_given(SegmentLedger::key("call-s0", "s0"))) << "known as scored already";
+
+  EXPECT_TRUE(ledger.mark_given(SegmentLedger::key("call-s1", "s1")));
+  SegmentLedger restored;  // the mark survives the next checkpoint
+  restored.deserialize(ledger.serialize());
+  CallSegment copy = poor_audio("s1", 0, 40);
+  const auto t = restored.admit(copy, kT0);
+  EXPECT_EQ(t.admission, Admission::kReissue) << "the content is unknown: never a duplicate";
+  EXPECT_FALSE(restored.counted(t)) << "what the lost verdict counted was lost with it";
+  CallSegment again = poor_audio("s1", 0, 40);
+  EXPECT_EQ(restored.admit(again, kT0).admission, Admission::kDuplicate) << "known from the reissue on";
+
+  // Still waiting when the mark comes: its verdict, when given, is a reissue.
+  CallSegment waiting = poor_audio("s2", 0, 40);
+  const auto tw = ledger.admit(waiting, kT0);
+  EXPECT_FALSE(ledger.given(tw));
+  EXPECT_TRUE(ledger.mark_given(tw.key));
+  EXPECT_TRUE(ledger.given(tw));
+  EXPECT_TRUE(ledger.current(tw));
 }
 
 TEST(Engine, ADuplicateSegmentGivesNoSecondVerdict) {

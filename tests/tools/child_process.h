@@ -48,6 +48,13 @@ class ChildProcess {
     kill(pid_, SIGTERM);
     return wait(limit);
   }
+  /// Kills it with SIGKILL, as a crash or the OOM killer would, and reaps it.
+  void kill_now() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
   /// Waits up to `limit` for the process to exit by itself; returns the wait status or -1.
   int wait(std::chrono::seconds limit) {
     const auto until = std::chrono::steady_clock::now() + limit;
