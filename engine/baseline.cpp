@@ -9,6 +9,8 @@
 
 #include <Eigen/Core>
 
+#include "models/bytes.h"
+
 namespace callroot::engine {
 namespace {
 
@@ -116,64 +118,6 @@ double robust_scale(double median, double mad, double floor) noexcept {
 // Checkpoint encoding.
 constexpr char kMagic[4] = {'C', 'R', 'B', 'L'};
 constexpr std::uint32_t kVersion = 1;
-
-class Writer {
- public:
-  std::string out;
-  void u8(std::uint8_t v) { out.push_back(static_cast<char>(v)); }
-  void u16(std::uint16_t v) { le(v, 2); }
-  void u32(std::uint32_t v) { le(v, 4); }
-  void u64(std::uint64_t v) { le(v, 8); }
-  void i64(std::int64_t v) { le(static_cast<std::uint64_t>(v), 8); }
-  void str(std::string_view s) {
-    if (s.size() > 0xffff) throw std::runtime_error("baseline checkpoint: a name is longer than 65,535 bytes");
-    u16(static_cast<std::uint16_t>(s.size()));
-    out.append(s);
-  }
-
- private:
-  void le(std::uint64_t v, int bytes) {
-    for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-  }
-};
-
-class Reader {
- public:
-  explicit Reader(std::string_view in) : in_(in) {}
-  std::uint8_t u8() { return static_cast<std::uint8_t>(le(1)); }
-  std::uint16_t u16() { return static_cast<std::uint16_t>(le(2)); }
-  std::uint32_t u32() { return static_cast<std::uint32_t>(le(4)); }
-  std::uint64_t u64() { return le(8); }
-  std::int64_t i64() { return static_cast<std::int64_t>(le(8)); }
-  std::string_view str() {
-    const std::size_t n = u16();
-    need(n);
-    const std::string_view s = in_.substr(pos_, n);
-    pos_ += n;
-    return s;
-  }
-  std::string_view bytes(std::size_t n) {
-    need(n);
-    const std::string_view s = in_.substr(pos_, n);
-    pos_ += n;
-    return s;
-  }
-  [[nodiscard]] std::size_t remaining() const noexcept { return in_.size() - pos_; }
-
- private:
-  void need(std::size_t n) const {
-    if (in_.size() - pos_ < n) throw std::runtime_error("baseline checkpoint: truncated");
-  }
-  std::uint64_t le(int bytes) {
-    need(static_cast<std::size_t>(bytes));
-    std::uint64_t v = 0;
-    for (int i = 0; i < bytes; ++i) v |= std::uint64_t{static_cast<unsigned char>(in_[pos_ + i])} << (8 * i);
-    pos_ += static_cast<std::size_t>(bytes);
-    return v;
-  }
-  std::string_view in_;
-  std::size_t pos_ = 0;
-};
 
 }  // namespace
 
@@ -356,8 +300,8 @@ std::size_t Baselines::memory_bytes() const noexcept {
 //     switch name and port name; link name; names as u16 length and bytes),
 //     then tracked x slots x (u16 median, u16 mad, u16 n).
 std::string Baselines::serialize(const Directory& directory) const {
-  Writer w;
-  w.out.append(kMagic, sizeof kMagic);
+  ByteWriter w;
+  w.bytes().append(kMagic, sizeof kMagic);
   w.u32(kVersion);
   w.i64(config_.bucket);
   w.i64(config_.update_every);
@@ -406,14 +350,14 @@ std::string Baselines::serialize(const Directory& directory) const {
         case Family::kWifiClient:
         case Family::kClientDevice: w.u64(directory.client_mac(ClientId{id}).bits); break;
         case Family::kWifiAp:
-          w.str(directory.ap_name(directory.radio_ap(id)));
+          w.str16(directory.ap_name(directory.radio_ap(id)));
           w.u8(directory.radio_band(id));
           break;
         case Family::kSwitchPort:
-          w.str(directory.switch_name(directory.port_switch(PortId{id})));
-          w.str(directory.port_name(PortId{id}));
+          w.str16(directory.switch_name(directory.port_switch(PortId{id})));
+          w.str16(directory.port_name(PortId{id}));
           break;
-        case Family::kWanLink: w.str(directory.link_name(LinkId{id})); break;
+        case Family::kWanLink: w.str16(directory.link_name(LinkId{id})); break;
       }
       for (std::size_t i = 0; i < per_entity; ++i) {
         const Estimate& x = fs.estimates[e * per_entity + i];
@@ -423,12 +367,12 @@ std::string Baselines::serialize(const Directory& directory) const {
       }
     }
   }
-  return std::move(w.out);
+  return std::move(w.bytes());
 }
 
 void Baselines::deserialize(std::string_view blob, Directory& directory) {
-  Reader r(blob);
-  if (r.bytes(sizeof kMagic) != std::string_view(kMagic, sizeof kMagic)) {
+  ByteReader r(blob, "baseline checkpoint");
+  if (r.view(sizeof kMagic) != std::string_view(kMagic, sizeof kMagic)) {
     throw std::runtime_error("baseline checkpoint: not a checkpoint (bad magic)");
   }
   if (const std::uint32_t version = r.u32(); version != kVersion) {
@@ -478,25 +422,25 @@ void Baselines::deserialize(std::string_view blob, Directory& directory) {
           break;
         }
         case Family::kWifiAp: {
-          const std::string_view ap = r.str();
+          const std::string_view ap = r.str16();
           const std::uint8_t band = r.u8();
           if (auto a = directory.ap(ap)) id = directory.radio(*a, band);
           break;
         }
         case Family::kSwitchPort: {
-          const std::string_view sw = r.str();
-          const std::string_view port = r.str();
+          const std::string_view sw = r.str16();
+          const std::string_view port = r.str16();
           if (auto s = directory.switch_(sw)) {
             if (auto p = directory.port(*s, port)) id = p->value;
           }
           break;
         }
         case Family::kWanLink: {
-          if (auto l = directory.link(r.str())) id = l->value;
+          if (auto l = directory.link(r.str16())) id = l->value;
           break;
         }
       }
-      const std::string_view data = r.bytes(per_entity * 6);
+      const std::string_view data = r.view(per_entity * 6);
       if (!id) continue;  // the directory is full: this entity is forgotten
       const std::size_t size = (std::size_t{*id} + 1) * fs.tracked * fs.slots;
       if (out.size() < size) out.resize(size);

@@ -32,61 +32,51 @@ std::uint32_t crc_update(std::uint32_t crc, std::string_view bytes) {
   return static_cast<std::uint32_t>(c);
 }
 
-void put_le(std::string& out, std::uint64_t v, int n) {
-  for (int i = 0; i < n; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-
-std::string le_bytes(std::uint64_t v, int n) {
-  std::string s;
-  put_le(s, v, n);
-  return s;
-}
-
 std::uint32_t section_crc(std::string_view name, std::uint64_t length, std::string_view payload) {
   std::uint32_t crc = static_cast<std::uint32_t>(crc32(0L, Z_NULL, 0));
   crc = crc_update(crc, name);
-  crc = crc_update(crc, le_bytes(length, 8));
+  ByteWriter length_bytes;
+  length_bytes.u64(length);
+  crc = crc_update(crc, length_bytes.bytes());
   return crc_update(crc, payload);
 }
 
-/// Writes all of `data` to `fd`, retrying short writes and EINTR.
-bool write_all(int fd, std::string_view data) {
+std::string sealed_header(const StateCipher& cipher) {
+  ByteWriter h;
+  h.bytes().append(kSealedCheckpointMagic);
+  h.u32(kSealedCheckpointVersion);
+  h.bytes().append(reinterpret_cast<const char*>(cipher.key_id().data()), cipher.key_id().size());
+  return std::move(h.bytes());
+}
+
+}  // namespace
+
+bool write_all(int fd, std::string_view data) noexcept {
   while (!data.empty()) {
     const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
     data.remove_prefix(static_cast<std::size_t>(n));
   }
   return true;
 }
 
-std::string sealed_header(const StateCipher& cipher) {
-  std::string h(kSealedCheckpointMagic);
-  put_le(h, kSealedCheckpointVersion, 4);
-  h.append(reinterpret_cast<const char*>(cipher.key_id().data()), cipher.key_id().size());
-  return h;
-}
-
-}  // namespace
-
 void write_checkpoint(const std::string& path, const std::vector<CheckpointSection>& sections,
                       const StateCipher* cipher) {
-  std::string out;
-  out.append(kCheckpointMagic);
-  put_le(out, kCheckpointVersion, 4);
-  put_le(out, sections.size(), 4);
+  ByteWriter w;
+  w.bytes().append(kCheckpointMagic);
+  w.u32(kCheckpointVersion);
+  w.u32(static_cast<std::uint32_t>(sections.size()));
   for (const auto& s : sections) {
     if (s.name.empty() || s.name.size() > 0xffff) {
       throw std::runtime_error("checkpoint " + path + ": bad section name `" + s.name + "`");
     }
-    put_le(out, s.name.size(), 2);
-    out += s.name;
-    put_le(out, s.payload.size(), 8);
-    put_le(out, section_crc(s.name, s.payload.size(), s.payload), 4);
-    out += s.payload;
+    w.str16(s.name);
+    w.u64(s.payload.size());
+    w.u32(section_crc(s.name, s.payload.size(), s.payload));
+    w.bytes() += s.payload;
   }
+  std::string& out = w.bytes();
   if (cipher != nullptr) {
     const std::string header = sealed_header(*cipher);
     out = header + cipher->seal(out, header);

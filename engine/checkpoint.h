@@ -72,6 +72,11 @@ void write_checkpoint(const std::string& path, const std::vector<CheckpointSecti
 /// with or without `cipher` (a checkpoint written before the key was set).
 std::vector<CheckpointSection> read_checkpoint(const std::string& path, const StateCipher* cipher = nullptr);
 
+/// Writes all of `data` to `fd`, retrying short writes and EINTR; false
+/// (errno set) when the system refuses. For state files: checkpoints and the
+/// daemon's verdict journal.
+bool write_all(int fd, std::string_view data) noexcept;
+
 /// The payload of the section called `name`, or nullopt.
 std::optional<std::string_view> find_section(const std::vector<CheckpointSection>& sections, std::string_view name);
 

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "engine/published_targets.h"
+#include "models/bytes.h"
 
 namespace callroot::engine {
 namespace {
@@ -13,18 +14,6 @@ namespace {
 constexpr char kMagic[4] = {'C', 'R', 'S', 'T'};
 constexpr std::uint32_t kVersion = 1;
 constexpr std::uint8_t kBaselinesSection = 1;
-
-void put_le(std::string& out, std::uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-
-std::uint64_t get_le(std::string_view in, std::size_t& pos, int bytes) {
-  if (in.size() - pos < static_cast<std::size_t>(bytes)) throw std::runtime_error("statistics checkpoint: truncated");
-  std::uint64_t v = 0;
-  for (int i = 0; i < bytes; ++i) v |= std::uint64_t{static_cast<unsigned char>(in[pos + i])} << (8 * i);
-  pos += static_cast<std::size_t>(bytes);
-  return v;
-}
 
 }  // namespace
 
@@ -165,33 +154,34 @@ void Statistics::housekeeping(const MetricStore& store, TimeMs watermark) {
 
 std::string Statistics::serialize(const Directory& directory) const {
   const std::string baselines = baselines_.serialize(directory);
-  std::string out(kMagic, sizeof kMagic);
-  put_le(out, kVersion, 4);
-  put_le(out, 1, 4);
-  put_le(out, kBaselinesSection, 1);
-  put_le(out, baselines.size(), 8);
-  out += baselines;
-  return out;
+  ByteWriter w;
+  w.bytes().append(kMagic, sizeof kMagic);
+  w.u32(kVersion);
+  w.u32(1);
+  w.u8(kBaselinesSection);
+  w.u64(baselines.size());
+  w.bytes() += baselines;
+  return std::move(w.bytes());
 }
 
 void Statistics::deserialize(std::string_view blob, Directory& directory) {
   if (blob.substr(0, sizeof kMagic) != std::string_view(kMagic, sizeof kMagic)) {
     throw std::runtime_error("statistics checkpoint: not a checkpoint (bad magic)");
   }
-  std::size_t pos = sizeof kMagic;
-  if (const auto version = get_le(blob, pos, 4); version != kVersion) {
+  ByteReader r(blob.substr(sizeof kMagic), "statistics checkpoint");
+  if (const auto version = r.u32(); version != kVersion) {
     throw std::runtime_error("statistics checkpoint: unsupported version " + std::to_string(version));
   }
-  const auto sections = get_le(blob, pos, 4);
+  const auto sections = r.u32();
   std::string_view baselines;
   for (std::uint64_t i = 0; i < sections; ++i) {
-    const auto kind = get_le(blob, pos, 1);
-    const auto length = get_le(blob, pos, 8);
-    if (length > blob.size() - pos) throw std::runtime_error("statistics checkpoint: truncated");
-    if (kind == kBaselinesSection) baselines = blob.substr(pos, length);
-    pos += length;
+    const auto kind = r.u8();
+    const auto length = r.u64();
+    if (length > r.remaining()) r.fail("truncated");
+    const std::string_view payload = r.view(static_cast<std::size_t>(length));
+    if (kind == kBaselinesSection) baselines = payload;
   }
-  if (pos != blob.size()) throw std::runtime_error("statistics checkpoint: trailing bytes");
+  if (!r.done()) r.fail("trailing bytes");
   if (baselines.empty()) throw std::runtime_error("statistics checkpoint: no baselines");
   baselines_.deserialize(baselines, directory);
 }

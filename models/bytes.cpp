@@ -18,6 +18,12 @@ void ByteWriter::str(std::string_view s) {
   out_.append(s);
 }
 
+void ByteWriter::str16(std::string_view s) {
+  if (s.size() > 0xffffu) throw std::length_error("a name over 64 KiB in saved state");
+  u16(static_cast<std::uint16_t>(s.size()));
+  out_.append(s);
+}
+
 std::uint64_t ByteReader::get(int n) {
   if (data_.size() - pos_ < static_cast<std::size_t>(n)) fail("truncated");
   std::uint64_t v = 0;
@@ -42,6 +48,15 @@ std::string ByteReader::str() {
   const std::uint32_t n = u32();
   if (data_.size() - pos_ < n) fail("truncated in a string");
   std::string s(data_.substr(pos_, n));
+  pos_ += n;
+  return s;
+}
+
+std::string_view ByteReader::str16() { return view(u16()); }
+
+std::string_view ByteReader::view(std::size_t n) {
+  if (data_.size() - pos_ < n) fail("truncated");
+  const std::string_view s = data_.substr(pos_, n);
   pos_ += n;
   return s;
 }

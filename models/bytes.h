@@ -23,6 +23,8 @@ class ByteWriter {
   void f64(double v);
   /// Length (u32) then bytes.
   void str(std::string_view s);
+  /// Length (u16) then bytes, for names (which are capped far below 64 KiB).
+  void str16(std::string_view s);
   [[nodiscard]] std::string& bytes() noexcept { return out_; }
 
  private:
@@ -44,6 +46,11 @@ class ByteReader {
   std::int64_t i64() { return static_cast<std::int64_t>(u64()); }
   double f64();
   std::string str();
+  /// What str16 wrote, as a view into the bytes being read.
+  std::string_view str16();
+  /// The next `n` bytes, as a view.
+  std::string_view view(std::size_t n);
+  [[nodiscard]] std::size_t remaining() const noexcept { return data_.size() - pos_; }
   /// A count of elements that each take at least `min_bytes`: refused when
   /// the bytes left cannot hold that many, so a corrupt count never makes the
   /// reader allocate gigabytes.

@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "engine/checkpoint.h"
 #include "engine/segment_ledger.h"
 #include "models/bytes.h"
 
@@ -32,17 +33,6 @@ std::string header() {
   throw std::runtime_error("verdict journal " + path + ": " + what + ": " + std::strerror(errno));
 }
 
-bool write_all(int fd, const char* p, std::size_t n) noexcept {
-  while (n > 0) {
-    const ssize_t w = ::write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w;
-    n -= static_cast<std::size_t>(w);
-  }
-  return true;
-}
-
 }  // namespace
 
 VerdictJournal::VerdictJournal(std::string path) : path_(std::move(path)) {
@@ -59,7 +49,7 @@ VerdictJournal::~VerdictJournal() {
 
 void VerdictJournal::write_header() {
   const std::string h = header();
-  if (!write_all(fd_, h.data(), h.size())) fail(path_, "cannot write");
+  if (!engine::write_all(fd_, h)) fail(path_, "cannot write");
 }
 
 std::vector<std::uint64_t> VerdictJournal::read(const std::string& path) {
@@ -83,9 +73,9 @@ std::vector<std::uint64_t> VerdictJournal::read(const std::string& path) {
 }
 
 bool VerdictJournal::append(std::uint64_t key) noexcept {
-  char b[8];
-  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((key >> (8 * i)) & 0xff);
-  return write_all(fd_, b, sizeof b);
+  ByteWriter w;
+  w.u64(key);
+  return engine::write_all(fd_, w.bytes());
 }
 
 void VerdictJournal::reset() {
