@@ -221,8 +221,9 @@ bool is_private(const IpAddr& ip) noexcept {
 /// this decoder's own policy: a leaf that cannot be read is "not measured".
 struct CloudDecoder::Impl : detail::DomReader {
   Impl(CloudDecoderOptions o, DecodeError& e, std::vector<std::string>& w)
-      : DomReader({o.max_document_bytes, o.max_warnings}, "; taken as not measured", e, w) {}
+      : DomReader({o.max_document_bytes, o.max_warnings}, "; taken as not measured", e, w), options(o) {}
 
+  CloudDecoderOptions options;
   std::vector<CallSegment> staged;
   std::vector<CloudClientSample> staged_samples;
 
@@ -349,6 +350,9 @@ struct CloudDecoder::Impl : detail::DomReader {
     // A Graph callRecord's own `type` is `peerToPeer`/`groupCall` and a Zoom
     // page has none, so neither can be taken for the envelope.
     const std::string_view expected = format == CloudFormat::kGraphCallRecord ? kGraphType : kZoomType;
+    if (format == CloudFormat::kZoomQos && json.size() > options.split_documents_over) {
+      return zoom_in_pieces(json, padded);
+    }
     const auto doc = open_document(json, padded, kEnvelopeTypes, expected);
     if (!doc) return false;
     if (doc->envelope) path = "body";
@@ -960,14 +964,16 @@ struct CloudDecoder::Impl : detail::DomReader {
     return {};
   }
 
+  bool no_meeting_id() {
+    return fail(RejectReason::kMissingField,
+                "the Zoom QoS page does not name its meeting: give `meeting_uuid` or `meeting_id` (the "
+                "{meetingId} of the request; `webinar_uuid` or `webinar_id` for a webinar) in the document or "
+                "its envelope");
+  }
+
   bool zoom(dom::object doc, const std::optional<dom::object>& envelope) {
     const std::string call_id = zoom_call_id(doc, envelope);
-    if (call_id.empty()) {
-      return fail(RejectReason::kMissingField,
-                  "the Zoom QoS page does not name its meeting: give `meeting_uuid` or `meeting_id` (the "
-                  "{meetingId} of the request; `webinar_uuid` or `webinar_id` for a webinar) in the document or "
-                  "its envelope");
-    }
+    if (call_id.empty()) return no_meeting_id();
     std::optional<dom::array> participants;
     if (!array_field(doc, "participants", participants)) return false;
     if (!participants) return missing("participants");
@@ -975,6 +981,44 @@ struct CloudDecoder::Impl : detail::DomReader {
     for (dom::element p : *participants) {
       PathScope pp(path, "participants");
       PathScope pk(path, k);
+      dom::object po;
+      if (p.get_object().get(po) != simdjson::SUCCESS) return wrong_type({}, "a participant object", p.type());
+      if (!zoom_participant(po, call_id, k)) return false;
+      ++k;
+    }
+    return true;
+  }
+
+  /// A large page, one participant at a time (detail::ArraySplit): the page
+  /// with its participants left out is read first, then each participant on
+  /// its own. The same segments and messages as zoom().
+  bool zoom_in_pieces(std::string_view json, bool padded) {
+    if (!start_document(json.size())) return false;
+    detail::ArraySplit split;
+    std::string why;
+    const detail::SplitResult found = detail::split_array_field(json, "participants", kZoomType, split, why);
+    if (found == detail::SplitResult::kMalformed) return fail(RejectReason::kBadJson, why);
+    if (found == detail::SplitResult::kNotObject) {
+      return fail(RejectReason::kNotObject,
+                  "the document is " + std::string(detail::type_name(split.other)) + ", not an object");
+    }
+    path = split.in_body ? "body" : "";
+    if (found == detail::SplitResult::kNoArray) return missing("participants");
+    if (found == detail::SplitResult::kNotArray) return wrong_type("participants", "an array", split.other);
+    std::string outline(json.substr(0, split.open + 1));
+    outline.append(json.substr(split.close));
+    const auto doc = open_document(outline, false, kEnvelopeTypes, kZoomType);
+    if (!doc) return false;
+    const std::string call_id = zoom_call_id(doc->body, doc->envelope);
+    if (call_id.empty()) return no_meeting_id();
+    path = doc->envelope ? "body" : "";
+    std::size_t k = 0;
+    for (const auto& [begin, end] : split.elements) {
+      PathScope pp(path, "participants");
+      PathScope pk(path, k);
+      // Padded input stays padded after any of its elements.
+      dom::element p;
+      if (!parse_value(json.substr(begin, end - begin), padded, p)) return false;
       dom::object po;
       if (p.get_object().get(po) != simdjson::SUCCESS) return wrong_type({}, "a participant object", p.type());
       if (!zoom_participant(po, call_id, k)) return false;
@@ -1197,9 +1241,12 @@ bool CloudDecoder::decode(CloudFormat format, std::string_view json, std::vector
     if (!impl_->decode(format, json, padded)) return false;
     out.insert(out.end(), std::make_move_iterator(impl_->staged.begin()), std::make_move_iterator(impl_->staged.end()));
     if (samples) samples->insert(samples->end(), impl_->staged_samples.begin(), impl_->staged_samples.end());
-    impl_->staged.clear();
     return true;
   });
+  // What a large document grew is given back, not kept for the next one.
+  impl_->release_large_buffers();
+  constexpr std::size_t kKeptSegments = 4096;
+  if (impl_->staged.capacity() > kKeptSegments) std::vector<CallSegment>().swap(impl_->staged);
   warnings_dropped_ = impl_->warnings_dropped();
   return ok;
 }

@@ -36,6 +36,10 @@ struct CloudDecoderOptions {
   std::size_t max_document_bytes = 64 << 20;
   /// At most this many warnings are kept per document; the rest are counted.
   std::size_t max_warnings = 64;
+  /// A Zoom page larger than this is read one participant at a time: the same
+  /// segments, in the memory of its largest participant rather than ~13 bytes
+  /// per byte of page (simdjson's DOM of the whole).
+  std::size_t split_documents_over = 1 << 20;
 };
 
 /// Per-client device readings a Zoom page carries besides the call metrics

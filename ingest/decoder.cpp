@@ -1636,6 +1636,10 @@ bool RecordDecoder::Impl::decode_many(std::string_view json, std::vector<Event>&
   out.reserve(out.size() + staged_events.size() + cloud_segments.size());
   for (Event& e : staged_events) out.push_back(std::move(e));
   for (CallSegment& s : cloud_segments) out.emplace_back(std::move(s));
+  // A large document's storage is given back rather than kept for the next.
+  constexpr std::size_t kKept = 4096;
+  if (cloud_segments.capacity() > kKept) std::vector<CallSegment>().swap(cloud_segments);
+  if (staged_events.capacity() > kKept) std::vector<Event>().swap(staged_events);
   return true;
 }
 

@@ -109,25 +109,9 @@ bool widen_big_integers(std::string_view json, std::string& out) {
 std::optional<DomDocument> DomReader::open_document(std::string_view json, bool padded,
                                                     std::span<const std::string_view> envelope_types,
                                                     std::string_view expected) {
-  path.clear();
-  warnings_.clear();
-  dropped_ = 0;
-  if (json.size() > limits_.max_document_bytes) {
-    fail(RejectReason::kTooLarge, "the document has " + std::to_string(json.size()) + " bytes, more than the maximum " +
-                                      std::to_string(limits_.max_document_bytes));
-    return std::nullopt;
-  }
+  if (!start_document(json.size())) return std::nullopt;
   dom::element root;
-  if (auto e = parser_.parse(json.data(), json.size(), !padded).get(root); e) {
-    std::string widened;
-    if (e != simdjson::NUMBER_ERROR || !widen_big_integers(json, widened) ||
-        parser_.parse(widened.data(), widened.size(), true).get(root) != simdjson::SUCCESS) {
-      fail(RejectReason::kBadJson, simdjson::error_message(e));
-      return std::nullopt;
-    }
-    // Said without the reader's suffix: nothing was left out.
-    if (warnings_.size() < limits_.max_warnings) warnings_.emplace_back("an integer beyond 64 bits is read as a double");
-  }
+  if (!parse_value(json, padded, root)) return std::nullopt;
   DomDocument doc;
   if (root.get_object().get(doc.body) != simdjson::SUCCESS) {
     fail(RejectReason::kNotObject, "the document is " + std::string(type_name(root.type())) + ", not an object");
@@ -155,6 +139,221 @@ std::optional<DomDocument> DomReader::open_document(std::string_view json, bool 
   }
   doc.envelope = top;
   return doc;
+}
+
+bool DomReader::start_document(std::size_t bytes) {
+  path.clear();
+  warnings_.clear();
+  dropped_ = 0;
+  if (bytes <= limits_.max_document_bytes) return true;
+  return fail(RejectReason::kTooLarge, "the document has " + std::to_string(bytes) + " bytes, more than the maximum " +
+                                           std::to_string(limits_.max_document_bytes));
+}
+
+bool DomReader::parse_value(std::string_view json, bool padded, dom::element& root) {
+  if (auto e = parser_.parse(json.data(), json.size(), !padded).get(root); e) {
+    std::string widened;
+    if (e != simdjson::NUMBER_ERROR || !widen_big_integers(json, widened) ||
+        parser_.parse(widened.data(), widened.size(), true).get(root) != simdjson::SUCCESS) {
+      fail(RejectReason::kBadJson, path.empty() ? std::string(simdjson::error_message(e))
+                                                : "`" + path + "`: " + simdjson::error_message(e));
+      return false;
+    }
+    // Said without the reader's suffix: nothing was left out.
+    if (warnings_.size() < limits_.max_warnings) warnings_.emplace_back("an integer beyond 64 bits is read as a double");
+  }
+  return true;
+}
+
+void DomReader::release_large_buffers() {
+  constexpr std::size_t kKeptCapacity = 1 << 20;
+  if (parser_.capacity() > kKeptCapacity) parser_ = dom::parser();
+}
+
+// ---- large documents, piece by piece ------------------------------------------------
+
+namespace {
+
+/// A structural scan of JSON text: strings, nesting and separators, no values.
+class Scanner {
+ public:
+  Scanner(std::string_view json, std::string& error) : s_(json), error_(error) {}
+
+  void skip_space() {
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r')) ++i_;
+  }
+  [[nodiscard]] bool at(char c) {
+    skip_space();
+    return i_ < s_.size() && s_[i_] == c;
+  }
+  bool expect(char c) {
+    if (!at(c)) return fail(std::string("expected `") + c + "`");
+    ++i_;
+    return true;
+  }
+  /// A string's raw content (escapes left as they are) into `out`.
+  bool string(std::string_view& out) {
+    if (!at('"')) return fail("expected a string");
+    const std::size_t begin = ++i_;
+    for (; i_ < s_.size() && s_[i_] != '"'; ++i_) {
+      if (s_[i_] == '\\') ++i_;
+    }
+    if (i_ >= s_.size()) return fail("a string does not end");
+    out = s_.substr(begin, i_ - begin);
+    ++i_;
+    return true;
+  }
+  /// Skips one value of any kind; its bytes are checked later by the DOM parser.
+  bool value() {
+    skip_space();
+    if (i_ >= s_.size()) return fail("expected a value");
+    const char c = s_[i_];
+    if (c == '"') {
+      std::string_view ignored;
+      return string(ignored);
+    }
+    if (c != '{' && c != '[') {
+      const std::size_t begin = i_;
+      while (i_ < s_.size() && std::string_view(",]} \t\n\r").find(s_[i_]) == std::string_view::npos) ++i_;
+      return i_ > begin || fail("expected a value");
+    }
+    // Nesting counted in one stack of closers, so `[}` is caught here.
+    std::string closers;
+    while (i_ < s_.size()) {
+      const char x = s_[i_];
+      if (x == '"') {
+        std::string_view ignored;
+        if (!string(ignored)) return false;
+        continue;
+      }
+      if (x == '{' || x == '[') {
+        if (closers.size() >= 1024) return fail("nested more than 1,024 deep");
+        closers.push_back(x == '{' ? '}' : ']');
+      } else if (x == '}' || x == ']') {
+        if (closers.empty() || closers.back() != x) return fail(std::string("unexpected `") + x + "`");
+        closers.pop_back();
+        if (closers.empty()) {
+          ++i_;
+          return true;
+        }
+      }
+      ++i_;
+    }
+    return fail("the document ends inside a value");
+  }
+  /// Calls `member(key)` for each member of the object starting here; the
+  /// callback consumes the value.
+  template <class Member>
+  bool object(Member&& member) {
+    if (!expect('{')) return false;
+    if (at('}')) return ++i_, true;
+    for (;;) {
+      std::string_view key;
+      if (!string(key) || !expect(':') || !member(key)) return false;
+      if (at(',')) {
+        ++i_;
+        continue;
+      }
+      return expect('}');
+    }
+  }
+  [[nodiscard]] std::size_t pos() const noexcept { return i_; }
+  bool fail(std::string what) {
+    if (error_.empty()) error_ = what + " at byte " + std::to_string(i_);
+    return false;
+  }
+
+ private:
+  std::string_view s_;
+  std::size_t i_ = 0;
+  std::string& error_;
+};
+
+/// The elements of the array starting at the scanner's position.
+bool scan_array(Scanner& sc, ArraySplit& out) {
+  out.elements.clear();
+  if (!sc.at('[')) return sc.fail("expected an array");
+  out.open = sc.pos();
+  if (!sc.expect('[')) return false;
+  if (sc.at(']')) {
+    out.close = sc.pos();
+    return sc.expect(']');
+  }
+  for (;;) {
+    sc.skip_space();
+    const std::size_t begin = sc.pos();
+    if (!sc.value()) return false;
+    out.elements.emplace_back(begin, sc.pos());
+    if (sc.at(',')) {
+      if (!sc.expect(',')) return false;
+      continue;
+    }
+    out.close = sc.pos();
+    return sc.expect(']');
+  }
+}
+
+/// The JSON type of the value that starts with `c`.
+dom::element_type type_of(char c) noexcept {
+  switch (c) {
+    case '{': return dom::element_type::OBJECT;
+    case '[': return dom::element_type::ARRAY;
+    case '"': return dom::element_type::STRING;
+    case 't':
+    case 'f': return dom::element_type::BOOL;
+    case 'n': return dom::element_type::NULL_VALUE;
+    default: return dom::element_type::DOUBLE;
+  }
+}
+
+}  // namespace
+
+SplitResult split_array_field(std::string_view json, std::string_view key, std::string_view envelope_type,
+                              ArraySplit& out, std::string& error) {
+  error.clear();
+  Scanner sc(json, error);
+  if (!sc.at('{')) {
+    // Another JSON value is "not an object", as the DOM path says; the rest is not JSON.
+    const std::string_view rest = json.substr(std::min(sc.pos(), json.size()));
+    const bool literal = rest.starts_with("true") || rest.starts_with("false") || rest.starts_with("null");
+    if (rest.empty() || (!literal && std::string_view("[\"-0123456789").find(rest.front()) == std::string_view::npos)) {
+      sc.fail("expected an object");
+      return SplitResult::kMalformed;
+    }
+    out.other = type_of(rest.front());
+    return SplitResult::kNotObject;
+  }
+  std::string_view top_type;
+  // Per level (the top, the body): the first member named `key`, as
+  // simdjson's lookup takes the first of twice the same key.
+  struct Found {
+    bool seen = false;
+    dom::element_type type = dom::element_type::NULL_VALUE;
+    ArraySplit split;
+  } top, body;
+  const auto member = [&](Found& f) {
+    sc.skip_space();
+    f.seen = true;
+    f.type = sc.pos() < json.size() ? type_of(json[sc.pos()]) : dom::element_type::NULL_VALUE;
+    return f.type == dom::element_type::ARRAY ? scan_array(sc, f.split) : sc.value();
+  };
+  const bool ok = sc.object([&](std::string_view k) {
+    if (k == "type" && sc.at('"')) return sc.string(top_type);
+    if (k == key && !top.seen) return member(top);
+    if (k == "body" && sc.at('{')) {
+      return sc.object([&](std::string_view bk) { return bk == key && !body.seen ? member(body) : sc.value(); });
+    }
+    return sc.value();
+  });
+  sc.skip_space();
+  if (!ok || (sc.pos() != json.size() && !sc.fail("unexpected bytes after the document"))) return SplitResult::kMalformed;
+  const bool envelope = top_type == envelope_type;
+  Found& f = envelope ? body : top;
+  out = std::move(f.split);
+  out.in_body = envelope;
+  out.other = f.type;
+  if (!f.seen || f.type == dom::element_type::NULL_VALUE) return SplitResult::kNoArray;
+  return f.type == dom::element_type::ARRAY ? SplitResult::kFound : SplitResult::kNotArray;
 }
 
 // ---- where we are -------------------------------------------------------------

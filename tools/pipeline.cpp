@@ -106,6 +106,8 @@ bool Pipeline::feed(std::string_view json, const ingest::Position& where, bool p
   scratch_.clear();
   if (!decode(json, where, scratch_, padded, type_hint)) return false;
   for (Event& e : scratch_) engine_.apply(std::move(e));
+  // One large cloud document must not pin its size in memory for good.
+  if (scratch_.capacity() > 4096) std::vector<Event>().swap(scratch_);
   return true;
 }
 

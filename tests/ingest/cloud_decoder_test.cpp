@@ -1,4 +1,5 @@
 #include "ingest/cloud_decoder.h"
+#include "ingest/dom_reader.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -1337,6 +1338,97 @@ TEST_F(ZoomTest, MalformedPagesAreRejected) {
   EXPECT_TRUE(out[0].streams.empty());
   EXPECT_EQ(out[0].end - out[0].start, 60'000);
   rejects(R"({"type":"graph.callRecord","body":{}})", RejectReason::kBadValue, "disagrees");
+}
+
+// ---- large Zoom pages, read one participant at a time ------------------------------
+
+CloudDecoderOptions in_pieces() {
+  CloudDecoderOptions o;
+  o.split_documents_over = 0;
+  return o;
+}
+
+TEST_P(GoldenTest, AZoomPageReadInPiecesDecodesExactlyAsReadWhole) {
+  const Payload& p = GetParam();
+  if (p.format != CloudFormat::kZoomQos) GTEST_SKIP() << "Graph documents are read whole";
+  const std::string doc = payload_document(p);
+  CloudDecoder whole, pieces(in_pieces());
+  std::vector<CallSegment> a, b;
+  std::vector<CloudClientSample> sa, sb;
+  ASSERT_TRUE(whole.decode(p.format, doc, a, false, &sa)) << whole.error().detail;
+  ASSERT_TRUE(pieces.decode(p.format, doc, b, false, &sb)) << pieces.error().detail;
+  EXPECT_EQ(golden_json(b, sb, pieces.warnings()), golden_json(a, sa, whole.warnings()));
+}
+
+TEST_F(ZoomTest, APageReadInPiecesIsRejectedForTheSameReasons) {
+  CloudDecoder pieces(in_pieces());
+  const std::vector<std::string> pages = {
+      "nonsense",
+      R"("a string")",
+      R"([1,2])",
+      R"({"meeting_id":"m"})",
+      R"({"meeting_id":"m","participants":null})",
+      R"({"meeting_id":"m","participants":{}})",
+      R"({"meeting_id":"m","participants":[5]})",
+      R"({"participants":[]})",
+      R"({"meeting_id":"m","participants":[{"user_qos":[{"audio_input":{}}]}]})",
+      R"({"meeting_id":"m","participants":[{"user_qos":[]},{"join_time":"soon","user_qos":[]}]})",
+      R"({"meeting_id":"m","participants":[{} {}]})",
+      R"({"meeting_id":"m","participants":[{},]})",
+      R"({"meeting_id":"m","participants":[{"a":tru}]})",
+      R"({"meeting_id":"m","participants":[{"a":"}]})",
+      R"({"meeting_id":"m","participants":[{"a":[}]})",
+      R"({"meeting_id":"m","participants":[]} trailing)",
+      R"({"type":"zoom.qos","body":{"meeting_id":"m"}})",
+      R"({"type":"zoom.qos","participants":[],"body":{"meeting_id":"m","participants":[{"user_qos":[{}]}]}})",
+  };
+  for (const std::string& json : pages) {
+    SCOPED_TRACE(json);
+    std::vector<CallSegment> a(1), b(1);
+    ASSERT_FALSE(dec.decode(CloudFormat::kZoomQos, json, a));
+    ASSERT_FALSE(pieces.decode(CloudFormat::kZoomQos, json, b));
+    EXPECT_EQ(code(pieces.error().reason), code(dec.error().reason)) << pieces.error().detail;
+    // The structure is checked by another reader: its words differ, the field does not.
+    if (dec.error().reason != RejectReason::kBadJson) {
+      EXPECT_EQ(pieces.error().detail, dec.error().detail);
+    }
+    EXPECT_EQ(b.size(), 1u) << "a rejected page adds nothing";
+  }
+}
+
+TEST(SplitArrayField, FindsEachElementWithoutBuildingTheDocument) {
+  using detail::ArraySplit;
+  using detail::SplitResult;
+  ArraySplit split;
+  std::string why;
+  const std::string page = R"({"a":"[","participants":[ {"x":"]\"}"} , {"y":[1,{"z":2}]},3 ],"participants":[9],"b":{}})";
+  ASSERT_EQ(detail::split_array_field(page, "participants", "zoom.qos", split, why), SplitResult::kFound) << why;
+  ASSERT_EQ(split.elements.size(), 3u);
+  const auto text = [&](std::size_t i) {
+    return page.substr(split.elements[i].first, split.elements[i].second - split.elements[i].first);
+  };
+  EXPECT_EQ(text(0), R"({"x":"]\"}"})");
+  EXPECT_EQ(text(1), R"({"y":[1,{"z":2}]})");
+  EXPECT_EQ(text(2), "3");
+  EXPECT_EQ(page[split.open], '[');
+  EXPECT_EQ(page[split.close], ']');
+  EXPECT_FALSE(split.in_body);
+
+  const std::string envelope = R"({"type":"zoom.qos","participants":[1],"body":{"participants":[{},{}]}})";
+  ASSERT_EQ(detail::split_array_field(envelope, "participants", "zoom.qos", split, why), SplitResult::kFound);
+  EXPECT_EQ(split.elements.size(), 2u) << "the envelope's body, not the envelope";
+  EXPECT_TRUE(split.in_body);
+
+  for (const std::string bad : {R"({"participants":[{} {}]})", R"({"participants":[{},]})", R"({"participants":[}]})",
+                                R"({"participants":["x]})", R"({"participants":[]} x)", R"({"participants" [])"}) {
+    EXPECT_EQ(detail::split_array_field(bad, "participants", "zoom.qos", split, why), SplitResult::kMalformed) << bad;
+    EXPECT_THAT(why, HasSubstr("at byte")) << bad;
+  }
+  EXPECT_EQ(detail::split_array_field(R"({"participants":{}})", "participants", "zoom.qos", split, why),
+            SplitResult::kNotArray);
+  EXPECT_EQ(split.other, detail::dom::element_type::OBJECT);
+  EXPECT_EQ(detail::split_array_field(R"({"participant":[]})", "participants", "zoom.qos", split, why),
+            SplitResult::kNoArray);
 }
 
 // ---- RecordDecoder::decode_many ------------------------------------------------------------
