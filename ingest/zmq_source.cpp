@@ -27,6 +27,22 @@ constexpr std::int64_t kMaxMessageBytes = 64 << 20;
 // The first frame of a malformed message is echoed at most this long, for the log.
 constexpr std::size_t kMaxTypeEcho = 128;
 
+/// Who sent `msg`, for the log: " from <address>" (TCP peers; ipc and inproc
+/// have none), plus the CURVE key the ZAP handler admitted when there is one.
+std::string sender_of(zmq::message_t& msg) {
+  std::string out;
+  if (const char* address = zmq_msg_gets(msg.handle(), "Peer-Address"); address != nullptr && *address != '\0') {
+    out += " from ";
+    out += address;
+  }
+  if (const char* user = zmq_msg_gets(msg.handle(), "User-Id"); user != nullptr && *user != '\0') {
+    out += out.empty() ? " from key " : " (key ";
+    out += user;
+    if (out.find(" (key ") != std::string::npos) out += ')';
+  }
+  return out;
+}
+
 }  // namespace
 
 void make_curve_server(zmq::socket_t& socket, const std::string& secret_key) {
@@ -105,6 +121,7 @@ bool ZmqSource::read_from(Socket& s, ZmqRecord& out) {
   zmq::message_t& first = frames_[0];
   if (!s.socket.recv(first, zmq::recv_flags::dontwait)) return false;
   std::size_t count = 1;
+  std::size_t bytes = first.size();
   bool more = first.more();
   // The rest of a multipart message is already queued whole. Frames past the
   // second all land in one scratch slot, so a malformed sender cannot grow memory.
@@ -113,6 +130,7 @@ bool ZmqSource::read_from(Socket& s, ZmqRecord& out) {
     if (!s.socket.recv(target, zmq::recv_flags::none)) break;
     more = target.more();
     ++count;
+    bytes += target.size();
   }
   ++s.sequence;
   out.socket = s.endpoint;
@@ -129,7 +147,8 @@ bool ZmqSource::read_from(Socket& s, ZmqRecord& out) {
     return true;
   }
   if (type_.size() > kMaxTypeEcho) type_.resize(kMaxTypeEcho);
-  buffer_ = "expected 2 frames (type, JSON body), got " + std::to_string(count);
+  buffer_ = "expected 2 frames (type, JSON body), got " + std::to_string(count) + " (" + std::to_string(bytes) +
+            " bytes)" + sender_of(first);
   const std::size_t length = buffer_.size();
   buffer_.resize(length + simdjson::SIMDJSON_PADDING);
   out.type = type_;

@@ -12,6 +12,7 @@
 #include "models/json_writer.h"
 #include "tools/capture.h"
 #include "tools/curve.h"
+#include "tools/memory_ceiling.h"
 #include "tools/pipeline.h"
 #include "tools/privacy.h"
 #include "tools/rule_watcher.h"
@@ -228,6 +229,11 @@ DaemonOptions load_daemon_config(const std::string& path) {
     } else if (key == "insecure") {
       if (!value.is_boolean()) throw std::runtime_error(path + ": `insecure` must be true or false");
       o.insecure = value.get<bool>();
+    } else if (key == "memory_limit_mb") {
+      if (!value.is_number_integer() || value.get<std::int64_t>() < 0) {
+        throw std::runtime_error(path + ": `memory_limit_mb` must be a non-negative integer (MiB; 0: no ceiling)");
+      }
+      o.memory_limit_mb = value.get<std::size_t>();
     } else if (key == "checkpoint_every_s")
       o.checkpoint_every = std::chrono::seconds(duration(value, "checkpoint_every_s", path));
     else if (key == "attribution") {
@@ -375,8 +381,10 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
               options.live.bpf.empty() ? "" : " with filter ", options.live.bpf);
     capture->start();
   }
+  MemoryCeiling ceiling(options.memory_limit_mb << 20);
   const auto handle = [&](const ingest::ZmqRecord& rec) {
     const ingest::Position where{rec.socket, rec.sequence};
+    if (ceiling.shed(rec.type)) return;
     if (rec.malformed) {
       pipeline.reject(ingest::RejectReason::kBadFrames, rec.body, where);
     } else if (capture && rec.type == kCaptureRejectType && rec.socket == capture->endpoint()) {
@@ -428,6 +436,19 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
         } else {
           stop = sig;
         }
+        switch (ceiling.check()) {
+          case MemoryCeiling::Change::kStarted:
+            log->warn("callroot run: resident memory {} MiB is over the ceiling of {} MiB: shedding telemetry until it "
+                      "is under {} MiB (call records, inventory and attachments are still taken)",
+                      ceiling.resident() >> 20, ceiling.limit() >> 20, ceiling.limit() / 10 * 9 >> 20);
+            break;
+          case MemoryCeiling::Change::kStopped:
+            log->info("callroot run: resident memory {} MiB, under the ceiling again: telemetry is taken again ({} "
+                      "record(s) shed so far)",
+                      ceiling.resident() >> 20, ceiling.shed_count());
+            break;
+          case MemoryCeiling::Change::kNone: break;
+        }
         // A new rule set is compiled here, between records, and takes over at once.
         if (rules) {
           if (auto attributor = rules->poll(sig == SIGHUP)) {
@@ -458,6 +479,10 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
   if (checkpoints) checkpoints->save(pipeline.engine());
   std::fputs(pipeline.summary().c_str(), stderr);
   if (capture) std::fputs(capture->summary().c_str(), stderr);
+  if (ceiling.shed_count() > 0) {
+    std::fprintf(stderr, "memory ceiling: %llu telemetry record(s) shed above %zu MiB\n",
+                 static_cast<unsigned long long>(ceiling.shed_count()), ceiling.limit() >> 20);
+  }
   if (authenticator) {
     std::fprintf(stderr, "curve: %llu connection(s) admitted, %llu refused, %zu key(s) allowed\n",
                  static_cast<unsigned long long>(authenticator->accepted()),

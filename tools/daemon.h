@@ -51,6 +51,10 @@ struct DaemonOptions {
   std::string curve_allow;
   /// Allow binding an address other than loopback without CURVE (`--insecure`).
   bool insecure = false;
+  /// The total memory ceiling in MiB (`memory_limit_mb`, `--memory-limit-mb`;
+  /// 0: none): above it telemetry is shed until the resident set falls below
+  /// 90 % of it (tools/memory_ceiling.h).
+  std::size_t memory_limit_mb = 1024;
   /// Live capture (`--iface`): `live.iface` empty means none. Records and
   /// metered segments from the interface go through the same pipeline.
   ingest::LiveCaptureOptions live;

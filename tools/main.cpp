@@ -170,6 +170,11 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingDirectory);
   bool run_insecure = false;
   run_cmd->add_flag("--insecure", run_insecure, "Allow binding an address other than loopback without CURVE");
+  std::int64_t run_memory_limit = -1;  // -1: the configuration's or the default
+  run_cmd
+      ->add_option("--memory-limit-mb", run_memory_limit,
+                   "Memory ceiling in MiB: above it telemetry is shed, call records still taken (default 1024; 0: none)")
+      ->check(CLI::NonNegativeNumber);
 
   std::string curve_keygen_base;
   auto* curve_keygen_cmd =
@@ -336,6 +341,7 @@ int main(int argc, char** argv) {
     if (!run_curve_key.empty()) daemon.curve_key = run_curve_key;
     if (!run_curve_allow.empty()) daemon.curve_allow = run_curve_allow;
     if (run_insecure) daemon.insecure = true;
+    if (run_memory_limit >= 0) daemon.memory_limit_mb = static_cast<std::size_t>(run_memory_limit);
     return callroot::tools::run_daemon(daemon, log);
   }
   if (*sim_cmd) {

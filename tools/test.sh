@@ -4,8 +4,12 @@
 # UndefinedBehaviorSanitizer, runs the suite that way too, and runs the
 # libFuzzer targets of that same build (their corpora, then FUZZ_SECONDS each;
 # tools/fuzz.sh). One clang build serves both: the libraries carry the
-# fuzzers' coverage instrumentation, which the tests do not mind.
-# CALLROOT_SKIP_SANITIZE=1 skips the second pass (quicker local runs).
+# fuzzers' coverage instrumentation, which the tests do not mind. A third
+# pass builds the daemon and the tests that run it with ThreadSanitizer (the
+# daemon has a reload thread, a ZAP thread, a capture thread and ZeroMQ's own)
+# and runs them; tools/tsan.supp silences only libraries that are not
+# instrumented (libzmq, libsodium).
+# CALLROOT_SKIP_SANITIZE=1 skips the second and third passes (quicker local runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,4 +28,10 @@ if [ "${CALLROOT_SKIP_SANITIZE:-0}" != "1" ]; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure -j "$jobs"
   tools/fuzz.sh build-asan
+
+  CXX=clang++ cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-g -O1" \
+    -DCALLROOT_TSAN=ON -DCALLROOT_BUILD_BENCHMARKS=OFF
+  cmake --build build-tsan -j "$jobs" --target callroot tools_test security_test
+  TSAN_OPTIONS="halt_on_error=1:suppressions=$PWD/tools/tsan.supp" \
+    ctest --test-dir build-tsan --output-on-failure -j "$jobs" -L 'tools_test|security'
 fi

@@ -79,7 +79,8 @@ TEST_F(ZmqSourceTest, PullReceivesTwoFrameAndMalformedMessages) {
   EXPECT_TRUE(rec.malformed);
   EXPECT_EQ(rec.sequence, 2u);
   EXPECT_EQ(rec.type, "lonely");
-  EXPECT_EQ(rec.body, "expected 2 frames (type, JSON body), got 1");
+  // The size of the whole message and who sent it: a TCP peer names its address.
+  EXPECT_EQ(rec.body, "expected 2 frames (type, JSON body), got 1 (6 bytes) from 127.0.0.1");
 
   ASSERT_TRUE(source.receive(rec, 2s));
   EXPECT_TRUE(rec.malformed);

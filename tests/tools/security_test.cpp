@@ -169,7 +169,7 @@ TEST(CurveDaemon, OnlyAllowedClientsGetRecordsInAndVerdictsOut) {
 
   const int status = daemon.terminate(std::chrono::seconds(10));
   ASSERT_NE(status, -1);
-  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(WEXITSTATUS(status), 0) << slurp(log);
   const std::string text = slurp(log);
   EXPECT_NE(text.find("CURVE on every socket"), std::string::npos) << text;
   // The summary at exit counts the handshakes: the allowed client's two
