@@ -21,6 +21,7 @@ targets=(
   "fuzz_packet::4096"
   "fuzz_capture::8192"
   "fuzz_rules::4096"
+  "fuzz_state::16384"
 )
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
