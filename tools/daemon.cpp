@@ -474,6 +474,15 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
     return 2;
   }
   log->info("callroot run: {} received, flushing", stop == SIGINT ? "SIGINT" : "SIGTERM");
+  // Records already queued were sent before the signal: take them, for at
+  // most a second, so that a stop under load does not drop a queue's worth.
+  const auto drain_until = Clock::now() + std::chrono::seconds(1);
+  std::uint64_t drained = 0;
+  while (Clock::now() < drain_until && source->receive(rec, std::chrono::milliseconds(0))) {
+    handle(rec);
+    ++drained;
+  }
+  if (drained > 0) log->info("callroot run: took the {} record(s) still queued", drained);
   stop_capture();
   pipeline.flush();
   if (checkpoints) checkpoints->save(pipeline.engine());

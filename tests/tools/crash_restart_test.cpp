@@ -163,7 +163,7 @@ TEST(CrashRestart, SigkillBetweenCheckpointsLosesNoVerdictAndRepeatsNoneUnmarked
     ++resent;
   }
   ASSERT_LT(resent, records.size()) << "the acknowledgment saves resending everything";
-  // SIGTERM stops the intake at once: wait until the daemon has applied what was sent.
+  // What a sender still holds at SIGTERM is not taken: wait until the daemon has applied what was sent.
   const auto applied = listener.wait_checkpoint(
       [&](const auto& j) { return j.at("run") == restarted->at("run") && j.at("records").template get<std::size_t>() >= resent; },
       std::chrono::seconds(30));
