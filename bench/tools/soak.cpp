@@ -17,9 +17,7 @@
 // Usage: soak OUT_PREFIX SECONDS RATE FILE.jsonl...
 //        (e.g. soak /tmp/soak 600 200000 /tmp/ent/*.jsonl)
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -37,9 +35,9 @@
 #include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
+#include "bench/tools/daemon_process.h"
 #include "models/time.h"
 
-extern char** environ;
 
 namespace {
 
@@ -182,21 +180,14 @@ int main(int argc, char** argv) {
   const std::string pull = "tcp://127.0.0.1:" + std::to_string(port);
   const std::string sub = "tcp://127.0.0.1:" + std::to_string(port + 1);
   const std::string pub = "tcp://127.0.0.1:" + std::to_string(port + 2);
-  std::vector<std::string> args = {CALLROOT_BINARY,   "run",          "--pull", pull, "--sub", sub, "--pub", pub,
-                                   "--checkpoint", dir + "/soak.ckpt", "--checkpoint-every-s", "1"};
-  std::vector<char*> argv_d;
-  for (auto& a : args) argv_d.push_back(a.data());
-  argv_d.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
   const std::string log = prefix + ".daemon.log";
-  posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = 0;
-  if (posix_spawn(&pid, argv_d[0], &actions, nullptr, argv_d.data(), environ) != 0) {
+  const pid_t pid = callroot::bench::start_daemon({"run", "--pull", pull, "--sub", sub, "--pub", pub, "--checkpoint",
+                                                   dir + "/soak.ckpt", "--checkpoint-every-s", "1"},
+                                                  log);
+  if (pid < 0) {
     std::fprintf(stderr, "soak: cannot start %s\n", CALLROOT_BINARY);
     return 2;
   }
-  posix_spawn_file_actions_destroy(&actions);
 
   zmq::context_t ctx(1);
   zmq::socket_t out(ctx, zmq::socket_type::sub);

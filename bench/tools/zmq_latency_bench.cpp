@@ -13,7 +13,6 @@
 // PUB socket. Prints p50, p90, p99 and max. Usage: zmq_latency_bench [N=2000] [--heuristic]
 
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,9 +28,9 @@
 #include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
+#include "bench/tools/daemon_process.h"
 #include "models/time.h"
 
-extern char** environ;
 
 namespace {
 
@@ -70,17 +69,14 @@ int main(int argc, char** argv) {
   const std::string pull = "tcp://127.0.0.1:" + std::to_string(base);
   const std::string sub = "tcp://127.0.0.1:" + std::to_string(base + 1);
   const std::string pub = "tcp://127.0.0.1:" + std::to_string(base + 2);
-  std::vector<std::string> args = {CALLROOT_BINARY, "run", "--pull", pull, "--sub", sub, "--pub", pub};
+  std::vector<std::string> args = {"run", "--pull", pull, "--sub", sub, "--pub", pub};
   if (!heuristic) {
     args.push_back("--rules");
     args.push_back(std::string(CALLROOT_DATA_DIR) + "/rules");
   }
-  std::vector<char*> argv_c;
-  for (auto& s : args) argv_c.push_back(s.data());
-  argv_c.push_back(nullptr);
   setenv("CALLROOT_LOG_LEVEL", "warn", 1);
-  pid_t pid = 0;
-  if (posix_spawn(&pid, CALLROOT_BINARY, nullptr, nullptr, argv_c.data(), environ) != 0) {
+  const pid_t pid = callroot::bench::start_daemon(args);
+  if (pid < 0) {
     std::fprintf(stderr, "cannot start %s\n", CALLROOT_BINARY);
     return 2;
   }

@@ -29,6 +29,7 @@
 #include <thread>
 #include <zmq.hpp>
 
+#include "daemon_sockets.h"
 #include "demo_files.h"
 #include "ingest/capture_writer.h"
 #include "models/time.h"
@@ -360,10 +361,7 @@ TEST(CaptureLive, ALoopbackCaptureOfTheDaemonsIngestReplaysToTheVerdictsItPublis
       log);
   ASSERT_GT(daemon, 0);
   zmq::context_t ctx(1);
-  zmq::socket_t verdicts(ctx, zmq::socket_type::sub);
-  verdicts.set(zmq::sockopt::subscribe, "verdict");
-  verdicts.set(zmq::sockopt::rcvtimeo, 200);
-  verdicts.connect(pub);
+  zmq::socket_t verdicts = subscriber(ctx, pub, "verdict");
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   zmq::socket_t push(ctx, zmq::socket_type::push);
   push.set(zmq::sockopt::linger, 2000);
@@ -461,10 +459,7 @@ TEST(RunIface, ReadsAJsonRecordFromAUdpDatagramOnLoopback) {
                           log);
   ASSERT_GT(pid, 0);
   zmq::context_t ctx(1);
-  zmq::socket_t verdicts(ctx, zmq::socket_type::sub);
-  verdicts.set(zmq::sockopt::subscribe, "verdict");
-  verdicts.set(zmq::sockopt::rcvtimeo, 200);
-  verdicts.connect(pub);
+  zmq::socket_t verdicts = subscriber(ctx, pub, "verdict");
   const int sock = socket(AF_INET, SOCK_DGRAM, 0);
   ASSERT_GE(sock, 0);
   sockaddr_in to{};

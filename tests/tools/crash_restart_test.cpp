@@ -20,6 +20,7 @@
 #include <zmq.hpp>
 
 #include "child_process.h"
+#include "daemon_sockets.h"
 #include "demo_files.h"
 #include "demo_split.h"
 
@@ -115,10 +116,7 @@ TEST(CrashRestart, SigkillBetweenCheckpointsLosesNoVerdictAndRepeatsNoneUnmarked
 
   zmq::context_t ctx(1);
   Listener listener(ctx, pub);
-  zmq::socket_t push(ctx, zmq::socket_type::push);
-  push.set(zmq::sockopt::linger, 0);
-  push.set(zmq::sockopt::sndtimeo, 10'000);
-  push.connect(pull);
+  zmq::socket_t push = pusher(ctx, pull);
   const auto send = [&](std::size_t from, std::size_t to) {
     for (std::size_t i = from; i < to; ++i) {
       ASSERT_TRUE(push.send(zmq::buffer(records[i].first), zmq::send_flags::sndmore));

@@ -19,6 +19,7 @@
 #include <zmq.hpp>
 
 #include "child_process.h"
+#include "daemon_sockets.h"
 #include "demo_files.h"
 #include "demo_split.h"
 #include "engine/engine.h"
@@ -109,14 +110,8 @@ TEST(DaemonCheckpoint, RestoresIncidentsAndCarriesThemOn) {
 
   Daemon daemon(dir.path(), {"--checkpoint", checkpoint, "--checkpoint-every-s", "0"});
   zmq::context_t ctx(1);
-  zmq::socket_t incidents(ctx, zmq::socket_type::sub);
-  incidents.set(zmq::sockopt::subscribe, "incident");
-  incidents.set(zmq::sockopt::rcvtimeo, 200);
-  incidents.connect(daemon.pub());
-  zmq::socket_t push(ctx, zmq::socket_type::push);
-  push.set(zmq::sockopt::linger, 0);
-  push.set(zmq::sockopt::sndtimeo, 10'000);  // a daemon that died must fail the test, not hang it
-  push.connect(daemon.pull());
+  zmq::socket_t incidents = subscriber(ctx, daemon.pub(), "incident");
+  zmq::socket_t push = pusher(ctx, daemon.pull());
   // PUB drops messages for subscribers it has not seen yet: give the subscription time to arrive.
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   for (const auto& [type, body] : records_in_time_order(split.part2)) {

@@ -20,6 +20,7 @@
 #include <zmq.hpp>
 
 #include "child_process.h"
+#include "daemon_sockets.h"
 #include "demo_files.h"
 #include "models/time.h"
 #include "tools/replay.h"
@@ -61,13 +62,8 @@ TEST(DaemonEndToEnd, PublishesTheSameVerdictsAsReplayAndStopsOnSigterm) {
   const int base = 30000 + static_cast<int>(getpid() % 10000) * 3;
   Daemon daemon(base);
   zmq::context_t ctx(1);
-  zmq::socket_t verdicts(ctx, zmq::socket_type::sub);
-  verdicts.set(zmq::sockopt::subscribe, "verdict");
-  verdicts.set(zmq::sockopt::rcvtimeo, 200);
-  verdicts.connect(daemon.pub());
-  zmq::socket_t push(ctx, zmq::socket_type::push);
-  push.set(zmq::sockopt::linger, 0);
-  push.connect(daemon.pull());
+  zmq::socket_t verdicts = subscriber(ctx, daemon.pub(), "verdict");
+  zmq::socket_t push = pusher(ctx, daemon.pull());
   // PUB drops messages for subscribers it has not seen yet: give the subscription time to arrive.
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
 
@@ -171,14 +167,8 @@ TEST(DaemonEndToEnd, EditedRulesChangeLaterVerdictsAndABrokenEditKeepsTheOldRule
   posix_spawn_file_actions_destroy(&actions);
 
   zmq::context_t ctx(1);
-  zmq::socket_t verdicts(ctx, zmq::socket_type::sub);
-  verdicts.set(zmq::sockopt::subscribe, "verdict");
-  verdicts.set(zmq::sockopt::rcvtimeo, 200);
-  verdicts.connect(pub);
-  zmq::socket_t push(ctx, zmq::socket_type::push);
-  push.set(zmq::sockopt::linger, 0);
-  push.set(zmq::sockopt::sndtimeo, 10'000);  // a daemon that died must fail the test, not hang it
-  push.connect(pull);
+  zmq::socket_t verdicts = subscriber(ctx, pub, "verdict");
+  zmq::socket_t push = pusher(ctx, pull);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
 
   // The whole demo first: the weak Wi-Fi client's segments fire the Wi-Fi rules.

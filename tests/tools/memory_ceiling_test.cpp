@@ -14,6 +14,7 @@
 #include <zmq.hpp>
 
 #include "child_process.h"
+#include "daemon_sockets.h"
 #include "demo_files.h"
 #include "demo_split.h"
 
@@ -59,14 +60,8 @@ TEST(MemoryCeiling, TheDaemonOverItShedsTelemetryCountsItAndStillGivesVerdicts) 
                        "--pub", pub, "--memory-limit-mb", "1"},
                       log_path);
   zmq::context_t ctx(1);
-  zmq::socket_t verdicts(ctx, zmq::socket_type::sub);
-  verdicts.set(zmq::sockopt::subscribe, "verdict");
-  verdicts.set(zmq::sockopt::rcvtimeo, 200);
-  verdicts.connect(pub);
-  zmq::socket_t push(ctx, zmq::socket_type::push);
-  push.set(zmq::sockopt::linger, 0);
-  push.set(zmq::sockopt::sndtimeo, 10'000);
-  push.connect(pull);
+  zmq::socket_t verdicts = subscriber(ctx, pub, "verdict");
+  zmq::socket_t push = pusher(ctx, pull);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the subscription, and the first measure
   std::size_t telemetry = 0, segments = 0;
   for (const auto& [type, body] : records_in_time_order(demo_inputs())) {

@@ -23,6 +23,7 @@
 #include <zmq.hpp>
 
 #include "child_process.h"
+#include "daemon_sockets.h"
 #include "demo_files.h"
 #include "engine/checkpoint.h"
 #include "models/net.h"
@@ -292,14 +293,8 @@ TEST_F(PrivacyEndToEnd, TheDaemonPublishesAndLogsNoRawValue) {
                       log_file);
   ::unsetenv("CALLROOT_LOG_LEVEL");
   zmq::context_t ctx(1);
-  zmq::socket_t sub(ctx, zmq::socket_type::sub);
-  sub.set(zmq::sockopt::subscribe, "");
-  sub.set(zmq::sockopt::rcvtimeo, 200);
-  sub.connect(pub);
-  zmq::socket_t push(ctx, zmq::socket_type::push);
-  push.set(zmq::sockopt::linger, 0);
-  push.set(zmq::sockopt::sndtimeo, 10'000);
-  push.connect(pull);
+  zmq::socket_t sub = subscriber(ctx, pub, "");
+  zmq::socket_t push = pusher(ctx, pull);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
 
   ASSERT_TRUE(push.send(zmq::str_buffer("wifi.client"), zmq::send_flags::sndmore));
