@@ -1,6 +1,7 @@
 #include "ingest/cloud_decoder.h"
 #include "ingest/dom_reader.h"
 #include "ingest/echo.h"
+#include "models/capacity.h"
 
 // Parsing: simdjson's DOM API rather than the On Demand API of decoder.cpp, and
 // rather than nlohmann/json. Cloud documents are rare (one per call, or one
@@ -998,10 +999,7 @@ struct CloudDecoder::Impl : detail::DomReader {
     std::string why;
     const detail::SplitResult found = detail::split_array_field(json, "participants", kZoomType, split, why);
     if (found == detail::SplitResult::kMalformed) return fail(RejectReason::kBadJson, why);
-    if (found == detail::SplitResult::kNotObject) {
-      return fail(RejectReason::kNotObject,
-                  "the document is " + std::string(detail::type_name(split.other)) + ", not an object");
-    }
+    if (found == detail::SplitResult::kNotObject) return not_object(split.other);
     path = split.in_body ? "body" : "";
     if (found == detail::SplitResult::kNoArray) return missing("participants");
     if (found == detail::SplitResult::kNotArray) return wrong_type("participants", "an array", split.other);
@@ -1245,8 +1243,7 @@ bool CloudDecoder::decode(CloudFormat format, std::string_view json, std::vector
   });
   // What a large document grew is given back, not kept for the next one.
   impl_->release_large_buffers();
-  constexpr std::size_t kKeptSegments = 4096;
-  if (impl_->staged.capacity() > kKeptSegments) std::vector<CallSegment>().swap(impl_->staged);
+  release_if_large(impl_->staged);
   warnings_dropped_ = impl_->warnings_dropped();
   return ok;
 }

@@ -3,6 +3,7 @@
 
 #include "ingest/cloud_decoder.h"
 #include "ingest/teamwork_decoder.h"
+#include "models/capacity.h"
 
 #include <simdjson.h>
 
@@ -1637,9 +1638,8 @@ bool RecordDecoder::Impl::decode_many(std::string_view json, std::vector<Event>&
   for (Event& e : staged_events) out.push_back(std::move(e));
   for (CallSegment& s : cloud_segments) out.emplace_back(std::move(s));
   // A large document's storage is given back rather than kept for the next.
-  constexpr std::size_t kKept = 4096;
-  if (cloud_segments.capacity() > kKept) std::vector<CallSegment>().swap(cloud_segments);
-  if (staged_events.capacity() > kKept) std::vector<Event>().swap(staged_events);
+  release_if_large(cloud_segments);
+  release_if_large(staged_events);
   return true;
 }
 

@@ -59,6 +59,16 @@ PathScope::PathScope(std::string& path, std::size_t index) : path_(path), size_(
 
 namespace {
 
+/// The offset of the quote that closes the JSON string opening at `open`
+/// (escaped characters skipped), or json.size() when it never closes.
+std::size_t closing_quote(std::string_view json, std::size_t open) noexcept {
+  std::size_t i = open + 1;
+  for (; i < json.size() && json[i] != '"'; ++i) {
+    if (json[i] == '\\') ++i;
+  }
+  return std::min(i, json.size());
+}
+
 /// Whether the digits of an integer literal (sign excluded) are beyond what
 /// simdjson's DOM reads as a 64-bit integer.
 bool beyond_64_bits(std::string_view digits, bool negative) {
@@ -79,9 +89,7 @@ bool widen_big_integers(std::string_view json, std::string& out) {
   for (std::size_t i = 0; i < json.size(); ++i) {
     const char c = json[i];
     if (c == '"') {
-      for (++i; i < json.size() && json[i] != '"'; ++i) {
-        if (json[i] == '\\') ++i;
-      }
+      i = closing_quote(json, i);
       continue;
     }
     if (c != '-' && (c < '0' || c > '9')) continue;
@@ -114,7 +122,7 @@ std::optional<DomDocument> DomReader::open_document(std::string_view json, bool 
   if (!parse_value(json, padded, root)) return std::nullopt;
   DomDocument doc;
   if (root.get_object().get(doc.body) != simdjson::SUCCESS) {
-    fail(RejectReason::kNotObject, "the document is " + std::string(type_name(root.type())) + ", not an object");
+    not_object(root.type());
     return std::nullopt;
   }
   const auto t = field(doc.body, "type");
@@ -194,10 +202,8 @@ class Scanner {
   /// A string's raw content (escapes left as they are) into `out`.
   bool string(std::string_view& out) {
     if (!at('"')) return fail("expected a string");
-    const std::size_t begin = ++i_;
-    for (; i_ < s_.size() && s_[i_] != '"'; ++i_) {
-      if (s_[i_] == '\\') ++i_;
-    }
+    const std::size_t begin = i_ + 1;
+    i_ = closing_quote(s_, i_);
     if (i_ >= s_.size()) return fail("a string does not end");
     out = s_.substr(begin, i_ - begin);
     ++i_;
@@ -383,6 +389,10 @@ bool DomReader::missing(std::string_view key, std::string_view why) {
   std::string detail = "field `" + here(key) + "` is required";
   if (!why.empty()) detail += std::string(" (") + std::string(why) + ")";
   return fail(RejectReason::kMissingField, std::move(detail));
+}
+
+bool DomReader::not_object(dom::element_type got) {
+  return fail(RejectReason::kNotObject, "the document is " + std::string(type_name(got)) + ", not an object");
 }
 
 bool DomReader::wrong_type(std::string_view key, std::string_view expected, dom::element_type got) {

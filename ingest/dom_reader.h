@@ -167,6 +167,8 @@ class DomReader {
   bool fail_at(RejectReason r, std::string_view key, std::string_view what);
   /// ``field `<path>.key` is required``, then ` (<why>)` when given.
   bool missing(std::string_view key, std::string_view why = {});
+  /// ``the document is <a JSON type>, not an object``.
+  bool not_object(dom::element_type got);
   /// ``field `<path>.key`: expected <expected>, got <a JSON type>``.
   bool wrong_type(std::string_view key, std::string_view expected, dom::element_type got);
 

@@ -30,16 +30,14 @@ constexpr std::size_t kMaxTypeEcho = 128;
 /// Who sent `msg`, for the log: " from <address>" (TCP peers; ipc and inproc
 /// have none), plus the CURVE key the ZAP handler admitted when there is one.
 std::string sender_of(zmq::message_t& msg) {
-  std::string out;
-  if (const char* address = zmq_msg_gets(msg.handle(), "Peer-Address"); address != nullptr && *address != '\0') {
-    out += " from ";
-    out += address;
-  }
-  if (const char* user = zmq_msg_gets(msg.handle(), "User-Id"); user != nullptr && *user != '\0') {
-    out += out.empty() ? " from key " : " (key ";
-    out += user;
-    if (out.find(" (key ") != std::string::npos) out += ')';
-  }
+  const auto property = [&](const char* name) {
+    const char* value = zmq_msg_gets(msg.handle(), name);
+    return std::string(value != nullptr ? value : "");
+  };
+  const std::string address = property("Peer-Address");
+  const std::string key = property("User-Id");
+  std::string out = address.empty() ? "" : " from " + address;
+  if (!key.empty()) out += address.empty() ? " from key " + key : " (key " + key + ")";
   return out;
 }
 

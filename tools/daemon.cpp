@@ -440,7 +440,7 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
           case MemoryCeiling::Change::kStarted:
             log->warn("callroot run: resident memory {} MiB is over the ceiling of {} MiB: shedding telemetry until it "
                       "is under {} MiB (call records, inventory and attachments are still taken)",
-                      ceiling.resident() >> 20, ceiling.limit() >> 20, ceiling.limit() / 10 * 9 >> 20);
+                      ceiling.resident() >> 20, ceiling.limit() >> 20, ceiling.resume_below() >> 20);
             break;
           case MemoryCeiling::Change::kStopped:
             log->info("callroot run: resident memory {} MiB, under the ceiling again: telemetry is taken again ({} "

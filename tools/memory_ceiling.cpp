@@ -34,7 +34,7 @@ MemoryCeiling::Change MemoryCeiling::check() {
     malloc_trim(0);
     return Change::kStarted;
   }
-  if (shedding_ && resident_ < limit_ / 10 * 9) {
+  if (shedding_ && resident_ < resume_below()) {
     shedding_ = false;
     return Change::kStopped;
   }

@@ -39,6 +39,8 @@ class MemoryCeiling {
   [[nodiscard]] bool shedding() const noexcept { return shedding_; }
   [[nodiscard]] std::uint64_t shed_count() const noexcept { return shed_; }
   [[nodiscard]] std::size_t limit() const noexcept { return limit_; }
+  /// Shedding stops below this: 90 % of the ceiling, so that it does not flap.
+  [[nodiscard]] std::size_t resume_below() const noexcept { return limit_ / 10 * 9; }
   /// The last measure, in bytes.
   [[nodiscard]] std::size_t resident() const noexcept { return resident_; }
 

@@ -6,6 +6,7 @@
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/spdlog.h>
 
+#include "models/capacity.h"
 #include "models/text.h"
 
 namespace callroot::tools {
@@ -107,7 +108,7 @@ bool Pipeline::feed(std::string_view json, const ingest::Position& where, bool p
   if (!decode(json, where, scratch_, padded, type_hint)) return false;
   for (Event& e : scratch_) engine_.apply(std::move(e));
   // One large cloud document must not pin its size in memory for good.
-  if (scratch_.capacity() > 4096) std::vector<Event>().swap(scratch_);
+  release_if_large(scratch_);
   return true;
 }
 
