@@ -26,17 +26,19 @@ void Engine::set_attributor(std::unique_ptr<Attributor> attributor) {
   if (attributor) attributor_ = std::move(attributor);
 }
 
-ApplyResult Engine::apply(Event&& event) {
+ApplyResult Engine::apply(Event&& event, SourceId source) {
   ++stats_.events;
   const TimeMs t = event_time(event);
   if (clock_guard_.must_hold(max_time_, t)) {
     if (max_time_ != kNoTime) ++stats_.future_held;  // before the start it is only waiting for a quorum
-    const TimeMs jump = clock_guard_.hold(std::move(event), t, stats_.future_dropped);
+    const TimeMs jump =
+        clock_guard_.hold(std::move(event), t, source, max_time_, stats_.future_dropped, stats_.future_outvoted);
     if (jump == kNoTime) return ApplyResult::kHeld;
     advance(jump);  // corroborated by enough origins: the event time moves on
     release_held();
     return ApplyResult::kApplied;
   }
+  clock_guard_.note_applied(source, t, event);
   const TimeMs before = max_time_;
   const ApplyResult result = apply_now(std::move(event));
   if (max_time_ != before && !clock_guard_.empty()) release_held();

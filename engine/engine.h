@@ -49,6 +49,7 @@ struct EngineStats {
   std::uint64_t late_dropped = 0;  ///< telemetry older than the watermark
   std::uint64_t future_held = 0;     ///< records held for being far ahead of the event time (once it has started)
   std::uint64_t future_dropped = 0;  ///< of those, dropped: nothing corroborated their time
+  std::uint64_t future_outvoted = 0;  ///< of those held, far ahead of another source still speaking
   std::uint64_t segments_received = 0;
   std::uint64_t segments_scored = 0;
   std::uint64_t segments_scored_early = 0;  ///< pushed out by max_pending_segments
@@ -77,7 +78,10 @@ class Engine {
          std::unique_ptr<Attributor> attributor = nullptr);
   ~Engine();
 
-  ApplyResult apply(Event&& event);
+  /// Applies `event`, from `source` (a file, a connection: see
+  /// clock_guard.h; records from one source with a skewed clock cannot move
+  /// the event time while another source disagrees).
+  ApplyResult apply(Event&& event, SourceId source = kAnySource);
   /// Scores every pending segment (end of input, shutdown), then sends a last
   /// `update` for open incidents with unsent segments; they stay open.
   /// Records still held for being far ahead are dropped and counted, except

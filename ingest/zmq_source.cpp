@@ -133,6 +133,10 @@ bool ZmqSource::read_from(Socket& s, ZmqRecord& out) {
   ++s.sequence;
   out.socket = s.endpoint;
   out.sequence = s.sequence;
+  // libzmq names a connection by its file descriptor (-1 for inproc); with
+  // the socket's index it tells the peers of one bound socket apart.
+  const int fd = zmq_msg_get(first.handle(), ZMQ_SRCFD);
+  out.peer = static_cast<std::uint64_t>(&s - sockets_.data() + 1) << 32 | static_cast<std::uint32_t>(fd + 1);
 
   type_.assign(static_cast<const char*>(first.data()), first.size());
   if (count == 2) {

@@ -33,6 +33,9 @@ struct ZmqRecord {
   std::string_view body;     ///< padded: SIMDJSON_PADDING readable bytes follow
   std::string_view socket;   ///< the endpoint it arrived on, for positions
   std::uint64_t sequence = 0;  ///< per-socket message number, 1-based
+  /// The connection it came over (the socket and the peer's connection),
+  /// stable while the peer stays connected: a clock source for the engine.
+  std::uint64_t peer = 0;
   bool malformed = false;      ///< not two frames: `body` holds a description
 };
 

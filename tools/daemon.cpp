@@ -395,7 +395,7 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
       parse_capture_reject(rec.body, reason, at, detail);
       pipeline.reject(reason, detail, at);
     } else {
-      pipeline.feed(rec.body, where, /*padded=*/true, rec.type);
+      pipeline.feed(rec.body, where, /*padded=*/true, rec.type, rec.peer);
     }
   };
   // Stops the capture thread, taking its last records (every call's last segment).

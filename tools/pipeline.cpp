@@ -103,10 +103,11 @@ bool Pipeline::decode(std::string_view json, const ingest::Position& where, std:
   return true;
 }
 
-bool Pipeline::feed(std::string_view json, const ingest::Position& where, bool padded, std::string_view type_hint) {
+bool Pipeline::feed(std::string_view json, const ingest::Position& where, bool padded, std::string_view type_hint,
+                    engine::SourceId source) {
   scratch_.clear();
   if (!decode(json, where, scratch_, padded, type_hint)) return false;
-  for (Event& e : scratch_) engine_.apply(std::move(e));
+  for (Event& e : scratch_) engine_.apply(std::move(e), source);
   // One large cloud document must not pin its size in memory for good.
   release_if_large(scratch_);
   return true;
@@ -141,6 +142,9 @@ std::string Pipeline::summary() const {
   if (e.future_dropped > 0) {
     s += fmt::format(", {} dropped for being far ahead of the event time with nothing to corroborate it",
                      e.future_dropped);
+  }
+  if (e.future_outvoted > 0) {
+    s += fmt::format(", {} held for being far ahead of another source's clock", e.future_outvoted);
   }
   s += '\n';
   s += fmt::format("segments: {} scored, {} good, {} poor, {} unclassified", e.segments_scored, e.segments_good,

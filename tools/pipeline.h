@@ -32,10 +32,11 @@ class Pipeline {
   Pipeline(engine::EngineConfig config, engine::VerdictSink& sink, std::shared_ptr<spdlog::logger> log,
            const Pseudonymizer* pseudonymizer = nullptr);
 
-  /// Decodes and applies one record. `padded`: see RecordDecoder::decode.
-  /// Returns false when the record was rejected (already counted and logged).
+  /// Decodes and applies one record from `source` (a file, a connection:
+  /// engine/clock_guard.h). `padded`: see RecordDecoder::decode. Returns
+  /// false when the record was rejected (already counted and logged).
   bool feed(std::string_view json, const ingest::Position& where, bool padded = false,
-            std::string_view type_hint = {});
+            std::string_view type_hint = {}, engine::SourceId source = engine::kAnySource);
   /// Decodes one record without applying it (the replay merge holds events
   /// back), appending its events to `out`: one for a native record, many for
   /// a Graph callRecord or a Zoom QoS page.
@@ -43,7 +44,7 @@ class Pipeline {
               std::string_view type_hint = {});
   /// Counts and logs a record rejected before decoding (e.g. a malformed ZeroMQ message).
   void reject(ingest::RejectReason reason, std::string_view detail, const ingest::Position& where);
-  void apply(Event&& event) { engine_.apply(std::move(event)); }
+  void apply(Event&& event, engine::SourceId source = engine::kAnySource) { engine_.apply(std::move(event), source); }
   void flush() { engine_.flush(); }
 
   [[nodiscard]] engine::Engine& engine() noexcept { return engine_; }

@@ -24,6 +24,7 @@ namespace {
 struct Input {
   std::unique_ptr<ingest::JsonlReader> reader;
   std::unique_ptr<CaptureFileInput> capture;  // instead of `reader` for a pcap/pcapng file
+  engine::SourceId source = engine::kAnySource;  // each file is a clock source of its own
   std::int64_t last_record_ns = 0;            // capture time of the capture's last record
   bool flush_before = false;                  // the daemon would have idle-flushed before the head
   std::vector<Event> events;
@@ -83,7 +84,7 @@ void settle_outlier(Input& in, Pipeline& pipeline, DurationMs jump) {
   if (!read_record(in, pipeline, in.events)) return;
   const TimeMs after = event_time(in.events[ahead]);
   if (after == kNoTime || after + jump >= in.head_time) return;  // a gap: the file goes on from there
-  for (std::size_t i = 0; i < ahead; ++i) pipeline.apply(std::move(in.events[i]));
+  for (std::size_t i = 0; i < ahead; ++i) pipeline.apply(std::move(in.events[i]), in.source);
   in.events.erase(in.events.begin(), in.events.begin() + static_cast<std::ptrdiff_t>(ahead));
   in.next = 0;
   in.head_time = event_time(in.head());
@@ -177,6 +178,7 @@ PipelineStats replay_into(const ReplayOptions& options, engine::VerdictSink& sin
   bool all_captures = true;
   for (const auto& path : options.files) {
     auto& in = inputs.emplace_back();
+    in.source = inputs.size();
     if (is_capture_file(path)) {
       in.capture = std::make_unique<CaptureFileInput>(path, capture);
     } else {
@@ -206,7 +208,7 @@ PipelineStats replay_into(const ReplayOptions& options, engine::VerdictSink& sin
       std::this_thread::sleep_until(due);
     }
     if (next->flush_before && pipeline.engine().pending() > 0) pipeline.flush();
-    pipeline.apply(std::move(next->head()));
+    pipeline.apply(std::move(next->head()), next->source);
     advance(*next, pipeline, log, idle_flush_ns);
     progress.tick(pipeline);
   }

@@ -87,8 +87,8 @@ struct Campus {
     s.present |= 1u << field;
   }
 
-  /// Healthy telemetry for every hop every 30 s over [from, to].
-  void healthy(TimeMs from, TimeMs to) {
+  /// Healthy telemetry for every hop every 30 s over [from, to], from `source`.
+  void healthy(TimeMs from, TimeMs to, SourceId source = kAnySource) {
     std::uint64_t octets = 0;
     for (TimeMs t = from; t <= to; t += 30'000) {
       for (const ClientId c : {c1, c2}) {
@@ -97,14 +97,14 @@ struct Campus {
         set(s, 1, 38);
         set(s, 2, 4);
         set(s, 3, 3);
-        engine.apply(s);
+        engine.apply(s, source);
       }
       for (const ApId a : {ap1, ap2}) {
         auto s = sample(Family::kWifiAp, t, a.value);
         set(s, 2, 20);
         set(s, 3, 5);
         set(s, 6, 6);
-        engine.apply(s);
+        engine.apply(s, source);
       }
       octets += 30 * 1'000'000;
       for (const PortId p : {ap1_port, ap2_port, acc1_uplink}) {
@@ -114,7 +114,7 @@ struct Campus {
         set_counter(s, 2, octets);
         set_counter(s, 3, octets);
         for (std::size_t f = 4; f <= 8; ++f) set_counter(s, f, 10);
-        engine.apply(s);
+        engine.apply(s, source);
       }
       for (const LinkId l : {wan1, wan2}) {
         auto s = sample(Family::kWanLink, t, l.value);
@@ -123,7 +123,7 @@ struct Campus {
         set(s, 2, 0.1);
         set(s, 3, 40);
         set(s, 4, 40);
-        engine.apply(s);
+        engine.apply(s, source);
       }
     }
   }

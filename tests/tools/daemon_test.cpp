@@ -33,11 +33,12 @@ namespace {
 
 class Daemon {
  public:
-  explicit Daemon(int base_port)
+  /// Its log goes to `log_path` when not empty.
+  explicit Daemon(int base_port, const std::string& log_path = {})
       : pull_("tcp://127.0.0.1:" + std::to_string(base_port)),
         sub_("tcp://127.0.0.1:" + std::to_string(base_port + 1)),
         pub_("tcp://127.0.0.1:" + std::to_string(base_port + 2)),
-        process_({CALLROOT_BINARY, "run", "--pull", pull_, "--sub", sub_, "--pub", pub_}) {}
+        process_({CALLROOT_BINARY, "run", "--pull", pull_, "--sub", sub_, "--pub", pub_}, log_path) {}
   /// Sends SIGTERM and waits up to `limit` for the exit; returns the wait status or -1.
   int terminate(std::chrono::seconds limit) { return process_.terminate(limit); }
   const std::string& pull() const { return pull_; }
@@ -93,6 +94,69 @@ TEST(DaemonEndToEnd, PublishesTheSameVerdictsAsReplayAndStopsOnSigterm) {
   ASSERT_NE(status, -1) << "callroot run did not stop on SIGTERM";
   EXPECT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+/// Every verdict the daemon publishes until `count` arrived or a minute passed.
+std::multiset<std::string> collect(zmq::socket_t& verdicts, std::size_t count) {
+  std::multiset<std::string> got;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (got.size() < count && std::chrono::steady_clock::now() < deadline) {
+    zmq::message_t type, body;
+    if (!verdicts.recv(type) || !type.more() || !verdicts.recv(body)) continue;
+    got.insert(body.to_string());
+  }
+  return got;
+}
+
+TEST(DaemonEndToEnd, AConnectionWhoseClockIsTwoHoursAheadChangesNoVerdict) {
+  CollectingSink replayed;
+  ReplayOptions options;
+  options.files = demo_inputs();
+  options.progress = false;
+  replay_into(options, replayed, std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>()));
+  std::multiset<std::string> expected;
+  for (const auto& v : replayed.verdicts) expected.insert(to_json(v));
+
+  TempDir dir("skewed-source");
+  const std::string log_path = (dir.path() / "daemon.log").string();
+  const int base = 40000 + static_cast<int>(getpid() % 8000) * 3;
+  Daemon daemon(base, log_path);
+  zmq::context_t ctx(1);
+  zmq::socket_t verdicts = subscriber(ctx, daemon.pub(), "verdict");
+  zmq::socket_t on_time = pusher(ctx, daemon.pull());
+  zmq::socket_t skewed = pusher(ctx, daemon.pull());  // its own connection: its own clock source
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+
+  const auto records = demo_records_in_time_order();
+  const auto send = [](zmq::socket_t& to, const std::string& type, const std::string& body) {
+    to.send(zmq::buffer(type), zmq::send_flags::sndmore);
+    to.send(zmq::buffer(body), zmq::send_flags::none);
+  };
+  const std::size_t half = records.size() / 2;
+  for (std::size_t i = 0; i < half; ++i) send(on_time, records[i].first, records[i].second);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // A controller whose clock runs two hours ahead reports hundreds of
+  // clients: enough origins to move the time by themselves.
+  std::size_t sent = 0;
+  for (const auto& [type, body] : records) {
+    const auto at = body.find("\"ts\":\"2026-03-02T09:");
+    if (type != "client.device" || at == std::string::npos || sent == 600) continue;
+    std::string ahead = body;
+    ahead.replace(at + 17, 2, "11");
+    send(skewed, type, ahead);
+    ++sent;
+  }
+  ASSERT_EQ(sent, 600u);
+  for (std::size_t i = half; i < records.size(); ++i) send(on_time, records[i].first, records[i].second);
+
+  const std::multiset<std::string> got = collect(verdicts, expected.size());
+  EXPECT_EQ(got.size(), expected.size());
+  EXPECT_TRUE(got == expected);
+  const int status = daemon.terminate(std::chrono::seconds(10));
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << slurp(log_path);
+  const std::string log = slurp(log_path);
+  EXPECT_NE(log.find("600 held for being far ahead of another source's clock"), std::string::npos) << log;
+  EXPECT_NE(log.find("0 late telemetry dropped"), std::string::npos) << log;
 }
 
 TEST(DaemonEndToEnd, RefusesAnEndpointItCannotBind) {
