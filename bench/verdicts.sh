@@ -5,7 +5,7 @@
 # file by file.
 #
 #   bench/verdicts.sh BIN_BEFORE BIN_AFTER [WORKDIR]
-#   bench/verdicts.sh /tmp/base_bin/callroot build/tools/callroot
+#   bench/verdicts.sh /tmp/base_bin/callroot build/cli/callroot
 #   CALLROOT_INDEPENDENT=/data/independent bench/verdicts.sh old/callroot new/callroot /tmp/v
 #
 # Methods: each one `replay --attribution` accepts (or `callroot attribution

@@ -30,6 +30,15 @@ bool AttributorRegistry::contains(std::string_view name) const noexcept {
   return std::any_of(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.name == name; });
 }
 
+std::string AttributorRegistry::names() const {
+  std::string list;
+  for (const Entry& e : entries_) {
+    if (!list.empty()) list += ", ";
+    list += e.name;
+  }
+  return list;
+}
+
 AttributorPtr make_heuristic() {
   std::vector<EvidenceProviderPtr> sources;
   sources.push_back(std::make_unique<PublishedTargets>());

@@ -46,6 +46,8 @@ class AttributorRegistry {
   /// name is unknown or the method cannot be built from `options`.
   [[nodiscard]] AttributorPtr make(std::string_view name, const AttributorOptions& options, std::string& error) const;
   [[nodiscard]] bool contains(std::string_view name) const noexcept;
+  /// "combined, heuristic, ...": the names in order, for messages.
+  [[nodiscard]] std::string names() const;
   [[nodiscard]] const std::vector<Entry>& entries() const noexcept { return entries_; }
 
  private:

@@ -31,9 +31,9 @@ if [ "${CALLROOT_SKIP_SANITIZE:-0}" != "1" ]; then
 
   CXX=clang++ cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-g -O1" \
     -DCALLROOT_TSAN=ON -DCALLROOT_BUILD_BENCHMARKS=OFF
-  cmake --build build-tsan -j "$jobs" --target callroot tools_test security_test
+  cmake --build build-tsan -j "$jobs" --target callroot runtime_test security_test
   # Without address randomization: clang 14's ThreadSanitizer stops at start
   # on kernels that randomize mappings with more bits than it expects.
   TSAN_OPTIONS="halt_on_error=1:suppressions=$PWD/tools/tsan.supp" \
-    setarch "$(uname -m)" -R ctest --test-dir build-tsan --output-on-failure -j "$jobs" -L 'tools_test|security'
+    setarch "$(uname -m)" -R ctest --test-dir build-tsan --output-on-failure -j "$jobs" -L 'runtime_test|security'
 fi

@@ -11,7 +11,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-build}
 modes=${2:-"none 60s snmp300 latecalls nodevice noretries oneend noswitch noap"}
-callroot="$build/tools/callroot"
+callroot="$build/cli/callroot"
 independent=${INDEPENDENT:-$repo/../shared/data/independent}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

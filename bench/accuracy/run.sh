@@ -23,7 +23,7 @@ seeds=${3:-"1 2 3"}
 # without --rules (the heuristic plus statistics).
 methods=${METHODS:-"threshold 007 heuristic rules stats default combined"}
 rules=${RULES:-data/rules}
-callroot="$build/tools/callroot"
+callroot="$build/cli/callroot"
 work=${WORK:-$(mktemp -d)}
 mkdir -p "$work"
 [ -n "${WORK:-}" ] || trap 'rm -rf "$work"' EXIT

@@ -16,12 +16,12 @@
 #include <iterator>
 #include <map>
 
-#include "tests/tools/demo_files.h"
+#include "tests/runtime/demo_files.h"
 
 namespace callroot::eval::testing {
 namespace {
 
-using tools::testing::read_jsonl;
+using runtime::testing::read_jsonl;
 
 namespace fs = std::filesystem;
 

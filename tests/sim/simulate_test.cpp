@@ -17,9 +17,9 @@
 #include "eval/score.h"
 #include "models/json_writer.h"
 #include "models/time.h"
-#include "tests/tools/demo_files.h"
-#include "tools/replay.h"
-#include "tools/sinks.h"
+#include "tests/runtime/demo_files.h"
+#include "runtime/replay.h"
+#include "runtime/sinks.h"
 
 namespace callroot::sim::testing {
 namespace {
@@ -27,11 +27,11 @@ namespace {
 using eval::load_truth;
 using eval::Scorer;
 using eval::ScoreReport;
-using tools::CollectingSink;
-using tools::replay_into;
-using tools::ReplayOptions;
-using tools::testing::read_jsonl;
-using tools::testing::slurp;
+using runtime::CollectingSink;
+using runtime::replay_into;
+using runtime::ReplayOptions;
+using runtime::testing::read_jsonl;
+using runtime::testing::slurp;
 
 namespace fs = std::filesystem;
 using nlohmann::json;

@@ -1,0 +1,25 @@
+#include "cli/attribution_mode.h"
+
+#include "eval/reference_attribution.h"
+
+namespace callroot::cli {
+
+const engine::AttributorRegistry& attribution_methods() {
+  static const engine::AttributorRegistry methods = [] {
+    engine::AttributorRegistry r = engine::builtin_attributors();
+    eval::add_reference_methods(r);
+    return r;
+  }();
+  return methods;
+}
+
+std::string attribution_method_list() { return attribution_methods().names(); }
+
+engine::AttributorPtr make_attributor(std::string_view method, std::shared_ptr<const rules::Program> rules,
+                                      std::string& error) {
+  engine::AttributorOptions options;
+  options.rules = std::move(rules);
+  return attribution_methods().make(method, options, error);
+}
+
+}  // namespace callroot::cli

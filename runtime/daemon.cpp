@@ -1,0 +1,508 @@
+#include "runtime/daemon.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "models/json_writer.h"
+#include "runtime/capture.h"
+#include "runtime/curve.h"
+#include "runtime/memory_ceiling.h"
+#include "runtime/pipeline.h"
+#include "runtime/privacy.h"
+#include "runtime/rule_watcher.h"
+#include "runtime/sinks.h"
+#include "runtime/verdict_journal.h"
+
+namespace callroot::runtime {
+namespace {
+
+/// A list of strings (endpoints, rule paths).
+std::vector<std::string> endpoints(const nlohmann::json& j, const char* key, const std::string& path) {
+  if (!j.is_array()) throw std::runtime_error(path + ": `" + key + "` must be a list of strings");
+  std::vector<std::string> out;
+  for (const auto& e : j) {
+    if (!e.is_string()) throw std::runtime_error(path + ": `" + key + "` must hold strings");
+    out.push_back(e.get<std::string>());
+  }
+  return out;
+}
+
+std::vector<std::uint16_t> ports(const nlohmann::json& j, const char* key, const std::string& path) {
+  std::vector<std::uint16_t> out;
+  if (!j.is_array()) throw std::runtime_error(path + ": `" + key + "` must be a list of port numbers");
+  for (const auto& e : j) {
+    if (!e.is_number_integer() || e.get<std::int64_t>() < 1 || e.get<std::int64_t>() > 65535) {
+      throw std::runtime_error(path + ": `" + key + "` must hold port numbers (1 to 65535)");
+    }
+    out.push_back(static_cast<std::uint16_t>(e.get<std::int64_t>()));
+  }
+  return out;
+}
+
+DurationMs duration(const nlohmann::json& j, const char* key, const std::string& path) {
+  if (!j.is_number_integer() || j.get<std::int64_t>() < 0) {
+    throw std::runtime_error(path + ": `" + key + "` must be a non-negative integer (milliseconds)");
+  }
+  return j.get<std::int64_t>();
+}
+
+/// SIGINT/SIGTERM are blocked and then polled with sigtimedwait, so there is
+/// no signal handler and no global flag: the loop asks whether one is pending.
+class SignalWatch {
+ public:
+  SignalWatch() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    sigaddset(&set_, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set_, &old_);
+  }
+  ~SignalWatch() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+  /// The pending signal (SIGINT, SIGTERM or SIGHUP), or 0.
+  int poll() {
+    timespec zero{0, 0};
+    const int sig = sigtimedwait(&set_, nullptr, &zero);
+    return sig > 0 ? sig : 0;
+  }
+
+ private:
+  sigset_t set_{};
+  sigset_t old_{};
+};
+
+/// Checkpoints for the daemon: restored at start, saved on a timer and at
+/// shutdown, with the journal of verdicts given in between
+/// (tools/verdict_journal.h), and an acknowledgment on PUB after each save so
+/// a sender knows from where to deliver again after a restart
+/// (docs/contract.md §5.3).
+class Checkpointer {
+ public:
+  Checkpointer(std::string path, const StateCipher* cipher, ZmqPubSink& pub, std::shared_ptr<spdlog::logger> log)
+      : path_(std::move(path)), cipher_(cipher), pub_(pub), log_(std::move(log)), journal_(path_ + ".journal") {
+    std::random_device random;
+    run_ = fmt::format("{:08x}{:08x}", random(), random());
+  }
+
+  /// Journals each verdict before `next` gets it.
+  [[nodiscard]] std::unique_ptr<JournalingSink> journaling(engine::VerdictSink& next) {
+    return std::make_unique<JournalingSink>(next, journal_, log_);
+  }
+
+  /// Restores the checkpoint when there is one, then what the journal says
+  /// went out after it. A corrupt or unreadable checkpoint must not keep the
+  /// daemon down: it starts empty, and the file is moved aside so that the
+  /// next save does not destroy what someone may want to look at.
+  void restore(engine::Engine& engine) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path_, ec)) {
+      log_->info("callroot run: no checkpoint {} yet, starting empty", path_);
+    } else {
+      try {
+        engine.restore_checkpoint(path_, cipher_);
+        const TimeMs t = engine.checkpoint_time();
+        log_->info("callroot run: restored checkpoint {}: {} open incidents, {} segments waiting for a verdict, "
+                   "event time up to {}",
+                   path_, engine.incidents().open_count(), engine.pending(),
+                   t == kNoTime ? std::string("none") : format_rfc3339(t));
+      } catch (const std::exception& e) {
+        const std::string aside = path_ + ".corrupt";
+        std::filesystem::rename(path_, aside, ec);
+        log_->error("callroot run: {}; starting empty{}", e.what(),
+                    ec ? std::string() : " (the file is now " + aside + ")");
+      }
+    }
+    try {
+      const std::vector<std::uint64_t> keys = VerdictJournal::read(journal_.path());
+      const std::size_t learned = engine.restore_given(keys);
+      if (learned > 0) {
+        log_->warn("callroot run: {} verdict(s) went out after the checkpoint and before the daemon stopped; "
+                   "those segments' next verdicts are marked reissued",
+                   learned);
+      }
+    } catch (const std::exception& e) {
+      log_->error("callroot run: {}; verdicts given after the checkpoint may be repeated unmarked", e.what());
+    }
+    acknowledge(engine);
+  }
+
+  /// A checkpoint that cannot be written is logged; the daemon keeps running
+  /// and the journal keeps growing until a save succeeds.
+  void save(const engine::Engine& engine) {
+    try {
+      engine.save_checkpoint(path_, cipher_);
+      journal_.reset();
+    } catch (const std::exception& e) {
+      log_->error("callroot run: {}", e.what());
+      return;
+    }
+    acknowledge(engine);
+  }
+
+ private:
+  /// ("checkpoint", {type, run, replay_from, pending, records}): from which
+  /// event time a sender delivers again if this run stops now; `run` changes
+  /// with each start, so a sender can tell a restart; `records`: how many
+  /// this run has applied.
+  void acknowledge(const engine::Engine& engine) {
+    std::string body;
+    JsonWriter w(body);
+    w.begin_object().key("type").value("checkpoint").key("run").value(run_);
+    w.key("replay_from");
+    if (const TimeMs from = engine.replay_from(); from == kNoTime) {
+      w.null();
+    } else {
+      w.time(from);
+    }
+    w.key("pending").value(static_cast<std::uint64_t>(engine.pending()));
+    w.key("records").value(engine.stats().events);
+    w.end_object();
+    pub_.publish("checkpoint", body);
+  }
+
+  std::string path_;
+  const StateCipher* cipher_;
+  ZmqPubSink& pub_;
+  std::shared_ptr<spdlog::logger> log_;
+  VerdictJournal journal_;
+  std::string run_;
+};
+
+std::shared_ptr<const engine::AttributorRegistry> builtin_methods() {
+  return std::make_shared<const engine::AttributorRegistry>(engine::builtin_attributors());
+}
+
+}  // namespace
+
+DaemonOptions load_daemon_config(const std::string& path, std::shared_ptr<const engine::AttributorRegistry> methods) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read config " + path);
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw std::runtime_error(path + ": " + e.what());
+  }
+  if (!j.is_object()) throw std::runtime_error(path + ": the configuration must be a JSON object");
+  DaemonOptions o;
+  o.methods = methods ? std::move(methods) : builtin_methods();
+  for (const auto& [key, value] : j.items()) {
+    if (key == "sub")
+      o.source.sub_endpoints = endpoints(value, "sub", path);
+    else if (key == "pull")
+      o.source.pull_endpoints = endpoints(value, "pull", path);
+    else if (key == "pub")
+      o.publish = endpoints(value, "pub", path);
+    else if (key == "allowed_lateness_ms")
+      o.engine.allowed_lateness = duration(value, "allowed_lateness_ms", path);
+    else if (key == "grace_ms")
+      o.engine.grace = duration(value, "grace_ms", path);
+    else if (key == "retention_ms")
+      o.engine.retention = duration(value, "retention_ms", path);
+    else if (key == "evidence_padding_ms")
+      o.engine.evidence_padding = duration(value, "evidence_padding_ms", path);
+    else if (key == "idle_flush_ms")
+      o.idle_flush = std::chrono::milliseconds(duration(value, "idle_flush_ms", path));
+    else if (key == "rules")
+      o.rules = endpoints(value, "rules", path);
+    else if (key == "rules_refuse_shrink") {
+      if (!value.is_boolean()) throw std::runtime_error(path + ": `rules_refuse_shrink` must be true or false");
+      o.rules_refuse_shrink = value.get<bool>();
+    } else if (key == "rules_check_interval_ms")
+      o.rules_check_interval = std::chrono::milliseconds(duration(value, "rules_check_interval_ms", path));
+    else if (key == "checkpoint") {
+      if (!value.is_string() || value.get<std::string>().empty()) {
+        throw std::runtime_error(path + ": `checkpoint` must be a file name");
+      }
+      o.checkpoint = value.get<std::string>();
+    } else if (key == "key_file") {
+      if (!value.is_string() || value.get<std::string>().empty()) {
+        throw std::runtime_error(path + ": `key_file` must be a file name");
+      }
+      o.key_file = value.get<std::string>();
+    } else if (key == "curve_key" || key == "curve_allow") {
+      if (!value.is_string() || value.get<std::string>().empty()) {
+        throw std::runtime_error(path + ": `" + key + "` must be a " + (key == "curve_key" ? "file" : "folder") + " name");
+      }
+      (key == "curve_key" ? o.curve_key : o.curve_allow) = value.get<std::string>();
+    } else if (key == "insecure") {
+      if (!value.is_boolean()) throw std::runtime_error(path + ": `insecure` must be true or false");
+      o.insecure = value.get<bool>();
+    } else if (key == "memory_limit_mb") {
+      if (!value.is_number_integer() || value.get<std::int64_t>() < 0) {
+        throw std::runtime_error(path + ": `memory_limit_mb` must be a non-negative integer (MiB; 0: no ceiling)");
+      }
+      o.memory_limit_mb = value.get<std::size_t>();
+    } else if (key == "checkpoint_every_s")
+      o.checkpoint_every = std::chrono::seconds(duration(value, "checkpoint_every_s", path));
+    else if (key == "attribution") {
+      if (!value.is_string() || !o.methods->contains(value.get<std::string>())) {
+        throw std::runtime_error(path + ": `attribution` must be one of " + o.methods->names());
+      }
+      o.attribution = value.get<std::string>();
+    } else if (key == "iface" || key == "bpf") {
+      if (!value.is_string()) throw std::runtime_error(path + ": `" + key + "` must be a string");
+      (key == "iface" ? o.live.iface : o.live.bpf) = value.get<std::string>();
+    } else if (key == "udp_ports")
+      o.capture.udp_ports = ports(value, "udp_ports", path);
+    else if (key == "zmq_ports")
+      o.capture.zmq_ports = ports(value, "zmq_ports", path);
+    else if (key == "slice_ms" || key == "flow_idle_ms") {
+      const DurationMs ms = duration(value, key.c_str(), path);
+      if (ms == 0) throw std::runtime_error(path + ": `" + key + "` must be positive");
+      (key == "slice_ms" ? o.capture.segmenter.slice_ns : o.capture.segmenter.idle_timeout_ns) = ms * 1'000'000;
+    }
+    else
+      throw std::runtime_error(path + ": unknown key `" + key + "`");
+  }
+  return o;
+}
+
+int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log) {
+  const std::shared_ptr<const engine::AttributorRegistry> methods = options.methods ? options.methods : builtin_methods();
+  // The key first: a daemon that was asked for privacy must not start without it.
+  std::unique_ptr<Privacy> privacy;
+  try {
+    privacy = load_privacy(options.key_file, *log);
+  } catch (const std::exception& e) {
+    log->error("callroot run: {}", e.what());
+    return 2;
+  }
+  const Pseudonymizer* pseudonymizer = privacy ? &privacy->pseudonymizer : nullptr;
+  const StateCipher* cipher = privacy ? &privacy->cipher : nullptr;
+  ingest::CaptureOptions capture_options = options.capture;
+  capture_options.pseudonymizer = pseudonymizer;
+  // CURVE, or the reason to refuse: a socket anyone on the network may reach
+  // must not take records from anyone.
+  std::string curve_secret;
+  if (options.curve_key.empty() != options.curve_allow.empty()) {
+    log->error("callroot run: CURVE needs both a key (--curve-key) and an allow-list folder (--curve-allow)");
+    return 2;
+  }
+  if (!options.curve_key.empty()) {
+    try {
+      curve_secret = read_curve_secret_file(options.curve_key).secret_key;
+    } catch (const std::exception& e) {
+      log->error("callroot run: {}", e.what());
+      return 2;
+    }
+  } else {
+    std::vector<std::string> exposed;
+    for (const auto* list : {&options.source.sub_endpoints, &options.source.pull_endpoints, &options.publish}) {
+      for (const auto& ep : *list) {
+        if (exposed_endpoint(ep)) exposed.push_back(ep);
+      }
+    }
+    if (!exposed.empty() && !options.insecure) {
+      log->error("callroot run: {} is not a loopback address, and without CURVE anyone who reaches it could send "
+                 "records and read verdicts; give --curve-key and --curve-allow (docs/security.md), or --insecure",
+                 fmt::join(exposed, ", "));
+      return 2;
+    }
+    if (!exposed.empty()) log->warn("callroot run: --insecure: {} accept anyone without CURVE", fmt::join(exposed, ", "));
+  }
+  SignalWatch signals;  // before ZeroMQ starts its threads, so they inherit the mask
+  zmq::context_t context(1);
+  std::unique_ptr<CurveAuthenticator> authenticator;
+  if (!curve_secret.empty()) {
+    try {
+      authenticator = std::make_unique<CurveAuthenticator>(context, options.curve_allow, log);
+    } catch (const std::exception& e) {
+      log->error("callroot run: {}", e.what());
+      return 2;
+    }
+  }
+  std::unique_ptr<ZmqPubSink> sink;
+  std::unique_ptr<ingest::ZmqSource> source;
+  // The capture opens first: without CAP_NET_RAW it says so before anything is bound.
+  std::unique_ptr<LiveCapture> capture;
+  ingest::ZmqSourceOptions source_options = options.source;
+  source_options.curve_secret_key = curve_secret;
+  if (!options.live.iface.empty()) {
+    try {
+      capture = std::make_unique<LiveCapture>(context, "inproc://callroot-capture", options.live, capture_options, log);
+    } catch (const std::exception& e) {
+      log->error("{}", e.what());
+      return 2;
+    }
+    source_options.pull_endpoints.push_back(capture->endpoint());
+  }
+  try {
+    sink = std::make_unique<ZmqPubSink>(context, options.publish, curve_secret);
+    source = std::make_unique<ingest::ZmqSource>(context, source_options);
+  } catch (const std::exception& e) {
+    log->error("cannot bind: {}", e.what());
+    return 2;
+  }
+  std::unique_ptr<Checkpointer> checkpoints;
+  std::unique_ptr<JournalingSink> journaling;
+  if (!options.checkpoint.empty()) {
+    try {
+      checkpoints = std::make_unique<Checkpointer>(options.checkpoint, cipher, *sink, log);
+    } catch (const std::exception& e) {
+      log->error("callroot run: {}", e.what());
+      return 2;
+    }
+    journaling = checkpoints->journaling(*sink);
+  }
+  Pipeline pipeline(options.engine, journaling ? static_cast<engine::VerdictSink&>(*journaling) : *sink, log,
+                    pseudonymizer);
+  std::unique_ptr<RuleWatcher> rules;
+  engine::AttributorPtr loaded;
+  if (!options.rules.empty()) {
+    rules = std::make_unique<RuleWatcher>(options.rules, rule_loader(options.attribution, methods), log,
+                                          options.rules_check_interval);
+    rules->set_refuse_shrink(options.rules_refuse_shrink);
+    loaded = rules->load_initial();
+    if (!loaded) {
+      log->error("callroot run: the rules did not load");
+      return 2;
+    }
+  }
+  if (!loaded) {
+    std::string error;
+    loaded = methods->make(options.attribution, engine::AttributorOptions{}, error);
+    if (!loaded) {
+      log->error("callroot run: {}", error);
+      return 2;
+    }
+  }
+  pipeline.engine().set_attributor(std::move(loaded));
+  if (checkpoints) checkpoints->restore(pipeline.engine());
+  log->info("callroot run: ingest SUB {} PULL {}, verdicts PUB {}{}", fmt::join(options.source.sub_endpoints, ","),
+            fmt::join(options.source.pull_endpoints, ","), fmt::join(options.publish, ","),
+            authenticator ? ", CURVE on every socket" : "");
+  if (privacy) {
+    log->info("callroot run: privacy mode: pseudonyms, checkpoints encrypted (key id {})",
+              to_hex(privacy->cipher.key_id().data(), privacy->cipher.key_id().size()));
+  }
+  if (capture) {
+    log->info("callroot run: capturing on {}{}{}", options.live.iface,
+              options.live.bpf.empty() ? "" : " with filter ", options.live.bpf);
+    capture->start();
+  }
+  MemoryCeiling ceiling(options.memory_limit_mb << 20);
+  const auto handle = [&](const ingest::ZmqRecord& rec) {
+    const ingest::Position where{rec.socket, rec.sequence};
+    if (ceiling.shed(rec.type)) return;
+    if (rec.malformed) {
+      pipeline.reject(ingest::RejectReason::kBadFrames, rec.body, where);
+    } else if (capture && rec.type == kCaptureRejectType && rec.socket == capture->endpoint()) {
+      // A record the capture thread already found bad, with its position in the capture.
+      ingest::RejectReason reason = ingest::RejectReason::kBadFrames;
+      ingest::Position at;
+      std::string_view detail;
+      parse_capture_reject(rec.body, reason, at, detail);
+      pipeline.reject(reason, detail, at);
+    } else {
+      pipeline.feed(rec.body, where, /*padded=*/true, rec.type, rec.peer);
+    }
+  };
+  // Stops the capture thread, taking its last records (every call's last segment).
+  const auto stop_capture = [&] {
+    if (!capture) return;
+    capture->request_stop();
+    ingest::ZmqRecord r;
+    while (!capture->finished()) {
+      if (source->receive(r, std::chrono::milliseconds(10))) handle(r);
+    }
+    capture->join();
+    while (source->receive(r, std::chrono::milliseconds(0))) handle(r);
+  };
+
+  using Clock = std::chrono::steady_clock;
+  auto last_input = Clock::now();
+  auto last_signal_check = last_input;
+  auto last_checkpoint = last_input;
+  ingest::ZmqRecord rec;
+  int stop = 0;
+  try {
+    while (stop == 0) {
+      if (source->receive(rec, std::chrono::milliseconds(50))) {
+        last_input = Clock::now();
+        handle(rec);
+      } else if (pipeline.engine().pending() + pipeline.engine().held() > 0 &&
+                 Clock::now() - last_input >= options.idle_flush) {
+        pipeline.flush();
+      }
+      // Checking for a signal costs a system call: do it every 20 ms, not per message.
+      const auto now = Clock::now();
+      if (now - last_signal_check >= std::chrono::milliseconds(20)) {
+        last_signal_check = now;
+        const int sig = signals.poll();
+        if (sig == SIGHUP) {
+          if (authenticator) authenticator->reload();
+          if (!rules && !authenticator) log->info("callroot run: SIGHUP: no rules or keys to reload");
+        } else {
+          stop = sig;
+        }
+        switch (ceiling.check()) {
+          case MemoryCeiling::Change::kStarted:
+            log->warn("callroot run: resident memory {} MiB is over the ceiling of {} MiB: shedding telemetry until it "
+                      "is under {} MiB (call records, inventory and attachments are still taken)",
+                      ceiling.resident() >> 20, ceiling.limit() >> 20, ceiling.resume_below() >> 20);
+            break;
+          case MemoryCeiling::Change::kStopped:
+            log->info("callroot run: resident memory {} MiB, under the ceiling again: telemetry is taken again ({} "
+                      "record(s) shed so far)",
+                      ceiling.resident() >> 20, ceiling.shed_count());
+            break;
+          case MemoryCeiling::Change::kNone: break;
+        }
+        // A new rule set is compiled here, between records, and takes over at once.
+        if (rules) {
+          if (auto attributor = rules->poll(sig == SIGHUP)) {
+            pipeline.engine().set_attributor(std::move(attributor));
+          }
+        }
+        if (checkpoints && options.checkpoint_every.count() > 0 && now - last_checkpoint >= options.checkpoint_every) {
+          checkpoints->save(pipeline.engine());
+          last_checkpoint = now;
+        }
+      }
+    }
+  } catch (const std::exception& e) {
+    // A broken socket: score what can be scored before giving up.
+    log->error("callroot run: {}; flushing and stopping", e.what());
+    if (capture) {
+      capture->request_stop();
+      capture->join();
+    }
+    pipeline.flush();
+    if (checkpoints) checkpoints->save(pipeline.engine());
+    std::fputs(pipeline.summary().c_str(), stderr);
+    return 2;
+  }
+  log->info("callroot run: {} received, flushing", stop == SIGINT ? "SIGINT" : "SIGTERM");
+  // Records already queued were sent before the signal: take them, for at
+  // most a second, so that a stop under load does not drop a queue's worth.
+  const auto drain_until = Clock::now() + std::chrono::seconds(1);
+  std::uint64_t drained = 0;
+  while (Clock::now() < drain_until && source->receive(rec, std::chrono::milliseconds(0))) {
+    handle(rec);
+    ++drained;
+  }
+  if (drained > 0) log->info("callroot run: took the {} record(s) still queued", drained);
+  stop_capture();
+  pipeline.flush();
+  if (checkpoints) checkpoints->save(pipeline.engine());
+  std::fputs(pipeline.summary().c_str(), stderr);
+  if (capture) std::fputs(capture->summary().c_str(), stderr);
+  if (ceiling.shed_count() > 0) {
+    std::fprintf(stderr, "memory ceiling: %llu telemetry record(s) shed above %zu MiB\n",
+                 static_cast<unsigned long long>(ceiling.shed_count()), ceiling.limit() >> 20);
+  }
+  if (authenticator) {
+    std::fprintf(stderr, "curve: %llu connection(s) admitted, %llu refused, %zu key(s) allowed\n",
+                 static_cast<unsigned long long>(authenticator->accepted()),
+                 static_cast<unsigned long long>(authenticator->refused()), authenticator->allowed_keys());
+  }
+  return 0;
+}
+
+}  // namespace callroot::runtime

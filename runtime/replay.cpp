@@ -1,0 +1,266 @@
+#include "runtime/replay.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "ingest/jsonl_reader.h"
+#include "runtime/capture.h"
+#include "runtime/privacy.h"
+#include "runtime/sinks.h"
+
+namespace callroot::runtime {
+namespace {
+
+/// One input file with its next decoded events held back for the merge (a
+/// Graph callRecord or a Zoom page gives several).
+struct Input {
+  std::unique_ptr<ingest::JsonlReader> reader;
+  std::unique_ptr<CaptureFileInput> capture;  // instead of `reader` for a pcap/pcapng file
+  engine::SourceId source = engine::kAnySource;  // each file is a clock source of its own
+  std::int64_t last_record_ns = 0;            // capture time of the capture's last record
+  bool flush_before = false;                  // the daemon would have idle-flushed before the head
+  std::vector<Event> events;
+  std::size_t next = 0;
+  TimeMs head_time = kNoTime;
+  TimeMs last_time = kNoTime;  // of the last event taken from this file
+  bool has_head = false;
+
+  Event& head() { return events[next]; }
+};
+
+/// A capture's next good record; a gap of `idle_flush_ns` in capture time
+/// before it marks the flush the daemon would have made.
+void advance_capture(Input& in, Pipeline& pipeline, std::shared_ptr<spdlog::logger>& log, std::int64_t idle_flush_ns) {
+  ingest::CaptureRecord rec;
+  bool gap = false;
+  while (in.capture->next(rec)) {
+    gap = gap || (idle_flush_ns > 0 && in.last_record_ns != 0 && rec.ts_ns - in.last_record_ns >= idle_flush_ns);
+    in.last_record_ns = rec.ts_ns;
+    if (rec.rejected) {
+      pipeline.reject(rec.reason, rec.detail, rec.where);
+      continue;
+    }
+    in.events.clear();
+    in.next = 0;
+    if (pipeline.decode(rec.body, rec.where, in.events, /*padded=*/true, rec.type) && !in.events.empty()) {
+      in.head_time = event_time(in.head());
+      in.has_head = true;
+      in.flush_before = gap;
+      return;
+    }
+  }
+  if (!in.capture->error().empty()) {
+    log->error("{}: {} (the records before it are used)", in.capture->path(), in.capture->error());
+  }
+}
+
+/// The next good record of a JSON Lines file into `in.events` (appended);
+/// false at the end. Rejected lines are counted by the pipeline.
+bool read_record(Input& in, Pipeline& pipeline, std::vector<Event>& out) {
+  std::string_view line;
+  while (in.reader->next(line)) {
+    const ingest::Position where{in.reader->path(), in.reader->line_number()};
+    const std::size_t before = out.size();
+    if (pipeline.decode(line, where, out, /*padded=*/true) && out.size() > before) return true;
+  }
+  return false;
+}
+
+/// `in`'s head, just read, is far ahead of what came before it: a gap or a
+/// bad clock. The record after it tells which: when that one goes back in
+/// time, the head is an outlier and goes to the engine at once (whose clock
+/// guard holds it) instead of stalling its whole file behind a time that may
+/// be decades away while the other files run on.
+void settle_outlier(Input& in, Pipeline& pipeline, DurationMs jump) {
+  const std::size_t ahead = in.events.size();
+  if (!read_record(in, pipeline, in.events)) return;
+  const TimeMs after = event_time(in.events[ahead]);
+  if (after == kNoTime || after + jump >= in.head_time) return;  // a gap: the file goes on from there
+  for (std::size_t i = 0; i < ahead; ++i) pipeline.apply(std::move(in.events[i]), in.source);
+  in.events.erase(in.events.begin(), in.events.begin() + static_cast<std::ptrdiff_t>(ahead));
+  in.next = 0;
+  in.head_time = event_time(in.head());
+}
+
+/// Moves `in` to its next event, reading ahead to the next good record when
+/// the current one is used up; rejected lines are counted by the pipeline.
+void advance(Input& in, Pipeline& pipeline, std::shared_ptr<spdlog::logger>& log, std::int64_t idle_flush_ns = 0) {
+  in.flush_before = false;
+  if (in.has_head) in.last_time = std::max(in.last_time, in.head_time);
+  if (in.has_head && in.next + 1 < in.events.size()) {
+    ++in.next;
+    in.head_time = event_time(in.head());
+    return;
+  }
+  in.has_head = false;
+  if (in.capture) {
+    advance_capture(in, pipeline, log, idle_flush_ns);
+    return;
+  }
+  in.events.clear();
+  in.next = 0;
+  if (read_record(in, pipeline, in.events)) {
+    in.head_time = event_time(in.head());
+    in.has_head = true;
+    const DurationMs jump = pipeline.engine().clock_guard().config().max_jump;
+    if (in.head_time != kNoTime && in.last_time != kNoTime && in.head_time > in.last_time + jump) {
+      settle_outlier(in, pipeline, jump);
+    }
+    return;
+  }
+  if (!in.reader->error().empty()) log->error("{}: {}", in.reader->path(), in.reader->error());
+}
+
+/// The first heads, before anything is applied: one far ahead of every other
+/// file's is checked the same way (a file may well start later; a bad first
+/// line goes back in time at the second).
+void settle_first_heads(std::vector<Input>& inputs, Pipeline& pipeline) {
+  const DurationMs jump = pipeline.engine().clock_guard().config().max_jump;
+  for (auto& in : inputs) {
+    if (!in.has_head || in.capture || in.head_time == kNoTime) continue;
+    TimeMs earliest_other = kNoTime;
+    for (const auto& other : inputs) {
+      if (&other == &in || !other.has_head || other.head_time == kNoTime) continue;
+      if (earliest_other == kNoTime || other.head_time < earliest_other) earliest_other = other.head_time;
+    }
+    if (earliest_other != kNoTime && in.head_time > earliest_other + jump) settle_outlier(in, pipeline, jump);
+  }
+}
+
+class Progress {
+ public:
+  explicit Progress(bool enabled) : enabled_(enabled && isatty(STDERR_FILENO)) {}
+  void tick(const Pipeline& p) {
+    if (!enabled_ || (++calls_ & 0x3fff) != 0) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::milliseconds(250)) return;
+    last_ = now;
+    const double secs = std::chrono::duration<double>(now - start_).count();
+    std::fprintf(stderr, "\rreplay: %llu records (%.2f M/s), %llu segments scored   ",
+                 static_cast<unsigned long long>(p.stats().records), p.stats().records / secs / 1e6,
+                 static_cast<unsigned long long>(p.engine().stats().segments_scored));
+    shown_ = true;
+  }
+  ~Progress() {
+    if (shown_) std::fprintf(stderr, "\r%80s\r", "");
+  }
+
+ private:
+  bool enabled_;
+  bool shown_ = false;
+  std::uint64_t calls_ = 0;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_ = start_;
+};
+
+}  // namespace
+
+PipelineStats replay_into(const ReplayOptions& options, engine::VerdictSink& sink,
+                          std::shared_ptr<spdlog::logger> log, std::string* summary) {
+  const std::unique_ptr<Privacy> privacy = load_privacy(options.key_file, *log);
+  const Pseudonymizer* pseudonymizer = privacy ? &privacy->pseudonymizer : nullptr;
+  const StateCipher* cipher = privacy ? &privacy->cipher : nullptr;
+  ingest::CaptureOptions capture = options.capture;
+  capture.pseudonymizer = pseudonymizer;
+  Pipeline pipeline(options.engine, sink, log, pseudonymizer);
+  if (options.make_attributor) pipeline.engine().set_attributor(options.make_attributor());
+  if (!options.checkpoint_in.empty()) pipeline.engine().restore_checkpoint(options.checkpoint_in, cipher);
+  std::vector<Input> inputs;
+  inputs.reserve(options.files.size());
+  bool all_captures = true;
+  for (const auto& path : options.files) {
+    auto& in = inputs.emplace_back();
+    in.source = inputs.size();
+    if (is_capture_file(path)) {
+      in.capture = std::make_unique<CaptureFileInput>(path, capture);
+    } else {
+      in.reader = std::make_unique<ingest::JsonlReader>(path);
+      all_captures = false;
+    }
+  }
+  const std::int64_t idle_flush_ns =
+      (options.idle_flush_ms >= 0 ? options.idle_flush_ms : (all_captures ? 2000 : 0)) * 1'000'000;
+  for (auto& in : inputs) advance(in, pipeline, log, idle_flush_ns);
+  settle_first_heads(inputs, pipeline);
+
+  Progress progress(options.progress);
+  const auto wall_start = std::chrono::steady_clock::now();
+  TimeMs first_time = kNoTime;
+  for (;;) {
+    // Few files: a linear scan for the earliest head beats a heap's bookkeeping.
+    Input* next = nullptr;
+    for (auto& in : inputs) {
+      if (in.has_head && (next == nullptr || in.head_time < next->head_time)) next = &in;
+    }
+    if (next == nullptr) break;
+    if (options.speed > 0 && next->head_time != kNoTime) {
+      if (first_time == kNoTime) first_time = next->head_time;
+      const auto due = wall_start + std::chrono::duration<double, std::milli>(
+                                        static_cast<double>(next->head_time - first_time) / options.speed);
+      std::this_thread::sleep_until(due);
+    }
+    if (next->flush_before && pipeline.engine().pending() > 0) pipeline.flush();
+    pipeline.apply(std::move(next->head()), next->source);
+    advance(*next, pipeline, log, idle_flush_ns);
+    progress.tick(pipeline);
+  }
+  pipeline.flush();
+  if (!options.checkpoint_out.empty()) pipeline.engine().save_checkpoint(options.checkpoint_out, cipher);
+  if (summary != nullptr) {
+    *summary = pipeline.summary();
+    for (const auto& in : inputs) {
+      if (in.capture) *summary += in.capture->summary();
+    }
+  }
+  return pipeline.stats();
+}
+
+int run_replay(const ReplayOptions& options, std::shared_ptr<spdlog::logger> log) {
+  std::FILE* out = stdout;
+  bool close_out = false;
+  if (!options.out.empty() && options.out != "-") {
+    out = std::fopen(options.out.c_str(), "w");
+    if (out == nullptr) {
+      log->error("cannot write {}: {}", options.out, std::strerror(errno));
+      return 2;
+    }
+    close_out = true;
+  }
+  std::unique_ptr<engine::VerdictSink> sink;
+  JsonlSink* jsonl = nullptr;
+  using Format = ReplayOptions::Format;
+  const bool table = options.format == Format::kTable || (options.format == Format::kAuto && isatty(fileno(out)));
+  if (table) {
+    sink = std::make_unique<TableSink>(out);
+  } else {
+    auto s = std::make_unique<JsonlSink>(out);
+    jsonl = s.get();
+    sink = std::move(s);
+  }
+  int rc = 0;
+  try {
+    std::string summary;
+    replay_into(options, *sink, log, &summary);
+    if (jsonl != nullptr) jsonl->flush();
+    std::fputs(summary.c_str(), stderr);
+  } catch (const std::exception& e) {
+    log->error("{}", e.what());
+    rc = 2;
+  }
+  sink.reset();
+  if (close_out && std::fclose(out) != 0) {
+    log->error("cannot write {}: {}", options.out, std::strerror(errno));
+    rc = 2;
+  }
+  return rc;
+}
+
+}  // namespace callroot::runtime

@@ -1,0 +1,56 @@
+#pragma once
+/// `callroot replay`: JSON Lines files in event-time order through the
+/// engine, verdicts out, a summary on stderr.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <spdlog/logger.h>
+
+#include "engine/engine.h"
+#include "engine/sink.h"
+#include "ingest/capture_source.h"
+#include "runtime/pipeline.h"
+
+namespace callroot::runtime {
+
+struct ReplayOptions {
+  std::vector<std::string> files;
+  std::string out;    ///< where verdicts go; empty or "-": stdout
+  enum class Format : std::uint8_t { kAuto, kTable, kJsonl };
+  Format format = Format::kAuto;  ///< kAuto: a table when writing to a terminal, JSON Lines otherwise
+  double speed = 0;   ///< 0: as fast as possible; X: event time runs X times faster than wall time
+  bool progress = true;  ///< a progress line on stderr, when stderr is a terminal
+  engine::EngineConfig engine;
+  /// The attribution to score with; empty: the built-in heuristic.
+  std::function<engine::AttributorPtr()> make_attributor;
+  /// Packet captures among `files` (pcap/pcapng, by content): what is read from them.
+  ingest::CaptureOptions capture;
+  /// The daemon's idle flush, replayed: pending segments are scored when two
+  /// capture records are this far apart in capture time. -1: the daemon's
+  /// default (2000) when every input is a capture, else 0; 0: never.
+  std::int64_t idle_flush_ms = -1;
+  /// A checkpoint to restore before replaying (open incidents, baselines),
+  /// and one to save after the end of the input; empty: none.
+  std::string checkpoint_in;
+  std::string checkpoint_out;
+  /// Privacy mode (docs/privacy.md): the organization key file. Users,
+  /// hostnames and MACs are pseudonymized on input, no input value reaches the
+  /// log, and the checkpoint written is encrypted. Empty: off.
+  std::string key_file;
+};
+
+/// Replays `options.files` merged by event time into `sink`. Each file is
+/// read in its own order (a capture: in capture order); the files are merged
+/// by the time of their next record (inventory first), so files sorted by
+/// time give a sorted stream.
+/// Throws std::runtime_error when a file cannot be opened or read, or the key
+/// file holds no key.
+PipelineStats replay_into(const ReplayOptions& options, engine::VerdictSink& sink,
+                          std::shared_ptr<spdlog::logger> log, std::string* summary = nullptr);
+
+/// The command: opens the output, replays, prints the summary. Returns the exit code.
+int run_replay(const ReplayOptions& options, std::shared_ptr<spdlog::logger> log);
+
+}  // namespace callroot::runtime

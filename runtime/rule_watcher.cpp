@@ -1,0 +1,171 @@
+#include "runtime/rule_watcher.h"
+
+#include <algorithm>
+
+#include "rules/loader.h"
+#include "runtime/pipeline.h"
+
+namespace callroot::runtime {
+
+std::shared_ptr<const rules::Program> load_rule_program(const std::vector<std::string>& paths,
+                                                        std::vector<std::string>& diagnostics,
+                                                        std::vector<std::string>* files) {
+  const rules::LoadResult loaded = rules::load_rules(paths);
+  for (const auto& d : loaded.diagnostics) diagnostics.push_back(rules::render_text(d));
+  if (files != nullptr) {
+    // files[0] is the published targets, not the user's.
+    for (std::size_t i = 1; i < loaded.files.size(); ++i) files->push_back(loaded.files[i]->path);
+  }
+  if (loaded.has_errors() || !loaded.program) return nullptr;
+  return loaded.program;
+}
+
+engine::AttributorPtr load_rule_attributor(const std::vector<std::string>& paths, std::vector<std::string>& diagnostics) {
+  auto program = load_rule_program(paths, diagnostics);
+  return program ? engine::make_rules(std::move(program)) : nullptr;
+}
+
+RuleLoader rule_loader(std::string method, std::shared_ptr<const engine::AttributorRegistry> methods) {
+  if (!methods) methods = std::make_shared<const engine::AttributorRegistry>(engine::builtin_attributors());
+  return [method = std::move(method), methods = std::move(methods)](
+             const std::vector<std::string>& paths, RuleLoadReport& report) -> engine::AttributorPtr {
+    auto program = load_rule_program(paths, report.diagnostics, &report.files);
+    if (!program) return nullptr;
+    report.rules = program->rules().size();
+    std::string error;
+    engine::AttributorOptions options;
+    options.rules = std::move(program);
+    auto attributor = methods->make(method, options, error);
+    if (!attributor) report.diagnostics.push_back(error);
+    return attributor;
+  };
+}
+
+
+RuleWatcher::RuleWatcher(std::vector<std::string> paths, RuleLoader loader, std::shared_ptr<spdlog::logger> log,
+                         std::chrono::milliseconds interval, bool background)
+    : paths_(std::move(paths)),
+      loader_(std::move(loader)),
+      log_(std::move(log)),
+      interval_(interval),
+      next_check_(std::chrono::steady_clock::now() + interval),
+      background_(background) {}
+
+RuleWatcher::~RuleWatcher() {
+  if (pending_.valid()) pending_.wait();  // the loader may still be reading our paths
+}
+
+std::vector<RuleWatcher::Stamp> RuleWatcher::stamps() const {
+  // A folder stands for the .rules files in it, so adding a file counts as a change.
+  std::vector<Stamp> out;
+  auto add = [&](const std::filesystem::path& p) {
+    std::error_code ec;
+    Stamp s{p.string(), std::filesystem::last_write_time(p, ec), 0};
+    if (!ec) s.size = std::filesystem::file_size(p, ec);
+    out.push_back(std::move(s));
+  };
+  for (const auto& path : paths_) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+      for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
+        if (entry.path().extension() == ".rules") add(entry.path());
+      }
+    } else {
+      add(path);
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const Stamp& a, const Stamp& b) { return a.path < b.path; });
+  return out;
+}
+
+bool RuleWatcher::shrank(const RuleLoadReport& report, const char* why) {
+  if (!loaded_once_) return false;
+  std::vector<std::string> gone;
+  for (const auto& f : running_.files) {
+    if (std::find(report.files.begin(), report.files.end(), f) == report.files.end()) gone.push_back(f);
+  }
+  if (gone.empty() && report.rules >= running_.rules) return false;
+  ++shrunk_;
+  log_->warn("rules ({}): the new set has {} rule(s) in {} file(s), the running one {} in {}{}{}{}", why, report.rules,
+             report.files.size(), running_.rules, running_.files.size(), gone.empty() ? "" : "; gone: ",
+             fmt::join(gone, ", "),
+             refuse_shrink_ ? "; refused (rules_refuse_shrink), the running rules stay in force" : "");
+  return true;
+}
+
+engine::AttributorPtr RuleWatcher::finish(engine::AttributorPtr attributor, RuleLoadReport report, const char* why) {
+  if (!attributor) {
+    ++rejected_;
+    log_->error("rules ({}): not loaded; the running rules stay in force. {} diagnostic(s):", why,
+                report.diagnostics.size());
+    for (const auto& d : report.diagnostics) log_lines(*log_, spdlog::level::err, d);
+    return nullptr;
+  }
+  for (const auto& d : report.diagnostics) log_lines(*log_, spdlog::level::warn, d);  // warnings of a set that loaded
+  if (shrank(report, why) && refuse_shrink_) {
+    ++rejected_;
+    return nullptr;
+  }
+  ++reloads_;
+  log_->info("rules ({}): {} rule(s) loaded from {}", why, report.rules, fmt::join(paths_, ", "));
+  running_ = std::move(report);
+  running_.diagnostics.clear();
+  loaded_once_ = true;
+  return attributor;
+}
+
+engine::AttributorPtr RuleWatcher::load(const char* why) {
+  RuleLoadReport report;
+  engine::AttributorPtr attributor = loader_(paths_, report);
+  return finish(std::move(attributor), std::move(report), why);
+}
+
+engine::AttributorPtr RuleWatcher::load_initial() {
+  seen_ = stamps();
+  return load("start");
+}
+
+engine::AttributorPtr RuleWatcher::poll(bool forced) {
+  engine::AttributorPtr result;
+  // A background reload that has finished: hand it over.
+  if (pending_.valid() && pending_.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+    Loaded loaded = pending_.get();
+    result = finish(std::move(loaded.attributor), std::move(loaded.report), loaded.why);
+  }
+  const auto now = std::chrono::steady_clock::now();
+  bool start = false;
+  const char* why = forced ? "SIGHUP" : "files changed";
+  if (forced || now >= next_check_) {
+    next_check_ = now + interval_;
+    auto current = stamps();
+    // Remember the stamps even when the load fails: the broken edit is
+    // reported once, not every second, and the next edit triggers a new try.
+    if (forced || current != seen_) {
+      seen_ = std::move(current);
+      start = true;
+    }
+  }
+  if (again_ && !pending_.valid()) {
+    start = true;  // a change that came in while the last reload compiled
+    why = "files changed";
+  }
+  if (start) {
+    if (pending_.valid()) {
+      again_ = true;  // one at a time; this change is picked up when it is done
+    } else if (background_) {
+      again_ = false;
+      pending_ = std::async(std::launch::async, [loader = loader_, paths = paths_, why] {
+        Loaded loaded;
+        loaded.attributor = loader(paths, loaded.report);
+        loaded.why = why;
+        return loaded;
+      });
+    } else {
+      again_ = false;
+      if (auto attributor = load(why)) result = std::move(attributor);
+    }
+  }
+  return result;
+}
+
+}  // namespace callroot::runtime
