@@ -163,16 +163,10 @@ class Progress {
 
 }  // namespace
 
-PipelineStats replay_into(const ReplayOptions& options, engine::VerdictSink& sink,
-                          std::shared_ptr<spdlog::logger> log, std::string* summary) {
-  const std::unique_ptr<Privacy> privacy = load_privacy(options.key_file, *log);
-  const Pseudonymizer* pseudonymizer = privacy ? &privacy->pseudonymizer : nullptr;
-  const StateCipher* cipher = privacy ? &privacy->cipher : nullptr;
+std::string merge_files(const ReplayOptions& options, Pipeline& pipeline, const Pseudonymizer* pseudonymizer,
+                        std::shared_ptr<spdlog::logger> log) {
   ingest::CaptureOptions capture = options.capture;
   capture.pseudonymizer = pseudonymizer;
-  Pipeline pipeline(options.engine, sink, log, pseudonymizer);
-  if (options.make_attributor) pipeline.engine().set_attributor(options.make_attributor());
-  if (!options.checkpoint_in.empty()) pipeline.engine().restore_checkpoint(options.checkpoint_in, cipher);
   std::vector<Input> inputs;
   inputs.reserve(options.files.size());
   bool all_captures = true;
@@ -212,14 +206,25 @@ PipelineStats replay_into(const ReplayOptions& options, engine::VerdictSink& sin
     advance(*next, pipeline, log, idle_flush_ns);
     progress.tick(pipeline);
   }
+  std::string captures;
+  for (const auto& in : inputs) {
+    if (in.capture) captures += in.capture->summary();
+  }
+  return captures;
+}
+
+PipelineStats replay_into(const ReplayOptions& options, engine::VerdictSink& sink,
+                          std::shared_ptr<spdlog::logger> log, std::string* summary) {
+  const std::unique_ptr<Privacy> privacy = load_privacy(options.key_file, *log);
+  const Pseudonymizer* pseudonymizer = privacy ? &privacy->pseudonymizer : nullptr;
+  const StateCipher* cipher = privacy ? &privacy->cipher : nullptr;
+  Pipeline pipeline(options.engine, sink, log, pseudonymizer);
+  if (options.make_attributor) pipeline.engine().set_attributor(options.make_attributor());
+  if (!options.checkpoint_in.empty()) pipeline.engine().restore_checkpoint(options.checkpoint_in, cipher);
+  const std::string captures = merge_files(options, pipeline, pseudonymizer, log);
   pipeline.flush();
   if (!options.checkpoint_out.empty()) pipeline.engine().save_checkpoint(options.checkpoint_out, cipher);
-  if (summary != nullptr) {
-    *summary = pipeline.summary();
-    for (const auto& in : inputs) {
-      if (in.capture) *summary += in.capture->summary();
-    }
-  }
+  if (summary != nullptr) *summary = pipeline.summary() + captures;
   return pipeline.stats();
 }
 

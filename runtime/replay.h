@@ -50,6 +50,14 @@ struct ReplayOptions {
 PipelineStats replay_into(const ReplayOptions& options, engine::VerdictSink& sink,
                           std::shared_ptr<spdlog::logger> log, std::string* summary = nullptr);
 
+/// The merge alone, into a pipeline someone else owns (an embedder's
+/// Correlator): `options.files` read and applied as replay_into does, each
+/// file its own clock source, with `options.speed`, `progress`, `capture` and
+/// `idle_flush_ms`; the pipeline is not flushed. Returns the captures'
+/// summary lines. Throws std::runtime_error when a file cannot be opened.
+std::string merge_files(const ReplayOptions& options, Pipeline& pipeline, const Pseudonymizer* pseudonymizer,
+                        std::shared_ptr<spdlog::logger> log);
+
 /// The command: opens the output, replays, prints the summary. Returns the exit code.
 int run_replay(const ReplayOptions& options, std::shared_ptr<spdlog::logger> log);
 
