@@ -1,6 +1,7 @@
 /// The `callroot` command: replay, run, privacy, rules, rtp, simulate, score.
 
 #include <CLI/CLI.hpp>
+#include <cctype>
 #include <cstdio>
 #include <map>
 #include <string>
@@ -88,12 +89,10 @@ int main(int argc, char** argv) {
   auto* speed = replay_cmd->add_option("--speed", replay.speed, "Replay at X times event-time speed");
   replay_cmd->add_flag("--max", max_speed, "Replay as fast as possible (the default)")->excludes(speed);
   replay_cmd->add_flag("!--no-progress", replay.progress, "No progress line on stderr");
-  const std::map<std::string, callroot::runtime::ReplayOptions::Format> formats{
-      {"auto", callroot::runtime::ReplayOptions::Format::kAuto},
-      {"table", callroot::runtime::ReplayOptions::Format::kTable},
-      {"jsonl", callroot::runtime::ReplayOptions::Format::kJsonl}};
-  replay_cmd->add_option("--format", replay.format, "auto (a table on a terminal, else JSON Lines), table or jsonl")
-      ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case));
+  // Read as text: CLI11 prints an enum's mapped values as raw bytes in --help and errors.
+  std::string replay_format = "auto";
+  replay_cmd->add_option("--format", replay_format, "auto (a table on a terminal, else JSON Lines), table or jsonl")
+      ->check(CLI::IsMember({"auto", "table", "jsonl"}, CLI::ignore_case));
   add_engine_options(*replay_cmd, replay.engine);
   CaptureFlags replay_capture;
   replay_capture.add(*replay_cmd, "7710 and 7711");
@@ -274,6 +273,9 @@ int main(int argc, char** argv) {
   auto log = callroot::runtime::make_logger();
 
   if (*replay_cmd) {
+    using Format = callroot::runtime::ReplayOptions::Format;
+    for (char& c : replay_format) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    replay.format = replay_format == "table" ? Format::kTable : replay_format == "jsonl" ? Format::kJsonl : Format::kAuto;
     std::shared_ptr<const callroot::rules::Program> rules;
     if (!replay_rules.empty()) {
       std::vector<std::string> diagnostics;

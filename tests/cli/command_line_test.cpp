@@ -1,0 +1,52 @@
+// The command as a terminal user and a script see it: help that is text
+// (tools like grep and help2man read it), choices named in words.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace callroot::cli::testing {
+namespace {
+
+/// Runs `callroot ARGS` through the shell; its standard output and error, and the exit code.
+std::string run(const std::string& args, int& code) {
+  const std::string command = std::string(CALLROOT_BINARY) + " " + args + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
+  const int status = pclose(pipe);
+  code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
+TEST(CommandLine, EveryHelpIsPlainText) {
+  const std::vector<std::string> commands{"",        "replay",  "run",         "keygen",       "privacy",
+                                          "privacy keygen", "privacy pseudonym", "rules", "rules check",
+                                          "rules list", "rules fields", "rules targets", "rules test",
+                                          "rules explain", "rtp", "simulate", "score"};
+  for (const std::string& command : commands) {
+    int code = -1;
+    const std::string help = run(command + " --help", code);
+    EXPECT_EQ(code, 0) << command;
+    EXPECT_NE(help.find("Options:"), std::string::npos) << command;
+    for (std::size_t i = 0; i < help.size(); ++i) {
+      const auto c = static_cast<unsigned char>(help[i]);
+      ASSERT_TRUE(c == '\n' || (c >= 0x20 && c != 0x7f))
+          << "`callroot " << command << " --help` has byte " << int{c} << " at " << i << ": "
+          << help.substr(i > 40 ? i - 40 : 0, 80);
+    }
+  }
+}
+
+TEST(CommandLine, AnUnknownChoiceIsNamedWithTheChoices) {
+  int code = -1;
+  const std::string out = run("replay --format xml /dev/null", code);
+  EXPECT_EQ(code, 64);
+  EXPECT_NE(out.find("xml not in {auto,table,jsonl}"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace callroot::cli::testing
