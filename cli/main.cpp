@@ -89,6 +89,8 @@ int main(int argc, char** argv) {
   auto* speed = replay_cmd->add_option("--speed", replay.speed, "Replay at X times event-time speed");
   replay_cmd->add_flag("--max", max_speed, "Replay as fast as possible (the default)")->excludes(speed);
   replay_cmd->add_flag("!--no-progress", replay.progress, "No progress line on stderr");
+  replay_cmd->add_flag("--strict", replay.strict,
+                       "Exit 1 when a record was rejected, dropped as late or dropped for being far ahead (for CI)");
   // Read as text: CLI11 prints an enum's mapped values as raw bytes in --help and errors.
   std::string replay_format = "auto";
   replay_cmd->add_option("--format", replay_format, "auto (a table on a terminal, else JSON Lines), table or jsonl")

@@ -107,10 +107,18 @@ bool Pipeline::feed(std::string_view json, const ingest::Position& where, bool p
                     engine::SourceId source) {
   scratch_.clear();
   if (!decode(json, where, scratch_, padded, type_hint)) return false;
-  for (Event& e : scratch_) engine_.apply(std::move(e), source);
+  for (Event& e : scratch_) apply(std::move(e), source, &where);
   // One large cloud document must not pin its size in memory for good.
   release_if_large(scratch_);
   return true;
+}
+
+engine::ApplyResult Pipeline::apply(Event&& event, engine::SourceId source, const ingest::Position* where) {
+  const engine::ApplyResult result = engine_.apply(std::move(event), source);
+  if (result == engine::ApplyResult::kLate && where != nullptr && stats_.first_late.empty()) {
+    stats_.first_late = redact_ ? ingest::redact_values(where->str()) : where->str();
+  }
+  return result;
 }
 
 void Pipeline::reject(ingest::RejectReason reason, std::string_view detail, const ingest::Position& where) {

@@ -22,6 +22,10 @@ struct PipelineStats {
   std::uint64_t records = 0;
   std::uint64_t accepted = 0;
   ingest::RejectCounters rejected;
+  /// Where the first record dropped as late came from (`file:line`), when known.
+  std::string first_late;
+  /// The engine's counters when the input ended (replay_into fills them).
+  engine::EngineStats engine;
 };
 
 class Pipeline {
@@ -44,7 +48,9 @@ class Pipeline {
               std::string_view type_hint = {});
   /// Counts and logs a record rejected before decoding (e.g. a malformed ZeroMQ message).
   void reject(ingest::RejectReason reason, std::string_view detail, const ingest::Position& where);
-  void apply(Event&& event, engine::SourceId source = engine::kAnySource) { engine_.apply(std::move(event), source); }
+  /// Applies an event decoded earlier from the record at `where` (null: not known).
+  engine::ApplyResult apply(Event&& event, engine::SourceId source = engine::kAnySource,
+                            const ingest::Position* where = nullptr);
   void flush() { engine_.flush(); }
 
   [[nodiscard]] engine::Engine& engine() noexcept { return engine_; }

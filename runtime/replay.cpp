@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ingest/jsonl_reader.h"
+#include "ingest/time_peek.h"
 #include "runtime/capture.h"
 #include "runtime/privacy.h"
 #include "runtime/sinks.h"
@@ -23,6 +24,8 @@ namespace {
 /// Graph callRecord or a Zoom page gives several).
 struct Input {
   std::unique_ptr<ingest::JsonlReader> reader;
+  std::uint64_t first_line = 1, last_line = 0;  // the run of the file this input reads; 0: to the end
+  std::uint64_t head_line = 0;                  // where the head's record was read (JSON Lines)
   std::unique_ptr<CaptureFileInput> capture;  // instead of `reader` for a pcap/pcapng file
   engine::SourceId source = engine::kAnySource;  // each file is a clock source of its own
   std::int64_t last_record_ns = 0;            // capture time of the capture's last record
@@ -67,11 +70,50 @@ void advance_capture(Input& in, Pipeline& pipeline, std::shared_ptr<spdlog::logg
 bool read_record(Input& in, Pipeline& pipeline, std::vector<Event>& out) {
   std::string_view line;
   while (in.reader->next(line)) {
-    const ingest::Position where{in.reader->path(), in.reader->line_number()};
+    const std::uint64_t number = in.reader->line_number();
+    if (number < in.first_line) continue;
+    if (in.last_line != 0 && number > in.last_line) return false;
+    const ingest::Position where{in.reader->path(), number};
     const std::size_t before = out.size();
     if (pipeline.decode(line, where, out, /*padded=*/true) && out.size() > before) return true;
   }
   return false;
+}
+
+/// The lines of a JSON Lines file as runs in time order: a run ends where
+/// the next record goes back more than `lateness` behind the newest of the
+/// run (files concatenated, a collector that flushed out of order). Each run
+/// is then merged with the other inputs like a file of its own, so a file's
+/// order no longer decides what is late. Records without a time (inventory)
+/// just before such a step back open the next run, whose head they then are,
+/// so they come first as an inventory file's would. Times are peeked from the
+/// text, not decoded. Past `max_runs` the file is left whole: its records
+/// arrive as they are, and what is late is reported.
+std::vector<std::pair<std::uint64_t, std::uint64_t>> time_ordered_runs(const std::string& path, DurationMs lateness,
+                                                                       std::size_t max_runs) {
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> runs{{1, 0}};
+  ingest::JsonlReader reader(path);
+  std::string_view line;
+  TimeMs newest = kNoTime;
+  std::uint64_t untimed_since = 0;  // the first of the untimed lines just read
+  while (reader.next(line)) {
+    const TimeMs t = ingest::peek_event_time(line);
+    if (t == kNoTime) {
+      if (untimed_since == 0) untimed_since = reader.line_number();
+      continue;
+    }
+    if (newest != kNoTime && t < newest - lateness) {
+      if (runs.size() == max_runs) return {{1, 0}};
+      const std::uint64_t start = untimed_since != 0 ? untimed_since : reader.line_number();
+      runs.back().second = start - 1;
+      runs.emplace_back(start, 0);
+      newest = t;
+    } else if (newest == kNoTime || t > newest) {
+      newest = t;
+    }
+    untimed_since = 0;
+  }
+  return runs;
 }
 
 /// `in`'s head, just read, is far ahead of what came before it: a gap or a
@@ -108,6 +150,7 @@ void advance(Input& in, Pipeline& pipeline, std::shared_ptr<spdlog::logger>& log
   in.events.clear();
   in.next = 0;
   if (read_record(in, pipeline, in.events)) {
+    in.head_line = in.reader->line_number();
     in.head_time = event_time(in.head());
     in.has_head = true;
     const DurationMs jump = pipeline.engine().clock_guard().config().max_jump;
@@ -167,17 +210,25 @@ std::string merge_files(const ReplayOptions& options, Pipeline& pipeline, const 
                         std::shared_ptr<spdlog::logger> log) {
   ingest::CaptureOptions capture = options.capture;
   capture.pseudonymizer = pseudonymizer;
+  constexpr std::size_t kMaxRunsPerFile = 64;
   std::vector<Input> inputs;
   inputs.reserve(options.files.size());
   bool all_captures = true;
-  for (const auto& path : options.files) {
-    auto& in = inputs.emplace_back();
-    in.source = inputs.size();
+  for (std::size_t f = 0; f < options.files.size(); ++f) {
+    const std::string& path = options.files[f];
     if (is_capture_file(path)) {
+      auto& in = inputs.emplace_back();
+      in.source = f + 1;
       in.capture = std::make_unique<CaptureFileInput>(path, capture);
-    } else {
+      continue;
+    }
+    all_captures = false;
+    for (const auto& [first, last] : time_ordered_runs(path, options.engine.allowed_lateness, kMaxRunsPerFile)) {
+      auto& in = inputs.emplace_back();
+      in.source = f + 1;
       in.reader = std::make_unique<ingest::JsonlReader>(path);
-      all_captures = false;
+      in.first_line = first;
+      in.last_line = last;
     }
   }
   const std::int64_t idle_flush_ns =
@@ -202,7 +253,9 @@ std::string merge_files(const ReplayOptions& options, Pipeline& pipeline, const 
       std::this_thread::sleep_until(due);
     }
     if (next->flush_before && pipeline.engine().pending() > 0) pipeline.flush();
-    pipeline.apply(std::move(next->head()), next->source);
+    const ingest::Position where{next->reader ? std::string_view(next->reader->path()) : std::string_view{},
+                                 next->head_line};
+    pipeline.apply(std::move(next->head()), next->source, next->reader ? &where : nullptr);
     advance(*next, pipeline, log, idle_flush_ns);
     progress.tick(pipeline);
   }
@@ -225,8 +278,32 @@ PipelineStats replay_into(const ReplayOptions& options, engine::VerdictSink& sin
   pipeline.flush();
   if (!options.checkpoint_out.empty()) pipeline.engine().save_checkpoint(options.checkpoint_out, cipher);
   if (summary != nullptr) *summary = pipeline.summary() + captures;
-  return pipeline.stats();
+  PipelineStats stats = pipeline.stats();
+  stats.engine = pipeline.engine().stats();
+  return stats;
 }
+
+namespace {
+
+/// Says loudly what a replay lost to the order of its input, and with
+/// --strict makes what it lost a failure (exit 1).
+int report_disorder(const ReplayOptions& options, const PipelineStats& stats, spdlog::logger& log) {
+  const std::uint64_t late = stats.engine.late_dropped;
+  if (late > 0) {
+    log.warn("replay: {} telemetry record(s) came more than {} ms behind the newest record and were dropped as late "
+             "(first: {}): the input is out of event-time order by more than the lateness; give --lateness-ms "
+             "larger than its disorder",
+             late, options.engine.allowed_lateness, stats.first_late.empty() ? "a capture" : stats.first_late);
+  }
+  const std::uint64_t rejected = stats.rejected.total();
+  const std::uint64_t far_ahead = stats.engine.future_dropped;
+  if (!options.strict || rejected + late + far_ahead == 0) return 0;
+  log.error("replay: --strict: {} record(s) rejected, {} dropped as late, {} dropped for being far ahead", rejected,
+            late, far_ahead);
+  return 1;
+}
+
+}  // namespace
 
 int run_replay(const ReplayOptions& options, std::shared_ptr<spdlog::logger> log) {
   std::FILE* out = stdout;
@@ -253,9 +330,10 @@ int run_replay(const ReplayOptions& options, std::shared_ptr<spdlog::logger> log
   int rc = 0;
   try {
     std::string summary;
-    replay_into(options, *sink, log, &summary);
+    const PipelineStats stats = replay_into(options, *sink, log, &summary);
     if (jsonl != nullptr) jsonl->flush();
     std::fputs(summary.c_str(), stderr);
+    rc = report_disorder(options, stats, *log);
   } catch (const std::exception& e) {
     log->error("{}", e.what());
     rc = 2;

@@ -39,10 +39,13 @@ struct ReplayOptions {
   /// hostnames and MACs are pseudonymized on input, no input value reaches the
   /// log, and the checkpoint written is encrypted. Empty: off.
   std::string key_file;
+  /// Exit 1 when a record was rejected, dropped as late or dropped for being far ahead (`--strict`).
+  bool strict = false;
 };
 
-/// Replays `options.files` merged by event time into `sink`. Each file is
-/// read in its own order (a capture: in capture order); the files are merged
+/// Replays `options.files` merged by event time into `sink`. A JSON Lines
+/// file is cut into runs in time order first (docs/contract.md, `callroot
+/// replay`), a capture is read in capture order; runs and captures are merged
 /// by the time of their next record (inventory first), so files sorted by
 /// time give a sorted stream.
 /// Throws std::runtime_error when a file cannot be opened or read, or the key
