@@ -82,13 +82,17 @@ int main(int argc, char** argv) {
   callroot::runtime::ReplayOptions replay;
   bool max_speed = false;
   auto* replay_cmd = app.add_subcommand("replay", "Replay JSON Lines files and packet captures in event-time order and write verdicts");
-  replay_cmd->add_option("files", replay.files, "JSON Lines files (.jsonl, .jsonl.gz) and packet captures (.pcap, .pcapng)")
+  replay_cmd
+      ->add_option("files", replay.files,
+                   "JSON Lines files (.jsonl, .jsonl.gz) and packet captures (.pcap, .pcapng); - for JSON Lines on "
+                   "standard input")
       ->required()
-      ->check(CLI::ExistingFile);
+      ->check(CLI::ExistingFile | CLI::IsMember({"-"}));
   replay_cmd->add_option("--out", replay.out, "Write verdicts as JSON Lines to this file ('-' for stdout)");
   auto* speed = replay_cmd->add_option("--speed", replay.speed, "Replay at X times event-time speed");
   replay_cmd->add_flag("--max", max_speed, "Replay as fast as possible (the default)")->excludes(speed);
   replay_cmd->add_flag("!--no-progress", replay.progress, "No progress line on stderr");
+  replay_cmd->add_flag("--poor", replay.poor_only, "Write only the poor segments' verdicts (and incident records)");
   replay_cmd->add_flag("--strict", replay.strict,
                        "Exit 1 when a record was rejected, dropped as late or dropped for being far ahead (for CI)");
   // Read as text: CLI11 prints an enum's mapped values as raw bytes in --help and errors.

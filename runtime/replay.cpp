@@ -1,5 +1,6 @@
 #include "runtime/replay.h"
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -216,6 +217,13 @@ std::string merge_files(const ReplayOptions& options, Pipeline& pipeline, const 
   bool all_captures = true;
   for (std::size_t f = 0; f < options.files.size(); ++f) {
     const std::string& path = options.files[f];
+    if (path == "-") {  // standard input: JSON Lines, read once, as it comes
+      auto& in = inputs.emplace_back();
+      in.source = f + 1;
+      in.reader = std::make_unique<ingest::JsonlReader>("/dev/stdin");
+      all_captures = false;
+      continue;
+    }
     if (is_capture_file(path)) {
       auto& in = inputs.emplace_back();
       in.source = f + 1;
@@ -285,6 +293,12 @@ PipelineStats replay_into(const ReplayOptions& options, engine::VerdictSink& sin
 
 namespace {
 
+/// The columns of the terminal `fd` is, or 0 when it does not say.
+std::size_t terminal_width(int fd) {
+  winsize size{};
+  return ioctl(fd, TIOCGWINSZ, &size) == 0 ? size.ws_col : 0;
+}
+
 /// Says loudly what a replay lost to the order of its input, and with
 /// --strict makes what it lost a failure (exit 1).
 int report_disorder(const ReplayOptions& options, const PipelineStats& stats, spdlog::logger& log) {
@@ -319,18 +333,24 @@ int run_replay(const ReplayOptions& options, std::shared_ptr<spdlog::logger> log
   std::unique_ptr<engine::VerdictSink> sink;
   JsonlSink* jsonl = nullptr;
   using Format = ReplayOptions::Format;
-  const bool table = options.format == Format::kTable || (options.format == Format::kAuto && isatty(fileno(out)));
+  const bool terminal = isatty(fileno(out)) != 0;
+  const bool table = options.format == Format::kTable || (options.format == Format::kAuto && terminal);
   if (table) {
-    sink = std::make_unique<TableSink>(out);
+    sink = std::make_unique<TableSink>(out, terminal ? terminal_width(fileno(out)) : 0);
   } else {
     auto s = std::make_unique<JsonlSink>(out);
     jsonl = s.get();
     sink = std::move(s);
   }
+  std::unique_ptr<engine::VerdictSink> filter;
+  if (options.poor_only) filter = std::make_unique<PoorOnlySink>(*sink);
+  ReplayOptions effective = options;
+  // The progress line and a table on the same terminal would write over each other.
+  if (terminal && isatty(STDERR_FILENO)) effective.progress = false;
   int rc = 0;
   try {
     std::string summary;
-    const PipelineStats stats = replay_into(options, *sink, log, &summary);
+    const PipelineStats stats = replay_into(effective, filter ? *filter : *sink, log, &summary);
     if (jsonl != nullptr) jsonl->flush();
     std::fputs(summary.c_str(), stderr);
     rc = report_disorder(options, stats, *log);
@@ -338,6 +358,7 @@ int run_replay(const ReplayOptions& options, std::shared_ptr<spdlog::logger> log
     log->error("{}", e.what());
     rc = 2;
   }
+  filter.reset();
   sink.reset();
   if (close_out && std::fclose(out) != 0) {
     log->error("cannot write {}: {}", options.out, std::strerror(errno));

@@ -41,6 +41,8 @@ struct ReplayOptions {
   std::string key_file;
   /// Exit 1 when a record was rejected, dropped as late or dropped for being far ahead (`--strict`).
   bool strict = false;
+  /// Write only the poor segments' verdicts (and every incident record) (`--poor`).
+  bool poor_only = false;
 };
 
 /// Replays `options.files` merged by event time into `sink`. A JSON Lines

@@ -1,5 +1,7 @@
 #include "runtime/sinks.h"
 
+#include <spdlog/fmt/fmt.h>
+
 #include "ingest/zmq_source.h"
 #include "models/json_writer.h"
 
@@ -26,9 +28,24 @@ void JsonlSink::flush() {
 
 void TableSink::header() {
   if (header_done_) return;
-  std::fprintf(file_, "%-24s  %-22s %-12s %5s  %-7s %-24s %5s  %s\n", "end", "segment", "quality", "mos", "blame",
-               "component", "conf", "why");
   header_done_ = true;
+  write(fmt::format("{:<24}  {:<36} {:<12} {:>5}  {:<7} {:<24} {:>5}  {}", "end", "segment", "quality", "mos", "blame",
+                    "component", "conf", "why"));
+}
+
+void TableSink::write(std::string line) {
+  if (width_ > 0 && line.size() > width_) {
+    // Cut on a character boundary (a UTF-8 continuation byte is 10xxxxxx).
+    std::size_t cut = width_;
+    while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
+    line.resize(cut);
+  }
+  line += '\n';
+  std::fwrite(line.data(), 1, line.size(), file_);
+}
+
+void PoorOnlySink::on_verdict(const Verdict& v) {
+  if (v.quality == Quality::kPoor) next_.on_verdict(v);
 }
 
 void TableSink::on_verdict(const Verdict& v) {
@@ -60,8 +77,8 @@ void TableSink::on_verdict(const Verdict& v) {
     }
   }
   if (v.reissued) why.insert(0, "(reissued) ");
-  std::fprintf(file_, "%-24s  %-22.22s %-12s %5s  %-7s %-24.24s %5s  %s\n", end.c_str(), v.segment_id.c_str(),
-               std::string(to_string(v.quality)).c_str(), mos.c_str(), kind, id.c_str(), conf.c_str(), why.c_str());
+  write(fmt::format("{:<24}  {:<36} {:<12} {:>5}  {:<7} {:<24} {:>5}  {}", end, v.segment_id, to_string(v.quality), mos,
+                    kind, id, conf, why));
 }
 
 void TableSink::on_incident(const Incident& x) {
@@ -79,8 +96,8 @@ void TableSink::on_incident(const Incident& x) {
     story += ", " + std::string(to_string(x.reason));
   }
   if (x.reopened > 0) story += ", reopened " + std::to_string(x.reopened);
-  std::fprintf(file_, "%-24s  %-22s %-12s %5s  %-7s %-24.24s %5s  %s\n", when.c_str(), what.c_str(), "", "",
-               to_string(x.kind), x.component.c_str(), format_number(x.confidence, 2).c_str(), story.c_str());
+  write(fmt::format("{:<24}  {:<36} {:<12} {:>5}  {:<7} {:<24} {:>5}  {}", when, what, "", "", to_string(x.kind),
+                    x.component, format_number(x.confidence, 2), story));
 }
 
 ZmqPubSink::ZmqPubSink(zmq::context_t& context, const std::vector<std::string>& endpoints,

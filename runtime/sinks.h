@@ -32,16 +32,31 @@ class JsonlSink final : public engine::VerdictSink {
 
 /// A fixed-width table for a person at a terminal: one line per segment, and
 /// a line of its own for each incident record.
+/// Segment ids are written whole, so `rules explain --segment` takes them as
+/// shown; with `width` (a terminal's columns) each line is cut to fit.
 class TableSink final : public engine::VerdictSink {
  public:
-  explicit TableSink(std::FILE* file) : file_(file) {}
+  explicit TableSink(std::FILE* file, std::size_t width = 0) : file_(file), width_(width) {}
   void on_verdict(const Verdict& v) override;
   void on_incident(const Incident& x) override;
 
  private:
   void header();
+  void write(std::string line);
   std::FILE* file_;
+  std::size_t width_;
   bool header_done_ = false;
+};
+
+/// Passes on the poor segments' verdicts and every incident record (`--poor`).
+class PoorOnlySink final : public engine::VerdictSink {
+ public:
+  explicit PoorOnlySink(engine::VerdictSink& next) : next_(next) {}
+  void on_verdict(const Verdict& v) override;
+  void on_incident(const Incident& x) override { next_.on_incident(x); }
+
+ private:
+  engine::VerdictSink& next_;
 };
 
 /// Publishes each verdict as a two-frame message ("verdict", JSON), each

@@ -50,3 +50,17 @@ TEST(CommandLine, AnUnknownChoiceIsNamedWithTheChoices) {
 
 }  // namespace
 }  // namespace callroot::cli::testing
+
+namespace callroot::cli::testing {
+namespace {
+
+TEST(CommandLine, ReplayReadsStandardInputAsDash) {
+  int code = -1;
+  const std::string out =
+      run("replay - --format jsonl --out /dev/null < " + std::string(CALLROOT_DATA_DIR) + "/demo/inventory.jsonl", code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("records: 23 read, 23 accepted"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace callroot::cli::testing

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <random>
 #include <set>
@@ -303,6 +304,66 @@ TEST(EventTimeOrder, InputOutOfOrderBeyondTheLatenessIsReportedAndFailsUnderStri
   EXPECT_EQ(run_replay(options, quiet_logger()), 1);
   options.files = demo_inputs();
   EXPECT_EQ(run_replay(options, quiet_logger()), 0);  // nothing lost: --strict passes
+}
+
+}  // namespace
+}  // namespace callroot::runtime::testing
+
+namespace callroot::runtime::testing {
+namespace {
+
+/// The lines `write` put into a temporary file, through a FILE*.
+std::vector<std::string> lines_written(const std::function<void(std::FILE*)>& write) {
+  std::FILE* f = std::tmpfile();
+  write(f);
+  std::rewind(f);
+  std::vector<std::string> lines;
+  char buf[8192];
+  while (std::fgets(buf, sizeof buf, f) != nullptr) lines.emplace_back(buf);
+  std::fclose(f);
+  return lines;
+}
+
+TEST(Table, ShowsWholeSegmentIdsAndFitsTheTerminalWhenItKnowsItsWidth) {
+  const auto demo = replay(demo_inputs());
+  const Verdict& poor = *std::find_if(demo->sink.verdicts.begin(), demo->sink.verdicts.end(),
+                                      [](const Verdict& v) { return v.quality == Quality::kPoor; });
+  const auto wide = lines_written([&](std::FILE* f) {
+    TableSink table(f);
+    table.on_verdict(poor);
+  });
+  ASSERT_EQ(wide.size(), 2u);  // header and one row
+  EXPECT_NE(wide[1].find(poor.segment_id + " poor"), std::string::npos) << wide[1];
+  EXPECT_GT(wide[1].size(), 120u);
+  const auto narrow = lines_written([&](std::FILE* f) {
+    TableSink table(f, 100);
+    table.on_verdict(poor);
+  });
+  for (const auto& line : narrow) EXPECT_LE(line.size(), 101u) << line;  // with its newline
+  EXPECT_NE(narrow[1].find(poor.segment_id), std::string::npos);
+}
+
+TEST(Table, PoorOnlyPassesPoorVerdictsAndEveryIncident) {
+  TempDir dir("poor-only");
+  ReplayOptions options;
+  options.files = demo_inputs();
+  options.progress = false;
+  options.format = ReplayOptions::Format::kJsonl;
+  options.poor_only = true;
+  options.out = (dir.path() / "poor.jsonl").string();
+  ASSERT_EQ(run_replay(options, quiet_logger()), 0);
+  const auto records = read_jsonl(options.out);
+  std::size_t verdicts = 0, incidents = 0;
+  for (const auto& r : records) {
+    if (r.at("type") == "verdict") {
+      ++verdicts;
+      EXPECT_EQ(r.at("quality"), "poor");
+    } else {
+      ++incidents;
+    }
+  }
+  EXPECT_EQ(verdicts, 66u);
+  EXPECT_GT(incidents, 0u);
 }
 
 }  // namespace
