@@ -75,7 +75,8 @@ CLI::Option* add_attribution_option(CLI::App& cmd, std::string& method) {
 int main(int argc, char** argv) {
   CLI::App app{
       "callroot: why was that Teams or Zoom call bad? Correlates call quality with Wi-Fi, switch and WAN "
-      "telemetry and blames the client, access point, switch or WAN link."};
+      "telemetry and blames the client, access point, switch or WAN link.",
+      "callroot"};  // the name in usage lines, however it was started
   app.require_subcommand(1);
   app.set_version_flag("--version", "callroot 0.1.0");
 

@@ -64,3 +64,31 @@ TEST(CommandLine, ReplayReadsStandardInputAsDash) {
 
 }  // namespace
 }  // namespace callroot::cli::testing
+
+namespace callroot::cli::testing {
+namespace {
+
+/// What bash completion offers after `callroot WORDS...` (the last word being completed).
+std::string complete(const std::string& words) {
+  const std::string script = std::string(CALLROOT_SOURCE_DIR) + "/tools/callroot-completion.bash";
+  const std::string command = "bash -c 'source " + script + "; COMP_WORDS=(" + CALLROOT_BINARY + " " + words +
+                              "); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _callroot; echo \"${COMPREPLY[*]}\"'";
+  FILE* pipe = popen(command.c_str(), "r");
+  std::string out;
+  char buf[1024];
+  std::size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
+  pclose(pipe);
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+TEST(CommandLine, BashCompletionOffersSubcommandsAndOptionsFromHelp) {
+  EXPECT_EQ(complete("ru"), "run rules");  // in --help's order
+  EXPECT_EQ(complete("rules ch"), "check");
+  EXPECT_EQ(complete("replay --po"), "--poor");
+  EXPECT_EQ(complete("rules explain --se"), "--segment");
+}
+
+}  // namespace
+}  // namespace callroot::cli::testing
