@@ -6,6 +6,8 @@
 #include <ostream>
 #include <stdexcept>
 
+#include "cli/command.h"
+
 namespace callroot::cli {
 
 namespace {
@@ -145,5 +147,28 @@ int run_rtp(const std::vector<std::string>& files, bool json, std::shared_ptr<sp
   options.json = json;
   return run_rtp(options, std::cout, std::move(log));
 }
+
+}  // namespace callroot::cli
+
+namespace callroot::cli {
+namespace {
+
+class RtpCommand final : public Command {
+ public:
+  explicit RtpCommand(CLI::App& parent)
+      : Command(parent.add_subcommand("rtp", "Per-stream RTP figures of pcap/pcapng files, as tshark -z rtp,streams")) {
+    app_->add_option("files", files_, "Capture files (.pcap, .pcapng)")->required()->check(CLI::ExistingFile);
+    app_->add_flag("--json", json_, "One JSON object per stream per line");
+  }
+  int run(std::shared_ptr<spdlog::logger> log) override { return run_rtp(files_, json_, log); }
+
+ private:
+  std::vector<std::string> files_;
+  bool json_ = false;
+};
+
+}  // namespace
+
+CommandPtr add_rtp_command(CLI::App& parent) { return std::make_unique<RtpCommand>(parent); }
 
 }  // namespace callroot::cli

@@ -8,6 +8,7 @@
 
 #include "engine/rule_source.h"
 #include "cli/attribution_mode.h"
+#include "cli/command.h"
 #include "models/json_writer.h"
 #include "rules/loader.h"
 #include "rules/published_targets.h"
@@ -175,6 +176,65 @@ std::string result_text(double v) {
   return v != 0 ? "true" : "false";
 }
 
+/// A predicate's three-valued result as JSON: true, false, or null (unknown).
+nlohmann::json result_json(double v) {
+  if (std::isnan(v)) return nullptr;
+  return v != 0;
+}
+
+/// `rules explain --json`: the same story as the text, as one JSON object.
+nlohmann::json explain_json(const Verdict& verdict, const std::vector<engine::CandidateTrace>& traces,
+                            const rules::Program* program) {
+  nlohmann::json j;
+  j["segment_id"] = verdict.segment_id;
+  j["call_id"] = verdict.call_id;
+  j["start"] = format_rfc3339(verdict.start);
+  j["end"] = format_rfc3339(verdict.end);
+  j["quality"] = std::string(to_string(verdict.quality));
+  j["mos"] = measured(verdict.mos) ? nlohmann::json(verdict.mos) : nlohmann::json(nullptr);
+  j["poor_streams"] = nlohmann::json::array();
+  for (const auto& p : verdict.poor_streams) {
+    j["poor_streams"].push_back(
+        {{"from", std::string(to_string(p.from))}, {"media", std::string(to_string(p.media))}, {"why", p.why}});
+  }
+  j["candidates"] = nlohmann::json::array();
+  if (program != nullptr) {
+    const auto rules = program->rules();
+    for (const auto& c : traces) {
+      nlohmann::json candidate{{"side", std::string(to_string(c.side))}, {"target", to_string(c.target)}, {"id", c.id}};
+      candidate["rules"] = nlohmann::json::array();
+      for (const auto& r : c.trace.rules) {
+        const auto& info = rules[r.rule];
+        nlohmann::json rule{{"id", info.id}, {"enabled", r.enabled}};
+        if (r.enabled) {
+          rule["scope"] = result_json(r.scope);
+          rule["when"] = result_json(r.when);
+          rule["fired"] = r.fired;
+          rule["weight"] = info.weight;
+          rule["comparisons"] = nlohmann::json::array();
+          for (const auto& cmp : r.comparisons) {
+            rule["comparisons"].push_back({{"text", cmp.text},
+                                           {"observed", cmp.observed},
+                                           {"threshold", cmp.threshold},
+                                           {"result", result_json(cmp.result)}});
+          }
+          if (!r.explanation.empty()) rule["explanation"] = r.explanation;
+        }
+        candidate["rules"].push_back(std::move(rule));
+      }
+      j["candidates"].push_back(std::move(candidate));
+    }
+  }
+  j["blame"] = nlohmann::json::array();
+  for (const auto& b : verdict.blame) {
+    nlohmann::json blame{{"kind", to_string(b.kind)}, {"id", b.id}, {"confidence", b.confidence}};
+    blame["evidence"] = nlohmann::json::array();
+    for (const auto& e : b.evidence) blame["evidence"].push_back({{"id", e.id}, {"text", e.text}});
+    j["blame"].push_back(std::move(blame));
+  }
+  return j;
+}
+
 }  // namespace
 
 int rules_explain(const RulesExplainOptions& options, std::shared_ptr<spdlog::logger> log) {
@@ -208,6 +268,11 @@ int rules_explain(const RulesExplainOptions& options, std::shared_ptr<spdlog::lo
   if (verdict == nullptr) {
     log->error("segment {} is not in the input", options.segment_id);
     return 1;
+  }
+  if (options.json) {
+    const bool poor = verdict->quality == Quality::kPoor;
+    std::printf("%s\n", explain_json(*verdict, traces, poor ? program.get() : nullptr).dump(2).c_str());
+    return 0;
   }
   std::printf("segment %s (call %s), %s .. %s: %s", verdict->segment_id.c_str(), verdict->call_id.c_str(),
               format_rfc3339(verdict->start).c_str(), format_rfc3339(verdict->end).c_str(),
@@ -250,5 +315,69 @@ int rules_explain(const RulesExplainOptions& options, std::shared_ptr<spdlog::lo
   }
   return 0;
 }
+
+}  // namespace callroot::cli
+
+namespace callroot::cli {
+namespace {
+
+class RulesCommand final : public Command {
+ public:
+  explicit RulesCommand(CLI::App& parent)
+      : Command(parent.add_subcommand("rules", "Check, list, test and explain attribution rules")) {
+    app_->require_subcommand(1);
+    check_ = app_->add_subcommand("check", "Validate rule files; every diagnostic with its position");
+    check_->add_option("paths", check_options_.paths, "Rule files or folders of .rules files")->required();
+    check_->add_flag("--json", check_options_.json, "One JSON object per diagnostic");
+    check_->add_flag("--werror", check_options_.werror, "Warnings fail the check too");
+
+    list_ = app_->add_subcommand("list", "List rules: id, target, weight, severity, where");
+    list_->add_option("paths", list_paths_, "Rule files or folders")->required();
+    list_->add_flag("--json", list_json_, "One JSON object per rule");
+    list_->add_option("--replay", list_replay_, "Replay these JSON Lines files with the rules and add per-rule counters")
+        ->check(CLI::ExistingFile);
+
+    fields_ = app_->add_subcommand("fields", "Print the reference of fields and functions (Markdown)");
+    targets_ = app_->add_subcommand(
+        "targets", "Print the published targets: the parameters every rule set and the built-in heuristic read");
+
+    test_ = app_->add_subcommand("test", "Run rule tests (.ruletest files)");
+    test_->add_option("files", test_options_.files, "Rule test files")->required()->check(CLI::ExistingFile);
+    test_->add_option("--rules", test_options_.rules, "Rules for cases that name none")->allow_extra_args(false);
+    test_->add_option("--run", test_options_.run_regex, "Only cases whose name matches this regular expression");
+    test_->add_option("--junit", test_options_.junit_path, "Write JUnit XML here");
+
+    explain_ = app_->add_subcommand("explain", "Replay and show how one segment's verdict came about");
+    explain_->add_option("--segment", explain_options_.segment_id, "The segment id")->required();
+    explain_->add_flag("--json", explain_options_.json,
+                       "One JSON object (candidates, rules, comparisons, blame) instead of text");
+    explain_->add_option("--rules", explain_options_.rules, "Rule files or folders")
+        ->required()
+        ->allow_extra_args(false);
+    explain_->add_option("files", explain_options_.files, "JSON Lines input")->required()->check(CLI::ExistingFile);
+  }
+
+  int run(std::shared_ptr<spdlog::logger> log) override {
+    if (check_->parsed()) return rules_check(check_options_);
+    if (list_->parsed()) return rules_list(list_paths_, list_json_, list_replay_, log);
+    if (fields_->parsed()) return rules_fields();
+    if (targets_->parsed()) return rules_targets();
+    if (test_->parsed()) return rules_test(test_options_, log);
+    return rules_explain(explain_options_, log);
+  }
+
+ private:
+  CLI::App *check_ = nullptr, *list_ = nullptr, *fields_ = nullptr, *targets_ = nullptr, *test_ = nullptr,
+           *explain_ = nullptr;
+  RulesCheckOptions check_options_;
+  std::vector<std::string> list_paths_, list_replay_;
+  bool list_json_ = false;
+  RulesTestOptions test_options_;
+  RulesExplainOptions explain_options_;
+};
+
+}  // namespace
+
+CommandPtr add_rules_command(CLI::App& parent) { return std::make_unique<RulesCommand>(parent); }
 
 }  // namespace callroot::cli

@@ -47,6 +47,7 @@ struct RulesTestOptions {
 int rules_test(const RulesTestOptions& options, std::shared_ptr<spdlog::logger> log);
 
 struct RulesExplainOptions {
+  bool json = false;  ///< one JSON object instead of the text
   std::string segment_id;
   std::vector<std::string> rules;
   std::vector<std::string> files;

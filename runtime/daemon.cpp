@@ -101,19 +101,19 @@ class Checkpointer {
   void restore(engine::Engine& engine) {
     std::error_code ec;
     if (!std::filesystem::exists(path_, ec)) {
-      log_->info("callroot run: no checkpoint {} yet, starting empty", path_);
+      log_->info("no checkpoint {} yet, starting empty", path_);
     } else {
       try {
         engine.restore_checkpoint(path_, cipher_);
         const TimeMs t = engine.checkpoint_time();
-        log_->info("callroot run: restored checkpoint {}: {} open incidents, {} segments waiting for a verdict, "
+        log_->info("restored checkpoint {}: {} open incidents, {} segments waiting for a verdict, "
                    "event time up to {}",
                    path_, engine.incidents().open_count(), engine.pending(),
                    t == kNoTime ? std::string("none") : format_rfc3339(t));
       } catch (const std::exception& e) {
         const std::string aside = path_ + ".corrupt";
         std::filesystem::rename(path_, aside, ec);
-        log_->error("callroot run: {}; starting empty{}", e.what(),
+        log_->error("{}; starting empty{}", e.what(),
                     ec ? std::string() : " (the file is now " + aside + ")");
       }
     }
@@ -121,12 +121,12 @@ class Checkpointer {
       const std::vector<std::uint64_t> keys = VerdictJournal::read(journal_.path());
       const std::size_t learned = engine.restore_given(keys);
       if (learned > 0) {
-        log_->warn("callroot run: {} verdict(s) went out after the checkpoint and before the daemon stopped; "
+        log_->warn("{} verdict(s) went out after the checkpoint and before the daemon stopped; "
                    "those segments' next verdicts are marked reissued",
                    learned);
       }
     } catch (const std::exception& e) {
-      log_->error("callroot run: {}; verdicts given after the checkpoint may be repeated unmarked", e.what());
+      log_->error("{}; verdicts given after the checkpoint may be repeated unmarked", e.what());
     }
     acknowledge(engine);
   }
@@ -138,7 +138,7 @@ class Checkpointer {
       engine.save_checkpoint(path_, cipher_);
       journal_.reset();
     } catch (const std::exception& e) {
-      log_->error("callroot run: {}", e.what());
+      log_->error("{}", e.what());
       return;
     }
     acknowledge(engine);
@@ -270,7 +270,7 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
   try {
     privacy = load_privacy(options.key_file, *log);
   } catch (const std::exception& e) {
-    log->error("callroot run: {}", e.what());
+    log->error("{}", e.what());
     return 2;
   }
   const Pseudonymizer* pseudonymizer = privacy ? &privacy->pseudonymizer : nullptr;
@@ -281,14 +281,14 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
   // must not take records from anyone.
   std::string curve_secret;
   if (options.curve_key.empty() != options.curve_allow.empty()) {
-    log->error("callroot run: CURVE needs both a key (--curve-key) and an allow-list folder (--curve-allow)");
+    log->error("CURVE needs both a key (--curve-key) and an allow-list folder (--curve-allow)");
     return 2;
   }
   if (!options.curve_key.empty()) {
     try {
       curve_secret = read_curve_secret_file(options.curve_key).secret_key;
     } catch (const std::exception& e) {
-      log->error("callroot run: {}", e.what());
+      log->error("{}", e.what());
       return 2;
     }
   } else {
@@ -299,12 +299,12 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
       }
     }
     if (!exposed.empty() && !options.insecure) {
-      log->error("callroot run: {} is not a loopback address, and without CURVE anyone who reaches it could send "
+      log->error("{} is not a loopback address, and without CURVE anyone who reaches it could send "
                  "records and read verdicts; give --curve-key and --curve-allow (docs/security.md), or --insecure",
                  fmt::join(exposed, ", "));
       return 2;
     }
-    if (!exposed.empty()) log->warn("callroot run: --insecure: {} accept anyone without CURVE", fmt::join(exposed, ", "));
+    if (!exposed.empty()) log->warn("--insecure: {} accept anyone without CURVE", fmt::join(exposed, ", "));
   }
   SignalWatch signals;  // before ZeroMQ starts its threads, so they inherit the mask
   zmq::context_t context(1);
@@ -313,7 +313,7 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
     try {
       authenticator = std::make_unique<CurveAuthenticator>(context, options.curve_allow, log);
     } catch (const std::exception& e) {
-      log->error("callroot run: {}", e.what());
+      log->error("{}", e.what());
       return 2;
     }
   }
@@ -345,7 +345,7 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
     try {
       checkpoints = std::make_unique<Checkpointer>(options.checkpoint, cipher, *sink, log);
     } catch (const std::exception& e) {
-      log->error("callroot run: {}", e.what());
+      log->error("{}", e.what());
       return 2;
     }
     journaling = checkpoints->journaling(*sink);
@@ -360,7 +360,7 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
     rules->set_refuse_shrink(options.rules_refuse_shrink);
     loaded = rules->load_initial();
     if (!loaded) {
-      log->error("callroot run: the rules did not load");
+      log->error("the rules did not load");
       return 2;
     }
   }
@@ -368,21 +368,21 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
     std::string error;
     loaded = methods->make(options.attribution, engine::AttributorOptions{}, error);
     if (!loaded) {
-      log->error("callroot run: {}", error);
+      log->error("{}", error);
       return 2;
     }
   }
   pipeline.engine().set_attributor(std::move(loaded));
   if (checkpoints) checkpoints->restore(pipeline.engine());
-  log->info("callroot run: ingest SUB {} PULL {}, verdicts PUB {}{}", fmt::join(options.source.sub_endpoints, ","),
+  log->info("ingest SUB {} PULL {}, verdicts PUB {}{}", fmt::join(options.source.sub_endpoints, ","),
             fmt::join(options.source.pull_endpoints, ","), fmt::join(options.publish, ","),
             authenticator ? ", CURVE on every socket" : "");
   if (privacy) {
-    log->info("callroot run: privacy mode: pseudonyms, checkpoints encrypted (key id {})",
+    log->info("privacy mode: pseudonyms, checkpoints encrypted (key id {})",
               to_hex(privacy->cipher.key_id().data(), privacy->cipher.key_id().size()));
   }
   if (capture) {
-    log->info("callroot run: capturing on {}{}{}", options.live.iface,
+    log->info("capturing on {}{}{}", options.live.iface,
               options.live.bpf.empty() ? "" : " with filter ", options.live.bpf);
     capture->start();
   }
@@ -437,18 +437,18 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
         const int sig = signals.poll();
         if (sig == SIGHUP) {
           if (authenticator) authenticator->reload();
-          if (!rules && !authenticator) log->info("callroot run: SIGHUP: no rules or keys to reload");
+          if (!rules && !authenticator) log->info("SIGHUP: no rules or keys to reload");
         } else {
           stop = sig;
         }
         switch (ceiling.check()) {
           case MemoryCeiling::Change::kStarted:
-            log->warn("callroot run: resident memory {} MiB is over the ceiling of {} MiB: shedding telemetry until it "
+            log->warn("resident memory {} MiB is over the ceiling of {} MiB: shedding telemetry until it "
                       "is under {} MiB (call records, inventory and attachments are still taken)",
                       ceiling.resident() >> 20, ceiling.limit() >> 20, ceiling.resume_below() >> 20);
             break;
           case MemoryCeiling::Change::kStopped:
-            log->info("callroot run: resident memory {} MiB, under the ceiling again: telemetry is taken again ({} "
+            log->info("resident memory {} MiB, under the ceiling again: telemetry is taken again ({} "
                       "record(s) shed so far)",
                       ceiling.resident() >> 20, ceiling.shed_count());
             break;
@@ -468,7 +468,7 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
     }
   } catch (const std::exception& e) {
     // A broken socket: score what can be scored before giving up.
-    log->error("callroot run: {}; flushing and stopping", e.what());
+    log->error("{}; flushing and stopping", e.what());
     if (capture) {
       capture->request_stop();
       capture->join();
@@ -478,7 +478,7 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
     std::fputs(pipeline.summary().c_str(), stderr);
     return 2;
   }
-  log->info("callroot run: {} received, flushing", stop == SIGINT ? "SIGINT" : "SIGTERM");
+  log->info("{} received, flushing", stop == SIGINT ? "SIGINT" : "SIGTERM");
   // Records already queued were sent before the signal: take them, for at
   // most a second, so that a stop under load does not drop a queue's worth.
   const auto drain_until = Clock::now() + std::chrono::seconds(1);
@@ -487,7 +487,7 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
     handle(rec);
     ++drained;
   }
-  if (drained > 0) log->info("callroot run: took the {} record(s) still queued", drained);
+  if (drained > 0) log->info("took the {} record(s) still queued", drained);
   stop_capture();
   pipeline.flush();
   if (checkpoints) checkpoints->save(pipeline.engine());

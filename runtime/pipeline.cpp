@@ -49,7 +49,9 @@ class EscapingFormatter final : public spdlog::formatter {
 
 }  // namespace
 
-std::unique_ptr<spdlog::formatter> make_log_formatter() { return std::make_unique<EscapingFormatter>("%^%l%$ %v"); }
+std::unique_ptr<spdlog::formatter> make_log_formatter() {
+  return std::make_unique<EscapingFormatter>("%n: %^%l%$: %v");
+}
 
 std::shared_ptr<spdlog::logger> make_logger(std::string_view name) {
   auto logger = std::make_shared<spdlog::logger>(std::string(name),

@@ -75,7 +75,7 @@ class Pipeline {
 /// bytes and bytes that are not UTF-8 are escaped (models/text.h), so a value
 /// from a record, a rule file or a peer can never forge a line of its own.
 std::shared_ptr<spdlog::logger> make_logger(std::string_view name = "callroot");
-/// make_logger's formatter (`<level> <message>`, the message escaped), for loggers with other sinks.
+/// make_logger's formatter (`<logger name>: <level>: <message>`, the message escaped), for loggers with other sinks.
 std::unique_ptr<spdlog::formatter> make_log_formatter();
 
 /// Logs a text of several lines (a rendered rule diagnostic) one log line per line.

@@ -304,7 +304,7 @@ std::size_t terminal_width(int fd) {
 int report_disorder(const ReplayOptions& options, const PipelineStats& stats, spdlog::logger& log) {
   const std::uint64_t late = stats.engine.late_dropped;
   if (late > 0) {
-    log.warn("replay: {} telemetry record(s) came more than {} ms behind the newest record and were dropped as late "
+    log.warn("{} telemetry record(s) came more than {} ms behind the newest record and were dropped as late "
              "(first: {}): the input is out of event-time order by more than the lateness; give --lateness-ms "
              "larger than its disorder",
              late, options.engine.allowed_lateness, stats.first_late.empty() ? "a capture" : stats.first_late);
@@ -312,7 +312,7 @@ int report_disorder(const ReplayOptions& options, const PipelineStats& stats, sp
   const std::uint64_t rejected = stats.rejected.total();
   const std::uint64_t far_ahead = stats.engine.future_dropped;
   if (!options.strict || rejected + late + far_ahead == 0) return 0;
-  log.error("replay: --strict: {} record(s) rejected, {} dropped as late, {} dropped for being far ahead", rejected,
+  log.error("--strict: {} record(s) rejected, {} dropped as late, {} dropped for being far ahead", rejected,
             late, far_ahead);
   return 1;
 }

@@ -98,7 +98,12 @@ engine::AttributorPtr RuleWatcher::finish(engine::AttributorPtr attributor, Rule
     ++rejected_;
     log_->error("rules ({}): not loaded; the running rules stay in force. {} diagnostic(s):", why,
                 report.diagnostics.size());
-    for (const auto& d : report.diagnostics) log_lines(*log_, spdlog::level::err, d);
+    for (const auto& d : report.diagnostics) {
+      // Each at its own severity: a rule set that failed on one error may also carry warnings.
+      const std::string_view first_line = std::string_view(d).substr(0, d.find('\n'));
+      log_lines(*log_, first_line.find(": warning[") != std::string_view::npos ? spdlog::level::warn : spdlog::level::err,
+                d);
+    }
     return nullptr;
   }
   for (const auto& d : report.diagnostics) log_lines(*log_, spdlog::level::warn, d);  // warnings of a set that loaded

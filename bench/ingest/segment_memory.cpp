@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "ingest/capture_writer.h"
+#include "testing/capture_writer.h"
 #include "ingest/stream_segmenter.h"
 
 namespace {

@@ -29,7 +29,7 @@
 #include <vector>
 
 #include "ingest/capture_source.h"
-#include "ingest/capture_writer.h"
+#include "testing/capture_writer.h"
 #include "models/time.h"
 #include "runtime/replay.h"
 #include "runtime/sinks.h"

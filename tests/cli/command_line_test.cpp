@@ -44,8 +44,11 @@ TEST(CommandLine, EveryHelpIsPlainText) {
 TEST(CommandLine, AnUnknownChoiceIsNamedWithTheChoices) {
   int code = -1;
   const std::string out = run("replay --format xml /dev/null", code);
-  EXPECT_EQ(code, 64);
-  EXPECT_NE(out.find("xml not in {auto,table,jsonl}"), std::string::npos) << out;
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(out.find("callroot: error: --format: xml not in {auto,table,jsonl}"), std::string::npos) << out;
+  EXPECT_EQ(run("replay /no/such/file.jsonl", code).rfind("callroot: error: files: File does not exist: /no/such/file.jsonl", 0),
+            0u);
+  EXPECT_EQ(code, 2);
 }
 
 }  // namespace

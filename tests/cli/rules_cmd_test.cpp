@@ -91,6 +91,27 @@ TEST(RulesExplain, ShowsEachPredicateWithItsObservedValue) {
   EXPECT_NE(out.find("dBm"), std::string::npos) << out;
   EXPECT_NE(out.find("blame (confidence"), std::string::npos) << out;
 
+  // The same story for a program: the firing rule, its comparisons, the blame.
+  options.json = true;
+  ::testing::internal::CaptureStdout();
+  ASSERT_EQ(rules_explain(options, null_log()), 0);
+  const auto j = nlohmann::json::parse(::testing::internal::GetCapturedStdout());
+  EXPECT_EQ(j.at("segment_id"), segment);
+  EXPECT_EQ(j.at("quality"), "poor");
+  bool fired_on_client = false;
+  for (const auto& c : j.at("candidates")) {
+    if (c.at("target") != "client" || c.at("id") != client) continue;
+    for (const auto& r : c.at("rules")) {
+      if (!r.value("fired", false)) continue;
+      fired_on_client = true;
+      ASSERT_FALSE(r.at("comparisons").empty());
+      EXPECT_TRUE(r.at("comparisons")[0].at("result").is_boolean());
+    }
+  }
+  EXPECT_TRUE(fired_on_client) << j.dump(2);
+  EXPECT_EQ(j.at("blame")[0].at("kind"), "client");
+  options.json = false;
+
   options.segment_id = "no-such-segment";
   ::testing::internal::CaptureStdout();
   EXPECT_EQ(rules_explain(options, null_log()), 1);

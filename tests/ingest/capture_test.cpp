@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "ingest/capture_source.h"
-#include "ingest/capture_writer.h"
+#include "testing/capture_writer.h"
 #include "ingest/ip_reassembly.h"
 #include "ingest/pcap_reader.h"
 #include "ingest/tcp_reassembly.h"

@@ -31,7 +31,7 @@
 
 #include "daemon_sockets.h"
 #include "demo_files.h"
-#include "ingest/capture_writer.h"
+#include "testing/capture_writer.h"
 #include "models/time.h"
 #include "runtime/replay.h"
 #include "runtime/sinks.h"

@@ -49,8 +49,8 @@ class Daemon {
   ChildProcess process_;
 };
 
-TEST(DaemonEndToEnd, PublishesTheSameVerdictsAsReplayAndStopsOnSigterm) {
-  // Expected: the replay of the same records.
+/// The verdicts a replay of the demo gives, as JSON: what the daemon must publish.
+std::multiset<std::string> replayed_demo_verdicts() {
   CollectingSink replayed;
   ReplayOptions options;
   options.files = demo_inputs();
@@ -58,6 +58,24 @@ TEST(DaemonEndToEnd, PublishesTheSameVerdictsAsReplayAndStopsOnSigterm) {
   replay_into(options, replayed, std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>()));
   std::multiset<std::string> expected;
   for (const auto& v : replayed.verdicts) expected.insert(to_json(v));
+  return expected;
+}
+
+/// Every verdict the daemon publishes until `count` arrived or a minute passed.
+std::multiset<std::string> collect(zmq::socket_t& verdicts, std::size_t count) {
+  std::multiset<std::string> got;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (got.size() < count && std::chrono::steady_clock::now() < deadline) {
+    zmq::message_t type, body;
+    if (!verdicts.recv(type) || !type.more() || !verdicts.recv(body)) continue;
+    EXPECT_EQ(type.to_string(), "verdict");
+    got.insert(body.to_string());
+  }
+  return got;
+}
+
+TEST(DaemonEndToEnd, PublishesTheSameVerdictsAsReplayAndStopsOnSigterm) {
+  const std::multiset<std::string> expected = replayed_demo_verdicts();
   ASSERT_FALSE(expected.empty());
 
   const int base = 30000 + static_cast<int>(getpid() % 10000) * 3;
@@ -77,16 +95,7 @@ TEST(DaemonEndToEnd, PublishesTheSameVerdictsAsReplayAndStopsOnSigterm) {
     push.send(zmq::buffer(body), zmq::send_flags::none);
   }
 
-  std::multiset<std::string> got;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (got.size() < expected.size() && std::chrono::steady_clock::now() < deadline) {
-    zmq::message_t type, body;
-    if (!verdicts.recv(type)) continue;
-    ASSERT_TRUE(type.more());
-    ASSERT_TRUE(verdicts.recv(body));
-    EXPECT_EQ(type.to_string(), "verdict");
-    got.insert(body.to_string());
-  }
+  const std::multiset<std::string> got = collect(verdicts, expected.size());
   EXPECT_EQ(got.size(), expected.size());
   EXPECT_TRUE(got == expected);
 
@@ -96,27 +105,8 @@ TEST(DaemonEndToEnd, PublishesTheSameVerdictsAsReplayAndStopsOnSigterm) {
   EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
-/// Every verdict the daemon publishes until `count` arrived or a minute passed.
-std::multiset<std::string> collect(zmq::socket_t& verdicts, std::size_t count) {
-  std::multiset<std::string> got;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (got.size() < count && std::chrono::steady_clock::now() < deadline) {
-    zmq::message_t type, body;
-    if (!verdicts.recv(type) || !type.more() || !verdicts.recv(body)) continue;
-    got.insert(body.to_string());
-  }
-  return got;
-}
-
 TEST(DaemonEndToEnd, AConnectionWhoseClockIsTwoHoursAheadChangesNoVerdict) {
-  CollectingSink replayed;
-  ReplayOptions options;
-  options.files = demo_inputs();
-  options.progress = false;
-  replay_into(options, replayed, std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>()));
-  std::multiset<std::string> expected;
-  for (const auto& v : replayed.verdicts) expected.insert(to_json(v));
-
+  const std::multiset<std::string> expected = replayed_demo_verdicts();
   TempDir dir("skewed-source");
   const std::string log_path = (dir.path() / "daemon.log").string();
   const int base = 40000 + static_cast<int>(getpid() % 8000) * 3;

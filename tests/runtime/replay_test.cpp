@@ -45,7 +45,7 @@ TEST(Logging, InputCannotForgeALogLine) {
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
   EXPECT_EQ(out.find('\x1b'), std::string::npos) << out;
   EXPECT_NE(out.find("x\\ninfo callroot run: restored checkpoint FORGED LINE\\x1b[2J"), std::string::npos) << out;
-  EXPECT_EQ(out.rfind("warning rejected in.jsonl:7: unknown_type: ", 0), 0u) << out;
+  EXPECT_EQ(out.rfind("t: warning: rejected in.jsonl:7: unknown_type: ", 0), 0u) << out;
 }
 
 struct Replayed {

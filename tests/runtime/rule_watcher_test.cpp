@@ -14,7 +14,6 @@
 
 #include "engine/attributors.h"
 #include "runtime/rule_watcher.h"
-#include "cli/rules_cmd.h"
 
 namespace callroot::runtime {
 namespace {
@@ -32,12 +31,14 @@ TEST(RuleWatcher, ReloadsOnChangeKeepsOldRulesOnError) {
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (text.rfind("good", 0) != 0) {
       report.diagnostics.push_back("a.rules:1:1: error[E001]: syntax error");
+      report.diagnostics.push_back("a.rules:2:1: warning[W003]: a macro nothing uses");
       return engine::AttributorPtr{};
     }
     return engine::AttributorPtr(engine::make_heuristic());
   };
   std::ostringstream log_text;
   auto log = std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::ostream_sink_mt>(log_text));
+  log->set_pattern("%l %v");
   RuleWatcher watcher({dir.string()}, loader, log, std::chrono::milliseconds(0), /*background=*/false);
 
   EXPECT_NE(watcher.load_initial(), nullptr);
@@ -48,7 +49,9 @@ TEST(RuleWatcher, ReloadsOnChangeKeepsOldRulesOnError) {
   std::ofstream(file) << "broken edit that is longer\n";
   EXPECT_EQ(watcher.poll(false), nullptr);  // failed: the caller keeps its rules
   EXPECT_EQ(watcher.rejected(), 1u);
-  EXPECT_NE(log_text.str().find("error[E001]"), std::string::npos) << log_text.str();
+  // Each diagnostic at its own level: a failed set's warnings stay warnings.
+  EXPECT_NE(log_text.str().find("error a.rules:1:1: error[E001]"), std::string::npos) << log_text.str();
+  EXPECT_NE(log_text.str().find("warning a.rules:2:1: warning[W003]"), std::string::npos) << log_text.str();
   EXPECT_EQ(watcher.poll(false), nullptr);  // the same broken files: not retried every poll
   EXPECT_EQ(loads, 2);
 

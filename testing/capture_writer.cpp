@@ -1,4 +1,4 @@
-#include "ingest/capture_writer.h"
+#include "testing/capture_writer.h"
 
 #include <cerrno>
 #include <cstring>
