@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "cli/command.h"
+#include "models/json_writer.h"
 
 namespace callroot::cli {
 
@@ -77,7 +78,7 @@ std::string rtp_stream_json(const ingest::RtpStream& s, const std::string& file)
   std::snprintf(ssrc, sizeof ssrc, "0x%08X", s.key.ssrc);
   const auto expected = s.expected();
   const double pct = expected != 0 ? static_cast<double>(s.lost() * 100) / static_cast<double>(expected) : 0.0;
-  std::string o = "{\"file\":\"" + json_escape(file) + "\",\"ssrc\":\"" + ssrc +
+  std::string o = "{\"schema_version\":" + std::to_string(kJsonSchemaVersion) + ",\"file\":\"" + json_escape(file) + "\",\"ssrc\":\"" + ssrc +
                   "\",\"ssrc_int\":" + std::to_string(s.key.ssrc) + ",\"src\":\"" + s.key.src.str() +
                   "\",\"dst\":\"" + s.key.dst.str() + "\",\"payload_type\":" + std::to_string(first_payload_type(s)) +
                   ",\"payload\":\"" + json_escape(s.payload_names()) + "\",\"clock_rate\":" +

@@ -103,7 +103,8 @@ int rules_list(const std::vector<std::string>& paths, bool json, const std::vect
     const auto& r = all[i];
     const rules::RuleCounters c = i < stats.per_rule.size() ? stats.per_rule[i] : rules::RuleCounters{};
     if (json) {
-      nlohmann::ordered_json j{{"id", r.id},
+      nlohmann::ordered_json j{{"schema_version", kJsonSchemaVersion},
+                               {"id", r.id},
                                {"blame", to_string(r.target)},
                                {"weight", r.weight},
                                {"severity", rules::severity_name(r.severity)},
@@ -186,6 +187,7 @@ nlohmann::json result_json(double v) {
 nlohmann::json explain_json(const Verdict& verdict, const std::vector<engine::CandidateTrace>& traces,
                             const rules::Program* program) {
   nlohmann::json j;
+  j["schema_version"] = kJsonSchemaVersion;
   j["segment_id"] = verdict.segment_id;
   j["call_id"] = verdict.call_id;
   j["start"] = format_rfc3339(verdict.start);

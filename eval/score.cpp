@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "ingest/jsonl_reader.h"
+#include "models/json_writer.h"
 #include "models/net.h"
 #include "models/time.h"
 
@@ -838,6 +839,7 @@ std::string format_table(const ScoreReport& r, bool by_site) {
 
 std::string format_json(const ScoreReport& r, bool by_site) {
   OJson j;
+  j["schema_version"] = kJsonSchemaVersion;
   OJson in;
   in["truth_format"] = format_name(r.format);
   in["truth_segments"] = r.truth_segments;

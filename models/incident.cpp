@@ -26,6 +26,7 @@ void append_json(std::string& out, const Incident& x) {
   JsonWriter w(out);
   w.begin_object();
   w.key("type").value("incident");
+  w.key("schema_version").value(kJsonSchemaVersion);
   w.key("id").value(x.id);
   w.key("state").value(to_string(x.state));
   w.key("kind").value(to_string(x.kind));

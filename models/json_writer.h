@@ -10,6 +10,11 @@
 
 namespace callroot {
 
+/// `schema_version` of every JSON record callroot writes (verdicts, incidents,
+/// the daemon's acknowledgements, the commands' --json output). It changes
+/// when a field changes meaning or goes away; new fields do not change it.
+inline constexpr int kJsonSchemaVersion = 1;
+
 class JsonWriter {
  public:
   explicit JsonWriter(std::string& out) : out_(out) {}

@@ -17,6 +17,7 @@ void append_json(std::string& out, const Verdict& v) {
   JsonWriter w(out);
   w.begin_object();
   w.key("type").value("verdict");
+  w.key("schema_version").value(kJsonSchemaVersion);
   w.key("call_id").value(v.call_id);
   w.key("segment_id").value(v.segment_id);
   if (v.version != 0) w.key("version").value(v.version);

@@ -1,5 +1,7 @@
-#include "models/text.h"
 #include "rules/diagnostic.h"
+
+#include "models/json_writer.h"
+#include "models/text.h"
 
 #include <algorithm>
 #include <array>
@@ -88,6 +90,7 @@ std::string render_text(const Diagnostic& d) {
 
 std::string render_json(const Diagnostic& d) {
   nlohmann::ordered_json j;
+  j["schema_version"] = kJsonSchemaVersion;
   j["code"] = std::string(code_name(d.code));
   j["severity"] = std::string(severity_name(d.severity()));
   j["file"] = d.range.file != nullptr ? d.range.file->path : std::string();

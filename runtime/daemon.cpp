@@ -152,7 +152,8 @@ class Checkpointer {
   void acknowledge(const engine::Engine& engine) {
     std::string body;
     JsonWriter w(body);
-    w.begin_object().key("type").value("checkpoint").key("run").value(run_);
+    w.begin_object().key("type").value("checkpoint").key("schema_version").value(kJsonSchemaVersion);
+    w.key("run").value(run_);
     w.key("replay_from");
     if (const TimeMs from = engine.replay_from(); from == kNoTime) {
       w.null();

@@ -113,7 +113,7 @@ TEST(VerdictJson, GoodSegmentWithNanMos) {
   EXPECT_TRUE(j.at("poor_streams").is_array() && j.at("poor_streams").empty());
   EXPECT_TRUE(j.at("blame").is_array() && j.at("blame").empty());
   EXPECT_EQ(text,
-            R"({"type":"verdict","call_id":"c","segment_id":"s","start":"1970-01-01T00:00:00.000Z",)"
+            R"({"type":"verdict","schema_version":1,"call_id":"c","segment_id":"s","start":"1970-01-01T00:00:00.000Z",)"
             R"("end":"1969-12-31T23:59:59.999Z","quality":"good","poor_streams":[],"mos":null,"blame":[],"paths":[]})");
   v.quality = Quality::kUnclassified;
   EXPECT_EQ(json::parse(to_json(v)).at("quality"), "unclassified");

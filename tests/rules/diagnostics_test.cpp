@@ -463,7 +463,7 @@ TEST(Diagnostics, Json) {
     if (d.code == DiagnosticCode::E005) json = render_json(d);
   }
   EXPECT_EQ(json,
-            R"({"code":"E005","severity":"error","file":"t.rules","line":3,"column":30,"end_column":32,)"
+            R"({"schema_version":1,"code":"E005","severity":"error","file":"t.rules","line":3,"column":30,"end_column":32,)"
             R"("message":"units do not match: ms > plain number","hint":"write `30ms`"})");
 }
 
