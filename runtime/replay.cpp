@@ -211,7 +211,9 @@ std::string merge_files(const ReplayOptions& options, Pipeline& pipeline, const 
                         std::shared_ptr<spdlog::logger> log) {
   ingest::CaptureOptions capture = options.capture;
   capture.pseudonymizer = pseudonymizer;
-  constexpr std::size_t kMaxRunsPerFile = 64;
+  // Each run reads through a reader of its own (a 1 MiB buffer): a few runs
+  // cover files concatenated or split by time; more is a shuffle.
+  constexpr std::size_t kMaxRunsPerFile = 16;
   std::vector<Input> inputs;
   inputs.reserve(options.files.size());
   bool all_captures = true;
