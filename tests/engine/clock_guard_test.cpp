@@ -11,6 +11,14 @@ namespace {
 
 constexpr TimeMs kYear2099 = 4'070'908'800'000;
 
+/// The event time jumped to `newest`: nothing held, late or dropped.
+void expect_clean_jump(const Campus& campus, TimeMs newest) {
+  EXPECT_EQ(campus.engine.held(), 0u);
+  EXPECT_EQ(campus.engine.watermark(), newest - EngineConfig{}.allowed_lateness);
+  EXPECT_EQ(campus.engine.stats().late_dropped, 0u);
+  EXPECT_EQ(campus.engine.stats().future_dropped, 0u);
+}
+
 TEST(ClockGuard, ARecordFromTheFarFutureIsHeldAndDoesNotMakeTheRestLate) {
   Campus campus;
   campus.healthy(kT0, kT0 + 300'000);
@@ -50,10 +58,7 @@ TEST(ClockGuard, AGapIsCrossedOnceSeveralOriginsAgree) {
   auto ap = Campus::sample(Family::kWifiAp, later + 10'000, campus.ap1.value);
   Campus::set(ap, 2, 20);
   EXPECT_EQ(campus.engine.apply(ap), ApplyResult::kApplied);
-  EXPECT_EQ(campus.engine.held(), 0u);
-  EXPECT_EQ(campus.engine.watermark(), later + 30'000 - EngineConfig{}.allowed_lateness);
-  EXPECT_EQ(campus.engine.stats().late_dropped, 0u);
-  EXPECT_EQ(campus.engine.stats().future_dropped, 0u);
+  expect_clean_jump(campus, later + 30'000);
 }
 
 TEST(ClockGuard, ABogusFirstRecordDoesNotStartTheClock) {
@@ -127,10 +132,7 @@ TEST(ClockGuard, AfterAGapTheFirstSourceToResumeWaitsForASecond) {
   auto port = Campus::sample(Family::kSwitchPort, later + 5'000, campus.ap1_port.value);
   Campus::set(port, 0, 1000);
   EXPECT_EQ(campus.engine.apply(port), ApplyResult::kApplied);
-  EXPECT_EQ(campus.engine.held(), 0u);
-  EXPECT_EQ(campus.engine.watermark(), later + 5'000 - EngineConfig{}.allowed_lateness);
-  EXPECT_EQ(campus.engine.stats().late_dropped, 0u);
-  EXPECT_EQ(campus.engine.stats().future_dropped, 0u);
+  expect_clean_jump(campus, later + 5'000);
 }
 
 TEST(ClockGuard, ASourceThatFellSilentDoesNotBlockTheOthers) {
