@@ -13,7 +13,7 @@ trap 'rm -rf "$work"' EXIT
 (cd "$work" && cpack -G DEB --config "$build/CPackConfig.cmake" > cpack.log) || { cat "$work/cpack.log"; exit 1; }
 cli=$(ls "$work"/callroot_*.deb)
 dev=$(ls "$work"/libcallroot-dev_*.deb)
-dpkg-deb -c "$cli" "$dev" > "$work/contents" 2>/dev/null || { dpkg-deb -c "$cli" > "$work/contents"; dpkg-deb -c "$dev" >> "$work/contents"; }
+{ dpkg-deb -c "$cli"; dpkg-deb -c "$dev"; } > "$work/contents"
 for expected in ./usr/bin/callroot ./usr/lib/libcallroot.so.0 ./usr/lib/libcallroot.so \
                 ./usr/include/callroot/runtime/correlator.h ./usr/lib/cmake/callroot/callrootConfig.cmake \
                 ./usr/lib/pkgconfig/callroot.pc ./usr/share/man/man1/callroot.1.gz \

@@ -9,9 +9,8 @@
 namespace callroot::cli::testing {
 namespace {
 
-/// Runs `callroot ARGS` through the shell; its standard output and error, and the exit code.
-std::string run(const std::string& args, int& code) {
-  const std::string command = std::string(CALLROOT_BINARY) + " " + args + " 2>&1";
+/// Runs `command` through the shell; its standard output, and the exit code.
+std::string shell(const std::string& command, int& code) {
   FILE* pipe = popen(command.c_str(), "r");
   std::string out;
   char buf[4096];
@@ -20,6 +19,11 @@ std::string run(const std::string& args, int& code) {
   const int status = pclose(pipe);
   code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return out;
+}
+
+/// Runs `callroot ARGS`; its standard output and error, and the exit code.
+std::string run(const std::string& args, int& code) {
+  return shell(std::string(CALLROOT_BINARY) + " " + args + " 2>&1", code);
 }
 
 TEST(CommandLine, EveryHelpIsPlainText) {
@@ -76,12 +80,8 @@ std::string complete(const std::string& words) {
   const std::string script = std::string(CALLROOT_SOURCE_DIR) + "/tools/callroot-completion.bash";
   const std::string command = "bash -c 'source " + script + "; COMP_WORDS=(" + CALLROOT_BINARY + " " + words +
                               "); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _callroot; echo \"${COMPREPLY[*]}\"'";
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string out;
-  char buf[1024];
-  std::size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-  pclose(pipe);
+  int code = -1;
+  std::string out = shell(command, code);
   while (!out.empty() && out.back() == '\n') out.pop_back();
   return out;
 }
