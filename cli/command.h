@@ -44,8 +44,13 @@ CommandPtr add_score_command(CLI::App& parent);
 
 // Options more than one command takes.
 
-/// --lateness-ms, --grace-ms, --retention-ms into `config`.
-void add_engine_options(CLI::App& cmd, engine::EngineConfig& config);
+/// --lateness-ms, --grace-ms, --retention-ms; a flag overrides the configuration only when given.
+struct EngineFlags {
+  engine::EngineConfig values;  // the defaults shown in --help
+  CLI::Option *lateness = nullptr, *grace = nullptr, *retention = nullptr;
+  void add(CLI::App& cmd);
+  void apply(engine::EngineConfig& config) const;
+};
 
 /// --attribution with every method and its description in the help.
 CLI::Option* add_attribution_option(CLI::App& cmd, std::string& method);

@@ -3,12 +3,19 @@
 
 namespace callroot::cli {
 
-void add_engine_options(CLI::App& cmd, engine::EngineConfig& config) {
-  cmd.add_option("--lateness-ms", config.allowed_lateness, "Telemetry this far behind the newest event is still merged")
-      ->capture_default_str();
-  cmd.add_option("--grace-ms", config.grace, "Wait this long past a segment's end for its telemetry")
-      ->capture_default_str();
-  cmd.add_option("--retention-ms", config.retention, "How long telemetry is kept")->capture_default_str();
+void EngineFlags::add(CLI::App& cmd) {
+  lateness = cmd.add_option("--lateness-ms", values.allowed_lateness,
+                            "Telemetry this far behind the newest event is still merged")
+                 ->capture_default_str();
+  grace = cmd.add_option("--grace-ms", values.grace, "Wait this long past a segment's end for its telemetry")
+              ->capture_default_str();
+  retention = cmd.add_option("--retention-ms", values.retention, "How long telemetry is kept")->capture_default_str();
+}
+
+void EngineFlags::apply(engine::EngineConfig& config) const {
+  if (lateness->count() > 0) config.allowed_lateness = values.allowed_lateness;
+  if (grace->count() > 0) config.grace = values.grace;
+  if (retention->count() > 0) config.retention = values.retention;
 }
 
 CLI::Option* add_attribution_option(CLI::App& cmd, std::string& method) {

@@ -4,6 +4,7 @@
 
 #include "cli/attribution_mode.h"
 #include "cli/command.h"
+#include "runtime/daemon.h"
 #include "runtime/pipeline.h"
 #include "runtime/replay.h"
 #include "runtime/rule_watcher.h"
@@ -36,19 +37,23 @@ class ReplayCommand final : public Command {
     // Read as text: CLI11 prints an enum's mapped values as raw bytes in --help and errors.
     cmd.add_option("--format", format_, "auto (a table on a terminal, else JSON Lines), table or jsonl")
         ->check(CLI::IsMember({"auto", "table", "jsonl"}, CLI::ignore_case));
-    add_engine_options(cmd, options_.engine);
+    cmd.add_option("--config", config_path_,
+                   "Take the engine settings, rules, attribution, key file and capture ports of this `callroot run` "
+                   "configuration file (flags given here win)")
+        ->check(CLI::ExistingFile);
+    engine_.add(cmd);
     capture_.add(cmd, "7710 and 7711");
     cmd.add_option("--idle-flush-ms", options_.idle_flush_ms,
                    "Captures: score pending segments at gaps this long between records, as the daemon's idle "
                    "flush (default: 2000 when every input is a capture; 0: never)");
     cmd.add_option("--rules", rules_, "Attribute with these rule files or folders (default: the built-in heuristic)")
         ->allow_extra_args(false);
-    add_attribution_option(cmd, method_);
+    method_option_ = add_attribution_option(cmd, method_);
     cmd.add_option("--checkpoint-in", options_.checkpoint_in,
                    "Restore this checkpoint (open incidents, baselines) before replaying")
         ->check(CLI::ExistingFile);
     cmd.add_option("--checkpoint-out", options_.checkpoint_out, "Save a checkpoint here after the end of the input");
-    cmd.add_option("--key-file", options_.key_file,
+    cmd.add_option("--key-file", key_file_,
                    "Privacy mode: pseudonymize users, hostnames and MACs with this organization key, keep input "
                    "values out of the log, encrypt the checkpoint (docs/privacy.md)")
         ->check(CLI::ExistingFile);
@@ -58,25 +63,33 @@ class ReplayCommand final : public Command {
     using Format = runtime::ReplayOptions::Format;
     for (char& c : format_) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     options_.format = format_ == "table" ? Format::kTable : format_ == "jsonl" ? Format::kJsonl : Format::kAuto;
-    std::shared_ptr<const rules::Program> rules;
-    if (!rules_.empty()) {
+    // The engine's methods and the evaluation's references.
+    const auto methods = std::make_shared<const engine::AttributorRegistry>(attribution_methods());
+    runtime::Config& config = options_.config;
+    config.attribution.methods = methods;
+    if (!config_path_.empty()) {
+      try {
+        config = runtime::load_daemon_config(config_path_, methods).config;
+      } catch (const std::exception& e) {
+        log->error("{}", e.what());
+        return kExitUsage;
+      }
+    }
+    engine_.apply(config.engine);
+    capture_.apply(config.capture);
+    if (!key_file_.empty()) config.key_file = key_file_;
+    if (method_option_->count() > 0) config.attribution.method = method_;
+    if (!rules_.empty()) config.attribution.rules = rules_;
+    // Loaded here, so that its warnings show even when it loads.
+    if (!config.attribution.rules.empty()) {
       std::vector<std::string> diagnostics;
-      rules = runtime::load_rule_program(rules_, diagnostics);
+      config.attribution.program = runtime::load_rule_program(config.attribution.rules, diagnostics);
       for (const auto& d : diagnostics) std::fprintf(stderr, "%s\n", d.c_str());
-      if (!rules) {
+      if (!config.attribution.program) {
         log->error("the rules did not load");
         return kExitUsage;
       }
     }
-    std::string error;
-    engine::AttributorPtr attributor = make_attributor(method_, std::move(rules), error);
-    if (!attributor) {
-      runtime::log_lines(*log, spdlog::level::err, error);
-      return kExitUsage;
-    }
-    auto shared = std::make_shared<engine::AttributorPtr>(std::move(attributor));
-    options_.make_attributor = [shared]() { return std::move(*shared); };
-    capture_.apply(options_.capture);
     return runtime::run_replay(options_, log);
   }
 
@@ -85,8 +98,12 @@ class ReplayCommand final : public Command {
   bool max_speed_ = false;
   std::string format_ = "auto";
   CaptureFlags capture_;
+  std::string config_path_;
+  EngineFlags engine_;
+  std::string key_file_;
   std::vector<std::string> rules_;
   std::string method_ = "combined";
+  CLI::Option* method_option_ = nullptr;
 };
 
 }  // namespace

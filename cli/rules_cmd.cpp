@@ -26,11 +26,14 @@ using runtime::ReplayOptions;
 AttributorFactory rule_factory(std::vector<std::string> default_paths) {
   return [default_paths = std::move(default_paths)](const std::vector<std::string>& paths,
                                                     std::string& error) -> engine::AttributorPtr {
-    std::vector<std::string> diagnostics;
-    auto attributor = load_rule_attributor(paths.empty() ? default_paths : paths, diagnostics);
+    runtime::AttributionConfig config;
+    config.rules = paths.empty() ? default_paths : paths;
+    config.method = "rules";
+    runtime::RuleLoadReport report;
+    auto attributor = runtime::load_attribution(config, report);
     if (!attributor) {
-      error = paths.empty() && default_paths.empty() ? "the case names no rules and no --rules was given" : "";
-      for (const auto& d : diagnostics) error += "\n" + d;
+      error = config.rules.empty() ? "the case names no rules and no --rules was given" : "";
+      for (const auto& d : report.diagnostics) error += "\n" + d;
     }
     return attributor;
   };
@@ -79,13 +82,19 @@ int rules_list(const std::vector<std::string>& paths, bool json, const std::vect
     ReplayOptions options;
     options.files = replay;
     options.progress = false;
-    options.make_attributor = [&]() -> engine::AttributorPtr {
-      auto rule_source = std::make_unique<engine::RuleSource>(loaded.program);
-      rule_source->set_timing(true);
-      std::vector<engine::EvidenceProviderPtr> sources;
-      sources.push_back(std::make_unique<Counting>(std::move(rule_source), &stats));
-      return std::make_unique<engine::Attributor>("rules", std::move(sources));
-    };
+    // The rule pack alone, as a method of a registry of its own that counts.
+    auto methods = std::make_shared<engine::AttributorRegistry>();
+    methods->add("rules", "the rule pack, counting evaluations and matches",
+                 [&stats](const engine::AttributorOptions& o, std::string&) -> engine::AttributorPtr {
+                   auto rule_source = std::make_unique<engine::RuleSource>(o.rules);
+                   rule_source->set_timing(true);
+                   std::vector<engine::EvidenceProviderPtr> sources;
+                   sources.push_back(std::make_unique<Counting>(std::move(rule_source), &stats));
+                   return std::make_unique<engine::Attributor>("rules", std::move(sources));
+                 });
+    options.config.attribution.program = loaded.program;
+    options.config.attribution.method = "rules";
+    options.config.attribution.methods = std::move(methods);
     try {
       replay_into(options, sink, log ? log : make_logger());
     } catch (const std::exception& e) {
@@ -241,26 +250,38 @@ nlohmann::json explain_json(const Verdict& verdict, const std::vector<engine::Ca
 
 int rules_explain(const RulesExplainOptions& options, std::shared_ptr<spdlog::logger> log) {
   std::vector<std::string> diagnostics;
-  engine::AttributorPtr attributor = load_rule_attributor(options.rules, diagnostics);
+  std::shared_ptr<const rules::Program> program = runtime::load_rule_program(options.rules, diagnostics);
   for (const auto& d : diagnostics) std::fprintf(stderr, "%s\n", d.c_str());
-  if (!attributor) {
+  if (!program) {
     log->error("the rules did not load");
     return 2;
   }
-  auto* rules_attributor = attributor->find<engine::RuleSource>();
+  // The rule pack alone, as a method of a registry of its own that traces the segment asked about.
   std::vector<engine::CandidateTrace> traces;
-  rules_attributor->set_trace(options.segment_id, &traces);
-  std::shared_ptr<const rules::Program> program = rules_attributor->shared_program();
+  auto methods = std::make_shared<engine::AttributorRegistry>();
+  methods->add("rules", "the rule pack, tracing one segment",
+               [&](const engine::AttributorOptions& o, std::string& error) -> engine::AttributorPtr {
+                 engine::AttributorPtr attributor = engine::make_rules(o.rules);
+                 auto* rule_source = attributor ? attributor->find<engine::RuleSource>() : nullptr;
+                 if (rule_source == nullptr) {
+                   error = "the rule pack did not build";
+                   return nullptr;
+                 }
+                 rule_source->set_trace(options.segment_id, &traces);
+                 return attributor;
+               });
 
   CollectingSink sink;
   ReplayOptions replay;
   replay.files = options.files;
   replay.progress = false;
-  replay.make_attributor = [&attributor]() { return std::move(attributor); };
+  replay.config.attribution.program = program;
+  replay.config.attribution.method = "rules";
+  replay.config.attribution.methods = std::move(methods);
   try {
     replay_into(replay, sink, log);
   } catch (const std::exception& e) {
-    log->error("{}", e.what());
+    runtime::log_lines(*log, spdlog::level::err, e.what());
     return 2;
   }
   const Verdict* verdict = nullptr;

@@ -15,7 +15,6 @@
 
 namespace callroot::cli {
 
-using runtime::load_rule_attributor;
 using runtime::load_rule_program;
 
 /// The rule pack alone, as rule tests run it.

@@ -52,7 +52,7 @@ class RunCommand final : public Command {
     // The engine's methods and the evaluation's references, as `replay` offers them.
     const auto methods = std::make_shared<const engine::AttributorRegistry>(attribution_methods());
     runtime::DaemonOptions daemon;
-    daemon.methods = methods;
+    daemon.config.attribution.methods = methods;
     try {
       if (!config_path_.empty()) daemon = runtime::load_daemon_config(config_path_, methods);
     } catch (const std::exception& e) {
@@ -62,15 +62,15 @@ class RunCommand final : public Command {
     if (!sub_.empty()) daemon.source.sub_endpoints = sub_;
     if (!pull_.empty()) daemon.source.pull_endpoints = pull_;
     if (!pub_.empty()) daemon.publish = pub_;
-    if (!rules_.empty()) daemon.rules = rules_;
-    if (refuse_shrink_) daemon.rules_refuse_shrink = true;
-    if (method_option_->count() > 0) daemon.attribution = method_;
+    if (!rules_.empty()) daemon.config.attribution.rules = rules_;
+    if (refuse_shrink_) daemon.config.attribution.refuse_shrink = true;
+    if (method_option_->count() > 0) daemon.config.attribution.method = method_;
     if (!iface_.empty()) daemon.live.iface = iface_;
     if (!bpf_.empty()) daemon.live.bpf = bpf_;
-    capture_.apply(daemon.capture);
+    capture_.apply(daemon.config.capture);
     if (!checkpoint_.empty()) daemon.checkpoint = checkpoint_;
     if (checkpoint_every_ >= 0) daemon.checkpoint_every = std::chrono::seconds(checkpoint_every_);
-    if (!key_file_.empty()) daemon.key_file = key_file_;
+    if (!key_file_.empty()) daemon.config.key_file = key_file_;
     if (!curve_key_.empty()) daemon.curve_key = curve_key_;
     if (!curve_allow_.empty()) daemon.curve_allow = curve_allow_;
     if (insecure_) daemon.insecure = true;

@@ -4,7 +4,6 @@
 
 #include "runtime/privacy.h"
 #include "runtime/replay.h"
-#include "runtime/rule_watcher.h"
 
 namespace callroot::runtime {
 
@@ -24,19 +23,17 @@ class Correlator::Sink final : public engine::VerdictSink {
   IncidentHandler on_incident_;
 };
 
-Correlator::Correlator(CorrelatorConfig config, VerdictHandler on_verdict, IncidentHandler on_incident)
+Correlator::Correlator(Config config, VerdictHandler on_verdict, IncidentHandler on_incident,
+                       std::shared_ptr<spdlog::logger> log)
     : config_(std::move(config)),
-      log_(config_.log ? config_.log : make_logger()),
+      log_(log ? std::move(log) : make_logger()),
       privacy_(load_privacy(config_.key_file, *log_)),
       sink_(std::make_unique<Sink>(std::move(on_verdict), std::move(on_incident))) {
-  if (!config_.methods) {
-    config_.methods = std::make_shared<const engine::AttributorRegistry>(engine::builtin_attributors());
-  }
-  std::vector<std::string> diagnostics;
-  engine::AttributorPtr attribution = load_attribution(diagnostics);
+  RuleLoadReport report;
+  engine::AttributorPtr attribution = load_attribution(config_.attribution, report);
   if (!attribution) {
     std::string what = "the attribution did not load";
-    for (const auto& d : diagnostics) what += "\n" + d;
+    for (const auto& d : report.diagnostics) what += "\n" + d;
     throw std::runtime_error(what);
   }
   pipeline_ = std::make_unique<Pipeline>(config_.engine, *sink_, log_, privacy_ ? &privacy_->pseudonymizer : nullptr);
@@ -44,19 +41,6 @@ Correlator::Correlator(CorrelatorConfig config, VerdictHandler on_verdict, Incid
 }
 
 Correlator::~Correlator() = default;
-
-engine::AttributorPtr Correlator::load_attribution(std::vector<std::string>& diagnostics) const {
-  if (!config_.rules.empty()) {
-    RuleLoadReport report;
-    engine::AttributorPtr loaded = rule_loader(config_.attribution, config_.methods)(config_.rules, report);
-    diagnostics = std::move(report.diagnostics);
-    return loaded;
-  }
-  std::string error;
-  engine::AttributorPtr made = config_.methods->make(config_.attribution, engine::AttributorOptions{}, error);
-  if (!made) diagnostics.push_back(error);
-  return made;
-}
 
 bool Correlator::push(std::string_view json, engine::SourceId source, std::string_view type_hint) {
   const ingest::Position where{"push", ++pushed_};
@@ -67,6 +51,7 @@ void Correlator::replay(const std::vector<std::string>& files) {
   ReplayOptions options;
   options.files = files;
   options.progress = false;
+  options.config = config_;
   merge_files(options, *pipeline_, privacy_ ? &privacy_->pseudonymizer : nullptr, log_);
 }
 
@@ -81,7 +66,11 @@ void Correlator::restore_checkpoint(const std::string& path) {
 }
 
 bool Correlator::reload_rules(std::vector<std::string>& diagnostics) {
-  engine::AttributorPtr attribution = load_attribution(diagnostics);
+  RuleLoadReport report;
+  AttributionConfig reload = config_.attribution;
+  if (!reload.rules.empty()) reload.program = nullptr;  // read the files again
+  engine::AttributorPtr attribution = load_attribution(reload, report);
+  diagnostics = std::move(report.diagnostics);
   if (!attribution) return false;
   pipeline_->engine().set_attributor(std::move(attribution));
   return true;

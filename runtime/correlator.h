@@ -3,8 +3,8 @@
 /// (native records, Graph callRecords, Zoom QoS pages, Teams Rooms health),
 /// verdicts and incidents out through callbacks, checkpoints, rule reloads.
 ///
-///     callroot::runtime::CorrelatorConfig config;
-///     config.rules = {"/etc/callroot/rules"};
+///     callroot::runtime::Config config;  // the one the daemon and replay take (runtime/config.h)
+///     config.attribution.rules = {"/etc/callroot/rules"};
 ///     callroot::runtime::Correlator correlator(config, [](const callroot::Verdict& v) { ... });
 ///     correlator.push(R"({"type":"wifi.client","ts":...})", controller);
 ///     ...
@@ -15,8 +15,9 @@
 /// record that does not decode is counted and logged (rate-limited), never
 /// thrown: push() returns false. Setup errors (rules that do not load, a bad
 /// key file, an unreadable checkpoint) throw std::runtime_error with the file.
-/// This header, `engine/engine.h`'s EngineConfig and the record formats of
-/// docs/contract.md are the stable surface (docs/embedding.md).
+/// This header, `runtime/config.h`, `runtime/clock.h`, `engine/engine.h`'s
+/// EngineConfig and the record formats of docs/contract.md are the stable
+/// surface (docs/embedding.md).
 
 #include <cstdint>
 #include <functional>
@@ -27,38 +28,24 @@
 
 #include <spdlog/logger.h>
 
-#include "engine/attributors.h"
-#include "engine/engine.h"
 #include "models/incident.h"
 #include "models/verdict.h"
+#include "runtime/config.h"
 #include "runtime/pipeline.h"
 
 namespace callroot::runtime {
 
 struct Privacy;
-
-struct CorrelatorConfig {
-  engine::EngineConfig engine;
-  /// Rule files or folders; empty: the published targets alone (the built-in heuristic).
-  std::vector<std::string> rules;
-  /// How blame is assigned: a method of `methods` (null: the engine's
-  /// combined, heuristic, rules, stats).
-  std::string attribution = "combined";
-  std::shared_ptr<const engine::AttributorRegistry> methods;
-  /// Privacy mode (docs/privacy.md): the organization key file; empty: off.
-  std::string key_file;
-  /// Where rejections and warnings go; null: stderr (make_logger).
-  std::shared_ptr<spdlog::logger> log;
-};
-
 class Correlator {
  public:
   using VerdictHandler = std::function<void(const Verdict&)>;
   using IncidentHandler = std::function<void(const Incident&)>;
 
   /// Throws std::runtime_error when the rules do not load (with their
-  /// diagnostics), the method is unknown or the key file is bad.
-  Correlator(CorrelatorConfig config, VerdictHandler on_verdict, IncidentHandler on_incident = {});
+  /// diagnostics), the method is unknown or the key file is bad. Rejections
+  /// and warnings go to `log` (null: stderr, make_logger).
+  Correlator(Config config, VerdictHandler on_verdict, IncidentHandler on_incident = {},
+             std::shared_ptr<spdlog::logger> log = nullptr);
   ~Correlator();
   Correlator(const Correlator&) = delete;
   Correlator& operator=(const Correlator&) = delete;
@@ -80,8 +67,9 @@ class Correlator {
   void save_checkpoint(const std::string& path) const;
   void restore_checkpoint(const std::string& path);
 
-  /// Loads the configured rules again. On errors the running rules stay and
-  /// `diagnostics` says why; returns whether the new rules took over.
+  /// Loads the configured rules (`config.attribution.rules`) again. On errors
+  /// the running rules stay and `diagnostics` says why; returns whether the
+  /// new rules took over.
   bool reload_rules(std::vector<std::string>& diagnostics);
 
   [[nodiscard]] const PipelineStats& stats() const noexcept;
@@ -91,9 +79,7 @@ class Correlator {
 
  private:
   class Sink;
-  engine::AttributorPtr load_attribution(std::vector<std::string>& diagnostics) const;
-
-  CorrelatorConfig config_;
+  Config config_;
   std::shared_ptr<spdlog::logger> log_;
   std::unique_ptr<Privacy> privacy_;
   std::unique_ptr<Sink> sink_;

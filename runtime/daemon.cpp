@@ -191,7 +191,7 @@ DaemonOptions load_daemon_config(const std::string& path, std::shared_ptr<const 
   }
   if (!j.is_object()) throw std::runtime_error(path + ": the configuration must be a JSON object");
   DaemonOptions o;
-  o.methods = methods ? std::move(methods) : builtin_methods();
+  o.config.attribution.methods = methods ? std::move(methods) : builtin_methods();
   for (const auto& [key, value] : j.items()) {
     if (key == "sub")
       o.source.sub_endpoints = endpoints(value, "sub", path);
@@ -200,20 +200,20 @@ DaemonOptions load_daemon_config(const std::string& path, std::shared_ptr<const 
     else if (key == "pub")
       o.publish = endpoints(value, "pub", path);
     else if (key == "allowed_lateness_ms")
-      o.engine.allowed_lateness = duration(value, "allowed_lateness_ms", path);
+      o.config.engine.allowed_lateness = duration(value, "allowed_lateness_ms", path);
     else if (key == "grace_ms")
-      o.engine.grace = duration(value, "grace_ms", path);
+      o.config.engine.grace = duration(value, "grace_ms", path);
     else if (key == "retention_ms")
-      o.engine.retention = duration(value, "retention_ms", path);
+      o.config.engine.retention = duration(value, "retention_ms", path);
     else if (key == "evidence_padding_ms")
-      o.engine.evidence_padding = duration(value, "evidence_padding_ms", path);
+      o.config.engine.evidence_padding = duration(value, "evidence_padding_ms", path);
     else if (key == "idle_flush_ms")
       o.idle_flush = std::chrono::milliseconds(duration(value, "idle_flush_ms", path));
     else if (key == "rules")
-      o.rules = endpoints(value, "rules", path);
+      o.config.attribution.rules = endpoints(value, "rules", path);
     else if (key == "rules_refuse_shrink") {
       if (!value.is_boolean()) throw std::runtime_error(path + ": `rules_refuse_shrink` must be true or false");
-      o.rules_refuse_shrink = value.get<bool>();
+      o.config.attribution.refuse_shrink = value.get<bool>();
     } else if (key == "rules_check_interval_ms")
       o.rules_check_interval = std::chrono::milliseconds(duration(value, "rules_check_interval_ms", path));
     else if (key == "checkpoint") {
@@ -225,7 +225,7 @@ DaemonOptions load_daemon_config(const std::string& path, std::shared_ptr<const 
       if (!value.is_string() || value.get<std::string>().empty()) {
         throw std::runtime_error(path + ": `key_file` must be a file name");
       }
-      o.key_file = value.get<std::string>();
+      o.config.key_file = value.get<std::string>();
     } else if (key == "curve_key" || key == "curve_allow") {
       if (!value.is_string() || value.get<std::string>().empty()) {
         throw std::runtime_error(path + ": `" + key + "` must be a " + (key == "curve_key" ? "file" : "folder") + " name");
@@ -242,21 +242,21 @@ DaemonOptions load_daemon_config(const std::string& path, std::shared_ptr<const 
     } else if (key == "checkpoint_every_s")
       o.checkpoint_every = std::chrono::seconds(duration(value, "checkpoint_every_s", path));
     else if (key == "attribution") {
-      if (!value.is_string() || !o.methods->contains(value.get<std::string>())) {
-        throw std::runtime_error(path + ": `attribution` must be one of " + o.methods->names());
+      if (!value.is_string() || !o.config.attribution.methods->contains(value.get<std::string>())) {
+        throw std::runtime_error(path + ": `attribution` must be one of " + o.config.attribution.methods->names());
       }
-      o.attribution = value.get<std::string>();
+      o.config.attribution.method = value.get<std::string>();
     } else if (key == "iface" || key == "bpf") {
       if (!value.is_string()) throw std::runtime_error(path + ": `" + key + "` must be a string");
       (key == "iface" ? o.live.iface : o.live.bpf) = value.get<std::string>();
     } else if (key == "udp_ports")
-      o.capture.udp_ports = ports(value, "udp_ports", path);
+      o.config.capture.udp_ports = ports(value, "udp_ports", path);
     else if (key == "zmq_ports")
-      o.capture.zmq_ports = ports(value, "zmq_ports", path);
+      o.config.capture.zmq_ports = ports(value, "zmq_ports", path);
     else if (key == "slice_ms" || key == "flow_idle_ms") {
       const DurationMs ms = duration(value, key.c_str(), path);
       if (ms == 0) throw std::runtime_error(path + ": `" + key + "` must be positive");
-      (key == "slice_ms" ? o.capture.segmenter.slice_ns : o.capture.segmenter.idle_timeout_ns) = ms * 1'000'000;
+      (key == "slice_ms" ? o.config.capture.segmenter.slice_ns : o.config.capture.segmenter.idle_timeout_ns) = ms * 1'000'000;
     }
     else
       throw std::runtime_error(path + ": unknown key `" + key + "`");
@@ -264,19 +264,20 @@ DaemonOptions load_daemon_config(const std::string& path, std::shared_ptr<const 
   return o;
 }
 
-int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log) {
-  const std::shared_ptr<const engine::AttributorRegistry> methods = options.methods ? options.methods : builtin_methods();
+int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log, std::stop_token stop_requested) {
+  const Config& config = options.config;
+  Clock& clock = config.wall_clock();
   // The key first: a daemon that was asked for privacy must not start without it.
   std::unique_ptr<Privacy> privacy;
   try {
-    privacy = load_privacy(options.key_file, *log);
+    privacy = load_privacy(config.key_file, *log);
   } catch (const std::exception& e) {
     log->error("{}", e.what());
     return 2;
   }
   const Pseudonymizer* pseudonymizer = privacy ? &privacy->pseudonymizer : nullptr;
   const StateCipher* cipher = privacy ? &privacy->cipher : nullptr;
-  ingest::CaptureOptions capture_options = options.capture;
+  ingest::CaptureOptions capture_options = config.capture;
   capture_options.pseudonymizer = pseudonymizer;
   // CURVE, or the reason to refuse: a socket anyone on the network may reach
   // must not take records from anyone.
@@ -351,25 +352,24 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
     }
     journaling = checkpoints->journaling(*sink);
   }
-  Pipeline pipeline(options.engine, journaling ? static_cast<engine::VerdictSink&>(*journaling) : *sink, log,
+  Pipeline pipeline(config.engine, journaling ? static_cast<engine::VerdictSink&>(*journaling) : *sink, log,
                     pseudonymizer);
   std::unique_ptr<RuleWatcher> rules;
   engine::AttributorPtr loaded;
-  if (!options.rules.empty()) {
-    rules = std::make_unique<RuleWatcher>(options.rules, rule_loader(options.attribution, methods), log,
-                                          options.rules_check_interval);
-    rules->set_refuse_shrink(options.rules_refuse_shrink);
+  if (!config.attribution.rules.empty()) {
+    rules = std::make_unique<RuleWatcher>(config.attribution.rules, rule_loader(config.attribution), log,
+                                          options.rules_check_interval, /*background=*/true, clock);
+    rules->set_refuse_shrink(config.attribution.refuse_shrink);
     loaded = rules->load_initial();
     if (!loaded) {
       log->error("the rules did not load");
       return 2;
     }
-  }
-  if (!loaded) {
-    std::string error;
-    loaded = methods->make(options.attribution, engine::AttributorOptions{}, error);
+  } else {
+    RuleLoadReport report;
+    loaded = load_attribution(config.attribution, report);
     if (!loaded) {
-      log->error("{}", error);
+      for (const auto& d : report.diagnostics) log->error("{}", d);
       return 2;
     }
   }
@@ -416,25 +416,28 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
     while (source->receive(r, std::chrono::milliseconds(0))) handle(r);
   };
 
-  using Clock = std::chrono::steady_clock;
-  auto last_input = Clock::now();
-  auto last_signal_check = last_input;
+  // The timers an operator sets (idle flush, checkpoints, rule checks) read
+  // the configured clock; how often signals are looked at is a cost, kept in
+  // real time.
+  auto last_input = clock.now();
   auto last_checkpoint = last_input;
+  auto last_signal_check = std::chrono::steady_clock::now();
   ingest::ZmqRecord rec;
   int stop = 0;
   try {
     while (stop == 0) {
       if (source->receive(rec, std::chrono::milliseconds(50))) {
-        last_input = Clock::now();
+        last_input = clock.now();
         handle(rec);
       } else if (pipeline.engine().pending() + pipeline.engine().held() > 0 &&
-                 Clock::now() - last_input >= options.idle_flush) {
+                 clock.now() - last_input >= options.idle_flush) {
         pipeline.flush();
       }
       // Checking for a signal costs a system call: do it every 20 ms, not per message.
-      const auto now = Clock::now();
-      if (now - last_signal_check >= std::chrono::milliseconds(20)) {
-        last_signal_check = now;
+      if (const auto real_now = std::chrono::steady_clock::now();
+          real_now - last_signal_check >= std::chrono::milliseconds(20)) {
+        last_signal_check = real_now;
+        const auto now = clock.now();
         const int sig = signals.poll();
         if (sig == SIGHUP) {
           if (authenticator) authenticator->reload();
@@ -442,6 +445,7 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
         } else {
           stop = sig;
         }
+        if (stop == 0 && stop_requested.stop_requested()) stop = -1;
         switch (ceiling.check()) {
           case MemoryCeiling::Change::kStarted:
             log->warn("resident memory {} MiB is over the ceiling of {} MiB: shedding telemetry until it "
@@ -479,12 +483,12 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
     std::fputs(pipeline.summary().c_str(), stderr);
     return 2;
   }
-  log->info("{} received, flushing", stop == SIGINT ? "SIGINT" : "SIGTERM");
+  log->info("{}, flushing", stop == SIGINT ? "SIGINT received" : stop == SIGTERM ? "SIGTERM received" : "stop requested");
   // Records already queued were sent before the signal: take them, for at
   // most a second, so that a stop under load does not drop a queue's worth.
-  const auto drain_until = Clock::now() + std::chrono::seconds(1);
+  const auto drain_until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
   std::uint64_t drained = 0;
-  while (Clock::now() < drain_until && source->receive(rec, std::chrono::milliseconds(0))) {
+  while (std::chrono::steady_clock::now() < drain_until && source->receive(rec, std::chrono::milliseconds(0))) {
     handle(rec);
     ++drained;
   }

@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
-#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -181,10 +180,11 @@ void settle_first_heads(std::vector<Input>& inputs, Pipeline& pipeline) {
 
 class Progress {
  public:
-  explicit Progress(bool enabled) : enabled_(enabled && isatty(STDERR_FILENO)) {}
+  Progress(bool enabled, const Clock& clock)
+      : enabled_(enabled && isatty(STDERR_FILENO)), clock_(clock), start_(clock.now()), last_(start_) {}
   void tick(const Pipeline& p) {
     if (!enabled_ || (++calls_ & 0x3fff) != 0) return;
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = clock_.now();
     if (now - last_ < std::chrono::milliseconds(250)) return;
     last_ = now;
     const double secs = std::chrono::duration<double>(now - start_).count();
@@ -201,15 +201,16 @@ class Progress {
   bool enabled_;
   bool shown_ = false;
   std::uint64_t calls_ = 0;
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-  std::chrono::steady_clock::time_point last_ = start_;
+  const Clock& clock_;
+  Clock::time_point start_;
+  Clock::time_point last_;
 };
 
 }  // namespace
 
 std::string merge_files(const ReplayOptions& options, Pipeline& pipeline, const Pseudonymizer* pseudonymizer,
                         std::shared_ptr<spdlog::logger> log) {
-  ingest::CaptureOptions capture = options.capture;
+  ingest::CaptureOptions capture = options.config.capture;
   capture.pseudonymizer = pseudonymizer;
   // Each run reads through a reader of its own (a 1 MiB buffer): a few runs
   // cover files concatenated or split by time; more is a shuffle.
@@ -233,7 +234,7 @@ std::string merge_files(const ReplayOptions& options, Pipeline& pipeline, const 
       continue;
     }
     all_captures = false;
-    for (const auto& [first, last] : time_ordered_runs(path, options.engine.allowed_lateness, kMaxRunsPerFile)) {
+    for (const auto& [first, last] : time_ordered_runs(path, options.config.engine.allowed_lateness, kMaxRunsPerFile)) {
       auto& in = inputs.emplace_back();
       in.source = f + 1;
       in.reader = std::make_unique<ingest::JsonlReader>(path);
@@ -246,8 +247,9 @@ std::string merge_files(const ReplayOptions& options, Pipeline& pipeline, const 
   for (auto& in : inputs) advance(in, pipeline, log, idle_flush_ns);
   settle_first_heads(inputs, pipeline);
 
-  Progress progress(options.progress);
-  const auto wall_start = std::chrono::steady_clock::now();
+  Clock& clock = options.config.wall_clock();
+  Progress progress(options.progress, clock);
+  const auto wall_start = clock.now();
   TimeMs first_time = kNoTime;
   for (;;) {
     // Few files: a linear scan for the earliest head beats a heap's bookkeeping.
@@ -258,9 +260,9 @@ std::string merge_files(const ReplayOptions& options, Pipeline& pipeline, const 
     if (next == nullptr) break;
     if (options.speed > 0 && next->head_time != kNoTime) {
       if (first_time == kNoTime) first_time = next->head_time;
-      const auto due = wall_start + std::chrono::duration<double, std::milli>(
-                                        static_cast<double>(next->head_time - first_time) / options.speed);
-      std::this_thread::sleep_until(due);
+      const auto due = wall_start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double, std::milli>(
+                                        static_cast<double>(next->head_time - first_time) / options.speed));
+      clock.sleep_until(due);
     }
     if (next->flush_before && pipeline.engine().pending() > 0) pipeline.flush();
     const ingest::Position where{next->reader ? std::string_view(next->reader->path()) : std::string_view{},
@@ -278,11 +280,18 @@ std::string merge_files(const ReplayOptions& options, Pipeline& pipeline, const 
 
 PipelineStats replay_into(const ReplayOptions& options, engine::VerdictSink& sink,
                           std::shared_ptr<spdlog::logger> log, std::string* summary) {
-  const std::unique_ptr<Privacy> privacy = load_privacy(options.key_file, *log);
+  RuleLoadReport loaded;
+  engine::AttributorPtr attributor = load_attribution(options.config.attribution, loaded);
+  if (!attributor) {
+    std::string what = "the attribution did not load";
+    for (const auto& d : loaded.diagnostics) what += "\n" + d;
+    throw std::runtime_error(what);
+  }
+  const std::unique_ptr<Privacy> privacy = load_privacy(options.config.key_file, *log);
   const Pseudonymizer* pseudonymizer = privacy ? &privacy->pseudonymizer : nullptr;
   const StateCipher* cipher = privacy ? &privacy->cipher : nullptr;
-  Pipeline pipeline(options.engine, sink, log, pseudonymizer);
-  if (options.make_attributor) pipeline.engine().set_attributor(options.make_attributor());
+  Pipeline pipeline(options.config.engine, sink, log, pseudonymizer);
+  pipeline.engine().set_attributor(std::move(attributor));
   if (!options.checkpoint_in.empty()) pipeline.engine().restore_checkpoint(options.checkpoint_in, cipher);
   const std::string captures = merge_files(options, pipeline, pseudonymizer, log);
   pipeline.flush();
@@ -309,7 +318,7 @@ int report_disorder(const ReplayOptions& options, const PipelineStats& stats, sp
     log.warn("{} telemetry record(s) came more than {} ms behind the newest record and were dropped as late "
              "(first: {}): the input is out of event-time order by more than the lateness; give --lateness-ms "
              "larger than its disorder",
-             late, options.engine.allowed_lateness, stats.first_late.empty() ? "a capture" : stats.first_late);
+             late, options.config.engine.allowed_lateness, stats.first_late.empty() ? "a capture" : stats.first_late);
   }
   const std::uint64_t rejected = stats.rejected.total();
   const std::uint64_t far_ahead = stats.engine.future_dropped;
@@ -357,7 +366,7 @@ int run_replay(const ReplayOptions& options, std::shared_ptr<spdlog::logger> log
     std::fputs(summary.c_str(), stderr);
     rc = report_disorder(options, stats, *log);
   } catch (const std::exception& e) {
-    log->error("{}", e.what());
+    log_lines(*log, spdlog::level::err, e.what());
     rc = 2;
   }
   filter.reset();

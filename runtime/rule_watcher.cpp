@@ -20,35 +20,24 @@ std::shared_ptr<const rules::Program> load_rule_program(const std::vector<std::s
   return loaded.program;
 }
 
-engine::AttributorPtr load_rule_attributor(const std::vector<std::string>& paths, std::vector<std::string>& diagnostics) {
-  auto program = load_rule_program(paths, diagnostics);
-  return program ? engine::make_rules(std::move(program)) : nullptr;
-}
-
-RuleLoader rule_loader(std::string method, std::shared_ptr<const engine::AttributorRegistry> methods) {
-  if (!methods) methods = std::make_shared<const engine::AttributorRegistry>(engine::builtin_attributors());
-  return [method = std::move(method), methods = std::move(methods)](
-             const std::vector<std::string>& paths, RuleLoadReport& report) -> engine::AttributorPtr {
-    auto program = load_rule_program(paths, report.diagnostics, &report.files);
-    if (!program) return nullptr;
-    report.rules = program->rules().size();
-    std::string error;
-    engine::AttributorOptions options;
-    options.rules = std::move(program);
-    auto attributor = methods->make(method, options, error);
-    if (!attributor) report.diagnostics.push_back(error);
-    return attributor;
+RuleLoader rule_loader(AttributionConfig config) {
+  config.program = nullptr;  // a reload reads the files
+  return [config = std::move(config)](const std::vector<std::string>& paths,
+                                      RuleLoadReport& report) -> engine::AttributorPtr {
+    AttributionConfig reload = config;
+    reload.rules = paths;
+    return load_attribution(reload, report);
   };
 }
 
-
 RuleWatcher::RuleWatcher(std::vector<std::string> paths, RuleLoader loader, std::shared_ptr<spdlog::logger> log,
-                         std::chrono::milliseconds interval, bool background)
+                         std::chrono::milliseconds interval, bool background, Clock& clock)
     : paths_(std::move(paths)),
       loader_(std::move(loader)),
       log_(std::move(log)),
       interval_(interval),
-      next_check_(std::chrono::steady_clock::now() + interval),
+      clock_(clock),
+      next_check_(clock.now() + interval),
       background_(background) {}
 
 RuleWatcher::~RuleWatcher() {
@@ -137,7 +126,7 @@ engine::AttributorPtr RuleWatcher::poll(bool forced) {
     Loaded loaded = pending_.get();
     result = finish(std::move(loaded.attributor), std::move(loaded.report), loaded.why);
   }
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = clock_.now();
   bool start = false;
   const char* why = forced ? "SIGHUP" : "files changed";
   if (forced || now >= next_check_) {

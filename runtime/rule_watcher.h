@@ -21,38 +21,33 @@
 #include "engine/attribution.h"
 #include "engine/attributors.h"
 #include "rules/program.h"
+#include "runtime/clock.h"
+#include "runtime/config.h"
 
 namespace callroot::runtime {
-
-/// What one load of the rule paths found.
-struct RuleLoadReport {
-  std::vector<std::string> diagnostics;  ///< rendered, one per entry
-  std::vector<std::string> files;        ///< the rule files read, in load order
-  std::size_t rules = 0;                 ///< rules in the set that loaded
-};
 
 /// Loads the rule paths into an attribution. On failure returns nullptr with
 /// the diagnostics in the report.
 using RuleLoader =
     std::function<engine::AttributorPtr(const std::vector<std::string>& paths, RuleLoadReport& report)>;
 
-/// Loads rule files; on errors returns nullptr and the rendered diagnostics
-/// (warnings are returned too when it loads). With `files`, also the rule
-/// files read, in load order.
+/// Loads rule files into a program; on errors returns nullptr and the
+/// rendered diagnostics (warnings are returned too when it loads). With
+/// `files`, also the rule files read, in load order.
 std::shared_ptr<const rules::Program> load_rule_program(const std::vector<std::string>& paths,
                                                         std::vector<std::string>& diagnostics,
                                                         std::vector<std::string>* files = nullptr);
-/// The rule pack alone as an attribution (the `rules` method).
-engine::AttributorPtr load_rule_attributor(const std::vector<std::string>& paths, std::vector<std::string>& diagnostics);
-/// Loads rule files into the attribution `method` of `methods` (null: the
-/// engine's built-in methods), for reloads.
-RuleLoader rule_loader(std::string method, std::shared_ptr<const engine::AttributorRegistry> methods = nullptr);
+/// Reloads: the attribution `config` describes, with its rules read from the
+/// paths the watcher passes (load_attribution).
+RuleLoader rule_loader(AttributionConfig config);
 
 class RuleWatcher {
  public:
   /// With `background` false the reload compiles inside poll() (tests, tools).
+  /// The interval between looks at the files is measured on `clock`.
   RuleWatcher(std::vector<std::string> paths, RuleLoader loader, std::shared_ptr<spdlog::logger> log,
-              std::chrono::milliseconds interval = std::chrono::milliseconds(1000), bool background = true);
+              std::chrono::milliseconds interval = std::chrono::milliseconds(1000), bool background = true,
+              Clock& clock = steady_clock());
   ~RuleWatcher();
 
   /// The first load; nullptr when it failed (the caller decides whether to run without rules).
@@ -89,7 +84,8 @@ class RuleWatcher {
   RuleLoader loader_;
   std::shared_ptr<spdlog::logger> log_;
   std::chrono::milliseconds interval_;
-  std::chrono::steady_clock::time_point next_check_;
+  Clock& clock_;
+  Clock::time_point next_check_;
   std::vector<Stamp> seen_;
   std::uint64_t reloads_ = 0;
   std::uint64_t rejected_ = 0;

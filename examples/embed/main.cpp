@@ -11,12 +11,12 @@
 #include <vector>
 
 int main(int argc, char** argv) {
-  callroot::runtime::CorrelatorConfig config;
+  callroot::runtime::Config config;
   std::vector<std::string> files;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--rules" && i + 1 < argc) {
-      config.rules.push_back(argv[++i]);
+      config.attribution.rules.push_back(argv[++i]);
     } else {
       files.push_back(arg);
     }

@@ -62,7 +62,7 @@ TEST(AttributionMode, TheDaemonConfigurationChoosesIt) {
   const auto path = (dir.path() / "run.json").string();
   const auto methods = std::make_shared<const engine::AttributorRegistry>(attribution_methods());
   std::ofstream(path) << R"({"attribution": "007"})";
-  EXPECT_EQ(load_daemon_config(path, methods).attribution, "007");
+  EXPECT_EQ(load_daemon_config(path, methods).config.attribution.method, "007");
   // The runtime alone knows the engine's methods, not the evaluation's references.
   EXPECT_THROW((void)load_daemon_config(path), std::runtime_error);
   std::ofstream(path) << R"({"attribution": "magic"})";

@@ -1,10 +1,17 @@
 // The command as a terminal user and a script see it: help that is text
 // (tools like grep and help2man read it), choices named in words.
 #include <gtest/gtest.h>
+#include <pty.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <fstream>
 #include <string>
 #include <vector>
+
+#include "demo_files.h"
 
 namespace callroot::cli::testing {
 namespace {
@@ -55,11 +62,7 @@ TEST(CommandLine, AnUnknownChoiceIsNamedWithTheChoices) {
   EXPECT_EQ(code, 2);
 }
 
-}  // namespace
-}  // namespace callroot::cli::testing
 
-namespace callroot::cli::testing {
-namespace {
 
 TEST(CommandLine, ReplayReadsStandardInputAsDash) {
   int code = -1;
@@ -69,11 +72,7 @@ TEST(CommandLine, ReplayReadsStandardInputAsDash) {
   EXPECT_NE(out.find("records: 23 read, 23 accepted"), std::string::npos) << out;
 }
 
-}  // namespace
-}  // namespace callroot::cli::testing
 
-namespace callroot::cli::testing {
-namespace {
 
 /// What bash completion offers after `callroot WORDS...` (the last word being completed).
 std::string complete(const std::string& words) {
@@ -91,6 +90,97 @@ TEST(CommandLine, BashCompletionOffersSubcommandsAndOptionsFromHelp) {
   EXPECT_EQ(complete("rules ch"), "check");
   EXPECT_EQ(complete("replay --po"), "--poor");
   EXPECT_EQ(complete("rules explain --se"), "--segment");
+}
+
+// One configuration file for the daemon and for a replay of what it saw:
+// replay takes its shared part (here the attribution), flags given win, and
+// a key it does not know is an error naming the key.
+TEST(CommandLine, ReplayTakesTheDaemonsConfigurationFile) {
+  runtime::testing::TempDir dir("replay-config");
+  const std::string config = (dir.path() / "run.json").string();
+  std::ofstream(config) << R"({"pull": ["tcp://127.0.0.1:7711"], "attribution": "heuristic", "grace_ms": 60000})";
+  std::string files;
+  for (const auto& f : runtime::testing::demo_inputs()) files += " " + f;
+  int code = -1;
+  const auto verdicts = [&](const std::string& args) {
+    return shell(std::string(CALLROOT_BINARY) + " replay --format jsonl " + args + files + " 2>/dev/null", code);
+  };
+  const std::string configured = verdicts("--config " + config);
+  EXPECT_EQ(code, 0);
+  const std::string heuristic = verdicts("--attribution heuristic");
+  const std::string combined = verdicts("");
+  EXPECT_FALSE(configured.empty());
+  EXPECT_EQ(configured, heuristic);
+  EXPECT_NE(configured, combined) << "the demo's verdicts do not depend on the method: the test shows nothing";
+  EXPECT_EQ(verdicts("--attribution combined --config " + config), combined);
+
+  std::ofstream(config, std::ios::trunc) << R"({"grace": 5})";
+  const std::string out = run("replay --config " + config + files, code);
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(out.find("unknown key `grace`"), std::string::npos) << out;
+}
+
+/// Runs `callroot ARGS` on a pseudo-terminal of `columns` columns, as a user
+/// at a terminal would (standard output and error both the terminal); what
+/// the terminal received, and the exit code.
+std::string run_on_terminal(const std::vector<std::string>& args, unsigned short columns, int& code) {
+  winsize size{};
+  size.ws_row = 50;
+  size.ws_col = columns;
+  int terminal = -1;
+  const pid_t pid = forkpty(&terminal, nullptr, nullptr, &size);
+  if (pid < 0) {
+    ADD_FAILURE() << "forkpty failed";
+    return {};
+  }
+  if (pid == 0) {
+    std::vector<char*> argv{const_cast<char*>(CALLROOT_BINARY)};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(CALLROOT_BINARY, argv.data());
+    _exit(127);
+  }
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = read(terminal, buf, sizeof buf);
+    if (n > 0) {
+      out.append(buf, static_cast<std::size_t>(n));
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else {
+      break;  // EIO once the child has closed the terminal
+    }
+  }
+  close(terminal);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
+// Paced so that the replay lasts a few seconds: long enough for the progress
+// line to come (it waits for 16,384 records and a quarter of a second) if
+// anything let it onto the terminal the table is written to.
+TEST(CommandLine, ATableOnATerminalHasNoProgressLineInIt) {
+  std::vector<std::string> args{"replay", "--speed", "3000"};
+  for (const auto& f : runtime::testing::demo_inputs()) args.push_back(f);
+  int code = -1;
+  const std::string out = run_on_terminal(args, 100, code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("segment"), std::string::npos) << "no table on the terminal:\n" << out;
+  EXPECT_EQ(out.find("replay: "), std::string::npos) << "a progress line in the table:\n" << out;
+  EXPECT_EQ(out.find('\r' + std::string("replay")), std::string::npos);
+  // The table fits the terminal: no row is wider than its 100 columns.
+  std::size_t start = 0;
+  while (start < out.size()) {
+    std::size_t end = out.find('\n', start);
+    if (end == std::string::npos) end = out.size();
+    std::string line = out.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    EXPECT_LE(line.size(), 100u) << line;
+    start = end + 1;
+  }
 }
 
 }  // namespace

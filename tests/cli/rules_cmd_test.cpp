@@ -36,12 +36,9 @@ TEST(DefaultPack, BlamesEveryPlantedFaultOfTheDemo) {
   ReplayOptions options;
   options.files = demo_inputs();
   options.progress = false;
-  options.make_attributor = []() -> engine::AttributorPtr {
-    std::vector<std::string> diagnostics;
-    auto program = load_rule_program({kPack}, diagnostics);
-    EXPECT_TRUE(diagnostics.empty()) << diagnostics.front();
-    return engine::make_combined(std::move(program));
-  };
+  std::vector<std::string> diagnostics;
+  options.config.attribution.program = load_rule_program({kPack}, diagnostics);
+  EXPECT_TRUE(diagnostics.empty()) << diagnostics.front();
   replay_into(options, sink, null_log());
   std::map<std::string, const Verdict*> by_segment;
   for (const auto& v : sink.verdicts) by_segment[v.segment_id] = &v;

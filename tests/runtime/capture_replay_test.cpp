@@ -60,7 +60,7 @@ Replayed replay(const std::vector<std::string>& files, const ingest::CaptureOpti
   ReplayOptions options;
   options.files = files;
   options.progress = false;
-  options.capture = capture;
+  options.config.capture = capture;
   Replayed r;
   r.stats = replay_into(options, sink, quiet(), &r.summary);
   for (const auto& v : sink.verdicts) {

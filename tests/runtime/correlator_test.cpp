@@ -27,22 +27,16 @@ std::multiset<std::string> replayed_verdicts(const std::vector<std::string>& rul
   ReplayOptions options;
   options.files = demo_inputs();
   options.progress = false;
-  if (!rules.empty()) {
-    options.make_attributor = [rules] {
-      RuleLoadReport report;
-      return rule_loader("combined")(rules, report);
-    };
-  }
+  options.config.attribution.rules = rules;
   replay_into(options, sink, quiet());
   std::multiset<std::string> out;
   for (const auto& v : sink.verdicts) out.insert(to_json(v));
   return out;
 }
 
-CorrelatorConfig config(std::vector<std::string> rules = {}) {
-  CorrelatorConfig c;
-  c.rules = std::move(rules);
-  c.log = quiet();
+Config config(std::vector<std::string> rules = {}) {
+  Config c;
+  c.attribution.rules = std::move(rules);
   return c;
 }
 
@@ -52,7 +46,7 @@ TEST(Correlator, RecordsPushedInTimeOrderGiveTheVerdictsOfAReplay) {
   std::multiset<std::string> got;
   std::size_t incidents = 0;
   Correlator correlator(
-      config(), [&](const Verdict& v) { got.insert(to_json(v)); }, [&](const Incident&) { ++incidents; });
+      config(), [&](const Verdict& v) { got.insert(to_json(v)); }, [&](const Incident&) { ++incidents; }, quiet());
   for (const auto& [type, line] : demo_records_in_time_order()) EXPECT_TRUE(correlator.push(line));
   correlator.flush();
   EXPECT_TRUE(got == expected);
@@ -64,7 +58,7 @@ TEST(Correlator, FilesAreMergedByEventTimeAsReplayMergesThem) {
   const std::string rules = std::string(CALLROOT_DATA_DIR) + "/rules";
   const auto expected = replayed_verdicts({rules});
   std::multiset<std::string> got;
-  Correlator correlator(config({rules}), [&](const Verdict& v) { got.insert(to_json(v)); });
+  Correlator correlator(config({rules}), [&](const Verdict& v) { got.insert(to_json(v)); }, {}, quiet());
   correlator.replay(demo_inputs());
   correlator.flush();
   EXPECT_TRUE(got == expected);
@@ -73,7 +67,7 @@ TEST(Correlator, FilesAreMergedByEventTimeAsReplayMergesThem) {
 
 TEST(Correlator, ABadRecordIsRefusedAndCountedAndTheRestGoesOn) {
   std::size_t verdicts = 0;
-  Correlator correlator(config(), [&](const Verdict&) { ++verdicts; });
+  Correlator correlator(config(), [&](const Verdict&) { ++verdicts; }, {}, quiet());
   EXPECT_FALSE(correlator.push(R"({"type":"wifi.client","ts":)"));
   EXPECT_FALSE(correlator.push(R"({"type":"no.such.type","ts":"2026-03-02T09:00:00Z"})"));
   for (const auto& [type, line] : demo_records_in_time_order()) correlator.push(line);
@@ -86,10 +80,10 @@ TEST(Correlator, BrokenRulesAreRefusedAtStartAndNeverReplaceRunningOnes) {
   TempDir dir("correlator-rules");
   const auto file = (dir.path() / "site.rules").string();
   std::ofstream(file) << "rule broken {\n  when: client.wifi.no_such_field.avg > 3\n}\n";
-  EXPECT_THROW(Correlator(config({file}), [](const Verdict&) {}), std::runtime_error);
+  EXPECT_THROW(Correlator(config({file}), [](const Verdict&) {}, {}, quiet()), std::runtime_error);
 
   std::ofstream(file, std::ios::trunc) << "";  // an empty pack: the published targets alone
-  Correlator correlator(config({file}), [](const Verdict&) {});
+  Correlator correlator(config({file}), [](const Verdict&) {}, {}, quiet());
   std::ofstream(file, std::ios::trunc) << "rule broken {\n  when: client.wifi.no_such_field.avg > 3\n}\n";
   std::vector<std::string> diagnostics;
   EXPECT_FALSE(correlator.reload_rules(diagnostics));
@@ -98,9 +92,9 @@ TEST(Correlator, BrokenRulesAreRefusedAtStartAndNeverReplaceRunningOnes) {
 }
 
 TEST(Correlator, AnUnknownMethodIsASetupError) {
-  CorrelatorConfig c = config();
-  c.attribution = "007";  // the evaluation's reference: not the runtime's unless the caller brings it
-  EXPECT_THROW(Correlator(c, [](const Verdict&) {}), std::runtime_error);
+  Config c = config();
+  c.attribution.method = "007";  // the evaluation's reference: not the runtime's unless the caller brings it
+  EXPECT_THROW(Correlator(c, [](const Verdict&) {}, {}, quiet()), std::runtime_error);
 }
 
 TEST(Correlator, ACheckpointCarriesTheWaitingSegmentsToTheNextProcess) {
@@ -110,11 +104,11 @@ TEST(Correlator, ACheckpointCarriesTheWaitingSegmentsToTheNextProcess) {
   const auto expected = replayed_verdicts({});
   std::multiset<std::string> got;
   {
-    Correlator first(config(), [&](const Verdict& v) { got.insert(to_json(v)); });
+    Correlator first(config(), [&](const Verdict& v) { got.insert(to_json(v)); }, {}, quiet());
     for (std::size_t i = 0; i < records.size() / 2; ++i) first.push(records[i].second);
     first.save_checkpoint(path);
   }
-  Correlator second(config(), [&](const Verdict& v) { got.insert(to_json(v)); });
+  Correlator second(config(), [&](const Verdict& v) { got.insert(to_json(v)); }, {}, quiet());
   second.restore_checkpoint(path);
   EXPECT_GT(second.engine_stats().segments_received + got.size(), 0u);
   for (std::size_t i = records.size() / 2; i < records.size(); ++i) second.push(records[i].second);

@@ -23,6 +23,8 @@
 #include "daemon_sockets.h"
 #include "demo_files.h"
 #include "models/time.h"
+#include "runtime/clock.h"
+#include "runtime/daemon.h"
 #include "runtime/replay.h"
 #include "runtime/sinks.h"
 
@@ -147,6 +149,56 @@ TEST(DaemonEndToEnd, AConnectionWhoseClockIsTwoHoursAheadChangesNoVerdict) {
   const std::string log = slurp(log_path);
   EXPECT_NE(log.find("600 held for being far ahead of another source's clock"), std::string::npos) << log;
   EXPECT_NE(log.find("0 late telemetry dropped"), std::string::npos) << log;
+}
+
+// The daemon's timers read the configured clock. Run in-process with a
+// manual clock and an idle flush of an hour, the segments the watermark has
+// not passed wait however long the test waits in real time, and come out
+// the moment the clock is moved past the idle flush; a stop request ends the
+// loop as SIGTERM does.
+TEST(DaemonInProcess, AManualClockDecidesWhenTheIdleFlushComes) {
+  const std::multiset<std::string> expected = replayed_demo_verdicts();
+  const int base = 40000 + static_cast<int>(getpid() % 8000) * 3;
+  DaemonOptions options;
+  options.source.pull_endpoints = {"tcp://127.0.0.1:" + std::to_string(base)};
+  options.source.sub_endpoints = {};
+  options.publish = {"tcp://127.0.0.1:" + std::to_string(base + 1)};
+  options.idle_flush = std::chrono::hours(1);
+  ManualClock clock;
+  options.config.clock = &clock;
+  int rc = -1;
+  std::jthread daemon([&](std::stop_token stop) {
+    rc = run_daemon(options, std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>()),
+                    stop);
+  });
+  zmq::context_t ctx(1);
+  zmq::socket_t verdicts = subscriber(ctx, options.publish.front(), "verdict");
+  zmq::socket_t push = pusher(ctx, options.source.pull_endpoints.front());
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // PUB drops what comes before the subscription
+  for (const auto& [type, body] : demo_records_in_time_order()) {
+    push.send(zmq::buffer(type), zmq::send_flags::sndmore);
+    push.send(zmq::buffer(body), zmq::send_flags::none);
+  }
+  // Everything the watermark passed, and nothing more, however long we wait.
+  std::multiset<std::string> got;
+  for (auto quiet_since = std::chrono::steady_clock::now();
+       std::chrono::steady_clock::now() - quiet_since < std::chrono::seconds(3);) {
+    zmq::message_t type, body;
+    if (verdicts.recv(type) && type.more() && verdicts.recv(body)) {
+      got.insert(body.to_string());
+      quiet_since = std::chrono::steady_clock::now();
+    }
+  }
+  ASSERT_GT(got.size(), 0u);
+  ASSERT_LT(got.size(), expected.size()) << "segments the watermark had not passed were scored before the idle flush";
+
+  clock.advance(std::chrono::hours(1));
+  for (const auto& v : collect(verdicts, expected.size() - got.size())) got.insert(v);
+  EXPECT_TRUE(got == expected);
+
+  daemon.request_stop();
+  daemon.join();
+  EXPECT_EQ(rc, 0);
 }
 
 TEST(DaemonEndToEnd, RefusesAnEndpointItCannotBind) {

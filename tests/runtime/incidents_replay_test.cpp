@@ -39,12 +39,10 @@ struct Replay {
     options.progress = false;
     options.checkpoint_in = checkpoint_in;
     options.checkpoint_out = checkpoint_out;
-    options.engine.statistics.enabled = statistics;
+    options.config.engine.statistics.enabled = statistics;
     if (rules) {
-      options.make_attributor = [] {
-        std::vector<std::string> diagnostics;
-        return load_rule_attributor({std::string(CALLROOT_DATA_DIR) + "/rules"}, diagnostics);
-      };
+      options.config.attribution.rules = {std::string(CALLROOT_DATA_DIR) + "/rules"};
+      options.config.attribution.method = "rules";
     }
     replay_into(options, *sink, quiet());
     return sink;

@@ -275,6 +275,37 @@ TEST(EventTimeOrder, OneFileOfConcatenatedFilesReplaysAsTheFilesDo) {
   EXPECT_TRUE(a == b);
 }
 
+// The pace of --speed is read from the configured clock: on a manual clock a
+// replay of two hours at event-time speed ends at once, its clock moved by the
+// input's span, and its verdicts are those of a replay at full speed.
+TEST(Pacing, ReplayAtEventTimeSpeedOnAManualClockMovesTheClockByTheInputsSpan) {
+  TimeMs first = kNoTime, last = kNoTime;
+  for (const auto& [type, line] : demo_records_in_time_order()) {
+    const TimeMs t = record_time(nlohmann::json::parse(line));
+    if (t == kNoTime) continue;
+    first = first == kNoTime ? t : std::min(first, t);
+    last = last == kNoTime ? t : std::max(last, t);
+  }
+  ASSERT_GT(last - first, 3'600'000) << "the demo spans more than an hour";
+
+  ManualClock clock;
+  const auto start = clock.now();
+  CollectingSink paced;
+  ReplayOptions options;
+  options.files = demo_inputs();
+  options.progress = false;
+  options.speed = 1;
+  options.config.clock = &clock;
+  replay_into(options, paced, quiet_logger(nullptr));
+  const auto moved = std::chrono::duration_cast<std::chrono::milliseconds>(clock.now() - start).count();
+  EXPECT_NEAR(static_cast<double>(moved), static_cast<double>(last - first), 1.0);
+
+  const auto full_speed = replay(demo_inputs());
+  std::string jsonl;
+  for (const auto& v : paced.verdicts) jsonl += to_json(v) + "\n";
+  EXPECT_EQ(jsonl, full_speed->jsonl);
+}
+
 TEST(EventTimeOrder, InputOutOfOrderBeyondTheLatenessIsReportedAndFailsUnderStrict) {
   TempDir dir("shuffled");
   // Wi-Fi samples shuffled: too many steps back in time to merge as runs.

@@ -95,15 +95,7 @@ std::unique_ptr<Result> replay_rooms(const std::string& microphone, bool rule_pa
   ReplayOptions options;
   options.files = {write_input(dir, microphone)};
   options.progress = false;
-  options.make_attributor = [rule_pack]() -> engine::AttributorPtr {
-    std::shared_ptr<const rules::Program> program;
-    if (rule_pack) {
-      std::vector<std::string> diagnostics;
-      program = load_rule_program({std::string(CALLROOT_DATA_DIR) + "/rules"}, diagnostics);
-      EXPECT_NE(program, nullptr);
-    }
-    return engine::make_combined(std::move(program));
-  };
+  if (rule_pack) options.config.attribution.rules = {std::string(CALLROOT_DATA_DIR) + "/rules"};
   auto r = std::make_unique<Result>();
   r->stats = replay_into(options, r->sink,
                          std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>()));

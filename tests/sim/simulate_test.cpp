@@ -449,7 +449,7 @@ TEST_F(Campus, ReplayedWithTheHeuristicScoresSanely) {
   ReplayOptions options;
   options.files = inputs_in(*dir_);
   options.progress = false;
-  options.make_attributor = [] { return engine::make_heuristic(); };
+  options.config.attribution.method = "heuristic";
   CollectingSink sink;
   auto log = std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>());
   replay_into(options, sink, log);
