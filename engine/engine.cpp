@@ -127,7 +127,7 @@ ApplyResult Engine::apply_now(Event&& event) {
         e.score_pending(oldest);
       }
       const TimeMs end = x.end;
-      e.pending_.push_back(Pending{due, e.order_++, ticket, reissue, std::move(x)});
+      e.pending_.push_back(Pending{due, e.order_++, ticket, reissue, x.start, e.encode_pending(x)});
       std::push_heap(e.pending_.begin(), e.pending_.end(), Later{});
       // A call record is evidence of event time too: the call has ended.
       e.advance(end);
@@ -164,10 +164,20 @@ void Engine::score_due() {
   }
 }
 
+std::string Engine::encode_pending(const CallSegment& segment) {
+  pending_writer_.bytes().clear();
+  encode_segment(segment, pending_writer_);
+  return std::string(pending_writer_.bytes());  // a copy of its own size, not the writer's capacity
+}
+
 void Engine::score_pending(const Pending& p) {
+  if (!ledger_.current(p.ticket)) return;  // a newer copy replaced it
+  // Our own bytes: they decode unless memory was corrupted, which is no input's fault.
+  ByteReader r(p.segment, "pending segment");
+  const CallSegment segment = decode_segment(r);
   // A verdict given since it was admitted (a journal restored after a crash
   // says one may have gone out) makes this one a reissue.
-  if (ledger_.current(p.ticket)) score(p.segment, p.ticket, p.reissue || ledger_.given(p.ticket));
+  score(segment, p.ticket, p.reissue || ledger_.given(p.ticket));
 }
 
 void Engine::flush() {
@@ -192,7 +202,7 @@ constexpr std::string_view kIncidentsSection = "incidents";
 constexpr std::string_view kStatisticsSection = "statistics";
 constexpr std::string_view kLedgerSection = "ledger";
 constexpr std::string_view kPendingSection = "pending";
-constexpr std::uint32_t kPendingFormat = 1;
+constexpr std::uint32_t kPendingFormat = 2;  // 2: segments with sparse numbers and strings
 }  // namespace
 
 std::string Engine::serialize_pending() const {
@@ -208,7 +218,7 @@ std::string Engine::serialize_pending() const {
     w.u64(p.ticket.key);
     w.u32(p.ticket.fingerprint);
     w.u32(p.ticket.serial);
-    encode_segment(p.segment, w);
+    w.raw(p.segment);
   }
   return std::move(w.bytes());
 }
@@ -228,7 +238,9 @@ std::vector<Engine::Pending> Engine::deserialize_pending(std::string_view bytes,
     p.ticket.key = r.u64();
     p.ticket.fingerprint = r.u32();
     p.ticket.serial = r.u32();
-    p.segment = decode_segment(r);
+    const std::size_t begin = r.position();
+    p.start = decode_segment(r).start;
+    p.segment = std::string(bytes.substr(begin, r.position() - begin));
     if (p.order >= order) r.fail("a segment after the arrival counter");
   }
   r.expect_done();
@@ -246,7 +258,7 @@ TimeMs Engine::replay_from() const noexcept {
   const TimeMs reached = max_time_ == kNoTime ? checkpoint_time_ : std::max(max_time_, checkpoint_time_);
   if (reached == kNoTime) return kNoTime;
   TimeMs from = reached - config_.allowed_lateness;
-  for (const Pending& p : pending_) from = std::min(from, p.segment.start - config_.evidence_padding);
+  for (const Pending& p : pending_) from = std::min(from, p.start - config_.evidence_padding);
   return from;
 }
 

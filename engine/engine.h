@@ -23,6 +23,7 @@
 #include "engine/sink.h"
 #include "engine/statistics.h"
 #include "engine/uplink_ports.h"
+#include "models/bytes.h"
 #include "models/directory.h"
 #include "models/events.h"
 #include "models/metric_store.h"
@@ -134,12 +135,16 @@ class Engine {
   [[nodiscard]] TimeMs checkpoint_time() const noexcept { return checkpoint_time_; }
 
  private:
+  /// A segment waiting for its telemetry. It is kept encoded
+  /// (models/segment_codec.h: the fields it carries, not the ~2 kB of every
+  /// field), so a flood of call records costs what they say.
   struct Pending {
     TimeMs due;
     std::uint64_t order;  // arrival order breaks ties, keeping output deterministic
     SegmentLedger::Ticket ticket;
     bool reissue;
-    CallSegment segment;
+    TimeMs start;         // the segment's, for replay_from()
+    std::string segment;  // encode_segment's bytes
   };
   struct Later {
     bool operator()(const Pending& a, const Pending& b) const noexcept {
@@ -156,6 +161,7 @@ class Engine {
   void advance(TimeMs t);
   /// Scores `p` unless a newer copy of its segment has replaced it.
   void score_pending(const Pending& p);
+  [[nodiscard]] std::string encode_pending(const CallSegment& segment);
   void score(const CallSegment& segment, const SegmentLedger::Ticket& ticket, bool reissue);
   void fill_paths(const ScoringContext& ctx, Verdict& v) const;
   void score_due();
@@ -177,6 +183,7 @@ class Engine {
   TimeMs next_expire_ = kNoTime;
   EngineStats stats_;
   Verdict verdict_;  // reused across segments to keep its buffers
+  ByteWriter pending_writer_;  // reused to encode waiting segments
   ScoringContext context_;
   IncidentTracker incidents_;
   TimeMs checkpoint_time_ = kNoTime;

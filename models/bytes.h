@@ -25,6 +25,8 @@ class ByteWriter {
   void str(std::string_view s);
   /// Length (u16) then bytes, for names (which are capped far below 64 KiB).
   void str16(std::string_view s);
+  /// Bytes another writer wrote, as they are.
+  void raw(std::string_view s) { out_.append(s); }
   [[nodiscard]] std::string& bytes() noexcept { return out_; }
 
  private:
@@ -51,6 +53,8 @@ class ByteReader {
   /// The next `n` bytes, as a view.
   std::string_view view(std::size_t n);
   [[nodiscard]] std::size_t remaining() const noexcept { return data_.size() - pos_; }
+  /// Bytes read so far.
+  [[nodiscard]] std::size_t position() const noexcept { return pos_; }
   /// A count of elements that each take at least `min_bytes`: refused when
   /// the bytes left cannot hold that many, so a corrupt count never makes the
   /// reader allocate gigabytes.

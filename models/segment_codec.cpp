@@ -1,5 +1,6 @@
 #include "models/segment_codec.h"
 
+#include <bit>
 #include <cstring>
 #include <iterator>
 
@@ -9,6 +10,37 @@ namespace {
 constexpr std::uint8_t kNumberCount = static_cast<std::uint8_t>(std::size(kEndpointNumbers));
 constexpr std::uint8_t kTextCount = static_cast<std::uint8_t>(std::size(kEndpointTexts));
 constexpr std::uint8_t kMetricCount = static_cast<std::uint8_t>(kStreamMetricCount);
+static_assert(kNumberCount <= 64 && kMetricCount <= 64 && kTextCount <= 32, "a presence mask per list");
+
+// Sparse lists: most fields of a segment are not measured. A count, a mask
+// of the values that differ from the field's default (bit for bit, so a NaN
+// with a payload is kept), then those values: a waiting segment costs what
+// it carries, and a segment comes back exactly.
+template <class Get>
+void put_numbers(ByteWriter& w, std::uint8_t count, Get value_and_default) {
+  w.u8(count);
+  std::uint64_t mask = 0;
+  for (std::uint8_t i = 0; i < count; ++i) {
+    const auto [value, fallback] = value_and_default(i);
+    if (std::bit_cast<std::uint64_t>(value) != std::bit_cast<std::uint64_t>(fallback)) mask |= std::uint64_t{1} << i;
+  }
+  w.u64(mask);
+  for (std::uint8_t i = 0; i < count; ++i) {
+    if ((mask >> i & 1) != 0) w.f64(value_and_default(i).first);
+  }
+}
+
+void expect_count(ByteReader& r, std::uint8_t expected, std::string_view what);
+
+template <class Set>
+void get_numbers(ByteReader& r, std::uint8_t count, std::string_view what, Set set) {
+  expect_count(r, count, what);
+  const std::uint64_t mask = r.u64();
+  if (count < 64 && (mask >> count) != 0) r.fail("a presence mask beyond the " + std::string(what));
+  for (std::uint8_t i = 0; i < count; ++i) {
+    if ((mask >> i & 1) != 0) set(i, r.f64());
+  }
+}
 
 // A byte per optional: 0 absent, 1 present, then the value.
 void put(ByteWriter& w, const std::optional<Mac>& v) {
@@ -75,10 +107,17 @@ void encode_endpoint(const Endpoint& e, ByteWriter& w) {
     put(w, e.subnet->base);
     w.u8(e.subnet->bits);
   }
-  w.u8(kNumberCount);
-  for (const EndpointNumber& n : kEndpointNumbers) w.f64(e.*n.member);
+  static const Endpoint defaults;
+  put_numbers(w, kNumberCount, [&](std::uint8_t i) {
+    return std::pair{e.*kEndpointNumbers[i].member, defaults.*kEndpointNumbers[i].member};
+  });
   w.u8(kTextCount);
-  for (const EndpointText& t : kEndpointTexts) w.str(e.*t.member);
+  std::uint32_t texts = 0;
+  for (std::uint8_t i = 0; i < kTextCount; ++i) texts |= std::uint32_t{!(e.*kEndpointTexts[i].member).empty()} << i;
+  w.u32(texts);
+  for (std::uint8_t i = 0; i < kTextCount; ++i) {
+    if ((texts >> i & 1) != 0) w.str(e.*kEndpointTexts[i].member);
+  }
   w.u32(static_cast<std::uint32_t>(e.feedback_tokens.size()));
   for (const std::string& token : e.feedback_tokens) w.str(token);
   w.u32(static_cast<std::uint32_t>(e.trace_route_hops.size()));
@@ -107,10 +146,14 @@ Endpoint decode_endpoint(ByteReader& r) {
     if (c.bits > 128) r.fail("a prefix longer than 128 bits");
     e.subnet = c;
   }
-  expect_count(r, kNumberCount, "endpoint numbers");
-  for (const EndpointNumber& n : kEndpointNumbers) e.*n.member = r.f64();
+  get_numbers(r, kNumberCount, "endpoint numbers",
+              [&](std::uint8_t i, double v) { e.*kEndpointNumbers[i].member = v; });
   expect_count(r, kTextCount, "endpoint strings");
-  for (const EndpointText& t : kEndpointTexts) e.*t.member = r.str();
+  const std::uint32_t texts = r.u32();
+  if ((texts >> kTextCount) != 0) r.fail("a presence mask beyond the endpoint strings");
+  for (std::uint8_t i = 0; i < kTextCount; ++i) {
+    if ((texts >> i & 1) != 0) e.*kEndpointTexts[i].member = r.str();
+  }
   // Each element takes at least 4 bytes: a corrupt count cannot allocate more than the bytes left.
   e.feedback_tokens.resize(r.count(4));
   for (std::string& token : e.feedback_tokens) token = r.str();
@@ -142,8 +185,8 @@ void encode_segment(const CallSegment& s, ByteWriter& w) {
   for (const Stream& st : s.streams) {
     w.u8(static_cast<std::uint8_t>(st.from));
     w.u8(static_cast<std::uint8_t>(st.media));
-    w.u8(kMetricCount);
-    for (double v : st.values) w.f64(v);
+    static const Stream defaults;
+    put_numbers(w, kMetricCount, [&](std::uint8_t i) { return std::pair{st.values[i], defaults.values[i]}; });
     w.str(st.codec);
     w.f64(st.width);
     w.f64(st.height);
@@ -168,12 +211,12 @@ CallSegment decode_segment(ByteReader& r) {
   s.end = r.i64();
   s.caller = decode_endpoint(r);
   s.callee = decode_endpoint(r);
-  s.streams.resize(r.count(3 + kStreamMetricCount * 8));
+  // The fewest bytes a stream takes: side, media, count, mask, empty codec, four numbers, two flags.
+  s.streams.resize(r.count(3 + 8 + 4 + 4 * 8 + 2));
   for (Stream& st : s.streams) {
     st.from = get_enum(r, Side::kCallee, "side");
     st.media = get_enum(r, Media::kScreen, "media");
-    expect_count(r, kMetricCount, "stream metrics");
-    for (double& v : st.values) v = r.f64();
+    get_numbers(r, kMetricCount, "stream metrics", [&](std::uint8_t i, double v) { st.values[i] = v; });
     st.codec = r.str();
     st.width = r.f64();
     st.height = r.f64();
