@@ -43,6 +43,9 @@ class RunCommand final : public Command {
     cmd.add_option("--curve-allow", curve_allow_, "CurveZMQ: a folder of the client public keys (*.pub) admitted")
         ->check(CLI::ExistingDirectory);
     cmd.add_flag("--insecure", insecure_, "Allow binding an address other than loopback without CURVE");
+    cmd.add_option("--metrics-listen", metrics_listen_,
+                   "Serve Prometheus /metrics, /healthz and /readyz on this address, e.g. 127.0.0.1:9464 "
+                   "(docs/operations.md)");
     cmd.add_option("--memory-limit-mb", memory_limit_,
                    "Memory ceiling in MiB: above it telemetry is shed, call records still taken (default 1024; 0: none)")
         ->check(CLI::NonNegativeNumber);
@@ -74,6 +77,7 @@ class RunCommand final : public Command {
     if (!curve_key_.empty()) daemon.curve_key = curve_key_;
     if (!curve_allow_.empty()) daemon.curve_allow = curve_allow_;
     if (insecure_) daemon.insecure = true;
+    if (!metrics_listen_.empty()) daemon.metrics_listen = metrics_listen_;
     if (memory_limit_ >= 0) daemon.memory_limit_mb = static_cast<std::size_t>(memory_limit_);
     return runtime::run_daemon(daemon, log);
   }
@@ -92,6 +96,7 @@ class RunCommand final : public Command {
   std::string key_file_;
   std::string curve_key_, curve_allow_;
   bool insecure_ = false;
+  std::string metrics_listen_;
   std::int64_t memory_limit_ = -1;  // -1: the configuration's or the default
 };
 

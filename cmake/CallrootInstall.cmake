@@ -26,7 +26,8 @@ target_compile_features(callroot_shared PUBLIC cxx_std_20)
 # Public: what the installed headers include. Private: what only the objects use.
 target_link_libraries(callroot_shared
   PUBLIC Threads::Threads Boost::boost simdjson::simdjson spdlog::spdlog cppzmq
-  PRIVATE nlohmann_json::nlohmann_json Eigen3::Eigen ZLIB::ZLIB PkgConfig::PCAP PkgConfig::SODIUM)
+  PRIVATE nlohmann_json::nlohmann_json Eigen3::Eigen ZLIB::ZLIB PkgConfig::PCAP PkgConfig::SODIUM
+          prometheus-cpp::core civetweb::civetweb-cpp PkgConfig::SYSTEMD)
 add_library(callroot::callroot ALIAS callroot_shared)
 
 # Two components, two Debian packages: `callroot` (the command, the library
@@ -65,6 +66,13 @@ else()
   message(STATUS "help2man not found: no man page (tools/install-deps.sh installs it)")
 endif()
 
+# The daemon under systemd (packaging/README.md, docs/operations.md).
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/callroot.service DESTINATION lib/systemd/system COMPONENT callroot)
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/run.json DESTINATION ${CMAKE_INSTALL_DATADIR}/callroot COMPONENT callroot)
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/capture.conf
+        DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples COMPONENT callroot)
+install(FILES ${PROJECT_SOURCE_DIR}/docs/operations.md DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT callroot)
+
 set(CALLROOT_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/callroot)
 install(EXPORT callrootTargets NAMESPACE callroot:: DESTINATION ${CALLROOT_CMAKE_DIR} COMPONENT dev)
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/callrootConfig.cmake.in
@@ -94,6 +102,7 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_CALLROOT_PACKAGE_NAME callroot)
 set(CPACK_DEBIAN_CALLROOT_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_CALLROOT_PACKAGE_CONTROL_EXTRA ${PROJECT_SOURCE_DIR}/packaging/postinst)
 set(CPACK_COMPONENT_CALLROOT_DESCRIPTION
     "Correlates call quality (Graph callRecords, Zoom QoS, RTP) with network telemetry and blames the client, access point, switch, WAN link or remote side: the command and its library.")
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME libcallroot-dev)

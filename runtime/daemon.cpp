@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <systemd/sd-daemon.h>
 
 #include <filesystem>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include "runtime/capture.h"
 #include "runtime/curve.h"
 #include "runtime/memory_ceiling.h"
+#include "runtime/metrics.h"
 #include "runtime/pipeline.h"
 #include "runtime/privacy.h"
 #include "runtime/rule_watcher.h"
@@ -174,6 +176,46 @@ class Checkpointer {
   std::string run_;
 };
 
+/// Times each verdict from the arrival of the record being handled (or, for
+/// an idle flush, of the last one), for the metrics' latency histogram.
+class LatencySink final : public engine::VerdictSink {
+ public:
+  LatencySink(engine::VerdictSink& next, MetricsServer& metrics) : next_(next), metrics_(metrics) {}
+  void on_verdict(const Verdict& v) override {
+    next_.on_verdict(v);
+    metrics_.observe_latency(std::chrono::steady_clock::now() - arrived);
+  }
+  void on_incident(const Incident& x) override { next_.on_incident(x); }
+  std::chrono::steady_clock::time_point arrived = std::chrono::steady_clock::now();
+
+ private:
+  engine::VerdictSink& next_;
+  MetricsServer& metrics_;
+};
+
+/// Tells systemd how the daemon is doing (Type=notify units; sd_notify(3)).
+/// Without NOTIFY_SOCKET every call is a no-op.
+class ServiceNotifier {
+ public:
+  ServiceNotifier() {
+    std::uint64_t usec = 0;
+    if (sd_watchdog_enabled(0, &usec) > 0) watchdog_every_ = std::chrono::microseconds(usec / 2);
+  }
+  void ready(const std::string& status) { sd_notifyf(0, "READY=1\nSTATUS=%s", status.c_str()); }
+  void stopping() { sd_notify(0, "STOPPING=1\nSTATUS=flushing and saving"); }
+  /// Pets the watchdog when it is due (half its interval): from the loop, so a
+  /// daemon stuck anywhere stops petting it and systemd restarts it.
+  void tick(std::chrono::steady_clock::time_point now) {
+    if (watchdog_every_.count() == 0 || now - last_ < watchdog_every_) return;
+    last_ = now;
+    sd_notify(0, "WATCHDOG=1");
+  }
+
+ private:
+  std::chrono::microseconds watchdog_every_{0};
+  std::chrono::steady_clock::time_point last_{};
+};
+
 std::shared_ptr<const engine::AttributorRegistry> builtin_methods() {
   return std::make_shared<const engine::AttributorRegistry>(engine::builtin_attributors());
 }
@@ -239,6 +281,11 @@ DaemonOptions load_daemon_config(const std::string& path, std::shared_ptr<const 
         throw std::runtime_error(path + ": `memory_limit_mb` must be a non-negative integer (MiB; 0: no ceiling)");
       }
       o.memory_limit_mb = value.get<std::size_t>();
+    } else if (key == "metrics_listen") {
+      if (!value.is_string() || value.get<std::string>().empty()) {
+        throw std::runtime_error(path + ": `metrics_listen` must be an address and port, e.g. \"127.0.0.1:9464\"");
+      }
+      o.metrics_listen = value.get<std::string>();
     } else if (key == "checkpoint_every_s")
       o.checkpoint_every = std::chrono::seconds(duration(value, "checkpoint_every_s", path));
     else if (key == "attribution") {
@@ -352,8 +399,24 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
     }
     journaling = checkpoints->journaling(*sink);
   }
-  Pipeline pipeline(config.engine, journaling ? static_cast<engine::VerdictSink&>(*journaling) : *sink, log,
-                    pseudonymizer);
+  std::unique_ptr<MetricsServer> metrics;
+  std::unique_ptr<LatencySink> timed;
+  engine::VerdictSink* out = journaling ? static_cast<engine::VerdictSink*>(journaling.get()) : sink.get();
+  if (!options.metrics_listen.empty()) {
+    try {
+      metrics = std::make_unique<MetricsServer>(options.metrics_listen, log);
+    } catch (const std::exception& e) {
+      log->error("{}", e.what());
+      return 2;
+    }
+    const std::vector<std::string> endpoints = source->endpoints();
+    for (std::size_t i = 0; i < endpoints.size(); ++i) {
+      metrics->name_source(i, capture && endpoints[i] == capture->endpoint() ? "capture" : endpoints[i]);
+    }
+    timed = std::make_unique<LatencySink>(*out, *metrics);
+    out = timed.get();
+  }
+  Pipeline pipeline(config.engine, *out, log, pseudonymizer);
   std::unique_ptr<RuleWatcher> rules;
   engine::AttributorPtr loaded;
   if (!config.attribution.rules.empty()) {
@@ -401,8 +464,61 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
       parse_capture_reject(rec.body, reason, at, detail);
       pipeline.reject(reason, detail, at);
     } else {
-      pipeline.feed(rec.body, where, /*padded=*/true, rec.type, rec.peer);
+      const bool accepted = pipeline.feed(rec.body, where, /*padded=*/true, rec.type, rec.peer);
+      if (metrics) metrics->count_record(static_cast<std::size_t>(rec.peer >> 32) - 1, rec.type, accepted);
     }
+  };
+  ServiceNotifier service;
+  // What the operators' listener shows: handed over every 200 ms, and once more at the end.
+  std::string running_rules_hash = rules ? rules_hash(rules->files()) : std::string();
+  std::uint64_t hashed_reloads = rules ? rules->reloads() : 0;
+  TimeMs last_watermark = kNoTime;
+  auto watermark_moved = std::chrono::steady_clock::now();
+  auto last_record = watermark_moved - std::chrono::hours(1);
+  const auto publish_metrics = [&](std::chrono::steady_clock::time_point now) {
+    if (!metrics) return;
+    if (rules && rules->reloads() != hashed_reloads) {
+      hashed_reloads = rules->reloads();
+      running_rules_hash = rules_hash(rules->files());
+    }
+    const engine::Engine& engine = pipeline.engine();
+    MetricsSnapshot snap;
+    snap.pipeline = &pipeline.stats();
+    snap.engine = &engine.stats();
+    snap.open_incidents = engine.incidents().open_count();
+    snap.store_bytes = engine.store().memory_bytes();
+    snap.store_rows_recorded = engine.store().stats().rows_recorded;
+    snap.resident_bytes = ceiling.resident() != 0 ? ceiling.resident() : resident_bytes();
+    snap.shed_records = ceiling.shed_count();
+    snap.max_event_time_ms = engine.watermark() == kNoTime ? 0 : engine.watermark();
+    snap.wall_time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    snap.rule_reloads_ok = rules && rules->reloads() > 0 ? rules->reloads() - 1 : 0;  // not the first load
+    snap.rule_reloads_failed = rules ? rules->rejected() : 0;
+    snap.rules_hash = running_rules_hash;
+    metrics->publish(snap);
+    // Ready once started, unless records keep coming while the event time stands still.
+    if (engine.watermark() != last_watermark) {
+      last_watermark = engine.watermark();
+      watermark_moved = now;
+    }
+    Readiness r;
+    r.started = true;
+    r.watermark_stalled = now - last_record < std::chrono::minutes(1) && now - watermark_moved > std::chrono::minutes(5);
+    r.detail = r.watermark_stalled ? "records arrive but the event time has not moved for " +
+                                         std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                                            now - watermark_moved).count()) +
+                                         " s (late or far-ahead input?)"
+                                   : "rules loaded, sockets bound, event time moving";
+    metrics->set_readiness(std::move(r));
+  };
+  publish_metrics(std::chrono::steady_clock::now());
+  service.ready("taking records");
+  // Off the main loop (at shutdown), where the arrival is not already read.
+  const auto handle_now = [&](const ingest::ZmqRecord& rec) {
+    if (timed) timed->arrived = std::chrono::steady_clock::now();
+    handle(rec);
   };
   // Stops the capture thread, taking its last records (every call's last segment).
   const auto stop_capture = [&] {
@@ -410,10 +526,10 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
     capture->request_stop();
     ingest::ZmqRecord r;
     while (!capture->finished()) {
-      if (source->receive(r, std::chrono::milliseconds(10))) handle(r);
+      if (source->receive(r, std::chrono::milliseconds(10))) handle_now(r);
     }
     capture->join();
-    while (source->receive(r, std::chrono::milliseconds(0))) handle(r);
+    while (source->receive(r, std::chrono::milliseconds(0))) handle_now(r);
   };
 
   // The timers an operator sets (idle flush, checkpoints, rule checks) read
@@ -424,13 +540,17 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
   auto last_signal_check = std::chrono::steady_clock::now();
   ingest::ZmqRecord rec;
   int stop = 0;
+  std::uint64_t checks = 0;
   try {
     while (stop == 0) {
       if (source->receive(rec, std::chrono::milliseconds(50))) {
         last_input = clock.now();
+        last_record = std::chrono::steady_clock::now();
+        if (timed) timed->arrived = last_record;
         handle(rec);
       } else if (pipeline.engine().pending() + pipeline.engine().held() > 0 &&
                  clock.now() - last_input >= options.idle_flush) {
+        if (timed) timed->arrived = last_record;
         pipeline.flush();
       }
       // Checking for a signal costs a system call: do it every 20 ms, not per message.
@@ -438,6 +558,8 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
           real_now - last_signal_check >= std::chrono::milliseconds(20)) {
         last_signal_check = real_now;
         const auto now = clock.now();
+        service.tick(real_now);
+        if (++checks % 10 == 0) publish_metrics(real_now);
         const int sig = signals.poll();
         if (sig == SIGHUP) {
           if (authenticator) authenticator->reload();
@@ -483,19 +605,21 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
     std::fputs(pipeline.summary().c_str(), stderr);
     return 2;
   }
+  service.stopping();
   log->info("{}, flushing", stop == SIGINT ? "SIGINT received" : stop == SIGTERM ? "SIGTERM received" : "stop requested");
   // Records already queued were sent before the signal: take them, for at
   // most a second, so that a stop under load does not drop a queue's worth.
   const auto drain_until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
   std::uint64_t drained = 0;
   while (std::chrono::steady_clock::now() < drain_until && source->receive(rec, std::chrono::milliseconds(0))) {
-    handle(rec);
+    handle_now(rec);
     ++drained;
   }
   if (drained > 0) log->info("took the {} record(s) still queued", drained);
   stop_capture();
   pipeline.flush();
   if (checkpoints) checkpoints->save(pipeline.engine());
+  publish_metrics(std::chrono::steady_clock::now());
   std::fputs(pipeline.summary().c_str(), stderr);
   if (capture) std::fputs(capture->summary().c_str(), stderr);
   if (ceiling.shed_count() > 0) {

@@ -53,6 +53,10 @@ struct DaemonOptions {
   /// 0: none): above it telemetry is shed until the resident set falls below
   /// 90 % of it (runtime/memory_ceiling.h).
   std::size_t memory_limit_mb = 1024;
+  /// The operators' HTTP listener (`metrics_listen`, `--metrics-listen`,
+  /// e.g. "127.0.0.1:9464"): Prometheus `/metrics`, `/healthz`, `/readyz`
+  /// (runtime/metrics.h, docs/operations.md). Empty: none.
+  std::string metrics_listen;
   /// Live capture (`--iface`): `live.iface` empty means none. Records and
   /// metered segments from the interface go through the same pipeline.
   ingest::LiveCaptureOptions live;

@@ -61,7 +61,10 @@ class RuleWatcher {
   /// (it is reported either way).
   void set_refuse_shrink(bool refuse) noexcept { refuse_shrink_ = refuse; }
 
+  /// Loads that took over, the first one included.
   [[nodiscard]] std::uint64_t reloads() const noexcept { return reloads_; }
+  /// The rule files the running set was loaded from.
+  [[nodiscard]] const std::vector<std::string>& files() const noexcept { return running_.files; }
   [[nodiscard]] std::uint64_t rejected() const noexcept { return rejected_; }
   /// Loads that had fewer files or rules than the set before them.
   [[nodiscard]] std::uint64_t shrunk() const noexcept { return shrunk_; }

@@ -8,6 +8,7 @@ packages=(
   libboost-graph-dev libeigen3-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libzmq3-dev cppzmq-dev libsimdjson-dev libcli11-dev libpcap-dev libsodium-dev zlib1g-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
+  prometheus-cpp-dev libcivetweb-dev libsystemd-dev
   help2man dpkg-dev file
 )
 

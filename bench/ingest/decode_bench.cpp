@@ -16,6 +16,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <cstdio>
 #include <random>
 #include <string>
@@ -27,6 +28,7 @@
 #include "engine/engine.h"
 #include "ingest/decoder.h"
 #include "models/time.h"
+#include "runtime/metrics.h"
 
 namespace callroot::ingest {
 namespace {
@@ -163,6 +165,25 @@ void BM_DecodeAndApplyWifiClient(benchmark::State& state) {
   finish(state, c, ok);
 }
 BENCHMARK(BM_DecodeAndApplyWifiClient)->MinTime(2.0);
+
+/// What the daemon's metrics add per record (runtime/metrics.h): one counter
+/// increment found by socket, type and result, beside the decode and apply
+/// above that every record costs anyway.
+void BM_MetricsPerRecord(benchmark::State& state) {
+  runtime::MetricsServer metrics("127.0.0.1:0", nullptr);
+  for (auto _ : state) metrics.count_record(0, "wifi.client", true);
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(BM_MetricsPerRecord)->MinTime(1.0);
+
+/// ... and per verdict: one histogram observation.
+void BM_MetricsPerVerdict(benchmark::State& state) {
+  runtime::MetricsServer metrics("127.0.0.1:0", nullptr);
+  std::int64_t ns = 0;
+  for (auto _ : state) metrics.observe_latency(std::chrono::nanoseconds(ns += 977));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(BM_MetricsPerVerdict)->MinTime(1.0);
 
 void BM_DecodeCallSegment(benchmark::State& state) {
   const Corpus& c = segments();

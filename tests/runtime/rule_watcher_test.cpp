@@ -106,7 +106,9 @@ TEST(RuleWatcher, ReportsAndOptionallyRefusesARuleSetThatShrank) {
   std::ofstream(dir / "c.rules") << "rule c {\n  blame: wan\n  when: sent.poor\n}\n";
   std::ostringstream log_text;
   auto log = std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::ostream_sink_mt>(log_text));
-  RuleWatcher watcher({dir.string()}, rule_loader({.method = "rules"}), log, std::chrono::milliseconds(0), /*background=*/false);
+  AttributionConfig pack_alone;
+  pack_alone.method = "rules";
+  RuleWatcher watcher({dir.string()}, rule_loader(pack_alone), log, std::chrono::milliseconds(0), /*background=*/false);
   ASSERT_NE(watcher.load_initial(), nullptr);
   EXPECT_EQ(watcher.shrunk(), 0u);
 

@@ -1,0 +1,195 @@
+// The daemon as an operator runs it (docs/operations.md): its Prometheus
+// metrics scraped over loopback and checked against a replay of the same
+// input, its health and readiness probes, and what it tells systemd.
+
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+
+#include <spdlog/sinks/null_sink.h>
+#include <zmq.hpp>
+
+#include "child_process.h"
+#include "daemon_sockets.h"
+#include "demo_files.h"
+#include "runtime/daemon.h"
+#include "runtime/replay.h"
+#include "runtime/sinks.h"
+#include "testing/http_get.h"
+
+namespace callroot::runtime::testing {
+namespace {
+
+using callroot::testing::http_get;
+using callroot::testing::HttpResponse;
+
+/// The samples of a Prometheus text exposition: "name{labels}" -> value.
+std::map<std::string, double> parse_metrics(const std::string& text) {
+  std::map<std::string, double> out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string line = text.substr(start, end - start);
+    start = end + 1;
+    if (line.empty() || line[0] == '#') continue;
+    const auto space = line.rfind(' ');
+    out[line.substr(0, space)] = std::stod(line.substr(space + 1));
+  }
+  return out;
+}
+
+int free_base_port(int offset) { return 20000 + offset + static_cast<int>(getpid() % 4000) * 5; }
+
+TEST(Operations, TheMetricsOfTheDemoAreThoseOfItsReplay) {
+  CollectingSink replayed;
+  ReplayOptions options;
+  options.files = demo_inputs();
+  options.progress = false;
+  const PipelineStats stats =
+      replay_into(options, replayed, std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>()));
+
+  const int base = free_base_port(0);
+  const std::string pull = "tcp://127.0.0.1:" + std::to_string(base);
+  const std::string pub = "tcp://127.0.0.1:" + std::to_string(base + 1);
+  const int http = base + 2;
+  ChildProcess daemon({CALLROOT_BINARY, "run", "--pull", pull, "--sub", "tcp://127.0.0.1:" + std::to_string(base + 3),
+                       "--pub", pub, "--metrics-listen", "127.0.0.1:" + std::to_string(http)});
+  HttpResponse health;
+  for (int i = 0; i < 100 && health.status == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    health = http_get(http, "/healthz");
+  }
+  ASSERT_EQ(health.status, 200) << "the listener did not answer";
+  EXPECT_EQ(health.body, "ok\n");
+  EXPECT_EQ(http_get(http, "/readyz").status, 200);
+  EXPECT_EQ(http_get(http, "/nothing-here").status, 404);
+
+  zmq::context_t ctx(1);
+  zmq::socket_t verdicts = subscriber(ctx, pub, "verdict");
+  zmq::socket_t push = pusher(ctx, pull);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  std::map<std::string, double> sent_by_type;
+  push.send(zmq::str_buffer("wifi.client"), zmq::send_flags::sndmore);  // one bad record
+  push.send(zmq::str_buffer("{\"type\":\"wifi.client\",\"ts\":"), zmq::send_flags::none);
+  for (const auto& [type, body] : demo_records_in_time_order()) {
+    push.send(zmq::buffer(type), zmq::send_flags::sndmore);
+    push.send(zmq::buffer(body), zmq::send_flags::none);
+    ++sent_by_type[type];
+  }
+  std::size_t got = 0;
+  for (const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+       got < replayed.verdicts.size() && std::chrono::steady_clock::now() < until;) {
+    zmq::message_t type, body;
+    if (verdicts.recv(type) && type.more() && verdicts.recv(body)) ++got;
+  }
+  ASSERT_EQ(got, replayed.verdicts.size());
+
+  // The totals are handed to the listener every 200 ms: wait for the last verdict's.
+  std::map<std::string, double> m;
+  for (int i = 0; i < 100; ++i) {
+    m = parse_metrics(http_get(http, "/metrics").body);
+    if (m["callroot_ingest_to_verdict_seconds_count"] == static_cast<double>(got) &&
+        m["callroot_segments_total{quality=\"good\"}"] + m["callroot_segments_total{quality=\"poor\"}"] ==
+            static_cast<double>(got)) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  const std::string source = "source=\"" + pull + "\"";
+  for (const auto& [type, count] : sent_by_type) {
+    // Labels come sorted by name.
+    EXPECT_EQ((m["callroot_records_total{result=\"accepted\"," + source + ",type=\"" + type + "\"}"]), count) << type;
+  }
+  EXPECT_EQ((m["callroot_records_total{result=\"rejected\"," + source + ",type=\"wifi.client\"}"]), 1);
+  EXPECT_EQ(m["callroot_records_rejected_total{reason=\"truncated\"}"] + m["callroot_records_rejected_total{reason=\"bad_json\"}"], 1);
+  EXPECT_EQ(m["callroot_segments_total{quality=\"good\"}"], static_cast<double>(stats.engine.segments_good));
+  EXPECT_EQ(m["callroot_segments_total{quality=\"poor\"}"], static_cast<double>(stats.engine.segments_poor));
+  const char* const kinds[] = {"client", "ap", "switch", "wan", "remote", "unknown"};  // ComponentKind's order
+  for (std::size_t k = 0; k < std::size(kinds); ++k) {
+    EXPECT_EQ(m["callroot_blame_total{kind=\"" + std::string(kinds[k]) + "\"}"], static_cast<double>(stats.engine.blamed[k]))
+        << kinds[k];
+  }
+  EXPECT_EQ(m["callroot_incidents_total{event=\"opened\"}"], static_cast<double>(stats.engine.incidents_opened));
+  EXPECT_EQ(m["callroot_telemetry_late_total"], 0);
+  EXPECT_GT(m["callroot_resident_memory_bytes"], 1e6);
+  EXPECT_GT(m["callroot_store_bytes"], 0);
+  EXPECT_GT(m["callroot_store_rows_total"], 0);
+  EXPECT_EQ(m["callroot_rules_info{hash=\"none\"}"], 1);
+  // The demo is from March 2026: the event time is months behind the wall clock.
+  EXPECT_GT(m["callroot_watermark_lag_seconds"], 0);
+  EXPECT_EQ(m["callroot_ingest_to_verdict_seconds_count"], static_cast<double>(got));
+
+  const int status = daemon.terminate(std::chrono::seconds(10));
+  ASSERT_NE(status, -1);
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+// What the package installs as /etc/callroot/run.json is a configuration the
+// daemon takes, with the shipped rules, a checkpoint in the state directory
+// and the listener on loopback.
+TEST(Operations, TheShippedConfigurationReads) {
+  const DaemonOptions o = load_daemon_config(std::string(CALLROOT_SOURCE_DIR) + "/packaging/run.json");
+  EXPECT_EQ(o.config.attribution.rules, std::vector<std::string>{"/usr/share/callroot/rules"});
+  EXPECT_EQ(o.checkpoint, "/var/lib/callroot/state.ckpt");
+  EXPECT_EQ(o.metrics_listen, "127.0.0.1:9464");
+  for (const auto* list : {&o.source.pull_endpoints, &o.source.sub_endpoints, &o.publish}) {
+    for (const auto& endpoint : *list) EXPECT_EQ(endpoint.rfind("tcp://127.0.0.1:", 0), 0u) << endpoint;
+  }
+}
+
+TEST(Operations, AnAddressItCannotListenOnStopsItWithExitCode2) {
+  const int base = free_base_port(1);
+  ChildProcess daemon({CALLROOT_BINARY, "run", "--pull", "tcp://127.0.0.1:" + std::to_string(base), "--sub",
+                       "tcp://127.0.0.1:" + std::to_string(base + 1), "--pub",
+                       "tcp://127.0.0.1:" + std::to_string(base + 2), "--metrics-listen", "192.0.2.1:9464"},
+                      "/dev/null");
+  const int status = daemon.wait(std::chrono::seconds(20));
+  ASSERT_NE(status, -1) << "it kept running";
+  EXPECT_EQ(WEXITSTATUS(status), 2);
+}
+
+// Type=notify: READY=1 once the sockets are bound and the rules loaded,
+// STOPPING=1 on SIGTERM, on the socket systemd names in NOTIFY_SOCKET.
+TEST(Operations, TellsSystemdWhenItIsReadyAndWhenItStops) {
+  TempDir dir("notify");
+  const std::string path = (dir.path() / "notify.sock").string();
+  const int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  timeval timeout{20, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+
+  const int base = free_base_port(2);
+  setenv("NOTIFY_SOCKET", path.c_str(), 1);
+  ChildProcess daemon({CALLROOT_BINARY, "run", "--pull", "tcp://127.0.0.1:" + std::to_string(base), "--sub",
+                       "tcp://127.0.0.1:" + std::to_string(base + 1), "--pub",
+                       "tcp://127.0.0.1:" + std::to_string(base + 2)},
+                      "/dev/null");
+  unsetenv("NOTIFY_SOCKET");
+  const auto next = [&] {
+    char buf[512];
+    const ssize_t n = recv(fd, buf, sizeof buf, 0);
+    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+  };
+  const std::string ready = next();
+  EXPECT_NE(ready.find("READY=1"), std::string::npos) << ready;
+  const int status = daemon.terminate(std::chrono::seconds(10));
+  const std::string stopping = next();
+  EXPECT_NE(stopping.find("STOPPING=1"), std::string::npos) << stopping;
+  ASSERT_NE(status, -1);
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  close(fd);
+}
+
+}  // namespace
+}  // namespace callroot::runtime::testing
