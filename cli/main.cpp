@@ -3,6 +3,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <optional>
+#include <string>
+
 #include "cli/command.h"
 #include "runtime/pipeline.h"
 
@@ -14,6 +17,13 @@ int main(int argc, char** argv) {
       "callroot"};  // the name in usage lines, however it was started
   app.require_subcommand(1);
   app.set_version_flag("--version", "callroot 0.1.0");
+  // Given before or after the subcommand's name: the subcommands fall through to it.
+  std::string log_format;
+  app.add_option("--log-format", log_format,
+                 "Log lines as text (the default), json or logfmt: keys ts, level, logger, msg "
+                 "(also CALLROOT_LOG_FORMAT)")
+      ->check(CLI::IsMember({"text", "json", "logfmt"}));
+  app.fallthrough();
   // `callroot: error: ...`, as other tools say it.
   app.failure_message([](const CLI::App*, const CLI::Error& e) {
     return std::string("callroot: error: ") + e.what() + "\nRun with --help for more information.\n";
@@ -28,7 +38,9 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : kExitUsage;
   }
   // Every line says which program speaks: `callroot run: warning: ...`.
-  auto log = callroot::runtime::make_logger("callroot " + app.get_subcommands().front()->get_name());
+  std::optional<callroot::runtime::LogFormat> format;
+  if (callroot::runtime::LogFormat f; callroot::runtime::parse_log_format(log_format, f)) format = f;
+  auto log = callroot::runtime::make_logger("callroot " + app.get_subcommands().front()->get_name(), format);
   for (CommandPtr& command : commands) {
     if (command->chosen()) return command->run(log);
   }

@@ -1,5 +1,8 @@
 #include "runtime/pipeline.h"
 
+#include <sys/stat.h>
+
+#include <cstdio>
 #include <cstdlib>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -8,6 +11,7 @@
 
 #include "models/capacity.h"
 #include "models/text.h"
+#include "models/time.h"
 
 namespace callroot::runtime {
 
@@ -20,14 +24,31 @@ constexpr std::uint64_t kLogEvery = 1000;
 
 namespace {
 
+/// The syslog priority journald reads from the start of a line (sd-daemon(3)).
+std::string_view journal_prefix(spdlog::level::level_enum level) noexcept {
+  switch (level) {
+    case spdlog::level::trace:
+    case spdlog::level::debug: return "<7>";
+    case spdlog::level::info: return "<6>";
+    case spdlog::level::warn: return "<4>";
+    case spdlog::level::err: return "<3>";
+    case spdlog::level::critical: return "<2>";
+    default: return "<6>";
+  }
+}
+
 /// Escapes each message's text before the pattern lays it out; the pattern's
 /// own parts (level, time) are ours and need nothing.
 class EscapingFormatter final : public spdlog::formatter {
  public:
-  explicit EscapingFormatter(std::string pattern)
-      : pattern_(std::move(pattern)), inner_(std::make_unique<spdlog::pattern_formatter>(pattern_)) {}
+  EscapingFormatter(std::string pattern, std::string_view (*prefix)(spdlog::level::level_enum) noexcept)
+      : pattern_(std::move(pattern)), prefix_(prefix), inner_(std::make_unique<spdlog::pattern_formatter>(pattern_)) {}
 
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    if (prefix_ != nullptr) {
+      const std::string_view p = prefix_(msg.level);
+      dest.append(p.data(), p.data() + p.size());
+    }
     const std::string_view payload(msg.payload.data(), msg.payload.size());
     if (!needs_log_escape(payload)) return inner_->format(msg, dest);
     const std::string escaped = escape_for_log(payload);
@@ -39,24 +60,121 @@ class EscapingFormatter final : public spdlog::formatter {
     msg.color_range_end = copy.color_range_end;
   }
   [[nodiscard]] std::unique_ptr<spdlog::formatter> clone() const override {
-    return std::make_unique<EscapingFormatter>(pattern_);
+    return std::make_unique<EscapingFormatter>(pattern_, prefix_);
   }
 
  private:
   std::string pattern_;
+  std::string_view (*prefix_)(spdlog::level::level_enum) noexcept;
   std::unique_ptr<spdlog::formatter> inner_;
 };
 
-}  // namespace
-
-std::unique_ptr<spdlog::formatter> make_log_formatter() {
-  return std::make_unique<EscapingFormatter>("%n: %^%l%$: %v");
+/// JSON string content: quotes, backslashes and every control byte escaped,
+/// so a value from input can neither end the string nor the line.
+void append_json_text(spdlog::memory_buf_t& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (c == '\n' || c == '\r' || c == '\t') {
+      out.push_back('\\');
+      out.push_back(c == '\n' ? 'n' : c == '\r' ? 'r' : 't');
+    } else if (u < 0x20 || u == 0x7f) {
+      const char esc[] = {'\\', 'u', '0', '0', kHex[u >> 4], kHex[u & 15]};
+      out.append(esc, esc + sizeof esc);
+    } else {
+      out.push_back(c);
+    }
+  }
 }
 
-std::shared_ptr<spdlog::logger> make_logger(std::string_view name) {
+void append(spdlog::memory_buf_t& out, std::string_view text) { out.append(text.data(), text.data() + text.size()); }
+
+/// JSON Lines or logfmt with the keys ts, level, logger and msg, one line
+/// per message, whatever the message holds.
+class StructuredFormatter final : public spdlog::formatter {
+ public:
+  StructuredFormatter(LogFormat format, bool journal) : format_(format), journal_(journal) {}
+
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    if (journal_) append(dest, journal_prefix(msg.level));
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(msg.time.time_since_epoch()).count();
+    const std::string ts = format_rfc3339(ms);
+    const spdlog::string_view_t level = spdlog::level::to_string_view(msg.level);
+    const std::string_view logger(msg.logger_name.data(), msg.logger_name.size());
+    const std::string_view text(msg.payload.data(), msg.payload.size());
+    if (format_ == LogFormat::kJson) {
+      append(dest, R"({"ts":")");
+      append(dest, ts);
+      append(dest, R"(","level":")");
+      append(dest, std::string_view(level.data(), level.size()));
+      append(dest, R"(","logger":")");
+      append_json_text(dest, logger);
+      append(dest, R"(","msg":")");
+      append_json_text(dest, text);
+      append(dest, "\"}\n");
+      return;
+    }
+    append(dest, "ts=");
+    append(dest, ts);
+    append(dest, " level=");
+    append(dest, std::string_view(level.data(), level.size()));
+    append(dest, " logger=\"");
+    append_json_text(dest, logger);  // logfmt's quoted values escape as JSON strings do
+    append(dest, "\" msg=\"");
+    append_json_text(dest, text);
+    append(dest, "\"\n");
+  }
+  [[nodiscard]] std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<StructuredFormatter>(format_, journal_);
+  }
+
+ private:
+  LogFormat format_;
+  bool journal_;
+};
+
+/// Whether stderr is the journal's stream: systemd sets JOURNAL_STREAM to
+/// its device and inode (systemd.exec(5)), and a redirect changes them.
+bool stderr_is_journal() {
+  const char* stream = std::getenv("JOURNAL_STREAM");
+  if (stream == nullptr) return false;
+  unsigned long long dev = 0, ino = 0;
+  if (std::sscanf(stream, "%llu:%llu", &dev, &ino) != 2) return false;
+  struct stat st {};
+  return fstat(2, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
+}
+
+}  // namespace
+
+bool parse_log_format(std::string_view text, LogFormat& out) noexcept {
+  if (text == "text") out = LogFormat::kText;
+  else if (text == "json") out = LogFormat::kJson;
+  else if (text == "logfmt") out = LogFormat::kLogfmt;
+  else return false;
+  return true;
+}
+
+std::unique_ptr<spdlog::formatter> make_log_formatter(LogFormat format, bool journal) {
+  if (format != LogFormat::kText) return std::make_unique<StructuredFormatter>(format, journal);
+  // journald adds its own time and the unit's name; the prefix gives the level.
+  return journal ? std::make_unique<EscapingFormatter>("%^%l%$: %v", journal_prefix)
+                 : std::make_unique<EscapingFormatter>("%n: %^%l%$: %v", nullptr);
+}
+
+std::shared_ptr<spdlog::logger> make_logger(std::string_view name, std::optional<LogFormat> format) {
+  LogFormat chosen = LogFormat::kText;
+  if (format) {
+    chosen = *format;
+  } else if (const char* env = std::getenv("CALLROOT_LOG_FORMAT")) {
+    parse_log_format(env, chosen);
+  }
+  const bool journal = stderr_is_journal();
   auto logger = std::make_shared<spdlog::logger>(std::string(name),
                                                  std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
-  logger->set_formatter(make_log_formatter());
+  logger->set_formatter(make_log_formatter(chosen, journal));
   logger->set_level(spdlog::level::info);
   if (const char* level = std::getenv("CALLROOT_LOG_LEVEL")) logger->set_level(spdlog::level::from_str(level));
   return logger;

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -70,13 +71,27 @@ class Pipeline {
   std::vector<Event> scratch_;  // feed()'s events, reused
 };
 
-/// The logger commands write to: stderr, `callroot` name, level from the
-/// environment (CALLROOT_LOG_LEVEL). Every message is one line: control
-/// bytes and bytes that are not UTF-8 are escaped (models/text.h), so a value
-/// from a record, a rule file or a peer can never forge a line of its own.
-std::shared_ptr<spdlog::logger> make_logger(std::string_view name = "callroot");
-/// make_logger's formatter (`<logger name>: <level>: <message>`, the message escaped), for loggers with other sinks.
-std::unique_ptr<spdlog::formatter> make_log_formatter();
+/// How log lines are laid out (`--log-format`, CALLROOT_LOG_FORMAT):
+/// `<logger>: <level>: <message>` text, JSON Lines, or logfmt. The structured
+/// two have the stable keys ts (RFC 3339, UTC, ms), level (trace, debug,
+/// info, warning, error, critical), logger (`callroot run`) and msg.
+enum class LogFormat : std::uint8_t { kText, kJson, kLogfmt };
+/// "text", "json" or "logfmt"; false for anything else.
+bool parse_log_format(std::string_view text, LogFormat& out) noexcept;
+
+/// The logger commands write to: stderr, level from the environment
+/// (CALLROOT_LOG_LEVEL), format `format` or else CALLROOT_LOG_FORMAT's (text
+/// by default). Every message is one line: control bytes and bytes that are
+/// not UTF-8 are escaped (models/text.h; JSON escapes in the structured
+/// formats), so a value from a record, a rule file or a peer can never forge
+/// a line of its own. When stderr is the systemd journal (JOURNAL_STREAM),
+/// each line starts with its syslog priority (`<4>` for a warning), which
+/// journald keeps as the entry's level, and text lines leave out the
+/// logger's name, which journald records itself.
+std::shared_ptr<spdlog::logger> make_logger(std::string_view name = "callroot",
+                                            std::optional<LogFormat> format = std::nullopt);
+/// make_logger's formatter, for loggers with other sinks.
+std::unique_ptr<spdlog::formatter> make_log_formatter(LogFormat format = LogFormat::kText, bool journal = false);
 
 /// Logs a text of several lines (a rendered rule diagnostic) one log line per line.
 void log_lines(spdlog::logger& log, spdlog::level::level_enum level, std::string_view text);

@@ -8,8 +8,11 @@
 #include <cerrno>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "demo_files.h"
 
@@ -118,6 +121,29 @@ TEST(CommandLine, ReplayTakesTheDaemonsConfigurationFile) {
   const std::string out = run("replay --config " + config + files, code);
   EXPECT_EQ(code, 2);
   EXPECT_NE(out.find("unknown key `grace`"), std::string::npos) << out;
+}
+
+// --log-format json, before or after the subcommand: each log line is one
+// JSON object with ts, level, logger and msg (the summary stays text).
+TEST(CommandLine, LogLinesInJsonWhereverTheFlagIsGiven) {
+  runtime::testing::TempDir dir("log-format");
+  const std::string input = (dir.path() / "bad.jsonl").string();
+  std::ofstream(input) << "{\"type\":\"wifi.client\",\"ts\":\n";
+  for (const std::string args : {"--log-format json replay ", "replay --log-format json "}) {
+    int code = -1;
+    const std::string out = run(args + input + " --out /dev/null", code);
+    EXPECT_EQ(code, 0) << out;
+    std::size_t json_lines = 0;
+    std::istringstream lines(out);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.empty() || line[0] != '{') continue;
+      const auto j = nlohmann::json::parse(line);
+      EXPECT_EQ(j.at("logger"), "callroot replay");
+      EXPECT_TRUE(j.contains("ts") && j.contains("level") && j.contains("msg")) << line;
+      ++json_lines;
+    }
+    EXPECT_GE(json_lines, 1u) << out;
+  }
 }
 
 /// Runs `callroot ARGS` on a pseudo-terminal of `columns` columns, as a user

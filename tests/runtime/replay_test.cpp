@@ -10,6 +10,7 @@
 #include <random>
 #include <set>
 
+#include <nlohmann/json.hpp>
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/sinks/ostream_sink.h>
 
@@ -46,6 +47,45 @@ TEST(Logging, InputCannotForgeALogLine) {
   EXPECT_EQ(out.find('\x1b'), std::string::npos) << out;
   EXPECT_NE(out.find("x\\ninfo callroot run: restored checkpoint FORGED LINE\\x1b[2J"), std::string::npos) << out;
   EXPECT_EQ(out.rfind("t: warning: rejected in.jsonl:7: unknown_type: ", 0), 0u) << out;
+}
+
+// --log-format json and logfmt: one line per message with the keys ts,
+// level, logger and msg, whatever the message holds; the same forged line
+// stays one JSON value, and the text comes back exactly.
+TEST(Logging, StructuredLinesKeepTheirKeysAndCannotBeForged) {
+  const std::string forged = "x\ninfo callroot run: FORGED\"} {\"level\":\"error\u001b[2J";
+  for (const LogFormat format : {LogFormat::kJson, LogFormat::kLogfmt}) {
+    std::ostringstream text;
+    auto log = std::make_shared<spdlog::logger>("callroot run", std::make_shared<spdlog::sinks::ostream_sink_mt>(text));
+    log->set_formatter(make_log_formatter(format));
+    log->warn("rejected: {}", forged);
+    const std::string out = text.str();
+    ASSERT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+    EXPECT_EQ(out.find('\x1b'), std::string::npos) << out;
+    if (format == LogFormat::kJson) {
+      const auto j = nlohmann::json::parse(out);
+      EXPECT_EQ(j.at("level"), "warning");
+      EXPECT_EQ(j.at("logger"), "callroot run");
+      EXPECT_EQ(j.at("msg"), "rejected: " + forged);
+      EXPECT_TRUE(parse_rfc3339(j.at("ts").get<std::string>()).has_value()) << j.at("ts");
+      EXPECT_EQ(j.size(), 4u);
+    } else {
+      EXPECT_EQ(out.rfind("ts=", 0), 0u) << out;
+      EXPECT_NE(out.find(" level=warning logger=\"callroot run\" msg=\"rejected: x\\ninfo"), std::string::npos) << out;
+      EXPECT_NE(out.find("FORGED\\\"} {\\\"level"), std::string::npos) << out;
+    }
+  }
+  // On the journal's stream each line starts with its syslog priority.
+  std::ostringstream text;
+  auto log = std::make_shared<spdlog::logger>("callroot run", std::make_shared<spdlog::sinks::ostream_sink_mt>(text));
+  log->set_formatter(make_log_formatter(LogFormat::kText, /*journal=*/true));
+  log->warn("a warning");
+  log->error("an error");
+  EXPECT_EQ(text.str(), "<4>warning: a warning\n<3>error: an error\n");
+  LogFormat parsed = LogFormat::kText;
+  EXPECT_TRUE(parse_log_format("logfmt", parsed));
+  EXPECT_EQ(parsed, LogFormat::kLogfmt);
+  EXPECT_FALSE(parse_log_format("xml", parsed));
 }
 
 struct Replayed {
