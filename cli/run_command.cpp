@@ -43,6 +43,15 @@ class RunCommand final : public Command {
     cmd.add_option("--curve-allow", curve_allow_, "CurveZMQ: a folder of the client public keys (*.pub) admitted")
         ->check(CLI::ExistingDirectory);
     cmd.add_flag("--insecure", insecure_, "Allow binding an address other than loopback without CURVE");
+    cmd.add_option("--out-dir", out_dir_,
+                   "Also write verdicts and incident records to rotating JSON Lines files in this folder "
+                   "(verdicts.jsonl, rotated to verdicts-<UTC time>.jsonl; docs/operations.md)");
+    cmd.add_option("--rotate-mb", rotate_mb_, "With --out-dir: rotate past this many MiB (default 64; 0: never)")
+        ->check(CLI::NonNegativeNumber);
+    cmd.add_option("--rotate-s", rotate_s_, "With --out-dir: rotate a file this many seconds old (default 3600; 0: never)")
+        ->check(CLI::NonNegativeNumber);
+    cmd.add_flag("--sync-each-line", sync_each_line_,
+                 "With --out-dir: fsync after every line (default: at most once a second, at rotation and checkpoints)");
     cmd.add_option("--metrics-listen", metrics_listen_,
                    "Serve Prometheus /metrics, /healthz and /readyz on this address, e.g. 127.0.0.1:9464 "
                    "(docs/operations.md)");
@@ -78,6 +87,10 @@ class RunCommand final : public Command {
     if (!curve_allow_.empty()) daemon.curve_allow = curve_allow_;
     if (insecure_) daemon.insecure = true;
     if (!metrics_listen_.empty()) daemon.metrics_listen = metrics_listen_;
+    if (!out_dir_.empty()) daemon.verdict_files.dir = out_dir_;
+    if (rotate_mb_ >= 0) daemon.verdict_files.max_bytes = static_cast<std::uint64_t>(rotate_mb_) << 20;
+    if (rotate_s_ >= 0) daemon.verdict_files.max_age = std::chrono::seconds(rotate_s_);
+    if (sync_each_line_) daemon.verdict_files.sync_each_line = true;
     if (memory_limit_ >= 0) daemon.memory_limit_mb = static_cast<std::size_t>(memory_limit_);
     return runtime::run_daemon(daemon, log);
   }
@@ -97,6 +110,9 @@ class RunCommand final : public Command {
   std::string curve_key_, curve_allow_;
   bool insecure_ = false;
   std::string metrics_listen_;
+  std::string out_dir_;
+  std::int64_t rotate_mb_ = -1, rotate_s_ = -1;  // -1: the configuration's or the default
+  bool sync_each_line_ = false;
   std::int64_t memory_limit_ = -1;  // -1: the configuration's or the default
 };
 

@@ -281,6 +281,23 @@ DaemonOptions load_daemon_config(const std::string& path, std::shared_ptr<const 
         throw std::runtime_error(path + ": `memory_limit_mb` must be a non-negative integer (MiB; 0: no ceiling)");
       }
       o.memory_limit_mb = value.get<std::size_t>();
+    } else if (key == "out_dir") {
+      if (!value.is_string() || value.get<std::string>().empty()) {
+        throw std::runtime_error(path + ": `out_dir` must be a folder name");
+      }
+      o.verdict_files.dir = value.get<std::string>();
+    } else if (key == "rotate_mb") {
+      if (!value.is_number_integer() || value.get<std::int64_t>() < 0) {
+        throw std::runtime_error(path + ": `rotate_mb` must be a non-negative integer (MiB; 0: never for size)");
+      }
+      o.verdict_files.max_bytes = value.get<std::uint64_t>() << 20;
+    } else if (key == "rotate_s") {
+      o.verdict_files.max_age = std::chrono::seconds(duration(value, "rotate_s", path));
+    } else if (key == "sync_ms") {
+      o.verdict_files.sync_every = std::chrono::milliseconds(duration(value, "sync_ms", path));
+    } else if (key == "sync_each_line") {
+      if (!value.is_boolean()) throw std::runtime_error(path + ": `sync_each_line` must be true or false");
+      o.verdict_files.sync_each_line = value.get<bool>();
     } else if (key == "metrics_listen") {
       if (!value.is_string() || value.get<std::string>().empty()) {
         throw std::runtime_error(path + ": `metrics_listen` must be an address and port, e.g. \"127.0.0.1:9464\"");
@@ -388,6 +405,20 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
     log->error("cannot bind: {}", e.what());
     return 2;
   }
+  // The verdicts' way out: PUB, and the files when asked for, behind the journal.
+  std::unique_ptr<VerdictFiles> files;
+  std::unique_ptr<TeeSink> tee;
+  engine::VerdictSink* published = sink.get();
+  if (!options.verdict_files.dir.empty()) {
+    try {
+      files = std::make_unique<VerdictFiles>(options.verdict_files, log, clock);
+    } catch (const std::exception& e) {
+      log->error("{}", e.what());
+      return 2;
+    }
+    tee = std::make_unique<TeeSink>(*sink, *files);
+    published = tee.get();
+  }
   std::unique_ptr<Checkpointer> checkpoints;
   std::unique_ptr<JournalingSink> journaling;
   if (!options.checkpoint.empty()) {
@@ -397,11 +428,11 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
       log->error("{}", e.what());
       return 2;
     }
-    journaling = checkpoints->journaling(*sink);
+    journaling = checkpoints->journaling(*published);
   }
   std::unique_ptr<MetricsServer> metrics;
   std::unique_ptr<LatencySink> timed;
-  engine::VerdictSink* out = journaling ? static_cast<engine::VerdictSink*>(journaling.get()) : sink.get();
+  engine::VerdictSink* out = journaling ? static_cast<engine::VerdictSink*>(journaling.get()) : published;
   if (!options.metrics_listen.empty()) {
     try {
       metrics = std::make_unique<MetricsServer>(options.metrics_listen, log);
@@ -587,7 +618,9 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
             pipeline.engine().set_attributor(std::move(attributor));
           }
         }
+        if (files) files->tick();
         if (checkpoints && options.checkpoint_every.count() > 0 && now - last_checkpoint >= options.checkpoint_every) {
+          if (files) files->sync();  // what the checkpoint says went out is on disk
           checkpoints->save(pipeline.engine());
           last_checkpoint = now;
         }
@@ -601,6 +634,7 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
       capture->join();
     }
     pipeline.flush();
+    if (files) files->sync();
     if (checkpoints) checkpoints->save(pipeline.engine());
     std::fputs(pipeline.summary().c_str(), stderr);
     return 2;
@@ -618,6 +652,7 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
   if (drained > 0) log->info("took the {} record(s) still queued", drained);
   stop_capture();
   pipeline.flush();
+  if (files) files->sync();
   if (checkpoints) checkpoints->save(pipeline.engine());
   publish_metrics(std::chrono::steady_clock::now());
   std::fputs(pipeline.summary().c_str(), stderr);

@@ -15,6 +15,7 @@
 #include "ingest/pcap_reader.h"
 #include "ingest/zmq_source.h"
 #include "runtime/config.h"
+#include "runtime/verdict_files.h"
 
 namespace callroot::runtime {
 
@@ -57,6 +58,9 @@ struct DaemonOptions {
   /// e.g. "127.0.0.1:9464"): Prometheus `/metrics`, `/healthz`, `/readyz`
   /// (runtime/metrics.h, docs/operations.md). Empty: none.
   std::string metrics_listen;
+  /// Verdicts and incident records also to rotating JSON Lines files
+  /// (`out_dir`, `--out-dir`; runtime/verdict_files.h). `dir` empty: none.
+  VerdictFilesOptions verdict_files;
   /// Live capture (`--iface`): `live.iface` empty means none. Records and
   /// metered segments from the interface go through the same pipeline.
   ingest::LiveCaptureOptions live;

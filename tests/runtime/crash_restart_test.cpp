@@ -98,7 +98,9 @@ TEST(CrashRestart, SigkillBetweenCheckpointsLosesNoVerdictAndRepeatsNoneUnmarked
   const std::string checkpoint = (dir.path() / "callroot.ckpt").string();
   const auto config = dir.path() / "callroot.json";
   // No idle flush: what waits for its verdict at the crash must be in the checkpoint.
-  std::ofstream(config) << R"({"checkpoint":")" << checkpoint << R"(","checkpoint_every_s":2,"idle_flush_ms":600000})";
+  const auto out_dir = dir.path() / "verdicts";
+  std::ofstream(config) << R"({"checkpoint":")" << checkpoint << R"(","checkpoint_every_s":2,"idle_flush_ms":600000,)"
+                        << R"("out_dir":")" << out_dir.string() << R"("})";
   const std::string pull = "ipc://" + (dir.path() / "pull").string();
   const std::string pub = "ipc://" + (dir.path() / "pub").string();
   const std::vector<std::string> args = {CALLROOT_BINARY, "run",   "--pull", pull, "--sub",
@@ -174,21 +176,37 @@ TEST(CrashRestart, SigkillBetweenCheckpointsLosesNoVerdictAndRepeatsNoneUnmarked
   EXPECT_NE(log.find("went out after the checkpoint"), std::string::npos)
       << "the crash fell between a save and verdicts: the journal must have been read\n"
       << log;
-  std::map<std::string, int> plain, reissued;
-  for (const auto& v : listener.of("verdict")) {
-    const std::string key = v.at("call_id").get<std::string>() + "/" + v.at("segment_id").get<std::string>();
-    ++(v.value("reissued", false) ? reissued : plain)[key];
+  // On PUB, and in the verdict files both runs wrote to (every line whole).
+  std::vector<nlohmann::json> in_files;
+  for (const auto& e : std::filesystem::directory_iterator(out_dir)) {
+    std::ifstream in(e.path());
+    for (std::string line; std::getline(in, line);) {
+      const auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+      ASSERT_FALSE(j.is_discarded()) << e.path() << ": a line that is not JSON: " << line;
+      if (j.at("type") == "verdict") in_files.push_back(j);
+    }
   }
-  std::size_t missing = 0, repeated = 0;
-  for (const auto& s : segments) {
-    if (plain[s] + reissued[s] == 0) ++missing;
-    if (plain[s] > 1) ++repeated;
-  }
-  EXPECT_EQ(missing, 0u) << "segments without a verdict";
-  EXPECT_EQ(repeated, 0u) << "segments with a second verdict not marked reissued";
+  const std::vector<nlohmann::json> published = listener.of("verdict");
   std::size_t marked = 0;
-  for (const auto& [s, n] : reissued) marked += static_cast<std::size_t>(n);
-  EXPECT_GT(marked, 0u);
+  const std::vector<nlohmann::json>* const sources[] = {&published, &in_files};
+  for (const auto* verdicts : sources) {
+    std::map<std::string, int> plain, reissued;
+    for (const auto& v : *verdicts) {
+      const std::string key = v.at("call_id").get<std::string>() + "/" + v.at("segment_id").get<std::string>();
+      ++(v.value("reissued", false) ? reissued : plain)[key];
+    }
+    std::size_t missing = 0, repeated = 0;
+    for (const auto& s : segments) {
+      if (plain[s] + reissued[s] == 0) ++missing;
+      if (plain[s] > 1) ++repeated;
+    }
+    const char* where = verdicts == &in_files ? "in the verdict files" : "on PUB";
+    EXPECT_EQ(missing, 0u) << "segments without a verdict " << where;
+    EXPECT_EQ(repeated, 0u) << "segments with a second verdict not marked reissued " << where;
+    marked = 0;
+    for (const auto& [s, n] : reissued) marked += static_cast<std::size_t>(n);
+    EXPECT_GT(marked, 0u) << where;
+  }
   RecordProperty("verdicts", static_cast<int>(listener.of("verdict").size()));
   RecordProperty("reissued", static_cast<int>(marked));
 }

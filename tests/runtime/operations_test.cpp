@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <string>
@@ -48,7 +50,10 @@ std::map<std::string, double> parse_metrics(const std::string& text) {
 
 int free_base_port(int offset) { return 20000 + offset + static_cast<int>(getpid() % 4000) * 5; }
 
+// With --out-dir too: when it has stopped, its files hold every verdict and
+// incident record it published, the replay's, each once.
 TEST(Operations, TheMetricsOfTheDemoAreThoseOfItsReplay) {
+  TempDir out("operations-out");
   CollectingSink replayed;
   ReplayOptions options;
   options.files = demo_inputs();
@@ -61,7 +66,8 @@ TEST(Operations, TheMetricsOfTheDemoAreThoseOfItsReplay) {
   const std::string pub = "tcp://127.0.0.1:" + std::to_string(base + 1);
   const int http = base + 2;
   ChildProcess daemon({CALLROOT_BINARY, "run", "--pull", pull, "--sub", "tcp://127.0.0.1:" + std::to_string(base + 3),
-                       "--pub", pub, "--metrics-listen", "127.0.0.1:" + std::to_string(http)});
+                       "--pub", pub, "--metrics-listen", "127.0.0.1:" + std::to_string(http), "--out-dir",
+                       out.path().string(), "--rotate-mb", "1"});
   HttpResponse health;
   for (int i = 0; i < 100 && health.status == 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -130,6 +136,21 @@ TEST(Operations, TheMetricsOfTheDemoAreThoseOfItsReplay) {
   const int status = daemon.terminate(std::chrono::seconds(10));
   ASSERT_NE(status, -1);
   EXPECT_EQ(WEXITSTATUS(status), 0);
+
+  std::multiset<std::string> expected, written;
+  for (const auto& v : replayed.verdicts) expected.insert(to_json(v));
+  std::size_t incidents = 0, files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(out.path())) {
+    ++files;
+    std::ifstream in(e.path());
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind(R"({"type":"incident")", 0) == 0) ++incidents;
+      else written.insert(line);
+    }
+  }
+  EXPECT_GE(files, 2u) << "1 MiB of verdicts and incidents did not rotate";
+  EXPECT_TRUE(written == expected) << written.size() << " verdict lines, " << expected.size() << " expected";
+  EXPECT_EQ(incidents, replayed.incidents.size());
 }
 
 // What the package installs as /etc/callroot/run.json is a configuration the
