@@ -41,6 +41,7 @@ CommandPtr add_rules_command(CLI::App& parent);
 CommandPtr add_rtp_command(CLI::App& parent);
 CommandPtr add_simulate_command(CLI::App& parent);
 CommandPtr add_score_command(CLI::App& parent);
+CommandPtr add_report_command(CLI::App& parent);
 
 // Options more than one command takes.
 

@@ -12,8 +12,9 @@ declare -A allowed=(
   [runtime]="models ingest rules engine"
   [sim]="models"
   [eval]="models ingest engine"
+  [report]="models ingest engine"
   [testing]="models ingest"
-  [cli]="models ingest rules engine runtime sim eval"
+  [cli]="models ingest rules engine runtime sim eval report"
 )
 bad=0
 for folder in "${!allowed[@]}"; do

@@ -21,3 +21,7 @@ echo
 echo "How segment $segment got its verdict (callroot rules explain):"
 ./build/cli/callroot rules explain --segment "$segment" --rules data/rules data/demo/*.jsonl 2>/dev/null |
   grep -E "^segment|^  poor|candidate client|FIRED|^blame|^  client|^    wifi" | sed -n '1,30p'
+# The picture: one HTML page of the same verdicts (docs/report.md).
+./build/cli/callroot report out/demo-verdicts.jsonl data/demo/*.jsonl --out out/demo-report.html 2>/dev/null
+echo
+echo "The report, with the topology coloured by blame: out/demo-report.html (open it in a browser)"
