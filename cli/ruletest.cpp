@@ -15,6 +15,7 @@
 #include <spdlog/sinks/null_sink.h>
 
 #include "models/json_writer.h"
+#include "models/text.h"
 #include "models/time.h"
 #include "runtime/pipeline.h"
 #include "runtime/sinks.h"
@@ -275,20 +276,6 @@ RuleTestResult run_rule_test(const RuleTestCase& test, const AttributorFactory& 
 
 namespace {
 
-std::string xml_escape(std::string_view s) {
-  std::string out;
-  for (const char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 void write_junit(const std::string& path, const std::vector<RuleTestResult>& results) {
   std::ofstream out(path);
   if (!out) throw std::runtime_error("cannot write " + path);
@@ -302,14 +289,14 @@ void write_junit(const std::string& path, const std::vector<RuleTestResult>& res
   out << "<testsuites tests=\"" << results.size() << "\" failures=\"" << failures << "\" time=\"" << seconds << "\">\n";
   out << "  <testsuite name=\"callroot rules\" tests=\"" << results.size() << "\" failures=\"" << failures << "\">\n";
   for (const auto& r : results) {
-    out << "    <testcase classname=\"" << xml_escape(r.file) << "\" name=\"" << xml_escape(r.name) << "\" time=\""
+    out << "    <testcase classname=\"" << escape_markup(r.file) << "\" name=\"" << escape_markup(r.name) << "\" time=\""
         << r.seconds << "\"";
     if (r.passed) {
       out << "/>\n";
       continue;
     }
-    out << ">\n      <failure message=\"" << xml_escape(r.failures.front()) << "\">";
-    for (const auto& f : r.failures) out << xml_escape(f) << "\n";
+    out << ">\n      <failure message=\"" << escape_markup(r.failures.front()) << "\">";
+    for (const auto& f : r.failures) out << escape_markup(f) << "\n";
     out << "</failure>\n    </testcase>\n";
   }
   out << "  </testsuite>\n</testsuites>\n";

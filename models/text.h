@@ -26,4 +26,8 @@ namespace callroot {
 /// CSI). Everything else, including other non-ASCII text, is kept.
 [[nodiscard]] std::string escape_for_log(std::string_view text);
 
+/// `text` safe inside HTML or XML text and attribute values: `&`, `<`, `>`,
+/// `"` and `'` as character references.
+[[nodiscard]] std::string escape_markup(std::string_view text);
+
 }  // namespace callroot

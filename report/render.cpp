@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/quality.h"
+#include "models/text.h"
 #include "report/model.h"
 
 namespace callroot::report {
@@ -41,21 +42,7 @@ constexpr const char* kScript = R"(
 })();
 )";
 
-std::string esc(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (const char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string esc(std::string_view s) { return escape_markup(s); }
 
 std::string num(double v, int digits = 3) {
   if (std::isnan(v)) return "n/a";

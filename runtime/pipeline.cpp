@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "models/capacity.h"
+#include "models/json_writer.h"
 #include "models/text.h"
 #include "models/time.h"
 
@@ -69,27 +70,6 @@ class EscapingFormatter final : public spdlog::formatter {
   std::unique_ptr<spdlog::formatter> inner_;
 };
 
-/// JSON string content: quotes, backslashes and every control byte escaped,
-/// so a value from input can neither end the string nor the line.
-void append_json_text(spdlog::memory_buf_t& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (c == '\n' || c == '\r' || c == '\t') {
-      out.push_back('\\');
-      out.push_back(c == '\n' ? 'n' : c == '\r' ? 'r' : 't');
-    } else if (u < 0x20 || u == 0x7f) {
-      const char esc[] = {'\\', 'u', '0', '0', kHex[u >> 4], kHex[u & 15]};
-      out.append(esc, esc + sizeof esc);
-    } else {
-      out.push_back(c);
-    }
-  }
-}
-
 void append(spdlog::memory_buf_t& out, std::string_view text) { out.append(text.data(), text.data() + text.size()); }
 
 /// JSON Lines or logfmt with the keys ts, level, logger and msg, one line
@@ -101,31 +81,24 @@ class StructuredFormatter final : public spdlog::formatter {
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
     if (journal_) append(dest, journal_prefix(msg.level));
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(msg.time.time_since_epoch()).count();
-    const std::string ts = format_rfc3339(ms);
-    const spdlog::string_view_t level = spdlog::level::to_string_view(msg.level);
+    const spdlog::string_view_t level_name = spdlog::level::to_string_view(msg.level);
+    const std::string_view level(level_name.data(), level_name.size());
     const std::string_view logger(msg.logger_name.data(), msg.logger_name.size());
     const std::string_view text(msg.payload.data(), msg.payload.size());
+    line_.clear();
+    JsonWriter w(line_);
     if (format_ == LogFormat::kJson) {
-      append(dest, R"({"ts":")");
-      append(dest, ts);
-      append(dest, R"(","level":")");
-      append(dest, std::string_view(level.data(), level.size()));
-      append(dest, R"(","logger":")");
-      append_json_text(dest, logger);
-      append(dest, R"(","msg":")");
-      append_json_text(dest, text);
-      append(dest, "\"}\n");
-      return;
+      w.begin_object().key("ts").time(ms).key("level").value(level).key("logger").value(logger).key("msg").value(text);
+      w.end_object();
+    } else {
+      // logfmt's quoted values escape as JSON strings do.
+      line_ += "ts=" + format_rfc3339(ms) + " level=" + std::string(level) + " logger=";
+      JsonWriter(line_).value(logger);
+      line_ += " msg=";
+      JsonWriter(line_).value(text);
     }
-    append(dest, "ts=");
-    append(dest, ts);
-    append(dest, " level=");
-    append(dest, std::string_view(level.data(), level.size()));
-    append(dest, " logger=\"");
-    append_json_text(dest, logger);  // logfmt's quoted values escape as JSON strings do
-    append(dest, "\" msg=\"");
-    append_json_text(dest, text);
-    append(dest, "\"\n");
+    line_ += '\n';
+    append(dest, line_);
   }
   [[nodiscard]] std::unique_ptr<spdlog::formatter> clone() const override {
     return std::make_unique<StructuredFormatter>(format_, journal_);
@@ -134,6 +107,7 @@ class StructuredFormatter final : public spdlog::formatter {
  private:
   LogFormat format_;
   bool journal_;
+  std::string line_;
 };
 
 /// Whether stderr is the journal's stream: systemd sets JOURNAL_STREAM to
