@@ -15,11 +15,4 @@ const engine::AttributorRegistry& attribution_methods() {
 
 std::string attribution_method_list() { return attribution_methods().names(); }
 
-engine::AttributorPtr make_attributor(std::string_view method, std::shared_ptr<const rules::Program> rules,
-                                      std::string& error) {
-  engine::AttributorOptions options;
-  options.rules = std::move(rules);
-  return attribution_methods().make(method, options, error);
-}
-
 }  // namespace callroot::cli

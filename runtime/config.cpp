@@ -1,5 +1,7 @@
 #include "runtime/config.h"
 
+#include <stdexcept>
+
 #include "runtime/rule_watcher.h"
 
 namespace callroot::runtime {
@@ -18,6 +20,17 @@ engine::AttributorPtr load_attribution(const AttributionConfig& config, RuleLoad
   std::string error;
   engine::AttributorPtr attributor = methods.make(config.method, options, error);
   if (!attributor) report.diagnostics.push_back(error);
+  return attributor;
+}
+
+engine::AttributorPtr require_attribution(const AttributionConfig& config) {
+  RuleLoadReport report;
+  engine::AttributorPtr attributor = load_attribution(config, report);
+  if (!attributor) {
+    std::string what = "the attribution did not load";
+    for (const auto& d : report.diagnostics) what += "\n" + d;
+    throw std::runtime_error(what);
+  }
   return attributor;
 }
 

@@ -70,5 +70,8 @@ struct RuleLoadReport {
 /// or needs rules it was not given. The daemon, replay, the rule tools, the
 /// Correlator and every rule reload build their attribution here.
 engine::AttributorPtr load_attribution(const AttributionConfig& config, RuleLoadReport& report);
+/// The same for a setup that cannot go on without it (replay, the
+/// Correlator): throws std::runtime_error with every diagnostic when it fails.
+engine::AttributorPtr require_attribution(const AttributionConfig& config);
 
 }  // namespace callroot::runtime

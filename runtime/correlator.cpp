@@ -29,13 +29,7 @@ Correlator::Correlator(Config config, VerdictHandler on_verdict, IncidentHandler
       log_(log ? std::move(log) : make_logger()),
       privacy_(load_privacy(config_.key_file, *log_)),
       sink_(std::make_unique<Sink>(std::move(on_verdict), std::move(on_incident))) {
-  RuleLoadReport report;
-  engine::AttributorPtr attribution = load_attribution(config_.attribution, report);
-  if (!attribution) {
-    std::string what = "the attribution did not load";
-    for (const auto& d : report.diagnostics) what += "\n" + d;
-    throw std::runtime_error(what);
-  }
+  engine::AttributorPtr attribution = require_attribution(config_.attribution);
   pipeline_ = std::make_unique<Pipeline>(config_.engine, *sink_, log_, privacy_ ? &privacy_->pseudonymizer : nullptr);
   pipeline_->engine().set_attributor(std::move(attribution));
 }

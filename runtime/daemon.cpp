@@ -435,7 +435,7 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
   engine::VerdictSink* out = journaling ? static_cast<engine::VerdictSink*>(journaling.get()) : published;
   if (!options.metrics_listen.empty()) {
     try {
-      metrics = std::make_unique<MetricsServer>(options.metrics_listen, log);
+      metrics = std::make_unique<MetricsServer>(options.metrics_listen);
     } catch (const std::exception& e) {
       log->error("{}", e.what());
       return 2;
@@ -499,6 +499,11 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
       if (metrics) metrics->count_record(static_cast<std::size_t>(rec.peer >> 32) - 1, rec.type, accepted);
     }
   };
+  // What a checkpoint counts as sent must be on disk first.
+  const auto save_checkpoint = [&] {
+    if (files) files->sync();
+    if (checkpoints) checkpoints->save(pipeline.engine());
+  };
   ServiceNotifier service;
   // What the operators' listener shows: handed over every 200 ms, and once more at the end.
   std::string running_rules_hash = rules ? rules_hash(rules->files()) : std::string();
@@ -521,7 +526,7 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
     snap.store_rows_recorded = engine.store().stats().rows_recorded;
     snap.resident_bytes = ceiling.resident() != 0 ? ceiling.resident() : resident_bytes();
     snap.shed_records = ceiling.shed_count();
-    snap.max_event_time_ms = engine.watermark() == kNoTime ? 0 : engine.watermark();
+    snap.watermark_ms = engine.watermark() == kNoTime ? 0 : engine.watermark();
     snap.wall_time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::system_clock::now().time_since_epoch())
                             .count();
@@ -620,8 +625,7 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
         }
         if (files) files->tick();
         if (checkpoints && options.checkpoint_every.count() > 0 && now - last_checkpoint >= options.checkpoint_every) {
-          if (files) files->sync();  // what the checkpoint says went out is on disk
-          checkpoints->save(pipeline.engine());
+          save_checkpoint();
           last_checkpoint = now;
         }
       }
@@ -634,8 +638,7 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
       capture->join();
     }
     pipeline.flush();
-    if (files) files->sync();
-    if (checkpoints) checkpoints->save(pipeline.engine());
+    save_checkpoint();
     std::fputs(pipeline.summary().c_str(), stderr);
     return 2;
   }
@@ -652,8 +655,7 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
   if (drained > 0) log->info("took the {} record(s) still queued", drained);
   stop_capture();
   pipeline.flush();
-  if (files) files->sync();
-  if (checkpoints) checkpoints->save(pipeline.engine());
+  save_checkpoint();
   publish_metrics(std::chrono::steady_clock::now());
   std::fputs(pipeline.summary().c_str(), stderr);
   if (capture) std::fputs(capture->summary().c_str(), stderr);

@@ -64,9 +64,8 @@ void respond(mg_connection* conn, int status, std::string_view content_type, std
 
 class MetricsServer::Impl {
  public:
-  Impl(const std::string& listen, std::shared_ptr<spdlog::logger> log)
-      : log_(std::move(log)),
-        registry_(std::make_shared<prometheus::Registry>()),
+  explicit Impl(const std::string& listen)
+      : registry_(std::make_shared<prometheus::Registry>()),
         records_(prometheus::BuildCounter()
                      .Name("callroot_records_total")
                      .Help("Records taken, by the socket they came on (source), their type and whether they were "
@@ -234,7 +233,7 @@ class MetricsServer::Impl {
     open_.Set(static_cast<double>(s.open_incidents));
     resident_bytes_.Set(static_cast<double>(s.resident_bytes));
     store_bytes_value_.Set(static_cast<double>(s.store_bytes));
-    if (s.max_event_time_ms != 0) lag_seconds_.Set(static_cast<double>(s.wall_time_ms - s.max_event_time_ms) / 1000.0);
+    if (s.watermark_ms != 0) lag_seconds_.Set(static_cast<double>(s.wall_time_ms - s.watermark_ms) / 1000.0);
     if (s.rules_hash != rules_hash_ || rules_gauge_ == nullptr) {
       if (rules_gauge_ != nullptr) rules_info_.Remove(rules_gauge_);
       rules_hash_ = s.rules_hash;
@@ -254,7 +253,6 @@ class MetricsServer::Impl {
     std::array<Counter*, (kTypes + 1) * 2> counters{};
   };
 
-  std::shared_ptr<spdlog::logger> log_;
   std::shared_ptr<prometheus::Registry> registry_;
   Family<Counter>& records_;
   Family<Counter>& rejected_;
@@ -292,8 +290,7 @@ class MetricsServer::Impl {
   std::unique_ptr<CivetServer> server_;  // last: stopped before the handlers and metrics it calls go
 };
 
-MetricsServer::MetricsServer(const std::string& listen, std::shared_ptr<spdlog::logger> log)
-    : impl_(std::make_unique<Impl>(listen, std::move(log))) {}
+MetricsServer::MetricsServer(const std::string& listen) : impl_(std::make_unique<Impl>(listen)) {}
 MetricsServer::~MetricsServer() = default;
 int MetricsServer::port() const noexcept { return impl_->port(); }
 void MetricsServer::count_record(std::size_t source, std::string_view type, bool accepted) {

@@ -15,8 +15,6 @@
 #include <string>
 #include <string_view>
 
-#include <spdlog/logger.h>
-
 #include "runtime/pipeline.h"
 
 namespace callroot::runtime {
@@ -30,9 +28,9 @@ struct MetricsSnapshot {
   std::uint64_t store_rows_recorded = 0;
   std::uint64_t resident_bytes = 0;
   std::uint64_t shed_records = 0;                ///< dropped above the memory ceiling
-  /// Event time the engine has reached (ms since the epoch; 0: none yet),
-  /// and the wall time of this snapshot: the watermark lag is their difference.
-  std::int64_t max_event_time_ms = 0;
+  /// The engine's watermark (ms since the epoch; 0: none yet) and the wall
+  /// time of this snapshot: the watermark lag is their difference.
+  std::int64_t watermark_ms = 0;
   std::int64_t wall_time_ms = 0;
   std::uint64_t rule_reloads_ok = 0;
   std::uint64_t rule_reloads_failed = 0;
@@ -50,7 +48,7 @@ class MetricsServer {
  public:
   /// Listens on `listen` ("127.0.0.1:9464", "[::1]:9464"). Throws
   /// std::runtime_error naming the address when it cannot.
-  MetricsServer(const std::string& listen, std::shared_ptr<spdlog::logger> log);
+  explicit MetricsServer(const std::string& listen);
   ~MetricsServer();
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;

@@ -280,13 +280,7 @@ std::string merge_files(const ReplayOptions& options, Pipeline& pipeline, const 
 
 PipelineStats replay_into(const ReplayOptions& options, engine::VerdictSink& sink,
                           std::shared_ptr<spdlog::logger> log, std::string* summary) {
-  RuleLoadReport loaded;
-  engine::AttributorPtr attributor = load_attribution(options.config.attribution, loaded);
-  if (!attributor) {
-    std::string what = "the attribution did not load";
-    for (const auto& d : loaded.diagnostics) what += "\n" + d;
-    throw std::runtime_error(what);
-  }
+  engine::AttributorPtr attributor = require_attribution(options.config.attribution);
   const std::unique_ptr<Privacy> privacy = load_privacy(options.config.key_file, *log);
   const Pseudonymizer* pseudonymizer = privacy ? &privacy->pseudonymizer : nullptr;
   const StateCipher* cipher = privacy ? &privacy->cipher : nullptr;

@@ -170,7 +170,7 @@ BENCHMARK(BM_DecodeAndApplyWifiClient)->MinTime(2.0);
 /// increment found by socket, type and result, beside the decode and apply
 /// above that every record costs anyway.
 void BM_MetricsPerRecord(benchmark::State& state) {
-  runtime::MetricsServer metrics("127.0.0.1:0", nullptr);
+  runtime::MetricsServer metrics("127.0.0.1:0");
   for (auto _ : state) metrics.count_record(0, "wifi.client", true);
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
@@ -178,7 +178,7 @@ BENCHMARK(BM_MetricsPerRecord)->MinTime(1.0);
 
 /// ... and per verdict: one histogram observation.
 void BM_MetricsPerVerdict(benchmark::State& state) {
-  runtime::MetricsServer metrics("127.0.0.1:0", nullptr);
+  runtime::MetricsServer metrics("127.0.0.1:0");
   std::int64_t ns = 0;
   for (auto _ : state) metrics.observe_latency(std::chrono::nanoseconds(ns += 977));
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));

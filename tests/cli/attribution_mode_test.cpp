@@ -19,6 +19,21 @@ namespace {
 using namespace callroot::runtime;
 using namespace callroot::runtime::testing;
 
+/// The method `method` of the command line's registry, as replay and run
+/// build it (runtime::load_attribution); null with `error` set when it fails.
+engine::AttributorPtr make_attributor(std::string_view method, std::shared_ptr<const rules::Program> rules,
+                                      std::string& error) {
+  AttributionConfig config;
+  config.method = std::string(method);
+  config.program = std::move(rules);
+  config.methods = std::make_shared<const engine::AttributorRegistry>(attribution_methods());
+  RuleLoadReport report;
+  engine::AttributorPtr made = load_attribution(config, report);
+  error.clear();
+  for (const auto& d : report.diagnostics) error += d;
+  return made;
+}
+
 TEST(AttributionMode, EachNameBuildsItsMethodFromItsSources) {
   std::string error;
   auto make = [&](std::string_view name) { return make_attributor(name, nullptr, error); };
