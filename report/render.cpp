@@ -26,6 +26,7 @@ svg text{font:11px system-ui,sans-serif;fill:#333}.node text{font-size:10px}.leg
 .threshold{stroke:#d62728;stroke-dasharray:4 3;stroke-width:1}.axis{stroke:#999;stroke-width:.8}
 )";
 
+// Pages the calls (PER_PAGE is set before it), then marks the page ready.
 constexpr const char* kScript = R"(
 (function(){
   var calls=document.querySelectorAll('article.call');
@@ -261,16 +262,12 @@ struct Line {
 void chart(std::string& o, const std::string& title, const std::vector<Line>& lines, double threshold, TimeMs t0,
            TimeMs t1) {
   const double w = 420, h = 90, left = 40;
-  double top = std::isnan(threshold) ? 0 : threshold * 1.25;
+  double top = std::isnan(threshold) ? 0 : threshold * 1.25, bottom = 0;
   for (const Line& l : lines) {
     for (const auto& [t, v] : l.points) {
-      if (!std::isnan(v)) top = std::max(top, v * 1.1);
-    }
-  }
-  double bottom = 0;
-  for (const Line& l : lines) {
-    for (const auto& [t, v] : l.points) {
-      if (!std::isnan(v)) bottom = std::min(bottom, v * 1.1);
+      if (std::isnan(v)) continue;
+      top = std::max(top, v * 1.1);
+      bottom = std::min(bottom, v * 1.1);
     }
   }
   if (top <= bottom) top = bottom + 1;
@@ -308,7 +305,7 @@ void chart(std::string& o, const std::string& title, const std::vector<Line>& li
   o += "</svg>";
 }
 
-void calls(const Model& m, std::size_t per_page, std::string& o) {
+void calls(const Model& m, std::string& o) {
   o += "<section id=\"calls\"><h2>Calls with poor segments, worst first</h2>";
   if (m.calls.empty()) {
     o += "<p class=\"muted\">No poor segment.</p></section>";
@@ -330,10 +327,12 @@ void calls(const Model& m, std::size_t per_page, std::string& o) {
          "</p>";
     // The segments, coloured by quality.
     const double w = 420, left = 40;
+    const auto at = [&](TimeMs t) {
+      return left + w * static_cast<double>(t - t0) / std::max(1.0, static_cast<double>(t1 - t0));
+    };
     o += "<svg class=\"segments\" width=\"" + px(left + w + 10) + "\" height=\"26\">";
     for (const SegmentRow& s : call.segments) {
-      const double x0 = left + w * static_cast<double>(s.start - t0) / std::max<double>(1, static_cast<double>(t1 - t0));
-      const double x1 = left + w * static_cast<double>(s.end - t0) / std::max<double>(1, static_cast<double>(t1 - t0));
+      const double x0 = at(s.start), x1 = at(s.end);
       std::string why;
       for (const std::string& reason : s.why) why += "; " + reason;
       o += "<rect class=\"segment\" data-quality=\"" + esc(s.quality) + "\" x=\"" + px(x0) + "\" y=\"4\" width=\"" +
@@ -380,10 +379,6 @@ void calls(const Model& m, std::size_t per_page, std::string& o) {
     o += "</article>";
   }
   o += "</section>";
-  std::string script = kScript;
-  const auto at = script.find("PER_PAGE");
-  for (auto p = at; p != std::string::npos; p = script.find("PER_PAGE")) script.replace(p, 8, std::to_string(per_page));
-  o += "<script>" + script + "</script>";
 }
 
 }  // namespace
@@ -399,9 +394,8 @@ void render(const Model& m, const ReportOptions& options, std::string& o) {
   summary(m, o);
   topology(m, o);
   incidents(m, options.max_incident_rows, o);
-  calls(m, options.calls_per_page, o);
-  if (m.calls.empty()) o += "<script>document.body.setAttribute('data-ready','1');</script>";
-  o += "</body></html>\n";
+  calls(m, o);
+  o += "<script>var PER_PAGE=" + std::to_string(options.calls_per_page) + ";" + kScript + "</script></body></html>\n";
 }
 
 }  // namespace callroot::report
