@@ -11,7 +11,7 @@ class RunCommand final : public Command {
   explicit RunCommand(CLI::App& parent)
       : Command(parent.add_subcommand("run", "Run the daemon: records in over ZeroMQ, verdicts out on PUB")) {
     CLI::App& cmd = *app_;
-    cmd.add_option("--config", config_path_, "JSON configuration file")->check(CLI::ExistingFile);
+    cmd.add_option("--config", config_path_, "JSON configuration file, read again on SIGHUP")->check(CLI::ExistingFile);
     cmd.add_option("--sub", sub_, "Bind an ingest SUB socket here (default tcp://127.0.0.1:7710)")
         ->allow_extra_args(false);
     cmd.add_option("--pull", pull_, "Bind an ingest PULL socket here (default tcp://127.0.0.1:7711)")
@@ -64,13 +64,23 @@ class RunCommand final : public Command {
     // The engine's methods and the evaluation's references, as `replay` offers them.
     const auto methods = std::make_shared<const engine::AttributorRegistry>(attribution_methods());
     runtime::DaemonOptions daemon;
-    daemon.config.attribution.methods = methods;
     try {
-      if (!config_path_.empty()) daemon = runtime::load_daemon_config(config_path_, methods);
+      daemon = options(methods);
     } catch (const std::exception& e) {
       log->error("{}", e.what());
       return kExitUsage;
     }
+    runtime::ConfigReader reread;
+    if (!config_path_.empty()) reread = [this, methods] { return options(methods); };
+    return runtime::run_daemon(daemon, log, {}, reread);
+  }
+
+ private:
+  /// The configuration file with the flags given over it: at start, and again on SIGHUP.
+  [[nodiscard]] runtime::DaemonOptions options(const std::shared_ptr<const engine::AttributorRegistry>& methods) const {
+    runtime::DaemonOptions daemon;
+    daemon.config.attribution.methods = methods;
+    if (!config_path_.empty()) daemon = runtime::load_daemon_config(config_path_, methods);
     if (!sub_.empty()) daemon.source.sub_endpoints = sub_;
     if (!pull_.empty()) daemon.source.pull_endpoints = pull_;
     if (!pub_.empty()) daemon.publish = pub_;
@@ -92,10 +102,9 @@ class RunCommand final : public Command {
     if (rotate_s_ >= 0) daemon.verdict_files.max_age = std::chrono::seconds(rotate_s_);
     if (sync_each_line_) daemon.verdict_files.sync_each_line = true;
     if (memory_limit_ >= 0) daemon.memory_limit_mb = static_cast<std::size_t>(memory_limit_);
-    return runtime::run_daemon(daemon, log);
+    return daemon;
   }
 
- private:
   std::string config_path_;
   std::vector<std::string> sub_, pull_, pub_;
   std::string iface_, bpf_;

@@ -12,6 +12,7 @@
 
 #include "models/json_writer.h"
 #include "runtime/capture.h"
+#include "runtime/config_reload.h"
 #include "runtime/curve.h"
 #include "runtime/memory_ceiling.h"
 #include "runtime/metrics.h"
@@ -202,6 +203,15 @@ class ServiceNotifier {
     if (sd_watchdog_enabled(0, &usec) > 0) watchdog_every_ = std::chrono::microseconds(usec / 2);
   }
   void ready(const std::string& status) { sd_notifyf(0, "READY=1\nSTATUS=%s", status.c_str()); }
+  /// Around a configuration reload, so `systemctl status` shows it and a
+  /// manager that waits for reloads (Type=notify-reload) knows when it is done.
+  void reloading() {
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    sd_notifyf(0, "RELOADING=1\nSTATUS=reading the configuration again\nMONOTONIC_USEC=%llu",
+               static_cast<unsigned long long>(now.tv_sec) * 1'000'000ULL +
+                   static_cast<unsigned long long>(now.tv_nsec) / 1000ULL);
+  }
   void stopping() { sd_notify(0, "STOPPING=1\nSTATUS=flushing and saving"); }
   /// Pets the watchdog when it is due (half its interval): from the loop, so a
   /// daemon stuck anywhere stops petting it and systemd restarts it.
@@ -218,6 +228,30 @@ class ServiceNotifier {
 
 std::shared_ptr<const engine::AttributorRegistry> builtin_methods() {
   return std::make_shared<const engine::AttributorRegistry>(engine::builtin_attributors());
+}
+
+/// The daemon's attribution: with rule files, the watcher that reloads them.
+struct DaemonAttribution {
+  std::unique_ptr<RuleWatcher> watcher;
+  engine::AttributorPtr attributor;  ///< null: it did not load (the reasons are logged)
+};
+
+DaemonAttribution load_daemon_attribution(const DaemonOptions& options, const std::shared_ptr<spdlog::logger>& log,
+                                          Clock& clock) {
+  const AttributionConfig& config = options.config.attribution;
+  DaemonAttribution out;
+  if (!config.rules.empty()) {
+    out.watcher = std::make_unique<RuleWatcher>(config.rules, rule_loader(config), log, options.rules_check_interval,
+                                                /*background=*/true, clock);
+    out.watcher->set_refuse_shrink(config.refuse_shrink);
+    out.attributor = out.watcher->load_initial();
+    if (!out.attributor) log->error("the rules did not load");
+  } else {
+    RuleLoadReport report;
+    out.attributor = load_attribution(config, report);
+    for (const auto& d : report.diagnostics) log->error("{}", d);
+  }
+  return out;
 }
 
 }  // namespace
@@ -328,8 +362,11 @@ DaemonOptions load_daemon_config(const std::string& path, std::shared_ptr<const 
   return o;
 }
 
-int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log, std::stop_token stop_requested) {
+int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log, std::stop_token stop_requested,
+               const ConfigReader& reread) {
   const Config& config = options.config;
+  // What runs now: the start's options, with what configuration reloads changed since.
+  DaemonOptions running = options;
   Clock& clock = config.wall_clock();
   // The key first: a daemon that was asked for privacy must not start without it.
   std::unique_ptr<Privacy> privacy;
@@ -448,26 +485,15 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
     out = timed.get();
   }
   Pipeline pipeline(config.engine, *out, log, pseudonymizer);
-  std::unique_ptr<RuleWatcher> rules;
-  engine::AttributorPtr loaded;
-  if (!config.attribution.rules.empty()) {
-    rules = std::make_unique<RuleWatcher>(config.attribution.rules, rule_loader(config.attribution), log,
-                                          options.rules_check_interval, /*background=*/true, clock);
-    rules->set_refuse_shrink(config.attribution.refuse_shrink);
-    loaded = rules->load_initial();
-    if (!loaded) {
-      log->error("the rules did not load");
-      return 2;
-    }
-  } else {
-    RuleLoadReport report;
-    loaded = load_attribution(config.attribution, report);
-    if (!loaded) {
-      for (const auto& d : report.diagnostics) log->error("{}", d);
-      return 2;
-    }
-  }
-  pipeline.engine().set_attributor(std::move(loaded));
+  DaemonAttribution attribution = load_daemon_attribution(options, log, clock);
+  if (!attribution.attributor) return 2;
+  std::unique_ptr<RuleWatcher> rules = std::move(attribution.watcher);
+  pipeline.engine().set_attributor(std::move(attribution.attributor));
+  // Rule loads and refusals of watchers a configuration reload replaced, and
+  // whether the first rule set was loaded by a watcher (not a reload).
+  std::uint64_t earlier_rule_loads = 0, earlier_rule_refusals = 0;
+  const std::uint64_t first_rule_load = rules ? 1 : 0;
+  std::uint64_t config_reloads_ok = 0, config_reloads_failed = 0;
   if (checkpoints) checkpoints->restore(pipeline.engine());
   log->info("ingest SUB {} PULL {}, verdicts PUB {}{}", fmt::join(options.source.sub_endpoints, ","),
             fmt::join(options.source.pull_endpoints, ","), fmt::join(options.publish, ","),
@@ -513,9 +539,9 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
   auto last_record = watermark_moved - std::chrono::hours(1);
   const auto publish_metrics = [&](std::chrono::steady_clock::time_point now) {
     if (!metrics) return;
-    if (rules && rules->reloads() != hashed_reloads) {
-      hashed_reloads = rules->reloads();
-      running_rules_hash = rules_hash(rules->files());
+    if ((rules ? rules->reloads() : 0) != hashed_reloads) {
+      hashed_reloads = rules ? rules->reloads() : 0;
+      running_rules_hash = rules ? rules_hash(rules->files()) : std::string();
     }
     const engine::Engine& engine = pipeline.engine();
     MetricsSnapshot snap;
@@ -530,8 +556,10 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
     snap.wall_time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::system_clock::now().time_since_epoch())
                             .count();
-    snap.rule_reloads_ok = rules && rules->reloads() > 0 ? rules->reloads() - 1 : 0;  // not the first load
-    snap.rule_reloads_failed = rules ? rules->rejected() : 0;
+    snap.rule_reloads_ok = earlier_rule_loads + (rules ? rules->reloads() : 0) - first_rule_load;
+    snap.rule_reloads_failed = earlier_rule_refusals + (rules ? rules->rejected() : 0);
+    snap.config_reloads_ok = config_reloads_ok;
+    snap.config_reloads_failed = config_reloads_failed;
     snap.rules_hash = running_rules_hash;
     metrics->publish(snap);
     // Ready once started, unless records keep coming while the event time stands still.
@@ -568,6 +596,56 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
     while (source->receive(r, std::chrono::milliseconds(0))) handle_now(r);
   };
 
+  // SIGHUP with a configuration file: all of it or nothing. A new attribution
+  // loads before anything is taken; a key that waits for a restart is named.
+  // Returns whether the rules were loaded here (so they need no second load).
+  const auto reload_configuration = [&]() -> bool {
+    service.reloading();
+    DaemonOptions next;
+    try {
+      next = reread();
+    } catch (const std::exception& e) {
+      log->error("SIGHUP: the configuration was not taken, the running one stays: {}", e.what());
+      ++config_reloads_failed;
+      service.ready("taking records");
+      return false;
+    }
+    bool loaded_rules = false;
+    if (attribution_changed(running, next)) {
+      DaemonAttribution fresh = load_daemon_attribution(next, log, clock);
+      if (!fresh.attributor) {
+        log->error("SIGHUP: the configuration's attribution did not load; nothing of it was taken, the running "
+                   "one stays");
+        ++config_reloads_failed;
+        service.ready("taking records");
+        return false;
+      }
+      if (rules) {
+        earlier_rule_loads += rules->reloads();
+        earlier_rule_refusals += rules->rejected();
+      }
+      rules = std::move(fresh.watcher);
+      pipeline.engine().set_attributor(std::move(fresh.attributor));
+      running.config.attribution = next.config.attribution;
+      running.rules_check_interval = next.rules_check_interval;
+      loaded_rules = true;
+      log->info("SIGHUP: attribution {}{}{}", running.config.attribution.method,
+                rules ? " with rules from " : "", fmt::join(running.config.attribution.rules, ", "));
+    }
+    for (const std::string& key : changes_needing_restart(running, next)) {
+      log->warn("SIGHUP: `{}` changed in the configuration; it takes effect at the next start", key);
+    }
+    take_live_settings(running, next);
+    if (rules) rules->set_refuse_shrink(running.config.attribution.refuse_shrink);
+    ceiling.set_limit(running.memory_limit_mb << 20);
+    if (files) files->set_policy(running.verdict_files);
+    ++config_reloads_ok;
+    log->info("SIGHUP: configuration read again (idle flush {} ms, checkpoints every {} s, memory ceiling {} MiB)",
+              running.idle_flush.count(), running.checkpoint_every.count(), running.memory_limit_mb);
+    service.ready("taking records");
+    return loaded_rules;
+  };
+
   // The timers an operator sets (idle flush, checkpoints, rule checks) read
   // the configured clock; how often signals are looked at is a cost, kept in
   // real time.
@@ -585,7 +663,7 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
         if (timed) timed->arrived = last_record;
         handle(rec);
       } else if (pipeline.engine().pending() + pipeline.engine().held() > 0 &&
-                 clock.now() - last_input >= options.idle_flush) {
+                 clock.now() - last_input >= running.idle_flush) {
         if (timed) timed->arrived = last_record;
         pipeline.flush();
       }
@@ -597,9 +675,11 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
         service.tick(real_now);
         if (++checks % 10 == 0) publish_metrics(real_now);
         const int sig = signals.poll();
+        bool rules_loaded = false;
         if (sig == SIGHUP) {
+          if (reread) rules_loaded = reload_configuration();
           if (authenticator) authenticator->reload();
-          if (!rules && !authenticator) log->info("SIGHUP: no rules or keys to reload");
+          if (!rules && !authenticator && !reread) log->info("SIGHUP: no configuration, rules or keys to reload");
         } else {
           stop = sig;
         }
@@ -619,12 +699,12 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
         }
         // A new rule set is compiled here, between records, and takes over at once.
         if (rules) {
-          if (auto attributor = rules->poll(sig == SIGHUP)) {
+          if (auto attributor = rules->poll(sig == SIGHUP && !rules_loaded)) {
             pipeline.engine().set_attributor(std::move(attributor));
           }
         }
         if (files) files->tick();
-        if (checkpoints && options.checkpoint_every.count() > 0 && now - last_checkpoint >= options.checkpoint_every) {
+        if (checkpoints && running.checkpoint_every.count() > 0 && now - last_checkpoint >= running.checkpoint_every) {
           save_checkpoint();
           last_checkpoint = now;
         }

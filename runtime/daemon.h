@@ -5,6 +5,7 @@
 /// scoring what is pending before it exits.
 
 #include <chrono>
+#include <functional>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -73,8 +74,18 @@ struct DaemonOptions {
 DaemonOptions load_daemon_config(const std::string& path,
                                  std::shared_ptr<const engine::AttributorRegistry> methods = nullptr);
 
+/// Reads the configuration again on SIGHUP, the way it was built at start
+/// (the file, with the command line's flags over it); throws
+/// std::runtime_error naming the file and the offending key.
+using ConfigReader = std::function<DaemonOptions()>;
+
 /// Runs until SIGINT or SIGTERM, or until `stop` is requested (an embedder
-/// running the daemon on a thread of its own); returns the exit code.
-int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log, std::stop_token stop = {});
+/// running the daemon on a thread of its own); returns the exit code. SIGHUP
+/// reads the rule files and the CURVE allow-list again and, with `reread`,
+/// the configuration: what can change at once does (runtime/config_reload.h),
+/// a change that needs a restart is logged as such, and a configuration that
+/// does not read or whose attribution does not load changes nothing.
+int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log, std::stop_token stop = {},
+               const ConfigReader& reread = {});
 
 }  // namespace callroot::runtime

@@ -39,6 +39,8 @@ class MemoryCeiling {
   [[nodiscard]] bool shedding() const noexcept { return shedding_; }
   [[nodiscard]] std::uint64_t shed_count() const noexcept { return shed_; }
   [[nodiscard]] std::size_t limit() const noexcept { return limit_; }
+  /// A new ceiling (a configuration reload); the next check() decides with it.
+  void set_limit(std::size_t limit_bytes) noexcept { limit_ = limit_bytes; }
   /// Shedding stops below this: 90 % of the ceiling, so that it does not flap.
   [[nodiscard]] std::size_t resume_below() const noexcept { return limit_ / 10 * 9; }
   /// The last measure, in bytes.

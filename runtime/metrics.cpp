@@ -99,6 +99,11 @@ class MetricsServer::Impl {
                      .Name("callroot_rule_reloads_total")
                      .Help("Rule reloads, by result (ok: the new set runs; failed: the old one stays)")
                      .Register(*registry_)),
+        config_reloads_(prometheus::BuildCounter()
+                            .Name("callroot_config_reloads_total")
+                            .Help("Configuration reloads on SIGHUP, by result (ok: taken; failed: the running "
+                                  "configuration stays)")
+                            .Register(*registry_)),
         shed_(prometheus::BuildCounter()
                   .Name("callroot_memory_shed_records_total")
                   .Help("Telemetry records dropped above the memory ceiling")
@@ -151,6 +156,8 @@ class MetricsServer::Impl {
     closed_.counter = &incidents_.Add({{"event", "closed"}});
     reload_ok_.counter = &reloads_.Add({{"result", "ok"}});
     reload_failed_.counter = &reloads_.Add({{"result", "failed"}});
+    config_ok_.counter = &config_reloads_.Add({{"result", "ok"}});
+    config_failed_.counter = &config_reloads_.Add({{"result", "failed"}});
     shed_total_.counter = &shed_.Add({});
     rows_.counter = &store_rows_.Add({});
     sources_.resize(kMaxSources);
@@ -228,6 +235,8 @@ class MetricsServer::Impl {
     }
     reload_ok_.sync(s.rule_reloads_ok);
     reload_failed_.sync(s.rule_reloads_failed);
+    config_ok_.sync(s.config_reloads_ok);
+    config_failed_.sync(s.config_reloads_failed);
     shed_total_.sync(s.shed_records);
     rows_.sync(s.store_rows_recorded);
     open_.Set(static_cast<double>(s.open_incidents));
@@ -262,6 +271,7 @@ class MetricsServer::Impl {
   Family<Counter>& blame_;
   Family<Counter>& incidents_;
   Family<Counter>& reloads_;
+  Family<Counter>& config_reloads_;
   Family<Counter>& shed_;
   Family<Counter>& store_rows_;
   Family<Gauge>& gauges_;
@@ -279,7 +289,7 @@ class MetricsServer::Impl {
 
   std::array<Mirrored, ingest::kRejectReasonCount> rejected_by_reason_{};
   Mirrored late_total_, held_, dropped_, good_, poor_, unclassified_, opened_, closed_, reload_ok_, reload_failed_,
-      shed_total_, rows_;
+      config_ok_, config_failed_, shed_total_, rows_;
   std::array<Mirrored, 6> blamed_{};
   std::vector<Source> sources_;
 

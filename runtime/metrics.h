@@ -34,6 +34,8 @@ struct MetricsSnapshot {
   std::int64_t wall_time_ms = 0;
   std::uint64_t rule_reloads_ok = 0;
   std::uint64_t rule_reloads_failed = 0;
+  std::uint64_t config_reloads_ok = 0;      ///< SIGHUP with a configuration file that was taken
+  std::uint64_t config_reloads_failed = 0;  ///< one that did not read or whose attribution did not load
   std::string rules_hash;  ///< of the running rule files' contents; empty: no rule files
 };
 

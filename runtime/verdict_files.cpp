@@ -126,6 +126,13 @@ void VerdictFiles::tick() {
   if (options_.max_age.count() > 0 && size_ > 0 && now - opened_at_ >= options_.max_age) rotate();
 }
 
+void VerdictFiles::set_policy(const VerdictFilesOptions& policy) {
+  options_.max_bytes = policy.max_bytes;
+  options_.max_age = policy.max_age;
+  options_.sync_every = policy.sync_every;
+  options_.sync_each_line = policy.sync_each_line;
+}
+
 void VerdictFiles::sync() {
   synced_at_ = clock_.now();
   if (!dirty_) return;

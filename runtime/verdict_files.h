@@ -57,6 +57,10 @@ class VerdictFiles final : public engine::VerdictSink {
   void tick();
   /// Makes every line written so far durable (before a checkpoint, at exit).
   void sync();
+  /// Rotation and sync policy from a configuration reload; the folder stays
+  /// (`policy.dir` is ignored). The file being written is judged by the new
+  /// limits at its next line or tick().
+  void set_policy(const VerdictFilesOptions& policy);
 
   [[nodiscard]] const VerdictFilesStats& stats() const noexcept { return stats_; }
   [[nodiscard]] std::string current_path() const;

@@ -8,7 +8,7 @@ packages=(
   libboost-graph-dev libeigen3-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libzmq3-dev cppzmq-dev libsimdjson-dev libcli11-dev libpcap-dev libsodium-dev zlib1g-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  prometheus-cpp-dev libcivetweb-dev libsystemd-dev
+  prometheus-cpp-dev libcivetweb-dev libsystemd-dev systemd
   chromium
   help2man dpkg-dev file
 )

@@ -31,6 +31,7 @@
 
 #include "daemon_sockets.h"
 #include "demo_files.h"
+#include "free_ports.h"
 #include "testing/capture_writer.h"
 #include "models/time.h"
 #include "runtime/replay.h"
@@ -346,7 +347,7 @@ int wait_exit(pid_t pid, std::chrono::seconds limit) {
 }
 
 TEST(CaptureLive, ALoopbackCaptureOfTheDaemonsIngestReplaysToTheVerdictsItPublished) {
-  const int base = 20000 + static_cast<int>(getpid() % 9000) * 4;
+  const int base = free_port_block(4);
   const std::string pull = "tcp://127.0.0.1:" + std::to_string(base);
   const std::string pub = "tcp://127.0.0.1:" + std::to_string(base + 2);
   const std::string path = temp("live.pcap");
@@ -447,7 +448,7 @@ TEST(RunIface, ReadsAJsonRecordFromAUdpDatagramOnLoopback) {
     if (h != nullptr) pcap_close(h);
     if (!ok) GTEST_SKIP() << "cannot capture on lo here (needs CAP_NET_RAW)";
   }
-  const int base = 30000 + static_cast<int>(getpid() % 9000) * 3 + 7;
+  const int base = free_port_block(3);
   const int udp_port = base + 2;
   const std::string pub = "tcp://127.0.0.1:" + std::to_string(base);
   const std::string config = temp("iface.json");

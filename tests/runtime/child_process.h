@@ -48,6 +48,8 @@ class ChildProcess {
     kill(pid_, SIGTERM);
     return wait(limit);
   }
+  /// Sends `sig` (SIGHUP: read the configuration again).
+  void signal(int sig) const { kill(pid_, sig); }
   /// Kills it with SIGKILL, as a crash or the OOM killer would, and reaps it.
   void kill_now() {
     if (pid_ <= 0) return;

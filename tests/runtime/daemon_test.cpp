@@ -22,6 +22,7 @@
 #include "child_process.h"
 #include "daemon_sockets.h"
 #include "demo_files.h"
+#include "free_ports.h"
 #include "models/time.h"
 #include "runtime/clock.h"
 #include "runtime/daemon.h"
@@ -80,7 +81,7 @@ TEST(DaemonEndToEnd, PublishesTheSameVerdictsAsReplayAndStopsOnSigterm) {
   const std::multiset<std::string> expected = replayed_demo_verdicts();
   ASSERT_FALSE(expected.empty());
 
-  const int base = 30000 + static_cast<int>(getpid() % 10000) * 3;
+  const int base = free_port_block(3);
   Daemon daemon(base);
   zmq::context_t ctx(1);
   zmq::socket_t verdicts = subscriber(ctx, daemon.pub(), "verdict");
@@ -111,7 +112,7 @@ TEST(DaemonEndToEnd, AConnectionWhoseClockIsTwoHoursAheadChangesNoVerdict) {
   const std::multiset<std::string> expected = replayed_demo_verdicts();
   TempDir dir("skewed-source");
   const std::string log_path = (dir.path() / "daemon.log").string();
-  const int base = 40000 + static_cast<int>(getpid() % 8000) * 3;
+  const int base = free_port_block(3);
   Daemon daemon(base, log_path);
   zmq::context_t ctx(1);
   zmq::socket_t verdicts = subscriber(ctx, daemon.pub(), "verdict");
@@ -158,7 +159,7 @@ TEST(DaemonEndToEnd, AConnectionWhoseClockIsTwoHoursAheadChangesNoVerdict) {
 // loop as SIGTERM does.
 TEST(DaemonInProcess, AManualClockDecidesWhenTheIdleFlushComes) {
   const std::multiset<std::string> expected = replayed_demo_verdicts();
-  const int base = 40000 + static_cast<int>(getpid() % 8000) * 3;
+  const int base = free_port_block(3);
   DaemonOptions options;
   options.source.pull_endpoints = {"tcp://127.0.0.1:" + std::to_string(base)};
   options.source.sub_endpoints = {};
@@ -256,7 +257,7 @@ TEST(DaemonEndToEnd, EditedRulesChangeLaterVerdictsAndABrokenEditKeepsTheOldRule
                         << R"("],"rules_check_interval_ms":100,"idle_flush_ms":300})";
   const auto log_file = dir / "daemon.log";
 
-  const int base = 40000 + static_cast<int>(getpid() % 8000) * 3;
+  const int base = free_port_block(3);
   const std::string pull = "tcp://127.0.0.1:" + std::to_string(base);
   const std::string sub_ep = "tcp://127.0.0.1:" + std::to_string(base + 1);
   const std::string pub = "tcp://127.0.0.1:" + std::to_string(base + 2);

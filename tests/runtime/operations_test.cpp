@@ -21,6 +21,7 @@
 #include "child_process.h"
 #include "daemon_sockets.h"
 #include "demo_files.h"
+#include "free_ports.h"
 #include "runtime/daemon.h"
 #include "runtime/replay.h"
 #include "runtime/sinks.h"
@@ -48,8 +49,6 @@ std::map<std::string, double> parse_metrics(const std::string& text) {
   return out;
 }
 
-int free_base_port(int offset) { return 20000 + offset + static_cast<int>(getpid() % 4000) * 5; }
-
 // With --out-dir too: when it has stopped, its files hold every verdict and
 // incident record it published, the replay's, each once.
 TEST(Operations, TheMetricsOfTheDemoAreThoseOfItsReplay) {
@@ -61,7 +60,7 @@ TEST(Operations, TheMetricsOfTheDemoAreThoseOfItsReplay) {
   const PipelineStats stats =
       replay_into(options, replayed, std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>()));
 
-  const int base = free_base_port(0);
+  const int base = free_port_block(4);
   const std::string pull = "tcp://127.0.0.1:" + std::to_string(base);
   const std::string pub = "tcp://127.0.0.1:" + std::to_string(base + 1);
   const int http = base + 2;
@@ -167,7 +166,7 @@ TEST(Operations, TheShippedConfigurationReads) {
 }
 
 TEST(Operations, AnAddressItCannotListenOnStopsItWithExitCode2) {
-  const int base = free_base_port(1);
+  const int base = free_port_block(3);
   ChildProcess daemon({CALLROOT_BINARY, "run", "--pull", "tcp://127.0.0.1:" + std::to_string(base), "--sub",
                        "tcp://127.0.0.1:" + std::to_string(base + 1), "--pub",
                        "tcp://127.0.0.1:" + std::to_string(base + 2), "--metrics-listen", "192.0.2.1:9464"},
@@ -190,7 +189,7 @@ TEST(Operations, TellsSystemdWhenItIsReadyAndWhenItStops) {
   timeval timeout{20, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
 
-  const int base = free_base_port(2);
+  const int base = free_port_block(3);
   setenv("NOTIFY_SOCKET", path.c_str(), 1);
   ChildProcess daemon({CALLROOT_BINARY, "run", "--pull", "tcp://127.0.0.1:" + std::to_string(base), "--sub",
                        "tcp://127.0.0.1:" + std::to_string(base + 1), "--pub",
@@ -210,6 +209,140 @@ TEST(Operations, TellsSystemdWhenItIsReadyAndWhenItStops) {
   ASSERT_NE(status, -1);
   EXPECT_EQ(WEXITSTATUS(status), 0);
   close(fd);
+}
+
+/// The verdicts of the demo replayed with the attribution `method`, as JSON lines.
+std::multiset<std::string> demo_verdicts(const std::string& method) {
+  CollectingSink replayed;
+  ReplayOptions options;
+  options.files = demo_inputs();
+  options.progress = false;
+  options.config.attribution.method = method;
+  replay_into(options, replayed, std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>()));
+  std::multiset<std::string> out;
+  for (const auto& v : replayed.verdicts) out.insert(to_json(v));
+  return out;
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// `systemctl reload` with a configuration file: the new attribution scores
+// what comes next (the verdicts are a replay's with it), a key that needs a
+// restart is named and keeps its value, and a file that does not read
+// changes nothing. systemd hears RELOADING=1 and READY=1 around each.
+TEST(Operations, SighupReadsTheConfigurationAgain) {
+  const std::multiset<std::string> heuristic = demo_verdicts("heuristic");
+  const std::multiset<std::string> combined = demo_verdicts("combined");
+  ASSERT_NE(heuristic, combined) << "the demo cannot tell the two methods apart";
+
+  TempDir dir("reload");
+  const int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", (dir.path() / "notify.sock").c_str());
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  timeval timeout{20, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  const auto notified = [&] {
+    char buf[512];
+    const ssize_t n = recv(fd, buf, sizeof buf, 0);
+    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+  };
+
+  const int base = free_port_block(5);
+  const auto ep = [&](int i) { return "\"tcp://127.0.0.1:" + std::to_string(base + i) + "\""; };
+  const std::filesystem::path config = dir.path() / "run.json";
+  const auto write_config = [&](const std::string& text) {
+    std::ofstream(config) << text;
+  };
+  const std::string sockets = "\"pull\": [" + ep(0) + "], \"sub\": [" + ep(1) + "], \"metrics_listen\": \"127.0.0.1:" +
+                              std::to_string(base + 3) + "\"";
+  write_config("{" + sockets + ", \"pub\": [" + ep(2) + "], \"attribution\": \"heuristic\"}");
+  const std::filesystem::path log = dir.path() / "stderr.log";
+  setenv("NOTIFY_SOCKET", addr.sun_path, 1);
+  ChildProcess daemon({CALLROOT_BINARY, "run", "--config", config.string()}, log.string());
+  unsetenv("NOTIFY_SOCKET");
+  ASSERT_NE(notified().find("READY=1"), std::string::npos);
+
+  // Another method, and another PUB endpoint, which has to wait for a restart.
+  write_config("{" + sockets + ", \"pub\": [" + ep(4) + "], \"attribution\": \"combined\", \"memory_limit_mb\": 2048}");
+  daemon.signal(SIGHUP);
+  EXPECT_NE(notified().find("RELOADING=1"), std::string::npos);
+  EXPECT_NE(notified().find("READY=1"), std::string::npos);
+
+  zmq::context_t ctx(1);
+  zmq::socket_t verdicts = subscriber(ctx, "tcp://127.0.0.1:" + std::to_string(base + 2), "verdict");
+  zmq::socket_t push = pusher(ctx, "tcp://127.0.0.1:" + std::to_string(base));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  for (const auto& [type, body] : demo_records_in_time_order()) {
+    push.send(zmq::buffer(type), zmq::send_flags::sndmore);
+    push.send(zmq::buffer(body), zmq::send_flags::none);
+  }
+  std::multiset<std::string> got;
+  for (const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+       got.size() < combined.size() && std::chrono::steady_clock::now() < until;) {
+    zmq::message_t type, body;
+    if (verdicts.recv(type) && type.more() && verdicts.recv(body)) got.insert(body.to_string());
+  }
+  EXPECT_TRUE(got == combined) << got.size() << " verdicts on the PUB it started with, " << combined.size()
+                               << " expected from a replay with `combined`";
+
+  // A file cut short: the running configuration stays.
+  write_config("{" + sockets + ", \"attribution\": ");
+  daemon.signal(SIGHUP);
+  EXPECT_NE(notified().find("RELOADING=1"), std::string::npos);
+  EXPECT_NE(notified().find("READY=1"), std::string::npos);
+  std::map<std::string, double> m;
+  for (int i = 0; i < 50; ++i) {
+    m = parse_metrics(http_get(base + 3, "/metrics").body);
+    if (m["callroot_config_reloads_total{result=\"failed\"}"] == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(m["callroot_config_reloads_total{result=\"ok\"}"], 1);
+  EXPECT_EQ(m["callroot_config_reloads_total{result=\"failed\"}"], 1);
+  EXPECT_TRUE(daemon.running());
+
+  const int status = daemon.terminate(std::chrono::seconds(10));
+  ASSERT_NE(status, -1);
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  close(fd);
+  const std::string text = read_file(log);
+  EXPECT_NE(text.find("`pub` changed in the configuration; it takes effect at the next start"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("attribution combined"), std::string::npos) << text;
+  EXPECT_NE(text.find("memory ceiling 2048 MiB"), std::string::npos) << text;
+  EXPECT_NE(text.find("the configuration was not taken, the running one stays: " + config.string()),
+            std::string::npos)
+      << text;
+}
+
+// The shipped unit, as systemd itself reads it: `systemd-analyze verify`
+// finds nothing wrong (with ExecStart pointed at the binary just built), and
+// its offline security review rates the hardening at an exposure of 2.0 or
+// less on systemd's scale of 0 (locked down) to 10.
+TEST(Operations, TheUnitPassesSystemdsOwnChecks) {
+  TempDir dir("unit");
+  std::string unit = read_file(std::string(CALLROOT_SOURCE_DIR) + "/packaging/callroot.service");
+  const std::string shipped = "ExecStart=/usr/bin/callroot ";
+  const auto at = unit.find(shipped);
+  ASSERT_NE(at, std::string::npos);
+  unit.replace(at, shipped.size(), "ExecStart=" + std::string(CALLROOT_BINARY) + " ");
+  const std::filesystem::path path = dir.path() / "callroot.service";
+  std::ofstream(path) << unit;
+  const std::filesystem::path out = dir.path() / "out.txt";
+  const auto run = [&](const std::string& command) {
+    const int status = std::system((command + " > " + out.string() + " 2>&1").c_str());
+    return std::make_pair(WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(out));
+  };
+  const auto [verified, verify_text] = run("systemd-analyze verify --man=no " + path.string());
+  EXPECT_EQ(verified, 0) << verify_text;
+  EXPECT_EQ(verify_text, "");
+  const auto [secure, security_text] = run("systemd-analyze security --offline=true --threshold=20 " + path.string());
+  EXPECT_EQ(secure, 0) << security_text;
+  EXPECT_NE(security_text.find("Overall exposure level for callroot.service"), std::string::npos) << security_text;
 }
 
 }  // namespace

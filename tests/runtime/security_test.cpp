@@ -19,6 +19,7 @@
 #include <zmq.hpp>
 
 #include "child_process.h"
+#include "free_ports.h"
 #include "runtime/curve.h"
 
 namespace callroot::runtime::testing {
@@ -131,7 +132,7 @@ TEST(CurveDaemon, OnlyAllowedClientsGetRecordsInAndVerdictsOut) {
   fs::copy_file(dir / "client.pub", dir / "allowed" / "client.pub");
   const CurveKeyPair stranger = generate_curve_key_pair();
 
-  const int base = 40000 + static_cast<int>(getpid() % 8000) * 3;
+  const int base = free_port_block(3);
   const std::string pull = "tcp://127.0.0.1:" + std::to_string(base);
   const std::string sub = "tcp://127.0.0.1:" + std::to_string(base + 1);
   const std::string pub = "tcp://127.0.0.1:" + std::to_string(base + 2);
@@ -186,7 +187,7 @@ TEST(CurveDaemon, OnlyAllowedClientsGetRecordsInAndVerdictsOut) {
 TEST(CurveDaemon, WillNotExposeASocketBeyondLoopbackWithoutCurve) {
   const fs::path dir = scratch("curve-exposed");
   const fs::path log = dir / "run.log";
-  const int base = 48000 + static_cast<int>(getpid() % 5000);
+  const int base = free_port_block(3);
   ChildProcess refused({CALLROOT_BINARY, "run", "--pull", "tcp://0.0.0.0:" + std::to_string(base), "--sub",
                         "tcp://127.0.0.1:*", "--pub", "tcp://127.0.0.1:*"},
                        log.string());
