@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +16,16 @@
 
 namespace callroot::engine {
 namespace {
+
+/// The process's umask, read without changing it (umask(2) can only set it,
+/// and setting it for a moment would race with other threads creating files).
+mode_t process_umask() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("Umask:", 0) == 0) return static_cast<mode_t>(std::strtoul(line.c_str() + 6, nullptr, 8));
+  }
+  return 022;
+}
 
 std::string sys_error(const std::string& what, const std::string& path) {
   return "checkpoint " + path + ": " + what + ": " + std::strerror(errno);
@@ -96,9 +107,10 @@ void write_checkpoint(const std::string& path, const std::vector<CheckpointSecti
     throw std::runtime_error(message);
   };
   // mkstemp makes the file 0600; a plain checkpoint is no more private than
-  // the daemon's other output, so give it the usual permissions. An encrypted
-  // one stays 0600: privacy mode asked for less exposure, not more.
-  if (cipher == nullptr) ::fchmod(fd, 0644);
+  // the daemon's other output, so it gets what the umask gives a new file
+  // (systemd's UMask=0077 keeps it the service's own). An encrypted one stays
+  // 0600: privacy mode asked for less exposure, not more.
+  if (cipher == nullptr) ::fchmod(fd, 0666 & ~process_umask());
   if (!write_all(fd, out)) fail("cannot write");
   if (::fsync(fd) != 0) fail("cannot sync");
   if (::close(fd) != 0) {

@@ -5,6 +5,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -90,6 +91,21 @@ TEST_F(CheckpointFile, EncryptedRoundTripOwnerOnlyAndNothingInTheClear) {
   ASSERT_EQ(back.size(), 2u);
   EXPECT_EQ(back[0].payload, "kate.novak@contoso.example");
   EXPECT_EQ(back[1].name, "watermark");
+}
+
+// A plain checkpoint gets what the umask gives a new file: the service's
+// UMask=0077 keeps it the service's own, a shell's 022 lets others read it.
+TEST_F(CheckpointFile, PlainCheckpointsFollowTheUmask) {
+  namespace fs = std::filesystem;
+  for (const mode_t mask : {mode_t{077}, mode_t{022}}) {
+    const mode_t old = ::umask(mask);
+    write_checkpoint(path_, {{"watermark", "12345678"}});
+    ::umask(old);
+    const fs::perms expected = mask == 077 ? fs::perms::owner_read | fs::perms::owner_write
+                                           : fs::perms::owner_read | fs::perms::owner_write |
+                                                 fs::perms::group_read | fs::perms::others_read;
+    EXPECT_EQ(fs::status(path_).permissions() & fs::perms::all, expected) << std::oct << mask;
+  }
 }
 
 TEST_F(CheckpointFile, EncryptedWithoutAKeyOrWithAnotherKeySaysSo) {
