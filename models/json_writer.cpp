@@ -16,9 +16,16 @@ std::size_t format_number(double v, int max_decimals, char* out) noexcept {
   // Fixed notation with at most max_decimals digits after the point; a huge
   // magnitude (1e300 has 301 digits) falls back to the shortest exact form.
   auto r = std::to_chars(out, out + kMaxNumberChars, v, std::chars_format::fixed, max_decimals);
-  if (r.ec != std::errc()) r = std::to_chars(out, out + kMaxNumberChars, v);
+  // Fixed notation with decimals always has a point and never an exponent;
+  // only the shortest form needs looking at.
+  bool trim = max_decimals > 0;
+  if (r.ec != std::errc()) {
+    r = std::to_chars(out, out + kMaxNumberChars, v);
+    const auto len = static_cast<std::size_t>(r.ptr - out);
+    trim = std::memchr(out, '.', len) != nullptr && std::memchr(out, 'e', len) == nullptr;
+  }
   std::size_t n = static_cast<std::size_t>(r.ptr - out);
-  if (std::memchr(out, '.', n) != nullptr && std::memchr(out, 'e', n) == nullptr) {
+  if (trim) {
     while (n > 0 && out[n - 1] == '0') --n;
     if (n > 0 && out[n - 1] == '.') --n;
   }

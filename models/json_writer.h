@@ -30,6 +30,18 @@ class JsonWriter {
     first_ = true;  // the value that follows needs no comma
     return *this;
   }
+  /// The key `first.second`, from two names that need no escaping (a
+  /// metric's column and aggregate): written without building it first.
+  JsonWriter& dotted_key(std::string_view first, std::string_view second) {
+    sep();
+    out_ += '"';
+    out_.append(first);
+    out_ += '.';
+    out_.append(second);
+    out_ += "\":";
+    first_ = true;
+    return *this;
+  }
   JsonWriter& value(std::string_view s) { sep(); write_string(s); return *this; }
   JsonWriter& value(const char* s) { return value(std::string_view(s)); }
   JsonWriter& value(bool b) { sep(); out_ += b ? "true" : "false"; return *this; }

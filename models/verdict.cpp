@@ -72,7 +72,6 @@ void append_json(std::string& out, const Verdict& v) {
   }
   w.end_array();
   w.key("paths").begin_array();
-  std::string key;
   for (const auto& p : v.paths) {
     w.begin_object();
     w.key("side").value(to_string(p.side));
@@ -85,12 +84,7 @@ void append_json(std::string& out, const Verdict& v) {
       w.key("id").value(h.id);
       if (!h.detail.empty()) w.key("detail").value(h.detail);
       w.key("metrics").begin_object();
-      for (const auto& m : h.metrics) {
-        key.assign(m.column);
-        key += '.';
-        key += m.aggregate;
-        w.key(key).value(m.value, 3);
-      }
+      for (const auto& m : h.metrics) w.dotted_key(m.column, m.aggregate).value(m.value, 3);
       w.end_object();
       w.end_object();
     }
