@@ -42,6 +42,7 @@ CommandPtr add_rtp_command(CLI::App& parent);
 CommandPtr add_simulate_command(CLI::App& parent);
 CommandPtr add_score_command(CLI::App& parent);
 CommandPtr add_report_command(CLI::App& parent);
+CommandPtr add_route_command(CLI::App& parent);
 
 // Options more than one command takes.
 

@@ -27,7 +27,7 @@ target_compile_features(callroot_shared PUBLIC cxx_std_20)
 target_link_libraries(callroot_shared
   PUBLIC Threads::Threads Boost::boost simdjson::simdjson spdlog::spdlog cppzmq
   PRIVATE nlohmann_json::nlohmann_json Eigen3::Eigen ZLIB::ZLIB PkgConfig::PCAP PkgConfig::SODIUM
-          prometheus-cpp::core civetweb::civetweb-cpp PkgConfig::SYSTEMD)
+          prometheus-cpp::core civetweb::civetweb-cpp PkgConfig::SYSTEMD PkgConfig::NATS)
 add_library(callroot::callroot ALIAS callroot_shared)
 
 # Two components, two Debian packages: `callroot` (the command, the library

@@ -45,6 +45,8 @@ std::string_view top_level_value(std::string_view line, std::string_view key) {
 
 }  // namespace
 
+std::string_view peek_record_type(std::string_view line) noexcept { return top_level_value(line, "type"); }
+
 TimeMs peek_event_time(std::string_view line) noexcept {
   const bool segment = top_level_value(line, "type") == "call.segment";
   const std::string_view value = top_level_value(line, segment ? "end" : "ts");

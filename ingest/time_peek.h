@@ -15,4 +15,7 @@ namespace callroot::ingest {
 /// or Zoom document, inventory, a bad line).
 TimeMs peek_event_time(std::string_view line) noexcept;
 
+/// The top-level `type` of `line`, from the text; empty when there is none.
+std::string_view peek_record_type(std::string_view line) noexcept;
+
 }  // namespace callroot::ingest

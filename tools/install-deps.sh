@@ -9,6 +9,7 @@ packages=(
   libzmq3-dev cppzmq-dev libsimdjson-dev libcli11-dev libpcap-dev libsodium-dev zlib1g-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   prometheus-cpp-dev libcivetweb-dev libsystemd-dev systemd
+  libnats-dev nats-server
   chromium
   help2man dpkg-dev file
 )
