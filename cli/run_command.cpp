@@ -1,7 +1,11 @@
 // `callroot run`: the daemon. Flags override the configuration file only when given.
+#include <cstdio>
+#include <sstream>
+
 #include "cli/attribution_mode.h"
 #include "cli/command.h"
 #include "runtime/daemon.h"
+#include "runtime/nats_instance.h"
 
 namespace callroot::cli {
 namespace {
@@ -55,6 +59,23 @@ class RunCommand final : public Command {
     cmd.add_option("--metrics-listen", metrics_listen_,
                    "Serve Prometheus /metrics, /healthz and /readyz on this address, e.g. 127.0.0.1:9464 "
                    "(docs/operations.md)");
+    cmd.add_option("--nats", nats_,
+                   "Score sites from NATS JetStream instead of ZeroMQ: the stream `callroot route` fills, verdicts "
+                   "to callroot.verdicts.<site> (docs/scale-out.md)");
+    cmd.add_option("--sites", sites_, "With --nats: the sites this instance may hold (a shell pattern)")
+        ->capture_default_str();
+    cmd.add_option("--partition", partition_, "With --nats: hold the sites of hash partition I of N (I/N)")
+        ->check([](const std::string& v) {
+          unsigned i = 0, n = 0;
+          char slash = 0;
+          std::istringstream in(v);
+          return (in >> i >> slash >> n) && slash == '/' && n > 0 && i < n && in.eof() ? std::string()
+                                                                                     : std::string("I/N with I < N");
+        });
+    cmd.add_option("--instance", instance_, "With --nats: this instance's name in the site leases (default host-pid)");
+    cmd.add_option("--lease-ms", lease_ms_, "With --nats: a site lease's time to live")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
     cmd.add_option("--memory-limit-mb", memory_limit_,
                    "Memory ceiling in MiB: above it telemetry is shed, call records still taken (default 1024; 0: none)")
         ->check(CLI::NonNegativeNumber);
@@ -70,12 +91,27 @@ class RunCommand final : public Command {
       log->error("{}", e.what());
       return kExitUsage;
     }
+    if (!nats_.empty()) return run_nats(daemon, log);
     runtime::ConfigReader reread;
     if (!config_path_.empty()) reread = [this, methods] { return options(methods); };
     return runtime::run_daemon(daemon, log, {}, reread);
   }
 
  private:
+  /// One instance of a NATS deployment, with the engine and attribution configured as for the daemon.
+  int run_nats(const runtime::DaemonOptions& daemon, const std::shared_ptr<spdlog::logger>& log) const {
+    runtime::NatsRunOptions o;
+    o.url = nats_;
+    o.sites = sites_;
+    if (!partition_.empty()) std::sscanf(partition_.c_str(), "%u/%u", &o.partition, &o.partitions);
+    o.instance = instance_;
+    o.lease = std::chrono::milliseconds(lease_ms_);
+    if (checkpoint_every_ > 0) o.checkpoint_every = std::chrono::seconds(checkpoint_every_);
+    o.idle_flush = daemon.idle_flush;
+    o.config = daemon.config;
+    return runtime::run_nats(o, log);
+  }
+
   /// The configuration file with the flags given over it: at start, and again on SIGHUP.
   [[nodiscard]] runtime::DaemonOptions options(const std::shared_ptr<const engine::AttributorRegistry>& methods) const {
     runtime::DaemonOptions daemon;
@@ -123,6 +159,8 @@ class RunCommand final : public Command {
   std::int64_t rotate_mb_ = -1, rotate_s_ = -1;  // -1: the configuration's or the default
   bool sync_each_line_ = false;
   std::int64_t memory_limit_ = -1;  // -1: the configuration's or the default
+  std::string nats_, sites_ = "*", partition_, instance_;
+  std::int64_t lease_ms_ = 10'000;
 };
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include "runtime/pipeline.h"
 #include "runtime/privacy.h"
 #include "runtime/rule_watcher.h"
+#include "runtime/signals.h"
 #include "runtime/sinks.h"
 #include "runtime/verdict_journal.h"
 
@@ -54,30 +55,6 @@ DurationMs duration(const nlohmann::json& j, const char* key, const std::string&
   }
   return j.get<std::int64_t>();
 }
-
-/// SIGINT/SIGTERM are blocked and then polled with sigtimedwait, so there is
-/// no signal handler and no global flag: the loop asks whether one is pending.
-class SignalWatch {
- public:
-  SignalWatch() {
-    sigemptyset(&set_);
-    sigaddset(&set_, SIGINT);
-    sigaddset(&set_, SIGTERM);
-    sigaddset(&set_, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &set_, &old_);
-  }
-  ~SignalWatch() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
-  /// The pending signal (SIGINT, SIGTERM or SIGHUP), or 0.
-  int poll() {
-    timespec zero{0, 0};
-    const int sig = sigtimedwait(&set_, nullptr, &zero);
-    return sig > 0 ? sig : 0;
-  }
-
- private:
-  sigset_t set_{};
-  sigset_t old_{};
-};
 
 /// Checkpoints for the daemon: restored at start, saved on a timer and at
 /// shutdown, with the journal of verdicts given in between

@@ -15,6 +15,14 @@ StreamSpec records_stream(std::chrono::seconds retention) {
   return spec;
 }
 
+StreamSpec verdicts_stream(std::chrono::seconds duplicate_window) {
+  StreamSpec spec;
+  spec.name = NatsSubjects::kVerdictsStream;
+  spec.subjects = {"callroot.verdicts.>", "callroot.incidents.>"};
+  spec.duplicate_window = duplicate_window;
+  return spec;
+}
+
 namespace {
 
 /// One file's next line, with the time it is merged by.
@@ -34,6 +42,38 @@ constexpr std::uint64_t kRejectsLogged = 20;
 
 }  // namespace
 
+bool StreamRouter::route(std::string_view record, bool padded) {
+  ++read_;
+  const std::string type(ingest::peek_record_type(record));
+  last_ = router_.route(record, padded);
+  switch (last_.kind) {
+    case SiteRoute::Kind::kInventory:
+      js_.publish_async(NatsSubjects::inventory(type), record);
+      ++published_;
+      break;
+    case SiteRoute::Kind::kSites:
+      for (const auto& site : last_.sites) {
+        js_.publish_async(NatsSubjects::site(site, type), record);
+        ++published_;
+      }
+      break;
+    case SiteRoute::Kind::kUnrouted:
+      js_.publish_async(NatsSubjects::unrouted(type), record);
+      ++published_;
+      break;
+    case SiteRoute::Kind::kRejected: return false;
+  }
+  return true;
+}
+
+RouteStats StreamRouter::stats() const {
+  RouteStats s;
+  s.router = router_.stats();
+  s.published = published_;
+  s.read = read_;
+  return s;
+}
+
 RouteStats route_files(const RouteOptions& options, spdlog::logger& log) {
   JetStream js(options.url);
   js.ensure_stream(records_stream(options.retention));
@@ -43,41 +83,18 @@ RouteStats route_files(const RouteOptions& options, spdlog::logger& log) {
     h.reader = std::make_unique<ingest::JsonlReader>(path == "-" ? "/dev/stdin" : path);
     h.advance();
   }
-  SiteRouter router;
-  RouteStats stats;
+  StreamRouter router(js);
   for (;;) {
     Head* next = nullptr;
     for (auto& h : heads) {
       if (h.valid && (next == nullptr || h.time < next->time)) next = &h;
     }
     if (next == nullptr) break;
-    ++stats.read;
-    const std::string_view line = next->line;
-    const std::string type(ingest::peek_record_type(line));
-    const SiteRoute route = router.route(line, /*padded=*/true);
-    switch (route.kind) {
-      case SiteRoute::Kind::kInventory:
-        js.publish_async(NatsSubjects::inventory(type), line);
-        ++stats.published;
-        break;
-      case SiteRoute::Kind::kSites:
-        for (const auto& site : route.sites) {
-          js.publish_async(NatsSubjects::site(site, type), line);
-          ++stats.published;
-        }
-        break;
-      case SiteRoute::Kind::kUnrouted:
-        js.publish_async(NatsSubjects::unrouted(type), line);
-        ++stats.published;
-        break;
-      case SiteRoute::Kind::kRejected:
-        // The first few with where and why; the rest are counted.
-        if (router.stats().rejected <= kRejectsLogged) {
-          log.warn("rejected {}:{}: {}: {}{}", next->reader->path(), next->reader->line_number(),
-                   ingest::code(router.error().reason), router.error().detail,
-                   router.stats().rejected == kRejectsLogged ? " (further rejections are only counted)" : "");
-        }
-        break;
+    // The first few rejections with where and why; the rest are counted.
+    if (!router.route(next->line, /*padded=*/true) && router.stats().router.rejected <= kRejectsLogged) {
+      log.warn("rejected {}:{}: {}: {}{}", next->reader->path(), next->reader->line_number(),
+               ingest::code(router.error().reason), router.error().detail,
+               router.stats().router.rejected == kRejectsLogged ? " (further rejections are only counted)" : "");
     }
     next->advance();
   }
@@ -85,8 +102,7 @@ RouteStats route_files(const RouteOptions& options, spdlog::logger& log) {
   for (const auto& h : heads) {
     if (!h.reader->error().empty()) log.error("{}: {}", h.reader->path(), h.reader->error());
   }
-  stats.router = router.stats();
-  return stats;
+  return router.stats();
 }
 
 }  // namespace callroot::runtime

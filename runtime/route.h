@@ -30,6 +30,7 @@ struct NatsSubjects {
   static std::string unrouted(std::string_view type) { return "callroot.unrouted." + std::string(type); }
   static std::string site_filter(std::string_view site) { return "callroot.site." + subject_token(site) + ".>"; }
   static std::string verdicts(std::string_view site) { return "callroot.verdicts." + subject_token(site); }
+  static std::string incidents(std::string_view site) { return "callroot.incidents." + subject_token(site); }
   static std::vector<std::string> record_subjects() {
     return {"callroot.inventory.>", "callroot.site.>", "callroot.unrouted.>"};
   }
@@ -38,6 +39,10 @@ struct NatsSubjects {
 /// The records stream: its subjects, kept for `retention` (replays of an
 /// incident window read it from a time).
 StreamSpec records_stream(std::chrono::seconds retention);
+/// The verdicts stream (`callroot.verdicts.>`, `callroot.incidents.>`): a
+/// message id is remembered for `duplicate_window`, longer than a takeover
+/// takes, so what a takeover scores again is dropped.
+StreamSpec verdicts_stream(std::chrono::seconds duplicate_window);
 
 struct RouteOptions {
   std::string url = "nats://127.0.0.1:4222";
@@ -51,6 +56,27 @@ struct RouteStats {
   SiteRouterStats router;
   std::uint64_t published = 0;  ///< messages: a record for two sites counts twice
   std::uint64_t read = 0;
+};
+
+/// Publishes records to the subjects of the sites they concern, one by one
+/// in the order given (the live router's loop; route_files merges files into it).
+class StreamRouter {
+ public:
+  /// `js` must outlive the router; the records stream must exist.
+  explicit StreamRouter(JetStream& js) : js_(js) {}
+  /// Routes and publishes one record (without waiting for the stream's
+  /// acknowledgement: JetStream::wait_published). False when it does not
+  /// decode (error() says why; counted, nothing published).
+  bool route(std::string_view record, bool padded = false);
+  [[nodiscard]] const SiteRoute& last() const noexcept { return last_; }
+  [[nodiscard]] const ingest::DecodeError& error() const noexcept { return router_.error(); }
+  [[nodiscard]] RouteStats stats() const;
+
+ private:
+  JetStream& js_;
+  SiteRouter router_;
+  SiteRoute last_;
+  std::uint64_t published_ = 0, read_ = 0;
 };
 
 /// Routes `files` into the stream; throws JetStreamError when the server

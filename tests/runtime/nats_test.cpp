@@ -4,14 +4,21 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
+#include <fstream>
 #include <map>
 #include <set>
+#include <thread>
 
 #include <spdlog/sinks/null_sink.h>
 
+#include "child_process.h"
 #include "demo_files.h"
 #include "runtime/jetstream.h"
+#include "runtime/nats_instance.h"
+#include "runtime/replay.h"
 #include "runtime/route.h"
+#include "runtime/sinks.h"
 #include "testing/nats_server.h"
 
 namespace callroot::runtime::testing {
@@ -155,6 +162,170 @@ TEST(Route, PartitionsTheDemoBySite) {
   std::size_t both = 0;
   for (const auto& [id, sites] : segment_sites) both += sites.size() == 2;
   EXPECT_GT(both, 0u);
+}
+
+/// The demo routed into the stream by one router, the records before `cut`
+/// (or all of them) first; returns the (site, segment id) pairs a verdict is
+/// owed for.
+class DemoRouter {
+ public:
+  explicit DemoRouter(JetStream& js) : js_(js), router_(js) {
+    js_.ensure_stream(records_stream(std::chrono::hours(2)));
+    js_.ensure_stream(verdicts_stream(std::chrono::minutes(20)));  // read before an instance makes it
+  }
+  void route(TimeMs from, TimeMs to) {
+    for (const auto& [type, body] : demo_records_in_time_order()) {
+      const TimeMs t = record_time(nlohmann::json::parse(body));
+      if (t != kNoTime && (t < from || t >= to)) continue;
+      if (t == kNoTime && from != kNoTime) continue;  // inventory once, with the first part
+      ASSERT_TRUE(router_.route(body)) << router_.error().detail;
+      if (type == "call.segment") {
+        const std::string id = nlohmann::json::parse(body).at("segment_id");
+        for (const auto& site : router_.last().sites) owed_.insert({site, id});
+      }
+    }
+    js_.wait_published();
+  }
+  [[nodiscard]] const std::set<std::pair<std::string, std::string>>& owed() const { return owed_; }
+
+ private:
+  JetStream& js_;
+  StreamRouter router_;
+  std::set<std::pair<std::string, std::string>> owed_;
+};
+
+/// The verdicts in the verdicts stream: (site, segment id) -> their JSON lines.
+std::map<std::pair<std::string, std::string>, std::vector<std::string>> verdicts_in_stream(JetStream& js) {
+  std::map<std::pair<std::string, std::string>, std::vector<std::string>> out;
+  for (const auto& [subject, body] : read_all(js, NatsSubjects::kVerdictsStream, "callroot.verdicts.>")) {
+    const std::string site = *from_subject_token(subject.substr(std::string("callroot.verdicts.").size()));
+    out[{site, nlohmann::json::parse(body).at("segment_id")}].push_back(body);
+  }
+  return out;
+}
+
+/// Waits until the stream holds a verdict for each of `owed` (or `limit` passes).
+std::map<std::pair<std::string, std::string>, std::vector<std::string>> wait_for_verdicts(
+    JetStream& js, std::size_t owed, std::chrono::seconds limit) {
+  auto got = verdicts_in_stream(js);
+  for (const auto until = std::chrono::steady_clock::now() + limit;
+       got.size() < owed && std::chrono::steady_clock::now() < until;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    got = verdicts_in_stream(js);
+  }
+  return got;
+}
+
+// One instance holding both sites: each site's verdicts are those of a
+// replay of the records routed to it (with the inventory), byte for byte.
+TEST(NatsRun, EachSiteScoresAsAReplayOfItsOwnRecords) {
+  NatsServer server;
+  JetStream js(server.url());
+  DemoRouter router(js);
+  router.route(kNoTime, std::numeric_limits<TimeMs>::max());
+
+  NatsRunOptions options;
+  options.url = server.url();
+  options.instance = "only";
+  std::jthread instance([&](std::stop_token stop) { run_nats(options, quiet(), stop); });
+  const auto got = wait_for_verdicts(js, router.owed().size(), std::chrono::seconds(60));
+  instance.request_stop();
+  instance.join();
+
+  std::set<std::pair<std::string, std::string>> keys;
+  for (const auto& [key, lines] : got) {
+    keys.insert(key);
+    EXPECT_EQ(lines.size(), 1u) << key.first << " " << key.second;
+  }
+  EXPECT_EQ(keys, router.owed());
+
+  TempDir dir("nats-replay");
+  for (const std::string site : {"hq", "branch"}) {
+    const std::string file = (dir.path() / (site + ".jsonl")).string();
+    {
+      std::ofstream out(file);
+      for (const auto& [subject, body] : read_all(js, NatsSubjects::kRecordsStream, "callroot.inventory.>")) out << body << '\n';
+      for (const auto& [subject, body] : read_all(js, NatsSubjects::kRecordsStream, NatsSubjects::site_filter(site))) {
+        out << body << '\n';
+      }
+    }
+    CollectingSink replayed;
+    ReplayOptions replay;
+    replay.files = {file};
+    replay.progress = false;
+    replay_into(replay, replayed, quiet());
+    std::multiset<std::string> expected, from_stream;
+    for (const auto& v : replayed.verdicts) expected.insert(to_json(v));
+    for (const auto& [key, lines] : got) {
+      if (key.first == site) from_stream.insert(lines.begin(), lines.end());
+    }
+    EXPECT_EQ(from_stream.size(), expected.size()) << site;
+    EXPECT_TRUE(from_stream == expected) << site << ": the stream's verdicts are not the replay's";
+  }
+}
+
+// Two instances; the one holding the sites is killed with SIGKILL between
+// two parts of the demo. The other takes the sites once their leases lapse,
+// restores their checkpoints and scores the rest: every segment routed to a
+// site has exactly one verdict for that site in the stream.
+TEST(NatsRun, AnotherInstanceTakesOverTheSitesOfOneKilled) {
+  NatsServer server;
+  JetStream js(server.url());
+  DemoRouter router(js);
+  constexpr TimeMs kCut = 1'772'444'580'000;  // 09:43Z, mid-demo
+  router.route(kNoTime, kCut);
+
+  TempDir dir("nats-failover");
+  const auto start = [&](const std::string& name) {
+    return std::make_unique<ChildProcess>(
+        std::vector<std::string>{CALLROOT_BINARY, "run", "--nats", server.url(), "--instance", name, "--lease-ms",
+                                 "1500", "--checkpoint-every-s", "1"},
+        (dir.path() / (name + ".log")).string());
+  };
+  auto leases = js.key_value("callroot_leases", std::chrono::milliseconds(1500));
+  const auto holder = [&](const std::string& site) {
+    const auto e = leases->get(subject_token(site));
+    return e ? e->value : std::string();
+  };
+  const auto wait_until = [](auto&& condition, std::chrono::seconds limit) {
+    for (const auto until = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < until;) {
+      if (condition()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return condition();
+  };
+  auto a = start("a");
+  ASSERT_TRUE(wait_until([&] { return holder("hq") == "a" && holder("branch") == "a"; }, std::chrono::seconds(20)));
+  auto b = start("b");
+  // A scores the first part, and checkpoints it.
+  auto checkpoints = js.key_value("callroot_checkpoints");
+  ASSERT_TRUE(wait_until([&] { return verdicts_in_stream(js).size() + 10 >= router.owed().size(); }, std::chrono::seconds(30)));
+  ASSERT_TRUE(wait_until([&] { return checkpoints->get("hq").has_value() && checkpoints->get("branch").has_value(); },
+                         std::chrono::seconds(10)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // a checkpoint after the last verdicts
+  a->kill_now();
+  const std::size_t before_kill = verdicts_in_stream(js).size();
+
+  router.route(kCut, std::numeric_limits<TimeMs>::max());
+  ASSERT_TRUE(wait_until([&] { return holder("hq") == "b" && holder("branch") == "b"; }, std::chrono::seconds(20)))
+      << "b did not take the sites over";
+  const auto got = wait_for_verdicts(js, router.owed().size(), std::chrono::seconds(60));
+  EXPECT_EQ(b->terminate(std::chrono::seconds(20)) >> 8, 0);
+
+  std::set<std::pair<std::string, std::string>> keys;
+  std::size_t twice = 0;
+  for (const auto& [key, lines] : got) {
+    keys.insert(key);
+    twice += lines.size() > 1;
+  }
+  EXPECT_EQ(twice, 0u);
+  std::vector<std::pair<std::string, std::string>> missing;
+  std::set_difference(router.owed().begin(), router.owed().end(), keys.begin(), keys.end(), std::back_inserter(missing));
+  EXPECT_TRUE(missing.empty()) << missing.size() << " segment(s) without a verdict, e.g. " << missing.front().first
+                               << " " << missing.front().second;
+  EXPECT_EQ(keys.size(), router.owed().size());
+  EXPECT_GT(before_kill, 0u);
+  EXPECT_LT(before_kill, router.owed().size()) << "the kill did not come mid-stream";
 }
 
 }  // namespace
