@@ -8,6 +8,8 @@
 #include "runtime/pipeline.h"
 #include "runtime/replay.h"
 #include "runtime/rule_watcher.h"
+#include "runtime/sinks.h"
+#include "runtime/stream_replay.h"
 
 namespace callroot::cli {
 namespace {
@@ -21,13 +23,18 @@ class ReplayCommand final : public Command {
     cmd.add_option("files", options_.files,
                    "JSON Lines files (.jsonl, .jsonl.gz) and packet captures (.pcap, .pcapng); - for JSON Lines on "
                    "standard input")
-        ->required()
         ->check(CLI::Validator(
             [](std::string& path) {
               return path == "-" ? std::string() : CLI::ExistingFile(path);
             },
             "FILE or -"));
     cmd.add_option("--out", options_.out, "Write verdicts as JSON Lines to this file ('-' for stdout)");
+    cmd.add_option("--nats", nats_,
+                   "Instead of files: a site's records kept in the NATS JetStream stream (with --site; "
+                   "docs/scale-out.md), read as an instance holding the site read them; JSON Lines out");
+    cmd.add_option("--site", site_, "With --nats: the site");
+    cmd.add_option("--from", from_, "With --nats: only verdicts of segments ending at or after this RFC 3339 time");
+    cmd.add_option("--to", to_, "With --nats: only verdicts of segments ending before this RFC 3339 time");
     auto* speed = cmd.add_option("--speed", options_.speed, "Replay at X times event-time speed");
     cmd.add_flag("--max", max_speed_, "Replay as fast as possible (the default)")->excludes(speed);
     cmd.add_flag("!--no-progress", options_.progress, "No progress line on stderr");
@@ -90,7 +97,51 @@ class ReplayCommand final : public Command {
         return kExitUsage;
       }
     }
+    if (!nats_.empty()) return replay_from_stream(log);
+    if (options_.files.empty()) {
+      log->error("no input: give files, or --nats URL --site NAME");
+      return kExitUsage;
+    }
     return runtime::run_replay(options_, log);
+  }
+
+  /// A site from the records stream, verdicts as JSON Lines.
+  int replay_from_stream(const std::shared_ptr<spdlog::logger>& log) {
+    runtime::StreamReplayOptions o;
+    o.url = nats_;
+    o.site = site_;
+    o.config = options_.config;
+    if (site_.empty()) {
+      log->error("--nats needs --site");
+      return kExitUsage;
+    }
+    for (const auto& [text, value] : {std::pair{&from_, &o.from}, std::pair{&to_, &o.to}}) {
+      if (text->empty()) continue;
+      const auto t = parse_rfc3339(*text);
+      if (!t) {
+        log->error("{} is not an RFC 3339 time", *text);
+        return kExitUsage;
+      }
+      *value = *t;
+    }
+    std::FILE* file = options_.out.empty() || options_.out == "-" ? stdout : std::fopen(options_.out.c_str(), "w");
+    if (file == nullptr) {
+      log->error("cannot write {}", options_.out);
+      return kExitUsage;
+    }
+    int code = 0;
+    try {
+      runtime::JsonlSink sink(file);
+      const runtime::PipelineStats stats = runtime::replay_site(o, sink, log);
+      std::fprintf(stderr, "replay of site %s from %s: %llu records, %llu segments scored\n", site_.c_str(),
+                   nats_.c_str(), static_cast<unsigned long long>(stats.records),
+                   static_cast<unsigned long long>(stats.engine.segments_scored));
+    } catch (const std::exception& e) {
+      log->error("{}", e.what());
+      code = kExitUsage;
+    }
+    if (file != stdout) std::fclose(file);
+    return code;
   }
 
  private:
@@ -98,6 +149,7 @@ class ReplayCommand final : public Command {
   bool max_speed_ = false;
   std::string format_ = "auto";
   CaptureFlags capture_;
+  std::string nats_, site_, from_, to_;
   std::string config_path_;
   EngineFlags engine_;
   std::string key_file_;

@@ -135,9 +135,7 @@ class SiteWorker {
     for (auto& m : batch) {
       apply_inventory(inventory, m.stream_sequence());
       const std::string_view subject = m.subject();
-      // callroot.site.<site>.<type>: the type is what follows the site's token.
-      const std::size_t prefix = std::string_view("callroot.site.").size() + subject_token(site_).size() + 1;
-      const std::string_view type = subject.size() > prefix ? subject.substr(prefix) : std::string_view{};
+      const std::string_view type = NatsSubjects::site_record_type(subject);
       const ingest::Position where{subject, m.stream_sequence()};
       pipeline_.feed(m.data(), where, /*padded=*/false, type);
       note_time(ingest::peek_event_time(m.data()), m.stream_sequence());

@@ -31,6 +31,15 @@ struct NatsSubjects {
   static std::string site_filter(std::string_view site) { return "callroot.site." + subject_token(site) + ".>"; }
   static std::string verdicts(std::string_view site) { return "callroot.verdicts." + subject_token(site); }
   static std::string incidents(std::string_view site) { return "callroot.incidents." + subject_token(site); }
+  /// The record type a site subject carries (what follows `callroot.site.<site>.`; a token holds no dot).
+  static std::string_view site_record_type(std::string_view subject) {
+    std::size_t at = std::string_view::npos;
+    for (int dots = 0; dots < 3; ++dots) {
+      at = subject.find('.', at == std::string_view::npos ? 0 : at + 1);
+      if (at == std::string_view::npos) return {};
+    }
+    return subject.substr(at + 1);
+  }
   static std::vector<std::string> record_subjects() {
     return {"callroot.inventory.>", "callroot.site.>", "callroot.unrouted.>"};
   }

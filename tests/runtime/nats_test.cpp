@@ -19,6 +19,7 @@
 #include "runtime/replay.h"
 #include "runtime/route.h"
 #include "runtime/sinks.h"
+#include "runtime/stream_replay.h"
 #include "testing/nats_server.h"
 
 namespace callroot::runtime::testing {
@@ -262,6 +263,25 @@ TEST(NatsRun, EachSiteScoresAsAReplayOfItsOwnRecords) {
     EXPECT_EQ(from_stream.size(), expected.size()) << site;
     EXPECT_TRUE(from_stream == expected) << site << ": the stream's verdicts are not the replay's";
   }
+
+  // An incident window replayed from the stream: the live verdicts of the
+  // segments that end inside it, and only those.
+  StreamReplayOptions window;
+  window.url = server.url();
+  window.site = "hq";
+  window.from = 1'772'444'580'000 - 10 * 60'000;  // 09:33Z to 09:53Z
+  window.to = window.from + 20 * 60'000;
+  CollectingSink replayed;
+  replay_site(window, replayed, quiet());
+  std::multiset<std::string> expected, again;
+  for (const auto& [key, lines] : got) {
+    const auto j = nlohmann::json::parse(lines.front());
+    const TimeMs end = *parse_rfc3339(j.at("end").get<std::string>());
+    if (key.first == "hq" && end >= window.from && end < window.to) expected.insert(lines.front());
+  }
+  for (const auto& v : replayed.verdicts) again.insert(to_json(v));
+  EXPECT_GT(expected.size(), 10u);
+  EXPECT_TRUE(again == expected) << again.size() << " verdicts replayed, " << expected.size() << " live in the window";
 }
 
 // Two instances; the one holding the sites is killed with SIGKILL between
