@@ -329,6 +329,7 @@ int run_nats(const NatsRunOptions& options, std::shared_ptr<spdlog::logger> log,
     std::map<std::string, Held> held;
     auto last_renewal = std::chrono::steady_clock::now();
     auto last_checkpoint = last_renewal;
+    auto last_acquire = last_renewal - options.lease;  // look at once
     log->info("instance {} on {}: sites {}", instance, options.url,
               options.partitions > 0 ? "partition " + std::to_string(options.partition) + "/" + std::to_string(options.partitions)
                                      : options.sites);
@@ -351,20 +352,22 @@ int run_nats(const NatsRunOptions& options, std::shared_ptr<spdlog::logger> log,
           }
         }
       }
-      for (const auto& site : sites) {
-        if (held.count(site) != 0 || !selects(options, site)) continue;
-        if (const auto rev = leases->create(subject_token(site), instance)) {
-          Held h;
-          h.revision = *rev;
-          h.worker = std::make_unique<SiteWorker>(site, js, *checkpoints, options, inventory, log, scratch);
-          held.emplace(site, std::move(h));
+      // Free sites are looked for as often as leases are renewed: a lease
+      // that lapsed is taken within a third of its time to live.
+      if (now - last_acquire >= options.lease / 3) {
+        last_acquire = now;
+        for (const auto& site : sites) {
+          if (held.count(site) != 0 || !selects(options, site)) continue;
+          if (const auto rev = leases->create(subject_token(site), instance)) {
+            Held h;
+            h.revision = *rev;
+            h.worker = std::make_unique<SiteWorker>(site, js, *checkpoints, options, inventory, log, scratch);
+            held.emplace(site, std::move(h));
+          }
         }
       }
-      std::size_t taken = 0;
-      for (auto& [site, h] : held) taken += h.worker->step(inventory, std::chrono::milliseconds(held.size() == 1 ? 50 : 5));
-      if (held.empty() || taken == 0) {
-        if (held.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      }
+      for (auto& [site, h] : held) h.worker->step(inventory, std::chrono::milliseconds(held.size() == 1 ? 50 : 5));
+      if (held.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
       if (now - last_checkpoint >= options.checkpoint_every) {
         last_checkpoint = now;
         for (auto& [site, h] : held) h.worker->checkpoint();
