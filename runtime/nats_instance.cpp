@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -195,7 +196,13 @@ class SiteWorker {
                   kCheckpoints);
       return 1;
     }
-    const std::uint64_t resume = std::stoull(v.substr(kCheckpointHeader.size(), eol - kCheckpointHeader.size()));
+    std::uint64_t resume = 0;
+    const char* first = v.data() + kCheckpointHeader.size();
+    if (const auto [end, ec] = std::from_chars(first, v.data() + eol, resume); ec != std::errc{} || end != v.data() + eol) {
+      log_->error("site {}: the checkpoint in {} names no stream sequence; starting from the stream's beginning", site_,
+                  kCheckpoints);
+      return 1;
+    }
     {
       std::ofstream out(scratch_, std::ios::binary | std::ios::trunc);
       out.write(v.data() + eol + 1, static_cast<std::streamsize>(v.size() - eol - 1));
@@ -279,8 +286,8 @@ class SiteWorker {
   std::chrono::steady_clock::time_point last_record_;
 };
 
-/// The sites the inventory names.
-std::vector<std::string> known_sites(const InventoryLog& inventory, std::size_t& scanned, std::vector<std::string>& sites) {
+/// Adds the sites the inventory names past `scanned` to `sites`.
+void add_known_sites(const InventoryLog& inventory, std::size_t& scanned, std::vector<std::string>& sites) {
   const auto& records = inventory.records();
   for (; scanned < records.size(); ++scanned) {
     const std::string_view body = records[scanned].second;
@@ -294,7 +301,6 @@ std::vector<std::string> known_sites(const InventoryLog& inventory, std::size_t&
       if (std::find(sites.begin(), sites.end(), name) == sites.end()) sites.push_back(std::move(name));
     }
   }
-  return sites;
 }
 
 }  // namespace
@@ -336,7 +342,7 @@ int run_nats(const NatsRunOptions& options, std::shared_ptr<spdlog::logger> log,
     int sig = 0;
     while ((sig = signals.poll()) != SIGINT && sig != SIGTERM && !stop.stop_requested()) {
       inventory.refresh(std::chrono::milliseconds(held.empty() ? 100 : 1));
-      known_sites(inventory, scanned, sites);
+      add_known_sites(inventory, scanned, sites);
       const auto now = std::chrono::steady_clock::now();
       // Leases: renew those held (a lost one is given up at once), take the free ones selected.
       if (now - last_renewal >= options.lease / 3) {
