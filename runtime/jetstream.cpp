@@ -1,8 +1,12 @@
 #include "runtime/jetstream.h"
 
+#include "runtime/site_router.h"
+
 #include <nats/nats.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <mutex>
 
 namespace callroot::runtime {
@@ -146,6 +150,69 @@ std::optional<std::uint64_t> KeyValue::update(const std::string& key, std::strin
 }
 
 void KeyValue::erase(const std::string& key) { check(kvStore_Delete(kv_, key.c_str()), "deleting key " + key); }
+
+namespace {
+
+/// The head of a large value: how many pieces, how long the whole, under which generation.
+constexpr const char* kLargeHead = "callroot-large-value 1 pieces %llu bytes %llu generation %llu";
+struct LargeHead {
+  unsigned long long pieces = 0, bytes = 0, generation = 0;
+};
+
+std::string format_head(const LargeHead& h) {
+  char buf[128];
+  std::snprintf(buf, sizeof buf, kLargeHead, h.pieces, h.bytes, h.generation);
+  return buf;
+}
+
+std::optional<LargeHead> parse_head(const std::string& text) {
+  LargeHead h;
+  if (std::sscanf(text.c_str(), kLargeHead, &h.pieces, &h.bytes, &h.generation) != 3) return std::nullopt;
+  return h;
+}
+
+std::string piece_key(const std::string& key, unsigned long long generation, unsigned long long i) {
+  return key + "." + std::to_string(generation) + "." + std::to_string(i);
+}
+
+}  // namespace
+
+void KeyValue::put_large(const std::string& key, std::string_view value, std::size_t piece_bytes) {
+  // Pieces go under a generation of their own, so the whole being replaced
+  // stays readable until `key` itself moves to the new one.
+  const auto previous = get(key);
+  const auto old = previous ? parse_head(previous->value) : std::nullopt;
+  LargeHead head;
+  head.pieces = value.empty() ? 0 : (value.size() + piece_bytes - 1) / piece_bytes;
+  head.bytes = value.size();
+  head.generation = previous ? previous->revision + 1 : 1;
+  for (unsigned long long i = 0; i < head.pieces; ++i) put(piece_key(key, head.generation, i), value.substr(i * piece_bytes, piece_bytes));
+  put(key, format_head(head));
+  if (old) {
+    for (unsigned long long i = 0; i < old->pieces; ++i) kvStore_Purge(kv_, piece_key(key, old->generation, i).c_str(), nullptr);
+  }
+}
+
+std::optional<std::string> KeyValue::get_large(const std::string& key) const {
+  const auto entry = get(key);
+  const auto head = entry ? parse_head(entry->value) : std::nullopt;
+  if (!head) return std::nullopt;
+  std::string out;
+  out.reserve(head->bytes);
+  for (unsigned long long i = 0; i < head->pieces; ++i) {
+    const auto piece = get(piece_key(key, head->generation, i));
+    if (!piece) return std::nullopt;
+    out += piece->value;
+  }
+  if (out.size() != head->bytes) return std::nullopt;
+  return out;
+}
+
+std::string key_value_key(std::string_view name) {
+  std::string key = subject_token(name);
+  std::replace(key.begin(), key.end(), '%', '=');
+  return key;
+}
 
 // ---- the connection ---------------------------------------------------------
 

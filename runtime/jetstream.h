@@ -103,11 +103,24 @@ class KeyValue {
   std::optional<std::uint64_t> update(const std::string& key, std::string_view value, std::uint64_t revision);
   void erase(const std::string& key);
 
+  /// A value larger than the server takes in one message (1 MiB by default):
+  /// written in pieces of `piece_bytes` under `key.0`, `key.1`, ..., then
+  /// `key` itself, naming how many pieces and how long the whole is, so a
+  /// reader sees the old whole or the new one, never a mix.
+  void put_large(const std::string& key, std::string_view value, std::size_t piece_bytes = 512 * 1024);
+  /// What put_large wrote; nullopt when there is nothing, or a piece is
+  /// missing or of the wrong length (a write cut short and then expired).
+  [[nodiscard]] std::optional<std::string> get_large(const std::string& key) const;
+
  private:
   friend class JetStream;
   explicit KeyValue(__kvStore* kv) : kv_(kv) {}
   __kvStore* kv_;
 };
+
+/// A name as a key-value key: its subject token (site_router.h) with `%`
+/// written `=`, since keys take letters, digits and `-_=/.` only.
+std::string key_value_key(std::string_view name);
 
 struct ConsumerSpec {
   std::string stream;

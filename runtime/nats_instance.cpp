@@ -166,7 +166,7 @@ class SiteWorker {
       value += std::to_string(resume_sequence());
       value += '\n';
       value.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-      checkpoints_.put(subject_token(site_), value);
+      checkpoints_.put_large(key_value_key(site_), value);
       if (last_) last_->ack();
       return true;
     } catch (const std::exception& e) {
@@ -187,9 +187,9 @@ class SiteWorker {
  private:
   /// The checkpoint in the bucket, restored; returns the stream sequence to read from.
   std::uint64_t restore() {
-    const auto entry = checkpoints_.get(subject_token(site_));
+    const auto entry = checkpoints_.get_large(key_value_key(site_));
     if (!entry) return 1;
-    const std::string& v = entry->value;
+    const std::string& v = *entry;
     const std::size_t eol = v.find('\n');
     if (v.rfind(kCheckpointHeader, 0) != 0 || eol == std::string::npos) {
       log_->error("site {}: the checkpoint in {} is not one of ours; starting from the stream's beginning", site_,
@@ -348,7 +348,7 @@ int run_nats(const NatsRunOptions& options, std::shared_ptr<spdlog::logger> log,
       if (now - last_renewal >= options.lease / 3) {
         last_renewal = now;
         for (auto it = held.begin(); it != held.end();) {
-          const auto rev = leases->update(subject_token(it->first), instance, it->second.revision);
+          const auto rev = leases->update(key_value_key(it->first), instance, it->second.revision);
           if (rev) {
             it->second.revision = *rev;
             ++it;
@@ -364,7 +364,7 @@ int run_nats(const NatsRunOptions& options, std::shared_ptr<spdlog::logger> log,
         last_acquire = now;
         for (const auto& site : sites) {
           if (held.count(site) != 0 || !selects(options, site)) continue;
-          if (const auto rev = leases->create(subject_token(site), instance)) {
+          if (const auto rev = leases->create(key_value_key(site), instance)) {
             Held h;
             h.revision = *rev;
             h.worker = std::make_unique<SiteWorker>(site, js, *checkpoints, options, inventory, log, scratch);
@@ -382,7 +382,7 @@ int run_nats(const NatsRunOptions& options, std::shared_ptr<spdlog::logger> log,
     log->info("{}, scoring what is pending and giving up {} site(s)", sig == SIGINT ? "SIGINT received" : sig == SIGTERM ? "SIGTERM received" : "stop requested", held.size());
     for (auto& [site, h] : held) {
       h.worker->finish();
-      leases->erase(subject_token(site));
+      leases->erase(key_value_key(site));
       const auto& e = h.worker->engine_stats();
       std::fprintf(stderr, "site %s: %llu records, %llu segments scored (%llu poor)\n", site.c_str(),
                    static_cast<unsigned long long>(h.worker->stats().records),

@@ -3,13 +3,14 @@
 /// JetStream stream `callroot route` fills (docs/scale-out.md).
 ///
 /// A site is held by one instance at a time: a lease in the key-value bucket
-/// `callroot_leases` (the key is the site's subject token, the value the
+/// `callroot_leases` (the key is the site's key_value_key, the value the
 /// instance's name), created when free and renewed every third of its time
 /// to live; the bucket's time to live drops the lease of an instance that
 /// died. Each site held has an engine of its own, fed from a pull consumer
 /// on `callroot.site.<site>.>` with the inventory applied in stream order
 /// before the records that follow it. Every `checkpoint_every` the site's
-/// checkpoint goes to the bucket `callroot_checkpoints` with the stream
+/// checkpoint goes to the bucket `callroot_checkpoints` (in pieces: it can
+/// outgrow a message) with the stream
 /// sequence it covers, and only then are the records it covers
 /// acknowledged. An instance that takes a site over restores that
 /// checkpoint and reads the stream from the sequence after it. Verdicts go

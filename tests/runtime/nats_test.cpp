@@ -102,6 +102,26 @@ TEST(JetStream, KeyValueWritesOnlyWhatItIsToldItMay) {
   EXPECT_TRUE(kv->create("hq", "instance-b").has_value()) << "a deleted key can be taken";
 }
 
+// A checkpoint outgrows a message: in pieces, under a generation of their
+// own, the old whole readable until the new one is complete.
+TEST(JetStream, KeyValueKeepsAValueLargerThanAMessageInPieces) {
+  NatsServer server;
+  JetStream js(server.url());
+  auto kv = js.key_value("big");
+  std::string value;
+  for (int i = 0; value.size() < 3'000'000; ++i) value += std::to_string(i * 7919) + ",";  // over nats-server's 1 MiB
+  const std::string key = key_value_key("New York");
+  EXPECT_EQ(key, "New=20York");
+  kv->put_large(key, value);
+  EXPECT_EQ(kv->get_large(key), value);
+  const std::string smaller = value.substr(0, 1000);
+  kv->put_large(key, smaller, 100);
+  EXPECT_EQ(kv->get_large(key), smaller);
+  kv->put_large(key, "");
+  EXPECT_EQ(kv->get_large(key), "");
+  EXPECT_EQ(kv->get_large(key_value_key("elsewhere")), std::nullopt);
+}
+
 TEST(JetStream, SaysWhatFailedWhenTheServerIsNotThere) {
   int port = 0;
   {
@@ -304,7 +324,7 @@ TEST(NatsRun, AnotherInstanceTakesOverTheSitesOfOneKilled) {
   };
   auto leases = js.key_value("callroot_leases", std::chrono::milliseconds(1500));
   const auto holder = [&](const std::string& site) {
-    const auto e = leases->get(subject_token(site));
+    const auto e = leases->get(key_value_key(site));
     return e ? e->value : std::string();
   };
   const auto wait_until = [](auto&& condition, std::chrono::seconds limit) {
@@ -320,7 +340,7 @@ TEST(NatsRun, AnotherInstanceTakesOverTheSitesOfOneKilled) {
   // A scores the first part, and checkpoints it.
   auto checkpoints = js.key_value("callroot_checkpoints");
   ASSERT_TRUE(wait_until([&] { return verdicts_in_stream(js).size() + 10 >= router.owed().size(); }, std::chrono::seconds(30)));
-  ASSERT_TRUE(wait_until([&] { return checkpoints->get("hq").has_value() && checkpoints->get("branch").has_value(); },
+  ASSERT_TRUE(wait_until([&] { return checkpoints->get_large("hq").has_value() && checkpoints->get_large("branch").has_value(); },
                          std::chrono::seconds(10)));
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // a checkpoint after the last verdicts
   a->kill_now();
