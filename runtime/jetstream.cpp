@@ -101,11 +101,16 @@ std::vector<JetStreamMessage> PullConsumer::fetch(int batch, std::chrono::millis
   const natsStatus s = natsSubscription_Fetch(&list, sub_, batch, timeout.count(), &code);
   if (s == NATS_TIMEOUT) return out;  // nothing came
   check(s, "fetching messages", code);
-  out.reserve(static_cast<std::size_t>(list.Count));
-  for (int i = 0; i < list.Count; ++i) {
+  // libnats 3.4.1 was seen (under AddressSanitizer) to report one message
+  // more than the `batch` its list has room for: never read, nor let it
+  // free, past the room it made.
+  const int count = std::min(list.Count, batch);
+  out.reserve(static_cast<std::size_t>(count));
+  for (int i = 0; i < count; ++i) {
     out.emplace_back(list.Msgs[i]);
     list.Msgs[i] = nullptr;  // ours now
   }
+  list.Count = count;
   natsMsgList_Destroy(&list);
   return out;
 }

@@ -109,7 +109,7 @@ TEST(JetStream, KeyValueKeepsAValueLargerThanAMessageInPieces) {
   JetStream js(server.url());
   auto kv = js.key_value("big");
   std::string value;
-  for (int i = 0; value.size() < 3'000'000; ++i) value += std::to_string(i * 7919) + ",";  // over nats-server's 1 MiB
+  for (std::int64_t i = 0; value.size() < 3'000'000; ++i) value += std::to_string(i * 7919) + ",";  // over nats-server's 1 MiB
   const std::string key = key_value_key("New York");
   EXPECT_EQ(key, "New=20York");
   kv->put_large(key, value);
