@@ -510,13 +510,17 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
   ServiceNotifier service;
   // What the operators' listener shows: handed over every 200 ms, and once more at the end.
   std::string running_rules_hash = rules ? rules_hash(rules->files()) : std::string();
+  // The watcher (counted as configuration reloads replace it: a new one's
+  // load count starts again and may equal the old one's) and the load the hash is of.
+  std::uint64_t watcher_generation = 0, hashed_generation = 0;
   std::uint64_t hashed_reloads = rules ? rules->reloads() : 0;
   TimeMs last_watermark = kNoTime;
   auto watermark_moved = std::chrono::steady_clock::now();
   auto last_record = watermark_moved - std::chrono::hours(1);
   const auto publish_metrics = [&](std::chrono::steady_clock::time_point now) {
     if (!metrics) return;
-    if ((rules ? rules->reloads() : 0) != hashed_reloads) {
+    if (watcher_generation != hashed_generation || (rules ? rules->reloads() : 0) != hashed_reloads) {
+      hashed_generation = watcher_generation;
       hashed_reloads = rules ? rules->reloads() : 0;
       running_rules_hash = rules ? rules_hash(rules->files()) : std::string();
     }
@@ -602,6 +606,7 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
         earlier_rule_refusals += rules->rejected();
       }
       rules = std::move(fresh.watcher);
+      ++watcher_generation;
       pipeline.engine().set_attributor(std::move(fresh.attributor));
       running.config.attribution = next.config.attribution;
       running.rules_check_interval = next.rules_check_interval;
