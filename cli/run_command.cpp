@@ -1,6 +1,5 @@
 // `callroot run`: the daemon. Flags override the configuration file only when given.
 #include <cstdio>
-#include <sstream>
 
 #include "cli/attribution_mode.h"
 #include "cli/command.h"
@@ -66,11 +65,7 @@ class RunCommand final : public Command {
         ->capture_default_str();
     cmd.add_option("--partition", partition_, "With --nats: hold the sites of hash partition I of N (I/N)")
         ->check([](const std::string& v) {
-          unsigned i = 0, n = 0;
-          char slash = 0;
-          std::istringstream in(v);
-          return (in >> i >> slash >> n) && slash == '/' && n > 0 && i < n && in.eof() ? std::string()
-                                                                                     : std::string("I/N with I < N");
+          return runtime::SiteSelection::parse_partition(v) ? std::string() : std::string("I/N with I < N");
         });
     cmd.add_option("--instance", instance_, "With --nats: this instance's name in the site leases (default host-pid)");
     cmd.add_option("--lease-ms", lease_ms_, "With --nats: a site lease's time to live")
@@ -102,8 +97,8 @@ class RunCommand final : public Command {
   int run_nats(const runtime::DaemonOptions& daemon, const std::shared_ptr<spdlog::logger>& log) const {
     runtime::NatsRunOptions o;
     o.url = nats_;
-    o.sites = sites_;
-    if (!partition_.empty()) std::sscanf(partition_.c_str(), "%u/%u", &o.partition, &o.partitions);
+    o.selection.pattern = sites_;
+    if (!partition_.empty()) o.selection = *runtime::SiteSelection::parse_partition(partition_);
     o.instance = instance_;
     o.lease = std::chrono::milliseconds(lease_ms_);
     if (checkpoint_every_ > 0) o.checkpoint_every = std::chrono::seconds(checkpoint_every_);

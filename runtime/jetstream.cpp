@@ -156,6 +156,16 @@ std::optional<std::uint64_t> KeyValue::update(const std::string& key, std::strin
 
 void KeyValue::erase(const std::string& key) { check(kvStore_Delete(kv_, key.c_str()), "deleting key " + key); }
 
+std::vector<std::string> KeyValue::keys() const {
+  kvKeysList list{};
+  const natsStatus s = kvStore_Keys(&list, kv_, nullptr);
+  if (s == NATS_NOT_FOUND) return {};  // an empty bucket
+  check(s, "listing keys");
+  std::vector<std::string> out(list.Keys, list.Keys + list.Count);
+  kvKeysList_Destroy(&list);
+  return out;
+}
+
 namespace {
 
 /// The head of a large value: how many pieces, how long the whole, under which generation.

@@ -102,6 +102,8 @@ class KeyValue {
   /// Writes only when the key is still at `revision`; nullopt when it moved on.
   std::optional<std::uint64_t> update(const std::string& key, std::string_view value, std::uint64_t revision);
   void erase(const std::string& key);
+  /// The keys that hold a value now (neither deleted nor expired), in no order.
+  [[nodiscard]] std::vector<std::string> keys() const;
 
   /// A value larger than the server takes in one message (1 MiB by default):
   /// written in pieces of `piece_bytes` under `key.0`, `key.1`, ..., then

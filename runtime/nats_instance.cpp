@@ -10,7 +10,10 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <condition_variable>
+#include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "ingest/time_peek.h"
@@ -26,6 +29,7 @@ namespace {
 
 constexpr const char* kLeases = "callroot_leases";
 constexpr const char* kCheckpoints = "callroot_checkpoints";
+constexpr const char* kMembers = "callroot_members";
 /// A checkpoint in the bucket: this header line, then the engine's checkpoint bytes.
 constexpr std::string_view kCheckpointHeader = "callroot-nats-checkpoint 1 resume ";
 
@@ -303,12 +307,207 @@ void add_known_sites(const InventoryLog& inventory, std::size_t& scanned, std::v
   }
 }
 
+/// The leases this instance holds, and its announcement in
+/// `callroot_members` (its name and selection), renewed every third of a
+/// lease on a thread of their own: a long pass of scoring (a takeover's
+/// catch-up, a slow checkpoint) never lets them lapse while the instance lives.
+class LeaseKeeper {
+ public:
+  LeaseKeeper(JetStream& js, const Member& self, std::chrono::milliseconds lease, spdlog::logger& log)
+      : leases_(js.key_value(kLeases, lease)), members_(js.key_value(kMembers, lease)), instance_(self.name),
+        member_key_(key_value_key(self.name)), announcement_(self.name + "\n" + self.selection.to_string()),
+        lease_(lease), log_(log) {
+    members_->put(member_key_, announcement_);
+    thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
+  }
+  ~LeaseKeeper() {
+    thread_.request_stop();
+    wake_.notify_all();
+  }
+  LeaseKeeper(const LeaseKeeper&) = delete;
+  LeaseKeeper& operator=(const LeaseKeeper&) = delete;
+
+  /// Takes `site` when no instance holds it.
+  bool acquire(const std::string& site) {
+    const auto rev = leases_->create(key_value_key(site), instance_);
+    if (!rev) return false;
+    const std::lock_guard lock(mutex_);
+    held_[site] = *rev;
+    return true;
+  }
+  /// Gives `site` up: another instance may take it at once.
+  void release(const std::string& site) {
+    {
+      const std::lock_guard lock(mutex_);
+      held_.erase(site);
+    }
+    leases_->erase(key_value_key(site));
+  }
+  /// The sites whose renewal failed since the last call: they are not held any more.
+  std::vector<std::string> lost() {
+    const std::lock_guard lock(mutex_);
+    return std::exchange(lost_, {});
+  }
+  /// The keys of the leases any instance holds.
+  [[nodiscard]] std::vector<std::string> leased() const { return leases_->keys(); }
+  /// Withdraws the announcement; the leases held are still renewed until released.
+  void leave() {
+    const std::lock_guard lock(announce_mutex_);
+    leaving_ = true;
+    members_->erase(member_key_);
+  }
+
+ private:
+  void run(const std::stop_token& stop) {
+    for (;;) {
+      {
+        std::unique_lock lock(mutex_);
+        wake_.wait_for(lock, stop, lease_ / 3, [] { return false; });
+      }
+      if (stop.stop_requested()) return;
+      renew();
+    }
+  }
+
+  void renew() {
+    try {
+      const std::lock_guard lock(announce_mutex_);
+      if (!leaving_) members_->put(member_key_, announcement_);
+    } catch (const JetStreamError& e) {
+      log_.warn("{}: announcement not renewed: {}", kMembers, e.what());
+    }
+    std::map<std::string, std::uint64_t> held;
+    {
+      const std::lock_guard lock(mutex_);
+      held = held_;
+    }
+    for (const auto& [site, revision] : held) {
+      std::optional<std::uint64_t> renewed;
+      try {
+        renewed = leases_->update(key_value_key(site), instance_, revision);
+      } catch (const JetStreamError& e) {
+        log_.warn("site {}: lease not renewed, trying again: {}", site, e.what());
+        continue;
+      }
+      const std::lock_guard lock(mutex_);
+      const auto it = held_.find(site);
+      if (it == held_.end() || it->second != revision) continue;  // released meanwhile
+      if (renewed) {
+        it->second = *renewed;
+      } else {
+        held_.erase(it);
+        lost_.push_back(site);
+      }
+    }
+  }
+
+  std::unique_ptr<KeyValue> leases_, members_;
+  std::string instance_, member_key_, announcement_;
+  std::chrono::milliseconds lease_;
+  spdlog::logger& log_;
+  std::mutex announce_mutex_;  // leave() and a renewal never cross
+  bool leaving_ = false;
+  std::mutex mutex_;
+  std::condition_variable_any wake_;
+  std::map<std::string, std::uint64_t> held_;  // site -> the lease's revision
+  std::vector<std::string> lost_;
+  std::jthread thread_;
+};
+
+/// The instances announced in `callroot_members`, as this one last read them.
+class Membership {
+ public:
+  Membership(JetStream& js, Member self, std::chrono::milliseconds ttl, spdlog::logger& log)
+      : kv_(js.key_value(kMembers, ttl)), self_(std::move(self)), log_(log) {}
+
+  /// Reads who is there (this instance always is).
+  void refresh() {
+    std::vector<Member> now;
+    for (const auto& key : kv_->keys()) {
+      const auto entry = kv_->get(key);
+      if (!entry) continue;  // left or expired between the two reads
+      const std::size_t eol = entry->value.find('\n');
+      const auto selection = eol == std::string::npos ? std::nullopt : SiteSelection::parse(std::string_view(entry->value).substr(eol + 1));
+      if (!selection) {
+        if (warned_.insert(key).second) log_.warn("{}: the entry {} is not an instance's; ignored", kMembers, key);
+        continue;
+      }
+      now.push_back(Member{entry->value.substr(0, eol), *selection});
+    }
+    if (std::none_of(now.begin(), now.end(), [&](const Member& m) { return m.name == self_.name; })) now.push_back(self_);
+    // Settled: seen in this read and the one before, so that an instance
+    // is handed sites only once it has stayed a while.
+    settled_.clear();
+    for (const auto& m : now) {
+      if (std::any_of(live_.begin(), live_.end(), [&](const Member& x) { return x.name == m.name; }) || m.name == self_.name) {
+        settled_.push_back(m);
+      }
+    }
+    live_ = std::move(now);
+  }
+  [[nodiscard]] const std::vector<Member>& live() const noexcept { return live_; }
+  [[nodiscard]] const std::vector<Member>& settled() const noexcept { return settled_; }
+
+ private:
+  std::unique_ptr<KeyValue> kv_;
+  Member self_;
+  spdlog::logger& log_;
+  std::vector<Member> live_, settled_;
+  std::set<std::string> warned_;
+};
+
 }  // namespace
 
-bool selects(const NatsRunOptions& options, std::string_view site) {
-  if (options.partitions > 0) return fnv1a(site) % options.partitions == options.partition;
+bool SiteSelection::selects(std::string_view site) const {
+  if (partitions > 0) return fnv1a(site) % partitions == partition;
   const std::string name(site);
-  return fnmatch(options.sites.c_str(), name.c_str(), 0) == 0;
+  return fnmatch(pattern.c_str(), name.c_str(), 0) == 0;
+}
+
+std::string SiteSelection::to_string() const {
+  if (partitions > 0) return "partition " + std::to_string(partition) + "/" + std::to_string(partitions);
+  return "sites " + pattern;
+}
+
+std::optional<SiteSelection> SiteSelection::parse(std::string_view text) {
+  if (text.rfind("sites ", 0) == 0) {
+    SiteSelection out;
+    out.pattern = std::string(text.substr(6));
+    return out;
+  }
+  if (text.rfind("partition ", 0) == 0) return parse_partition(text.substr(10));
+  return std::nullopt;
+}
+
+std::optional<SiteSelection> SiteSelection::parse_partition(std::string_view text) {
+  const std::size_t slash = text.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  SiteSelection out;
+  const auto number = [](std::string_view digits, unsigned& value) {
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    return ec == std::errc{} && end == digits.data() + digits.size() && !digits.empty();
+  };
+  if (!number(text.substr(0, slash), out.partition) || !number(text.substr(slash + 1), out.partitions)) return std::nullopt;
+  if (out.partitions == 0 || out.partition >= out.partitions) return std::nullopt;
+  return out;
+}
+
+const Member* preferred_holder(std::string_view site, const std::vector<Member>& members) {
+  const Member* best = nullptr;
+  std::uint64_t best_score = 0;
+  for (const auto& m : members) {
+    if (!m.selection.selects(site)) continue;
+    // Rendezvous hashing: a mixed hash of (name, site); names break ties.
+    std::uint64_t score = fnv1a(m.name) ^ (fnv1a(site) * 0x9e3779b97f4a7c15ULL);
+    score ^= score >> 31;
+    score *= 0xbf58476d1ce4e5b9ULL;
+    score ^= score >> 29;
+    if (best == nullptr || score > best_score || (score == best_score && m.name < best->name)) {
+      best = &m;
+      best_score = score;
+    }
+  }
+  return best;
 }
 
 int run_nats(const NatsRunOptions& options, std::shared_ptr<spdlog::logger> log, std::stop_token stop) {
@@ -323,69 +522,78 @@ int run_nats(const NatsRunOptions& options, std::shared_ptr<spdlog::logger> log,
     JetStream js(options.url);
     js.ensure_stream(records_stream(std::chrono::seconds(2 * 3600)));
     js.ensure_stream(verdicts_stream(options.duplicate_window));
-    auto leases = js.key_value(kLeases, options.lease);
     auto checkpoints = js.key_value(kCheckpoints);
+    const Member self{instance, options.selection};
+    LeaseKeeper leases(js, self, options.lease, *log);
+    Membership members(js, self, options.lease, *log);
     InventoryLog inventory(js);
     std::vector<std::string> sites;
     std::size_t scanned = 0;
-    struct Held {
-      std::unique_ptr<SiteWorker> worker;
-      std::uint64_t revision = 0;
-    };
-    std::map<std::string, Held> held;
-    auto last_renewal = std::chrono::steady_clock::now();
-    auto last_checkpoint = last_renewal;
-    auto last_acquire = last_renewal - options.lease;  // look at once
-    log->info("instance {} on {}: sites {}", instance, options.url,
-              options.partitions > 0 ? "partition " + std::to_string(options.partition) + "/" + std::to_string(options.partitions)
-                                     : options.sites);
+    std::map<std::string, std::unique_ptr<SiteWorker>> held;
+    // Free sites this instance selects but is not preferred for, and since when they were seen free.
+    std::map<std::string, std::chrono::steady_clock::time_point> free_since;
+    auto last_look = std::chrono::steady_clock::now() - options.lease;  // look at once
+    auto last_checkpoint = std::chrono::steady_clock::now();
+    log->info("instance {} on {}: {}", instance, options.url, options.selection.to_string());
     int sig = 0;
     while ((sig = signals.poll()) != SIGINT && sig != SIGTERM && !stop.stop_requested()) {
       inventory.refresh(std::chrono::milliseconds(held.empty() ? 100 : 1));
       add_known_sites(inventory, scanned, sites);
       const auto now = std::chrono::steady_clock::now();
-      // Leases: renew those held (a lost one is given up at once), take the free ones selected.
-      if (now - last_renewal >= options.lease / 3) {
-        last_renewal = now;
+      for (const auto& site : leases.lost()) {
+        log->warn("site {}: lease lost to another instance; given up", site);
+        held.erase(site);
+      }
+      // Every third of a lease: hand back the sites another live instance
+      // is preferred for, and take the free sites this one is preferred for
+      // (a lease that lapsed is taken within a third of its time to live).
+      if (now - last_look >= options.lease / 3) {
+        last_look = now;
+        members.refresh();
         for (auto it = held.begin(); it != held.end();) {
-          const auto rev = leases->update(key_value_key(it->first), instance, it->second.revision);
-          if (rev) {
-            it->second.revision = *rev;
+          const Member* to = preferred_holder(it->first, members.settled());
+          if (to == nullptr || to->name == instance || !it->second->checkpoint()) {
             ++it;
-          } else {
-            log->warn("site {}: lease lost to another instance; given up", it->first);
-            it = held.erase(it);
+            continue;
           }
+          leases.release(it->first);
+          log->info("site {}: handed back to instance {}", it->first, to->name);
+          it = held.erase(it);
         }
-      }
-      // Free sites are looked for as often as leases are renewed: a lease
-      // that lapsed is taken within a third of its time to live.
-      if (now - last_acquire >= options.lease / 3) {
-        last_acquire = now;
+        const auto keys = leases.leased();
+        const std::set<std::string> leased(keys.begin(), keys.end());
         for (const auto& site : sites) {
-          if (held.count(site) != 0 || !selects(options, site)) continue;
-          if (const auto rev = leases->create(key_value_key(site), instance)) {
-            Held h;
-            h.revision = *rev;
-            h.worker = std::make_unique<SiteWorker>(site, js, *checkpoints, options, inventory, log, scratch);
-            held.emplace(site, std::move(h));
+          if (held.count(site) != 0 || !options.selection.selects(site)) continue;
+          if (leased.count(key_value_key(site)) != 0) {
+            free_since.erase(site);
+            continue;
+          }
+          // A live instance preferred for it takes it; this one does only
+          // when it stays free for a whole lease (that one is stuck).
+          const Member* to = preferred_holder(site, members.live());
+          const auto first_free = free_since.try_emplace(site, now).first->second;
+          if (to != nullptr && to->name != instance && now - first_free < options.lease) continue;
+          if (leases.acquire(site)) {
+            free_since.erase(site);
+            held.emplace(site, std::make_unique<SiteWorker>(site, js, *checkpoints, options, inventory, log, scratch));
           }
         }
       }
-      for (auto& [site, h] : held) h.worker->step(inventory, std::chrono::milliseconds(held.size() == 1 ? 50 : 5));
+      for (auto& [site, worker] : held) worker->step(inventory, std::chrono::milliseconds(held.size() == 1 ? 50 : 5));
       if (held.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
       if (now - last_checkpoint >= options.checkpoint_every) {
         last_checkpoint = now;
-        for (auto& [site, h] : held) h.worker->checkpoint();
+        for (auto& [site, worker] : held) worker->checkpoint();
       }
     }
     log->info("{}, scoring what is pending and giving up {} site(s)", sig == SIGINT ? "SIGINT received" : sig == SIGTERM ? "SIGTERM received" : "stop requested", held.size());
-    for (auto& [site, h] : held) {
-      h.worker->finish();
-      leases->erase(key_value_key(site));
-      const auto& e = h.worker->engine_stats();
+    leases.leave();
+    for (auto& [site, worker] : held) {
+      worker->finish();
+      leases.release(site);
+      const auto& e = worker->engine_stats();
       std::fprintf(stderr, "site %s: %llu records, %llu segments scored (%llu poor)\n", site.c_str(),
-                   static_cast<unsigned long long>(h.worker->stats().records),
+                   static_cast<unsigned long long>(worker->stats().records),
                    static_cast<unsigned long long>(e.segments_scored), static_cast<unsigned long long>(e.segments_poor));
     }
   } catch (const std::exception& e) {

@@ -6,7 +6,12 @@
 /// `callroot_leases` (the key is the site's key_value_key, the value the
 /// instance's name), created when free and renewed every third of its time
 /// to live; the bucket's time to live drops the lease of an instance that
-/// died. Each site held has an engine of its own, fed from a pull consumer
+/// died. Instances announce themselves (name and selection) in the bucket
+/// `callroot_members`, with the same time to live, and each site goes to its
+/// preferred holder among them (preferred_holder): an instance takes a free
+/// site it is preferred for (or any free site it selects that stayed free for
+/// a whole lease), and hands a site back, checkpointed, when another live
+/// instance is preferred for it. Each site held has an engine of its own, fed from a pull consumer
 /// on `callroot.site.<site>.>` with the inventory applied in stream order
 /// before the records that follow it. Every `checkpoint_every` the site's
 /// checkpoint goes to the bucket `callroot_checkpoints` (in pieces: it can
@@ -21,8 +26,11 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <stop_token>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <spdlog/logger.h>
 
@@ -30,13 +38,38 @@
 
 namespace callroot::runtime {
 
+/// The sites an instance may hold: a shell pattern over site names
+/// (`--sites`), or hash partition `partition` of `partitions` (`--partition
+/// I/N`) when `partitions` is not 0.
+struct SiteSelection {
+  std::string pattern = "*";
+  unsigned partition = 0, partitions = 0;
+
+  [[nodiscard]] bool selects(std::string_view site) const;
+  /// `sites <pattern>` or `partition I/N`: what an instance announces of itself.
+  [[nodiscard]] std::string to_string() const;
+  /// The inverse of to_string(); nullopt when `text` is not one it makes.
+  static std::optional<SiteSelection> parse(std::string_view text);
+  /// `I/N` with I < N, as `--partition` takes it; nullopt otherwise.
+  static std::optional<SiteSelection> parse_partition(std::string_view text);
+};
+
+/// A live instance, as it announces itself in the bucket `callroot_members`.
+struct Member {
+  std::string name;
+  SiteSelection selection;
+};
+
+/// Which of `members` should hold `site`: of those whose selection includes
+/// it, the one with the highest rendezvous hash of (name, site); nullptr when
+/// none selects it. Every instance computes the same answer from the same
+/// members, and a member joining or leaving moves only the sites it wins or
+/// held.
+const Member* preferred_holder(std::string_view site, const std::vector<Member>& members);
+
 struct NatsRunOptions {
   std::string url = "nats://127.0.0.1:4222";
-  /// The sites this instance may hold: a shell pattern over site names
-  /// (`--sites`), or the hash partition `partition` of `partitions`
-  /// (`--partition i/N`) when `partitions` is not 0.
-  std::string sites = "*";
-  unsigned partition = 0, partitions = 0;
+  SiteSelection selection;
   /// This instance's name in the leases; empty: host name and process id.
   std::string instance;
   std::chrono::milliseconds lease{10'000};
@@ -47,9 +80,6 @@ struct NatsRunOptions {
   std::chrono::seconds duplicate_window{20 * 60};
   Config config;
 };
-
-/// Whether `site` is among the sites `options` selects.
-bool selects(const NatsRunOptions& options, std::string_view site);
 
 /// Runs until SIGINT or SIGTERM or `stop`: every held site's pending
 /// segments are scored, its checkpoint saved and its lease given up, so

@@ -2,6 +2,7 @@
 // calls between them, and site names as NATS subject tokens.
 
 #include "runtime/site_router.h"
+#include "runtime/nats_instance.h"
 
 #include <gtest/gtest.h>
 
@@ -86,6 +87,71 @@ TEST(SiteRouter, SaysWhatItCannotPlaceAndWhatDoesNotDecode) {
   EXPECT_EQ(r.sites, std::vector<std::string>{"hq"});
   EXPECT_EQ(router.stats().unrouted, 1u);
   EXPECT_EQ(router.stats().rejected, 1u);
+}
+
+TEST(SiteSelection, SaysWhatItSelectsAndReadsItBack) {
+  SiteSelection eu;
+  eu.pattern = "eu-*";
+  EXPECT_TRUE(eu.selects("eu-paris"));
+  EXPECT_FALSE(eu.selects("us-austin"));
+  EXPECT_EQ(eu.to_string(), "sites eu-*");
+  const auto half = SiteSelection::parse_partition("1/2");
+  ASSERT_TRUE(half.has_value());
+  EXPECT_EQ(half->to_string(), "partition 1/2");
+  for (const auto& s : {eu, *half}) {
+    const auto again = SiteSelection::parse(s.to_string());
+    ASSERT_TRUE(again.has_value()) << s.to_string();
+    EXPECT_EQ(again->to_string(), s.to_string());
+  }
+  std::size_t in_half = 0;
+  for (int i = 0; i < 1000; ++i) in_half += half->selects("site-" + std::to_string(i));
+  EXPECT_GT(in_half, 400u);
+  EXPECT_LT(in_half, 600u);
+  for (const std::string bad : {"", "1", "2/2", "1/0", "a/2", "1/2x", "-1/2", "1//2"}) {
+    EXPECT_EQ(SiteSelection::parse_partition(bad), std::nullopt) << bad;
+  }
+  EXPECT_EQ(SiteSelection::parse("everything"), std::nullopt);
+}
+
+TEST(PreferredHolder, SpreadsSitesAndMovesOnlyThoseOfAnInstanceThatComesOrGoes) {
+  const auto member = [](std::string name) { return Member{std::move(name), SiteSelection{}}; };
+  const std::vector<Member> four = {member("a"), member("b"), member("c"), member("d")};
+  const std::vector<Member> three = {member("a"), member("b"), member("c")};
+  std::map<std::string, int> count;
+  std::size_t moved = 0, moved_elsewhere = 0;
+  constexpr int kSites = 4000;
+  for (int i = 0; i < kSites; ++i) {
+    const std::string site = "site-" + std::to_string(i);
+    const Member* with_d = preferred_holder(site, four);
+    const Member* without_d = preferred_holder(site, three);
+    ASSERT_NE(with_d, nullptr);
+    ASSERT_NE(without_d, nullptr);
+    ++count[with_d->name];
+    // The same answer whatever the members' order.
+    const std::vector<Member> reversed(four.rbegin(), four.rend());
+    EXPECT_EQ(preferred_holder(site, reversed)->name, with_d->name);
+    if (with_d->name != without_d->name) {
+      ++moved;
+      moved_elsewhere += with_d->name != "d";
+    }
+  }
+  for (const auto& [name, n] : count) {
+    EXPECT_GT(n, kSites / 4 * 8 / 10) << name;
+    EXPECT_LT(n, kSites / 4 * 12 / 10) << name;
+  }
+  EXPECT_EQ(moved, static_cast<std::size_t>(count["d"])) << "only d's sites move when d leaves";
+  EXPECT_EQ(moved_elsewhere, 0u);
+
+  // Only instances that select a site are preferred for it.
+  std::vector<Member> members = {member("all")};
+  members.push_back(Member{"eu", *SiteSelection::parse("sites eu-*")});
+  EXPECT_EQ(preferred_holder("us-austin", members)->name, "all");
+  int to_eu = 0;
+  for (int i = 0; i < 100; ++i) to_eu += preferred_holder("eu-" + std::to_string(i), members)->name == "eu";
+  EXPECT_GT(to_eu, 20);
+  EXPECT_LT(to_eu, 80);
+  members.erase(members.begin());
+  EXPECT_EQ(preferred_holder("us-austin", members), nullptr);
 }
 
 }  // namespace
