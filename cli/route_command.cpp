@@ -11,13 +11,18 @@ class RouteCommand final : public Command {
  public:
   explicit RouteCommand(CLI::App& parent)
       : Command(parent.add_subcommand(
-            "route", "Publish records to NATS JetStream by site: callroot.site.<site>.<type> (docs/scale-out.md)")) {
+            "route",
+            "Publish records to NATS JetStream by site: callroot.p<k>.site.<site>.<type> (docs/scale-out.md)")) {
     app_->add_option("files", options_.files, "JSON Lines files, merged by event time (\"-\": standard input)")
         ->required();
     app_->add_option("--nats", options_.url, "The NATS server")->capture_default_str();
     app_->add_option("--retention-s", retention_s_, "How long the stream keeps records (seconds)")
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
+    app_->add_option("--partitions", options_.partitions,
+                     "Streams the sites are spread over (CALLROOT_P0...): fixed by the first router to a server")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 4096));
   }
 
   int run(std::shared_ptr<spdlog::logger> log) override {

@@ -95,16 +95,28 @@ PullConsumer::~PullConsumer() {
 }
 
 std::vector<JetStreamMessage> PullConsumer::fetch(int batch, std::chrono::milliseconds timeout) {
+  // A pull request is answered when its batch is full or it expires, so a
+  // request for more than is there waits out its expiry. Ask for what is
+  // known to be there (a full batch comes at once); when nothing is, for
+  // one message (it comes as soon as there is one). A request the client
+  // stops waiting for before the server expires it leaves a stale "request
+  // timeout" that libnats 3.4 takes for the next request's: so no request
+  // is made with less than kShortest to wait.
+  constexpr std::chrono::milliseconds kShortest{50};
+  if (pending_ == 0 && timeout < kShortest && refresh_pending() == 0) return {};
   std::vector<JetStreamMessage> out;
+  const bool there = pending_ > 0;
+  const int ask = there ? static_cast<int>(std::min<std::uint64_t>(pending_, static_cast<std::uint64_t>(batch))) : 1;
   natsMsgList list{};
   jsErrCode code{};
-  const natsStatus s = natsSubscription_Fetch(&list, sub_, batch, timeout.count(), &code);
+  const auto wait = there ? std::max(timeout, std::chrono::milliseconds(2000)) : timeout;
+  const natsStatus s = natsSubscription_Fetch(&list, sub_, ask, wait.count(), &code);
   if (s == NATS_TIMEOUT) return out;  // nothing came
   check(s, "fetching messages", code);
   // libnats 3.4.1 was seen (under AddressSanitizer) to report one message
   // more than the `batch` its list has room for: never read, nor let it
   // free, past the room it made.
-  const int count = std::min(list.Count, batch);
+  const int count = std::min(list.Count, ask);
   out.reserve(static_cast<std::size_t>(count));
   for (int i = 0; i < count; ++i) {
     out.emplace_back(list.Msgs[i]);
@@ -112,7 +124,17 @@ std::vector<JetStreamMessage> PullConsumer::fetch(int batch, std::chrono::millis
   }
   list.Count = count;
   natsMsgList_Destroy(&list);
+  if (!out.empty()) pending_ = out.back().pending();
   return out;
+}
+
+std::uint64_t PullConsumer::refresh_pending() {
+  jsConsumerInfo* ci = nullptr;
+  jsErrCode code{};
+  check(natsSubscription_GetConsumerInfo(&ci, sub_, nullptr, &code), "reading the consumer", code);
+  pending_ = ci->NumPending;
+  jsConsumerInfo_Destroy(ci);
+  return pending_;
 }
 
 // ---- key-value --------------------------------------------------------------
@@ -254,12 +276,15 @@ struct JetStreamAsync {
   AsyncFailures failures;
 };
 
-JetStream::JetStream(const std::string& url, std::chrono::milliseconds timeout) : async_(std::make_unique<JetStreamAsync>()) {
+JetStream::JetStream(const std::string& url, std::chrono::milliseconds timeout, Writes writes) : async_(std::make_unique<JetStreamAsync>()) {
   natsOptions* opts = nullptr;
   check(natsOptions_Create(&opts), "creating connection options");
   natsOptions_SetURL(opts, url.c_str());
   natsOptions_SetTimeout(opts, timeout.count());
   natsOptions_SetMaxReconnect(opts, 60);
+  // Gathered, a record, the pull request that fetches it and its verdict
+  // each wait a millisecond or more in libnats' buffers.
+  natsOptions_SetSendAsap(opts, writes == Writes::kAtOnce);
   const natsStatus s = natsConnection_Connect(&nc_, opts);
   natsOptions_Destroy(opts);
   check(s, "connecting to " + url);
@@ -312,6 +337,30 @@ std::uint64_t JetStream::last_sequence(const std::string& stream) const {
   return last;
 }
 
+std::uint64_t JetStream::stream_bytes(const std::string& stream) const {
+  jsStreamInfo* si = nullptr;
+  jsErrCode code{};
+  check(js_GetStreamInfo(&si, js_, stream.c_str(), nullptr, &code), "reading stream " + stream, code);
+  const std::uint64_t bytes = si->State.Bytes;
+  jsStreamInfo_Destroy(si);
+  return bytes;
+}
+
+std::uint64_t JetStream::messages(const std::string& stream, const std::string& filter) const {
+  jsOptions o;
+  jsOptions_Init(&o);
+  o.Stream.Info.SubjectsFilter = filter.c_str();
+  jsStreamInfo* si = nullptr;
+  jsErrCode code{};
+  check(js_GetStreamInfo(&si, js_, stream.c_str(), &o, &code), "reading stream " + stream, code);
+  std::uint64_t n = 0;
+  if (si->State.Subjects != nullptr) {
+    for (int i = 0; i < si->State.Subjects->Count; ++i) n += si->State.Subjects->List[i].Msgs;
+  }
+  jsStreamInfo_Destroy(si);
+  return n;
+}
+
 bool JetStream::publish(const std::string& subject, std::string_view data, const std::string& msg_id) {
   jsPubOptions po;
   jsPubOptions_Init(&po);
@@ -355,6 +404,7 @@ std::unique_ptr<PullConsumer> JetStream::pull_consumer(const ConsumerSpec& spec)
   // than the server's default of 1,000 may be outstanding.
   so.Config.MaxAckPending = 1 << 24;
   so.Config.FilterSubject = spec.filter.c_str();
+  if (spec.durable.empty()) so.Config.InactiveThreshold = nanoseconds(spec.inactive_threshold);
   if (spec.start_sequence > 0) {
     so.Config.DeliverPolicy = js_DeliverByStartSequence;
     so.Config.OptStartSeq = spec.start_sequence;

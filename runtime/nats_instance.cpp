@@ -23,6 +23,7 @@
 #include "runtime/pipeline.h"
 #include "runtime/route.h"
 #include "runtime/signals.h"
+#include "runtime/stream_replay.h"
 
 namespace callroot::runtime {
 namespace {
@@ -33,39 +34,35 @@ constexpr const char* kMembers = "callroot_members";
 /// A checkpoint in the bucket: this header line, then the engine's checkpoint bytes.
 constexpr std::string_view kCheckpointHeader = "callroot-nats-checkpoint 1 resume ";
 
-std::uint64_t fnv1a(std::string_view s) noexcept {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (const char c : s) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
-  return h;
-}
-
 std::string default_instance_name() {
   char host[256] = {};
   gethostname(host, sizeof host - 1);
   return std::string(host) + "-" + std::to_string(getpid());
 }
 
-/// The inventory, in stream order, as every site's engine needs it.
+/// Inventory records kept in a stream, in stream order, read as they come:
+/// the inventory stream's (which sites there are), or a partition's copy
+/// (the order a site's engine takes it in among the site's records).
 class InventoryLog {
  public:
-  explicit InventoryLog(JetStream& js) {
+  InventoryLog(JetStream& js, std::string stream, std::string filter) {
     ConsumerSpec spec;
-    spec.stream = NatsSubjects::kRecordsStream;
-    spec.filter = "callroot.inventory.>";
+    spec.stream = std::move(stream);
+    spec.filter = std::move(filter);
     consumer_ = js.pull_consumer(spec);
   }
   /// Takes what came since the last call.
   void refresh(std::chrono::milliseconds wait) {
-    for (auto batch = consumer_->fetch(512, wait); !batch.empty(); batch = consumer_->fetch(512, std::chrono::milliseconds(1))) {
-      for (auto& m : batch) records_.emplace_back(m.stream_sequence(), std::string(m.data()));
+    for (auto batch = consumer_->fetch(512, wait); !batch.empty(); batch = consumer_->fetch(512, std::chrono::milliseconds(0))) {
+      for (auto& m : batch) records_.push_back({m.stream_sequence(), std::string(m.subject()), std::string(m.data())});
       if (batch.back().pending() == 0) break;
     }
   }
-  [[nodiscard]] const std::vector<std::pair<std::uint64_t, std::string>>& records() const noexcept { return records_; }
+  [[nodiscard]] const std::vector<KeptRecord>& records() const noexcept { return records_; }
 
  private:
   std::unique_ptr<PullConsumer> consumer_;
-  std::vector<std::pair<std::uint64_t, std::string>> records_;
+  std::vector<KeptRecord> records_;
 };
 
 /// A site's verdicts and incident records to the verdicts stream, each with
@@ -74,8 +71,8 @@ class InventoryLog {
 class NatsVerdictSink final : public engine::VerdictSink {
  public:
   NatsVerdictSink(JetStream& js, const std::string& site)
-      : js_(js), token_(subject_token(site)), verdicts_(NatsSubjects::verdicts(site)),
-        incidents_(NatsSubjects::incidents(site)) {}
+      : js_(js), token_(subject_token(site)), verdicts_(StreamLayout::verdicts(site)),
+        incidents_(StreamLayout::incidents(site)) {}
 
   void on_verdict(const Verdict& v) override {
     line_.clear();
@@ -110,37 +107,49 @@ class NatsVerdictSink final : public engine::VerdictSink {
 /// One held site: its engine, its consumer, its checkpoints.
 class SiteWorker {
  public:
-  SiteWorker(std::string site, JetStream& js, KeyValue& checkpoints, const NatsRunOptions& options,
-             const InventoryLog& inventory, std::shared_ptr<spdlog::logger> log, const std::filesystem::path& scratch)
-      : site_(std::move(site)), js_(js), checkpoints_(checkpoints), options_(options), log_(std::move(log)),
-        scratch_(scratch / ("site-" + std::to_string(fnv1a(site_)) + ".ckpt")), sink_(js, site_),
+  /// `inventory`: the copy in the site's partition stream.
+  SiteWorker(std::string site, const StreamLayout& layout, JetStream& js, KeyValue& checkpoints,
+             const NatsRunOptions& options, InventoryLog& inventory, std::shared_ptr<spdlog::logger> log,
+             const std::filesystem::path& scratch)
+      : site_(std::move(site)), stream_(layout.stream_of(site_)), js_(js), checkpoints_(checkpoints), options_(options), log_(std::move(log)),
+        scratch_(scratch / ("site-" + std::to_string(stable_hash(site_)) + ".ckpt")), sink_(js, site_),
         pipeline_(options.config.engine, sink_, log_) {
     pipeline_.engine().set_attributor(require_attribution(options.config.attribution));
     const std::uint64_t resume = restore();
-    catch_up(inventory, resume);
+    catch_up(layout, inventory, resume);
     ConsumerSpec spec;
-    spec.stream = NatsSubjects::kRecordsStream;
-    spec.filter = NatsSubjects::site_filter(site_);
-    spec.durable = "callroot_site_" + std::to_string(fnv1a(site_));
+    spec.stream = stream_;
+    spec.filter = layout.site_filter(site_);
+    spec.durable = "callroot_site_" + std::to_string(stable_hash(site_));
     spec.start_sequence = resume;
     spec.ack_wait = std::chrono::duration_cast<std::chrono::seconds>(options.checkpoint_every * 3 + options.lease) +
                     std::chrono::seconds(1);
     js_.delete_consumer(spec.stream, spec.durable);  // a takeover starts where the checkpoint says
     consumer_ = js_.pull_consumer(spec);
+    consumer_->refresh_pending();
     last_record_ = std::chrono::steady_clock::now();
     log_->info("site {}: held from stream sequence {}", site_, resume);
   }
 
   [[nodiscard]] const std::string& site() const noexcept { return site_; }
+  /// Records are known to wait for the site (its last fetch did not take
+  /// them all), or its pending segments are due to be scored for want of records.
+  [[nodiscard]] bool due() const {
+    return consumer_->pending() > 0 ||
+           (pipeline_.engine().pending() + pipeline_.engine().held() > 0 &&
+            std::chrono::steady_clock::now() - last_record_ >= options_.idle_flush);
+  }
 
   /// Takes what the stream has for the site, in order, the inventory
   /// interleaved by stream sequence. Returns the records taken.
-  std::size_t step(const InventoryLog& inventory, std::chrono::milliseconds wait) {
+  std::size_t step(InventoryLog& inventory, std::chrono::milliseconds wait) {
     auto batch = consumer_->fetch(256, wait);
+    // Inventory stored before the batch's records is in the stream by now.
+    if (!batch.empty()) inventory.refresh(std::chrono::milliseconds(0));
     for (auto& m : batch) {
-      apply_inventory(inventory, m.stream_sequence());
+      inventory_.feed_before(inventory.records(), m.stream_sequence(), pipeline_);
       const std::string_view subject = m.subject();
-      const std::string_view type = NatsSubjects::site_record_type(subject);
+      const std::string_view type = StreamLayout::site_record_type(subject);
       const ingest::Position where{subject, m.stream_sequence()};
       pipeline_.feed(m.data(), where, /*padded=*/false, type);
       note_time(ingest::peek_event_time(m.data()), m.stream_sequence());
@@ -223,11 +232,12 @@ class SiteWorker {
   /// What an engine needs from before `resume`: the inventory and the
   /// site's client state (associations and client information are older
   /// than any telemetry a checkpoint asks for again), in stream order.
-  void catch_up(const InventoryLog& inventory, std::uint64_t resume) {
+  void catch_up(const StreamLayout& layout, InventoryLog& inventory, std::uint64_t resume) {
+    inventory.refresh(std::chrono::milliseconds(0));
     if (resume <= 1) return;
     ConsumerSpec spec;
-    spec.stream = NatsSubjects::kRecordsStream;
-    spec.filter = NatsSubjects::site(site_, "client.>");
+    spec.stream = stream_;
+    spec.filter = layout.site(site_, "client.>");
     auto clients = js_.pull_consumer(spec);
     for (bool more = true; more;) {
       auto batch = clients->fetch(512, std::chrono::milliseconds(200));
@@ -237,20 +247,12 @@ class SiteWorker {
           more = false;
           break;
         }
-        apply_inventory(inventory, m.stream_sequence());
+        inventory_.feed_before(inventory.records(), m.stream_sequence(), pipeline_);
         const ingest::Position where{m.subject(), m.stream_sequence()};
         pipeline_.feed(m.data(), where);
       }
     }
-    apply_inventory(inventory, resume);
-  }
-
-  void apply_inventory(const InventoryLog& inventory, std::uint64_t before) {
-    const auto& records = inventory.records();
-    for (; inventory_next_ < records.size() && records[inventory_next_].first < before; ++inventory_next_) {
-      const ingest::Position where{"callroot.inventory", records[inventory_next_].first};
-      pipeline_.feed(records[inventory_next_].second, where);
-    }
+    inventory_.feed_before(inventory.records(), resume, pipeline_);
   }
 
   /// One mark a minute of event time: the stream sequence where that minute began.
@@ -275,6 +277,7 @@ class SiteWorker {
   }
 
   std::string site_;
+  std::string stream_;  // of the site's partition
   JetStream& js_;
   KeyValue& checkpoints_;
   const NatsRunOptions& options_;
@@ -285,7 +288,7 @@ class SiteWorker {
   std::unique_ptr<PullConsumer> consumer_;
   std::optional<JetStreamMessage> last_;
   std::uint64_t applied_ = 0;
-  std::size_t inventory_next_ = 0;
+  InventoryCursor inventory_;
   std::deque<std::pair<TimeMs, std::uint64_t>> marks_;
   std::chrono::steady_clock::time_point last_record_;
 };
@@ -294,7 +297,7 @@ class SiteWorker {
 void add_known_sites(const InventoryLog& inventory, std::size_t& scanned, std::vector<std::string>& sites) {
   const auto& records = inventory.records();
   for (; scanned < records.size(); ++scanned) {
-    const std::string_view body = records[scanned].second;
+    const std::string_view body = records[scanned].body;
     if (ingest::peek_record_type(body) != "inventory.site") continue;
     // The site's name, read the way the decoder reads it.
     Directory directory;
@@ -459,7 +462,7 @@ class Membership {
 }  // namespace
 
 bool SiteSelection::selects(std::string_view site) const {
-  if (partitions > 0) return fnv1a(site) % partitions == partition;
+  if (partitions > 0) return stable_hash(site) % partitions == partition;
   const std::string name(site);
   return fnmatch(pattern.c_str(), name.c_str(), 0) == 0;
 }
@@ -498,7 +501,7 @@ const Member* preferred_holder(std::string_view site, const std::vector<Member>&
   for (const auto& m : members) {
     if (!m.selection.selects(site)) continue;
     // Rendezvous hashing: a mixed hash of (name, site); names break ties.
-    std::uint64_t score = fnv1a(m.name) ^ (fnv1a(site) * 0x9e3779b97f4a7c15ULL);
+    std::uint64_t score = stable_hash(m.name) ^ (stable_hash(site) * 0x9e3779b97f4a7c15ULL);
     score ^= score >> 31;
     score *= 0xbf58476d1ce4e5b9ULL;
     score ^= score >> 29;
@@ -520,24 +523,48 @@ int run_nats(const NatsRunOptions& options, std::shared_ptr<spdlog::logger> log,
   int code = 0;
   try {
     JetStream js(options.url);
-    js.ensure_stream(records_stream(std::chrono::seconds(2 * 3600)));
     js.ensure_stream(verdicts_stream(options.duplicate_window));
+    std::optional<StreamLayout> layout = read_layout(js);
+    if (!layout) log->info("waiting for `callroot route` to lay out the streams on {}", options.url);
+    for (; !layout; layout = read_layout(js)) {
+      if (const int sig = signals.poll(); sig == SIGINT || sig == SIGTERM || stop.stop_requested()) {
+        log->info("stopped before any records were routed");
+        std::filesystem::remove_all(scratch);
+        return 0;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
     auto checkpoints = js.key_value(kCheckpoints);
     const Member self{instance, options.selection};
     LeaseKeeper leases(js, self, options.lease, *log);
     Membership members(js, self, options.lease, *log);
-    InventoryLog inventory(js);
+    InventoryLog inventory(js, StreamLayout::kInventoryStream, "callroot.inventory.>");
+    // The inventory's copy in each partition stream a held site lives in.
+    std::map<unsigned, InventoryLog> partition_inventory;
+    const auto inventory_of = [&](unsigned partition) -> InventoryLog& {
+      auto it = partition_inventory.find(partition);
+      if (it == partition_inventory.end()) {
+        it = partition_inventory
+                 .try_emplace(partition, js, StreamLayout::partition_stream(partition), StreamLayout::inventory_copies(partition))
+                 .first;
+      }
+      return it->second;
+    };
     std::vector<std::string> sites;
     std::size_t scanned = 0;
     std::map<std::string, std::unique_ptr<SiteWorker>> held;
     // Free sites this instance selects but is not preferred for, and since when they were seen free.
     std::map<std::string, std::chrono::steady_clock::time_point> free_since;
     auto last_look = std::chrono::steady_clock::now() - options.lease;  // look at once
+    bool met_members = false;
+    // Per partition stream with held sites: its last sequence, whether this pass looked, whether it grew.
+    std::map<unsigned, std::pair<std::uint64_t, bool>> partition_seen;
+    std::map<unsigned, bool> grew;
     auto last_checkpoint = std::chrono::steady_clock::now();
     log->info("instance {} on {}: {}", instance, options.url, options.selection.to_string());
     int sig = 0;
     while ((sig = signals.poll()) != SIGINT && sig != SIGTERM && !stop.stop_requested()) {
-      inventory.refresh(std::chrono::milliseconds(held.empty() ? 100 : 1));
+      inventory.refresh(std::chrono::milliseconds(held.empty() ? 100 : 0));
       add_known_sites(inventory, scanned, sites);
       const auto now = std::chrono::steady_clock::now();
       for (const auto& site : leases.lost()) {
@@ -550,6 +577,7 @@ int run_nats(const NatsRunOptions& options, std::shared_ptr<spdlog::logger> log,
       if (now - last_look >= options.lease / 3) {
         last_look = now;
         members.refresh();
+        for (auto& [partition, log] : partition_inventory) log.refresh(std::chrono::milliseconds(0));
         for (auto it = held.begin(); it != held.end();) {
           const Member* to = preferred_holder(it->first, members.settled());
           if (to == nullptr || to->name == instance || !it->second->checkpoint()) {
@@ -560,26 +588,55 @@ int run_nats(const NatsRunOptions& options, std::shared_ptr<spdlog::logger> log,
           log->info("site {}: handed back to instance {}", it->first, to->name);
           it = held.erase(it);
         }
-        const auto keys = leases.leased();
-        const std::set<std::string> leased(keys.begin(), keys.end());
-        for (const auto& site : sites) {
-          if (held.count(site) != 0 || !options.selection.selects(site)) continue;
-          if (leased.count(key_value_key(site)) != 0) {
-            free_since.erase(site);
-            continue;
-          }
-          // A live instance preferred for it takes it; this one does only
-          // when it stays free for a whole lease (that one is stuck).
-          const Member* to = preferred_holder(site, members.live());
-          const auto first_free = free_since.try_emplace(site, now).first->second;
-          if (to != nullptr && to->name != instance && now - first_free < options.lease) continue;
-          if (leases.acquire(site)) {
-            free_since.erase(site);
-            held.emplace(site, std::make_unique<SiteWorker>(site, js, *checkpoints, options, inventory, log, scratch));
+        // The first look only meets the others: instances started together
+        // then share the sites from the start instead of the first taking
+        // them all and handing them back.
+        if (std::exchange(met_members, true)) {
+          const auto keys = leases.leased();
+          const std::set<std::string> leased(keys.begin(), keys.end());
+          for (const auto& site : sites) {
+            if (held.count(site) != 0 || !options.selection.selects(site)) continue;
+            if (leased.count(key_value_key(site)) != 0) {
+              free_since.erase(site);
+              continue;
+            }
+            // A live instance preferred for it takes it; this one does only
+            // when it stays free for a whole lease (that one is stuck).
+            const Member* to = preferred_holder(site, members.live());
+            const auto first_free = free_since.try_emplace(site, now).first->second;
+            if (to != nullptr && to->name != instance && now - first_free < options.lease) continue;
+            if (leases.acquire(site)) {
+              free_since.erase(site);
+              held.emplace(site, std::make_unique<SiteWorker>(site, *layout, js, *checkpoints, options,
+                                                              inventory_of(layout->partition_of(site)), log, scratch));
+            }
           }
         }
       }
-      for (auto& [site, worker] : held) worker->step(inventory, std::chrono::milliseconds(held.size() == 1 ? 50 : 5));
+      // Holding one site, a pull request waits for its next record. Holding
+      // several, a pass asks each partition stream for its last sequence and
+      // fetches only for the sites of those that grew (or that have records
+      // still to fetch); an idle pass sleeps a millisecond. A record waits
+      // about a millisecond to be fetched either way.
+      std::size_t taken = 0;
+      if (held.size() == 1) {
+        auto& [site, worker] = *held.begin();
+        taken = worker->step(inventory_of(layout->partition_of(site)), std::chrono::milliseconds(50));
+      } else if (!held.empty()) {
+        for (auto& [partition, seen] : partition_seen) seen.second = false;
+        for (auto& [site, worker] : held) {
+          const unsigned partition = layout->partition_of(site);
+          auto& [last, looked] = partition_seen[partition];
+          if (!looked) {
+            const std::uint64_t now_last = js.last_sequence(StreamLayout::partition_stream(partition));
+            looked = true;
+            grew[partition] = now_last != last;
+            last = now_last;
+          }
+          if (grew[partition] || worker->due()) taken += worker->step(inventory_of(partition), std::chrono::milliseconds(0));
+        }
+        if (taken == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
       if (held.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
       if (now - last_checkpoint >= options.checkpoint_every) {
         last_checkpoint = now;

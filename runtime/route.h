@@ -1,14 +1,20 @@
 #pragma once
-/// `callroot route`: records partitioned by site into a NATS JetStream
-/// stream (docs/scale-out.md). Each record goes, as it was read, to
-///   callroot.inventory.<type>          inventory (every instance reads it)
-///   callroot.site.<site>.<type>        each site it concerns (SiteRouter)
-///   callroot.unrouted.<type>           nothing places it yet (kept, not lost)
-/// with <site> a subject token (subject_token). Site subjects sit under
-/// `site.` so that no site name can take the inventory's or the verdicts'.
+/// `callroot route`: records partitioned by site into NATS JetStream streams
+/// (docs/scale-out.md). Each record goes, as it was read, to
+///   callroot.inventory.<type>               inventory, in the stream CALLROOT
+///   callroot.p<k>.inventory.<type>          a copy of it in every partition stream
+///   callroot.p<k>.site.<site>.<type>        each site it concerns (SiteRouter), in
+///                                           the stream of the site's partition k
+///   callroot.unrouted.<type>                nothing places it yet (kept, not lost), in CALLROOT
+/// with <site> a subject token (subject_token). A site's records live in one
+/// of `partitions` streams (CALLROOT_P<k>) so that reading a site costs the
+/// server a scan of its partition rather than of every site's records; the
+/// inventory's copy in each gives a site's records and the inventory one
+/// order (stream sequences).
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,43 +25,73 @@
 
 namespace callroot::runtime {
 
-/// The subjects of the records stream and the verdicts, in one place.
-struct NatsSubjects {
-  static constexpr const char* kRecordsStream = "CALLROOT";
+/// The streams and subjects of records and verdicts, in one place.
+class StreamLayout {
+ public:
+  static constexpr const char* kInventoryStream = "CALLROOT";
   static constexpr const char* kVerdictsStream = "CALLROOT_VERDICTS";
-  static std::string inventory(std::string_view type) { return "callroot.inventory." + std::string(type); }
-  static std::string site(std::string_view site, std::string_view type) {
-    return "callroot.site." + subject_token(site) + "." + std::string(type);
+  static constexpr unsigned kDefaultPartitions = 8;
+
+  explicit StreamLayout(unsigned partitions) : partitions_(partitions == 0 ? 1 : partitions) {}
+  [[nodiscard]] unsigned partitions() const noexcept { return partitions_; }
+  [[nodiscard]] unsigned partition_of(std::string_view site) const noexcept;
+
+  [[nodiscard]] static std::string partition_stream(unsigned partition) {
+    return std::string(kInventoryStream) + "_P" + std::to_string(partition);
   }
-  static std::string unrouted(std::string_view type) { return "callroot.unrouted." + std::string(type); }
-  static std::string site_filter(std::string_view site) { return "callroot.site." + subject_token(site) + ".>"; }
-  static std::string verdicts(std::string_view site) { return "callroot.verdicts." + subject_token(site); }
-  static std::string incidents(std::string_view site) { return "callroot.incidents." + subject_token(site); }
-  /// The record type a site subject carries (what follows `callroot.site.<site>.`; a token holds no dot).
-  static std::string_view site_record_type(std::string_view subject) {
-    std::size_t at = std::string_view::npos;
-    for (int dots = 0; dots < 3; ++dots) {
-      at = subject.find('.', at == std::string_view::npos ? 0 : at + 1);
-      if (at == std::string_view::npos) return {};
-    }
-    return subject.substr(at + 1);
+  [[nodiscard]] std::string stream_of(std::string_view site) const { return partition_stream(partition_of(site)); }
+
+  [[nodiscard]] static std::string inventory(std::string_view type) { return "callroot.inventory." + std::string(type); }
+  [[nodiscard]] static std::string inventory_copy(unsigned partition, std::string_view type) {
+    return prefix(partition) + "inventory." + std::string(type);
   }
-  static std::vector<std::string> record_subjects() {
-    return {"callroot.inventory.>", "callroot.site.>", "callroot.unrouted.>"};
+  [[nodiscard]] static std::string inventory_copies(unsigned partition) { return prefix(partition) + "inventory.>"; }
+  [[nodiscard]] std::string site(std::string_view site, std::string_view type) const {
+    return prefix(partition_of(site)) + "site." + subject_token(site) + "." + std::string(type);
   }
+  [[nodiscard]] std::string site_filter(std::string_view site) const {
+    return prefix(partition_of(site)) + "site." + subject_token(site) + ".>";
+  }
+  [[nodiscard]] static std::string unrouted(std::string_view type) { return "callroot.unrouted." + std::string(type); }
+  [[nodiscard]] static std::string verdicts(std::string_view site) { return "callroot.verdicts." + subject_token(site); }
+  [[nodiscard]] static std::string incidents(std::string_view site) { return "callroot.incidents." + subject_token(site); }
+  /// The record type a site subject carries (what follows
+  /// `callroot.p<k>.site.<site>.`; a token holds no dot); empty when it is not one.
+  [[nodiscard]] static std::string_view site_record_type(std::string_view subject);
+
+  /// The inventory stream and every partition's, keeping records for `retention`.
+  [[nodiscard]] std::vector<StreamSpec> record_streams(std::chrono::seconds retention) const;
+
+ private:
+  static std::string prefix(unsigned partition) { return "callroot.p" + std::to_string(partition) + "."; }
+  unsigned partitions_;
 };
 
-/// The records stream: its subjects, kept for `retention` (replays of an
-/// incident window read it from a time).
-StreamSpec records_stream(std::chrono::seconds retention);
 /// The verdicts stream (`callroot.verdicts.>`, `callroot.incidents.>`): a
 /// message id is remembered for `duplicate_window`, longer than a takeover
 /// takes, so what a takeover scores again is dropped.
 StreamSpec verdicts_stream(std::chrono::seconds duplicate_window);
 
+/// The layout the records were routed with, in the bucket `callroot_layout`;
+/// nullopt until a router has written it (after making its streams).
+std::optional<StreamLayout> read_layout(JetStream& js);
+/// A router's: makes the streams of `partitions` partitions and writes the
+/// layout, or finds it already written with as many. Throws
+/// std::runtime_error when the streams were laid out with another number.
+StreamLayout lay_out_streams(JetStream& js, unsigned partitions, std::chrono::seconds retention);
+
+/// A message kept in a stream.
+struct KeptRecord {
+  std::uint64_t seq = 0;
+  std::string subject, body;
+};
+/// Every message of `filter` in `stream` up to sequence `last`, in order.
+std::vector<KeptRecord> read_kept(JetStream& js, const std::string& stream, const std::string& filter, std::uint64_t last);
+
 struct RouteOptions {
   std::string url = "nats://127.0.0.1:4222";
   std::chrono::seconds retention{2 * 3600};
+  unsigned partitions = StreamLayout::kDefaultPartitions;
   /// JSON Lines files, merged by event time (records without a time, such
   /// as inventory, first), as replay merges them; "-" is standard input.
   std::vector<std::string> files;
@@ -63,7 +99,7 @@ struct RouteOptions {
 
 struct RouteStats {
   SiteRouterStats router;
-  std::uint64_t published = 0;  ///< messages: a record for two sites counts twice
+  std::uint64_t published = 0;  ///< messages: a record for two sites counts twice; the partitions' copies of the inventory do not count
   std::uint64_t read = 0;
 };
 
@@ -71,8 +107,8 @@ struct RouteStats {
 /// in the order given (the live router's loop; route_files merges files into it).
 class StreamRouter {
  public:
-  /// `js` must outlive the router; the records stream must exist.
-  explicit StreamRouter(JetStream& js) : js_(js) {}
+  /// `js` must outlive the router; the streams must exist (lay_out_streams).
+  StreamRouter(JetStream& js, StreamLayout layout) : js_(js), layout_(layout) {}
   /// Routes and publishes one record (without waiting for the stream's
   /// acknowledgement: JetStream::wait_published). False when it does not
   /// decode (error() says why; counted, nothing published).
@@ -83,6 +119,7 @@ class StreamRouter {
 
  private:
   JetStream& js_;
+  StreamLayout layout_;
   SiteRouter router_;
   SiteRoute last_;
   std::uint64_t published_ = 0, read_ = 0;

@@ -103,6 +103,12 @@ int hex_value(char c) noexcept {
 
 }  // namespace
 
+std::uint64_t stable_hash(std::string_view name) noexcept {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (const char c : name) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+  return h;
+}
+
 std::string subject_token(std::string_view name) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;

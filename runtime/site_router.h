@@ -62,6 +62,10 @@ class SiteRouter {
   SiteRouterStats stats_;
 };
 
+/// FNV-1a of a name: the same in every process and build, so that every
+/// instance and router places a site in the same partition.
+std::uint64_t stable_hash(std::string_view name) noexcept;
+
 /// A site name as one token of a NATS subject: letters, digits, `-` and `_`
 /// as they are; every other byte (`.`, `*`, `>`, spaces, `%`, UTF-8) as `%XX`.
 std::string subject_token(std::string_view name);

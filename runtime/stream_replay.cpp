@@ -1,5 +1,7 @@
 #include "runtime/stream_replay.h"
 
+#include <limits>
+
 #include "runtime/jetstream.h"
 #include "runtime/route.h"
 
@@ -25,55 +27,27 @@ class WindowSink final : public engine::VerdictSink {
   TimeMs from_, to_;
 };
 
-/// Every message of `filter` kept in the records stream, as (sequence, subject, body).
-struct Kept {
-  std::uint64_t seq;
-  std::string subject, body;
-};
-
-std::vector<Kept> read_kept(JetStream& js, const std::string& filter, std::uint64_t last) {
-  std::vector<Kept> out;
-  if (last == 0) return out;
-  ConsumerSpec spec;
-  spec.stream = NatsSubjects::kRecordsStream;
-  spec.filter = filter;
-  auto consumer = js.pull_consumer(spec);
-  for (;;) {
-    auto batch = consumer->fetch(1024, std::chrono::milliseconds(500));
-    if (batch.empty()) break;
-    bool done = false;
-    for (auto& m : batch) {
-      if (m.stream_sequence() > last) {
-        done = true;
-        break;
-      }
-      out.push_back({m.stream_sequence(), std::string(m.subject()), std::string(m.data())});
-    }
-    if (done || batch.back().pending() == 0 || batch.back().stream_sequence() >= last) break;
-  }
-  return out;
-}
-
 }  // namespace
 
 PipelineStats replay_site(const StreamReplayOptions& options, engine::VerdictSink& sink,
                           std::shared_ptr<spdlog::logger> log) {
   JetStream js(options.url);
+  const auto layout = read_layout(js);
+  if (!layout) throw JetStreamError("nats: no records were routed to " + options.url + " (no layout in callroot_layout)");
+  const std::string stream = layout->stream_of(options.site);
   // What is there now: records routed while this runs are left for the next look.
-  const std::uint64_t last = js.last_sequence(NatsSubjects::kRecordsStream);
-  const std::vector<Kept> inventory = read_kept(js, "callroot.inventory.>", last);
-  const std::vector<Kept> records = read_kept(js, NatsSubjects::site_filter(options.site), last);
+  const std::uint64_t last = js.last_sequence(stream);
+  const auto inventory = read_kept(js, stream, StreamLayout::inventory_copies(layout->partition_of(options.site)), last);
+  const auto records = read_kept(js, stream, layout->site_filter(options.site), last);
   WindowSink window(sink, options.from, options.to);
   Pipeline pipeline(options.config.engine, window, log);
   pipeline.engine().set_attributor(require_attribution(options.config.attribution));
-  std::size_t i = 0;
-  for (const Kept& r : records) {
-    for (; i < inventory.size() && inventory[i].seq < r.seq; ++i) {
-      pipeline.feed(inventory[i].body, ingest::Position{inventory[i].subject, inventory[i].seq});
-    }
-    pipeline.feed(r.body, ingest::Position{r.subject, r.seq}, /*padded=*/false, NatsSubjects::site_record_type(r.subject));
+  InventoryCursor cursor;
+  for (const KeptRecord& r : records) {
+    cursor.feed_before(inventory, r.seq, pipeline);
+    pipeline.feed(r.body, ingest::Position{r.subject, r.seq}, /*padded=*/false, StreamLayout::site_record_type(r.subject));
   }
-  for (; i < inventory.size(); ++i) pipeline.feed(inventory[i].body, ingest::Position{inventory[i].subject, inventory[i].seq});
+  cursor.feed_before(inventory, std::numeric_limits<std::uint64_t>::max(), pipeline);
   pipeline.flush();
   PipelineStats stats = pipeline.stats();
   stats.engine = pipeline.engine().stats();

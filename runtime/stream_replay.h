@@ -15,8 +15,23 @@
 #include "engine/sink.h"
 #include "runtime/config.h"
 #include "runtime/pipeline.h"
+#include "runtime/route.h"
 
 namespace callroot::runtime {
+
+/// Feeds a site's engine the inventory kept beside its records, in stream
+/// order: each call passes on the records before `before` not passed yet.
+class InventoryCursor {
+ public:
+  void feed_before(const std::vector<KeptRecord>& inventory, std::uint64_t before, Pipeline& pipeline) {
+    for (; next_ < inventory.size() && inventory[next_].seq < before; ++next_) {
+      pipeline.feed(inventory[next_].body, ingest::Position{inventory[next_].subject, inventory[next_].seq});
+    }
+  }
+
+ private:
+  std::size_t next_ = 0;
+};
 
 struct StreamReplayOptions {
   std::string url = "nats://127.0.0.1:4222";

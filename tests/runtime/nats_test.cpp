@@ -31,21 +31,9 @@ std::shared_ptr<spdlog::logger> quiet() {
   return std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>());
 }
 
-/// Every message of `filter` in `stream`, from the first.
-std::vector<std::pair<std::string, std::string>> read_all(JetStream& js, const std::string& stream,
-                                                          const std::string& filter) {
-  ConsumerSpec spec;
-  spec.stream = stream;
-  spec.filter = filter;
-  auto consumer = js.pull_consumer(spec);
-  std::vector<std::pair<std::string, std::string>> out;
-  for (;;) {
-    auto batch = consumer->fetch(1000, std::chrono::milliseconds(500));
-    if (batch.empty()) break;
-    for (auto& m : batch) out.emplace_back(std::string(m.subject()), std::string(m.data()));
-    if (batch.back().pending() == 0) break;
-  }
-  return out;
+/// Every message of `filter` in `stream` now, from the first.
+std::vector<KeptRecord> read_all(JetStream& js, const std::string& stream, const std::string& filter) {
+  return read_kept(js, stream, filter, js.last_sequence(stream));
 }
 
 TEST(JetStream, DropsADuplicateMessageIdAndDeliversInOrder) {
@@ -64,7 +52,10 @@ TEST(JetStream, DropsADuplicateMessageIdAndDeliversInOrder) {
   spec.filter = "t.b";
   spec.durable = "reader";
   auto consumer = js.pull_consumer(spec);
+  // A fetch returns what has come (at least one); the rest comes with the next.
   auto got = consumer->fetch(10, std::chrono::seconds(2));
+  ASSERT_FALSE(got.empty());
+  if (got.size() == 1) got.push_back(std::move(consumer->fetch(10, std::chrono::seconds(2)).at(0)));
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[0].data(), "two");
   EXPECT_EQ(got[0].stream_sequence(), 2u);
@@ -144,6 +135,7 @@ TEST(Route, PartitionsTheDemoBySite) {
   RouteOptions options;
   options.url = server.url();
   options.files = demo_inputs();
+  options.partitions = 4;
   const RouteStats stats = route_files(options, *quiet());
   EXPECT_EQ(stats.router.rejected, 0u);
   EXPECT_EQ(stats.router.unrouted, 0u);
@@ -151,25 +143,34 @@ TEST(Route, PartitionsTheDemoBySite) {
   EXPECT_EQ(stats.published, stats.router.inventory + stats.router.routed + stats.router.multi_site);
 
   JetStream js(server.url());
-  const auto inventory = read_all(js, NatsSubjects::kRecordsStream, "callroot.inventory.>");
+  const StreamLayout layout(4);
+  ASSERT_EQ(read_layout(js)->partitions(), 4u);
+  const auto inventory = read_all(js, StreamLayout::kInventoryStream, "callroot.inventory.>");
   EXPECT_EQ(inventory.size(), stats.router.inventory);
-  for (const auto& [subject, body] : inventory) {
-    EXPECT_EQ(subject, "callroot.inventory." + std::string(nlohmann::json::parse(body).at("type")));
+  for (const auto& r : inventory) {
+    EXPECT_EQ(r.subject, "callroot.inventory." + std::string(nlohmann::json::parse(r.body).at("type")));
+  }
+  // Each partition stream holds the inventory too, in the same order.
+  for (unsigned p = 0; p < layout.partitions(); ++p) {
+    const auto copies = read_all(js, StreamLayout::partition_stream(p), StreamLayout::inventory_copies(p));
+    ASSERT_EQ(copies.size(), inventory.size()) << p;
+    for (std::size_t i = 0; i < copies.size(); ++i) EXPECT_EQ(copies[i].body, inventory[i].body);
   }
   std::map<std::string, std::set<std::string>> segment_sites;  // segment id -> sites
   std::size_t site_messages = 0;
   for (const std::string site : {"hq", "branch"}) {
-    const auto messages = read_all(js, NatsSubjects::kRecordsStream, NatsSubjects::site_filter(site));
+    const auto messages = read_all(js, layout.stream_of(site), layout.site_filter(site));
     EXPECT_GT(messages.size(), 100u) << site;
     site_messages += messages.size();
     TimeMs last = kNoTime;
     std::size_t out_of_order = 0;
-    for (const auto& [subject, body] : messages) {
-      const auto j = nlohmann::json::parse(body);
-      EXPECT_EQ(subject, NatsSubjects::site(site, j.at("type").get<std::string>()));
+    for (const auto& r : messages) {
+      const auto j = nlohmann::json::parse(r.body);
+      EXPECT_EQ(r.subject, layout.site(site, j.at("type").get<std::string>()));
+      EXPECT_EQ(StreamLayout::site_record_type(r.subject), j.at("type").get<std::string>());
       for (const char* key : {"ap", "switch", "link"}) {
         if (j.contains(key) && j.at("type") != "client.assoc") {
-          EXPECT_EQ(j.at(key).get<std::string>().rfind(site, 0), 0u) << body;
+          EXPECT_EQ(j.at(key).get<std::string>().rfind(site, 0), 0u) << r.body;
         }
       }
       if (j.at("type") == "call.segment") segment_sites[j.at("segment_id")].insert(site);
@@ -183,6 +184,15 @@ TEST(Route, PartitionsTheDemoBySite) {
   std::size_t both = 0;
   for (const auto& [id, sites] : segment_sites) both += sites.size() == 2;
   EXPECT_GT(both, 0u);
+
+  // A second router must use the layout the first one chose.
+  options.partitions = 8;
+  try {
+    route_files(options, *quiet());
+    ADD_FAILURE() << "a router with another number of partitions was let in";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("--partitions 4"), std::string::npos) << e.what();
+  }
 }
 
 /// The demo routed into the stream by one router, the records before `cut`
@@ -190,8 +200,8 @@ TEST(Route, PartitionsTheDemoBySite) {
 /// owed for.
 class DemoRouter {
  public:
-  explicit DemoRouter(JetStream& js) : js_(js), router_(js) {
-    js_.ensure_stream(records_stream(std::chrono::hours(2)));
+  explicit DemoRouter(JetStream& js)
+      : js_(js), router_(js, lay_out_streams(js, StreamLayout::kDefaultPartitions, std::chrono::hours(2))) {
     js_.ensure_stream(verdicts_stream(std::chrono::minutes(20)));  // read before an instance makes it
   }
   void route(TimeMs from, TimeMs to) {
@@ -218,9 +228,9 @@ class DemoRouter {
 /// The verdicts in the verdicts stream: (site, segment id) -> their JSON lines.
 std::map<std::pair<std::string, std::string>, std::vector<std::string>> verdicts_in_stream(JetStream& js) {
   std::map<std::pair<std::string, std::string>, std::vector<std::string>> out;
-  for (const auto& [subject, body] : read_all(js, NatsSubjects::kVerdictsStream, "callroot.verdicts.>")) {
-    const std::string site = *from_subject_token(subject.substr(std::string("callroot.verdicts.").size()));
-    out[{site, nlohmann::json::parse(body).at("segment_id")}].push_back(body);
+  for (const auto& r : read_all(js, StreamLayout::kVerdictsStream, "callroot.verdicts.>")) {
+    const std::string site = *from_subject_token(r.subject.substr(std::string("callroot.verdicts.").size()));
+    out[{site, nlohmann::json::parse(r.body).at("segment_id")}].push_back(r.body);
   }
   return out;
 }
@@ -242,10 +252,9 @@ std::vector<Verdict> replay_site_records(JetStream& js, const std::string& site,
   const std::string file = (dir / (subject_token(site) + ".jsonl")).string();
   {
     std::ofstream out(file);
-    for (const auto& [subject, body] : read_all(js, NatsSubjects::kRecordsStream, "callroot.inventory.>")) out << body << '\n';
-    for (const auto& [subject, body] : read_all(js, NatsSubjects::kRecordsStream, NatsSubjects::site_filter(site))) {
-      out << body << '\n';
-    }
+    const StreamLayout layout = *read_layout(js);
+    for (const auto& r : read_all(js, StreamLayout::kInventoryStream, "callroot.inventory.>")) out << r.body << '\n';
+    for (const auto& r : read_all(js, layout.stream_of(site), layout.site_filter(site))) out << r.body << '\n';
   }
   CollectingSink replayed;
   ReplayOptions replay;
@@ -399,7 +408,7 @@ TEST(NatsRun, AnotherInstanceTakesOverTheSitesOfOneKilled) {
                          std::chrono::seconds(20)))
       << "b did not take the sites over";
   const auto got = wait_for_verdicts(js, router.owed().size(), std::chrono::seconds(60));
-  EXPECT_EQ(b->terminate(std::chrono::seconds(20)) >> 8, 0);
+  EXPECT_EQ(b->terminate(std::chrono::seconds(20)) >> 8, 0) << instances.log("b");
 
   expect_one_verdict_each(got, router.owed());
   EXPECT_GT(before_kill, 0u);
@@ -435,7 +444,7 @@ TEST(NatsRun, AJoiningInstanceIsHandedItsShareAndALeavingOneHandsItBack) {
       << instances.log("a") << instances.log(other);
   router.route(kMidDemo, std::numeric_limits<TimeMs>::max());
   auto got = wait_for_verdicts(js, router.owed().size(), std::chrono::seconds(60));
-  EXPECT_EQ(b->terminate(std::chrono::seconds(20)) >> 8, 0);
+  EXPECT_EQ(b->terminate(std::chrono::seconds(20)) >> 8, 0) << instances.log(other);
   EXPECT_TRUE(wait_until([&] { return instances.holder("hq") == "a" && instances.holder("branch") == "a"; },
                          std::chrono::seconds(10)))
       << "a did not take back the site " << other << " held";
