@@ -30,9 +30,10 @@ class RouteCommand final : public Command {
     try {
       const runtime::RouteStats s = runtime::route_files(options_, *log);
       std::fprintf(stderr,
-                   "route: %llu records read, %llu messages published: inventory %llu, to sites %llu (%llu to "
+                   "route: %llu records read, %llu published in %llu messages: inventory %llu, to sites %llu (%llu to "
                    "two sites), unrouted %llu, rejected %llu\n",
                    static_cast<unsigned long long>(s.read), static_cast<unsigned long long>(s.published),
+                   static_cast<unsigned long long>(s.messages),
                    static_cast<unsigned long long>(s.router.inventory), static_cast<unsigned long long>(s.router.routed),
                    static_cast<unsigned long long>(s.router.multi_site),
                    static_cast<unsigned long long>(s.router.unrouted),

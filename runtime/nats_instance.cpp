@@ -119,7 +119,7 @@ class SiteWorker {
     catch_up(layout, inventory, resume);
     ConsumerSpec spec;
     spec.stream = stream_;
-    spec.filter = layout.site_filter(site_);
+    spec.filter = layout.site(site_);
     spec.durable = "callroot_site_" + std::to_string(stable_hash(site_));
     spec.start_sequence = resume;
     spec.ack_wait = std::chrono::duration_cast<std::chrono::seconds>(options.checkpoint_every * 3 + options.lease) +
@@ -141,18 +141,18 @@ class SiteWorker {
   }
 
   /// Takes what the stream has for the site, in order, the inventory
-  /// interleaved by stream sequence. Returns the records taken.
+  /// interleaved by stream sequence. Returns the messages taken.
   std::size_t step(InventoryLog& inventory, std::chrono::milliseconds wait) {
-    auto batch = consumer_->fetch(256, wait);
+    auto batch = consumer_->fetch(64, wait);
     // Inventory stored before the batch's records is in the stream by now.
     if (!batch.empty()) inventory.refresh(std::chrono::milliseconds(0));
     for (auto& m : batch) {
       inventory_.feed_before(inventory.records(), m.stream_sequence(), pipeline_);
-      const std::string_view subject = m.subject();
-      const std::string_view type = StreamLayout::site_record_type(subject);
-      const ingest::Position where{subject, m.stream_sequence()};
-      pipeline_.feed(m.data(), where, /*padded=*/false, type);
-      note_time(ingest::peek_event_time(m.data()), m.stream_sequence());
+      const ingest::Position where{m.subject(), m.stream_sequence()};
+      for_each_record(m.data(), [&](std::string_view record) {
+        pipeline_.feed(record, where);
+        note_time(ingest::peek_event_time(record), m.stream_sequence());
+      });
       applied_ = m.stream_sequence();
       last_ = std::move(m);
     }
@@ -235,22 +235,12 @@ class SiteWorker {
   void catch_up(const StreamLayout& layout, InventoryLog& inventory, std::uint64_t resume) {
     inventory.refresh(std::chrono::milliseconds(0));
     if (resume <= 1) return;
-    ConsumerSpec spec;
-    spec.stream = stream_;
-    spec.filter = layout.site(site_, "client.>");
-    auto clients = js_.pull_consumer(spec);
-    for (bool more = true; more;) {
-      auto batch = clients->fetch(512, std::chrono::milliseconds(200));
-      more = !batch.empty() && batch.back().pending() > 0;
-      for (auto& m : batch) {
-        if (m.stream_sequence() >= resume) {
-          more = false;
-          break;
-        }
-        inventory_.feed_before(inventory.records(), m.stream_sequence(), pipeline_);
-        const ingest::Position where{m.subject(), m.stream_sequence()};
-        pipeline_.feed(m.data(), where);
-      }
+    for (const KeptRecord& m : read_kept(js_, stream_, layout.site(site_), resume - 1)) {
+      inventory_.feed_before(inventory.records(), m.seq, pipeline_);
+      const ingest::Position where{m.subject, m.seq};
+      for_each_record(m.body, [&](std::string_view record) {
+        if (ingest::peek_record_type(record).rfind("client.", 0) == 0) pipeline_.feed(record, where);
+      });
     }
     inventory_.feed_before(inventory.records(), resume, pipeline_);
   }

@@ -13,16 +13,6 @@ unsigned StreamLayout::partition_of(std::string_view site) const noexcept {
   return static_cast<unsigned>(stable_hash(site) % partitions_);
 }
 
-std::string_view StreamLayout::site_record_type(std::string_view subject) {
-  // callroot . p<k> . site . <token> . <type>
-  std::size_t at = std::string_view::npos;
-  for (int dots = 0; dots < 4; ++dots) {
-    at = subject.find('.', at == std::string_view::npos ? 0 : at + 1);
-    if (at == std::string_view::npos) return {};
-  }
-  return subject.substr(at + 1);
-}
-
 std::vector<StreamSpec> StreamLayout::record_streams(std::chrono::seconds retention) const {
   std::vector<StreamSpec> out;
   StreamSpec inventory;
@@ -120,33 +110,64 @@ constexpr std::uint64_t kRejectsLogged = 20;
 
 bool StreamRouter::route(std::string_view record, bool padded) {
   ++read_;
-  const std::string type(ingest::peek_record_type(record));
   last_ = router_.route(record, padded);
   switch (last_.kind) {
-    case SiteRoute::Kind::kInventory:
+    case SiteRoute::Kind::kInventory: {
+      // After every record before it, in every partition.
+      flush();
+      const std::string type(ingest::peek_record_type(record));
       js_.publish_async(StreamLayout::inventory(type), record);
       ++published_;
+      ++messages_;
       for (unsigned p = 0; p < layout_.partitions(); ++p) js_.publish_async(StreamLayout::inventory_copy(p, type), record);
       break;
+    }
     case SiteRoute::Kind::kSites:
       for (const auto& site : last_.sites) {
-        js_.publish_async(layout_.site(site, type), record);
+        Batch& batch = batches_[site];
+        if (batch.subject.empty()) batch.subject = layout_.site(site);
+        if (batch.records == 0) batch.first = std::chrono::steady_clock::now();
+        batch.lines.append(record);
+        batch.lines.push_back('\n');
+        ++batch.records;
         ++published_;
+        if (batch.lines.size() >= limits_.max_bytes || batch.records >= limits_.max_records) publish(batch);
       }
       break;
     case SiteRoute::Kind::kUnrouted:
-      js_.publish_async(StreamLayout::unrouted(type), record);
+      js_.publish_async(StreamLayout::unrouted(ingest::peek_record_type(record)), record);
       ++published_;
+      ++messages_;
       break;
     case SiteRoute::Kind::kRejected: return false;
   }
   return true;
 }
 
+void StreamRouter::publish(Batch& batch) {
+  if (batch.records == 0) return;
+  js_.publish_async(batch.subject, batch.lines);
+  ++messages_;
+  batch.lines.clear();
+  batch.records = 0;
+}
+
+void StreamRouter::flush() {
+  for (auto& [site, batch] : batches_) publish(batch);
+}
+
+void StreamRouter::flush_older_than(std::chrono::steady_clock::duration age) {
+  const auto now = std::chrono::steady_clock::now();
+  for (auto& [site, batch] : batches_) {
+    if (batch.records > 0 && now - batch.first >= age) publish(batch);
+  }
+}
+
 RouteStats StreamRouter::stats() const {
   RouteStats s;
   s.router = router_.stats();
   s.published = published_;
+  s.messages = messages_;
   s.read = read_;
   return s;
 }
@@ -175,6 +196,7 @@ RouteStats route_files(const RouteOptions& options, spdlog::logger& log) {
     }
     next->advance();
   }
+  router.flush();
   js.wait_published();
   for (const auto& h : heads) {
     if (!h.reader->error().empty()) log.error("{}: {}", h.reader->path(), h.reader->error());

@@ -3,16 +3,21 @@
 /// (docs/scale-out.md). Each record goes, as it was read, to
 ///   callroot.inventory.<type>               inventory, in the stream CALLROOT
 ///   callroot.p<k>.inventory.<type>          a copy of it in every partition stream
-///   callroot.p<k>.site.<site>.<type>        each site it concerns (SiteRouter), in
-///                                           the stream of the site's partition k
+///   callroot.p<k>.site.<site>               each site it concerns (SiteRouter), in
+///                                           the stream of the site's partition k,
+///                                           in batches of JSON Lines
 ///   callroot.unrouted.<type>                nothing places it yet (kept, not lost), in CALLROOT
 /// with <site> a subject token (subject_token). A site's records live in one
 /// of `partitions` streams (CALLROOT_P<k>) so that reading a site costs the
 /// server a scan of its partition rather than of every site's records; the
 /// inventory's copy in each gives a site's records and the inventory one
-/// order (stream sequences).
+/// order (stream sequences). A site's records travel in batches (a message
+/// of up to 64 KiB of JSON Lines) because the broker's cost is per message:
+/// on the machine of BENCHMARKS.md nats-server stores or delivers some 60 k
+/// messages a second per core, whatever their size.
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -46,18 +51,13 @@ class StreamLayout {
     return prefix(partition) + "inventory." + std::string(type);
   }
   [[nodiscard]] static std::string inventory_copies(unsigned partition) { return prefix(partition) + "inventory.>"; }
-  [[nodiscard]] std::string site(std::string_view site, std::string_view type) const {
-    return prefix(partition_of(site)) + "site." + subject_token(site) + "." + std::string(type);
-  }
-  [[nodiscard]] std::string site_filter(std::string_view site) const {
-    return prefix(partition_of(site)) + "site." + subject_token(site) + ".>";
+  /// The subject of a site's batches of records.
+  [[nodiscard]] std::string site(std::string_view site) const {
+    return prefix(partition_of(site)) + "site." + subject_token(site);
   }
   [[nodiscard]] static std::string unrouted(std::string_view type) { return "callroot.unrouted." + std::string(type); }
   [[nodiscard]] static std::string verdicts(std::string_view site) { return "callroot.verdicts." + subject_token(site); }
   [[nodiscard]] static std::string incidents(std::string_view site) { return "callroot.incidents." + subject_token(site); }
-  /// The record type a site subject carries (what follows
-  /// `callroot.p<k>.site.<site>.`; a token holds no dot); empty when it is not one.
-  [[nodiscard]] static std::string_view site_record_type(std::string_view subject);
 
   /// The inventory stream and every partition's, keeping records for `retention`.
   [[nodiscard]] std::vector<StreamSpec> record_streams(std::chrono::seconds retention) const;
@@ -80,6 +80,18 @@ std::optional<StreamLayout> read_layout(JetStream& js);
 /// std::runtime_error when the streams were laid out with another number.
 StreamLayout lay_out_streams(JetStream& js, unsigned partitions, std::chrono::seconds retention);
 
+/// Calls `f` with each record (line) of a batch, without its newline.
+template <typename F>
+void for_each_record(std::string_view batch, F&& f) {
+  while (!batch.empty()) {
+    const std::size_t eol = batch.find('\n');
+    const std::string_view line = batch.substr(0, eol);
+    if (!line.empty()) f(line);
+    if (eol == std::string_view::npos) break;
+    batch.remove_prefix(eol + 1);
+  }
+}
+
 /// A message kept in a stream.
 struct KeptRecord {
   std::uint64_t seq = 0;
@@ -99,30 +111,54 @@ struct RouteOptions {
 
 struct RouteStats {
   SiteRouterStats router;
-  std::uint64_t published = 0;  ///< messages: a record for two sites counts twice; the partitions' copies of the inventory do not count
+  std::uint64_t published = 0;  ///< records published: one for two sites counts twice; the partitions' copies of the inventory do not count
+  std::uint64_t messages = 0;   ///< messages they went in (site records in batches)
   std::uint64_t read = 0;
 };
 
-/// Publishes records to the subjects of the sites they concern, one by one
-/// in the order given (the live router's loop; route_files merges files into it).
+/// How large a site's batch grows before it is published.
+struct BatchLimits {
+  std::size_t max_bytes = 64 * 1024;
+  std::size_t max_records = 1024;
+};
+
+/// Publishes records to the subjects of the sites they concern, in the
+/// order given (the live router's loop; route_files merges files into it).
+/// A site's records wait in its batch until it is full, flush() is called,
+/// or an inventory record comes (which follows every record before it).
 class StreamRouter {
  public:
   /// `js` must outlive the router; the streams must exist (lay_out_streams).
-  StreamRouter(JetStream& js, StreamLayout layout) : js_(js), layout_(layout) {}
-  /// Routes and publishes one record (without waiting for the stream's
-  /// acknowledgement: JetStream::wait_published). False when it does not
-  /// decode (error() says why; counted, nothing published).
+  StreamRouter(JetStream& js, StreamLayout layout, BatchLimits limits = {}) : js_(js), layout_(layout), limits_(limits) {}
+  /// Routes one record, publishing what it completes (without waiting for
+  /// the stream's acknowledgement: JetStream::wait_published). False when it
+  /// does not decode (error() says why; counted, nothing published).
   bool route(std::string_view record, bool padded = false);
+  /// Publishes every site's batch.
+  void flush();
+  /// Publishes the batches whose first record has waited `age` or longer
+  /// (a live router calls it every few milliseconds).
+  void flush_older_than(std::chrono::steady_clock::duration age);
   [[nodiscard]] const SiteRoute& last() const noexcept { return last_; }
   [[nodiscard]] const ingest::DecodeError& error() const noexcept { return router_.error(); }
   [[nodiscard]] RouteStats stats() const;
 
  private:
+  struct Batch {
+    std::string subject;
+    std::string lines;
+    std::size_t records = 0;
+    std::chrono::steady_clock::time_point first;
+  };
+  void publish(Batch& batch);
+
   JetStream& js_;
   StreamLayout layout_;
+  BatchLimits limits_;
   SiteRouter router_;
   SiteRoute last_;
-  std::uint64_t published_ = 0, read_ = 0;
+  std::map<std::string, Batch> batches_;  // by site
+  std::uint64_t published_ = 0, messages_ = 0, read_ = 0;
 };
 
 /// Routes `files` into the stream; throws JetStreamError when the server

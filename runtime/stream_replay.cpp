@@ -38,14 +38,15 @@ PipelineStats replay_site(const StreamReplayOptions& options, engine::VerdictSin
   // What is there now: records routed while this runs are left for the next look.
   const std::uint64_t last = js.last_sequence(stream);
   const auto inventory = read_kept(js, stream, StreamLayout::inventory_copies(layout->partition_of(options.site)), last);
-  const auto records = read_kept(js, stream, layout->site_filter(options.site), last);
+  const auto batches = read_kept(js, stream, layout->site(options.site), last);
   WindowSink window(sink, options.from, options.to);
   Pipeline pipeline(options.config.engine, window, log);
   pipeline.engine().set_attributor(require_attribution(options.config.attribution));
   InventoryCursor cursor;
-  for (const KeptRecord& r : records) {
-    cursor.feed_before(inventory, r.seq, pipeline);
-    pipeline.feed(r.body, ingest::Position{r.subject, r.seq}, /*padded=*/false, StreamLayout::site_record_type(r.subject));
+  for (const KeptRecord& b : batches) {
+    cursor.feed_before(inventory, b.seq, pipeline);
+    const ingest::Position where{b.subject, b.seq};
+    for_each_record(b.body, [&](std::string_view record) { pipeline.feed(record, where); });
   }
   cursor.feed_before(inventory, std::numeric_limits<std::uint64_t>::max(), pipeline);
   pipeline.flush();
