@@ -120,6 +120,8 @@ class Engine {
   void set_attributor(std::unique_ptr<Attributor> attributor);
 
   [[nodiscard]] TimeMs watermark() const noexcept { return watermark_; }
+  /// The newest event time applied (kNoTime before any).
+  [[nodiscard]] TimeMs newest_event() const noexcept { return max_time_; }
   [[nodiscard]] std::size_t pending() const noexcept { return pending_.size(); }
   /// Records held for being far ahead of the event time (clock_guard.h).
   [[nodiscard]] std::size_t held() const noexcept { return clock_guard_.size(); }

@@ -580,15 +580,13 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
   // SIGHUP with a configuration file: all of it or nothing. A new attribution
   // loads before anything is taken; a key that waits for a restart is named.
   // Returns whether the rules were loaded here (so they need no second load).
-  const auto reload_configuration = [&]() -> bool {
-    service.reloading();
+  const auto read_configuration_again = [&]() -> bool {
     DaemonOptions next;
     try {
       next = reread();
     } catch (const std::exception& e) {
       log->error("SIGHUP: the configuration was not taken, the running one stays: {}", e.what());
       ++config_reloads_failed;
-      service.ready("taking records");
       return false;
     }
     bool loaded_rules = false;
@@ -598,7 +596,6 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
         log->error("SIGHUP: the configuration's attribution did not load; nothing of it was taken, the running "
                    "one stays");
         ++config_reloads_failed;
-        service.ready("taking records");
         return false;
       }
       if (rules) {
@@ -624,6 +621,12 @@ int run_daemon(const DaemonOptions& options, std::shared_ptr<spdlog::logger> log
     ++config_reloads_ok;
     log->info("SIGHUP: configuration read again (idle flush {} ms, checkpoints every {} s, memory ceiling {} MiB)",
               running.idle_flush.count(), running.checkpoint_every.count(), running.memory_limit_mb);
+    return loaded_rules;
+  };
+  // systemd hears RELOADING=1, then READY=1 whatever came of it.
+  const auto reload_configuration = [&]() -> bool {
+    service.reloading();
+    const bool loaded_rules = read_configuration_again();
     service.ready("taking records");
     return loaded_rules;
   };

@@ -328,37 +328,25 @@ void JetStream::ensure_stream(const StreamSpec& spec) {
   check(s, "creating stream " + spec.name, code);
 }
 
-std::uint64_t JetStream::last_sequence(const std::string& stream) const {
-  jsStreamInfo* si = nullptr;
-  jsErrCode code{};
-  check(js_GetStreamInfo(&si, js_, stream.c_str(), nullptr, &code), "reading stream " + stream, code);
-  const std::uint64_t last = si->State.LastSeq;
-  jsStreamInfo_Destroy(si);
-  return last;
-}
-
-std::uint64_t JetStream::stream_bytes(const std::string& stream) const {
-  jsStreamInfo* si = nullptr;
-  jsErrCode code{};
-  check(js_GetStreamInfo(&si, js_, stream.c_str(), nullptr, &code), "reading stream " + stream, code);
-  const std::uint64_t bytes = si->State.Bytes;
-  jsStreamInfo_Destroy(si);
-  return bytes;
-}
-
-std::uint64_t JetStream::messages(const std::string& stream, const std::string& filter) const {
+StreamState JetStream::state(const std::string& stream, const std::string& filter) const {
   jsOptions o;
   jsOptions_Init(&o);
-  o.Stream.Info.SubjectsFilter = filter.c_str();
+  if (!filter.empty()) o.Stream.Info.SubjectsFilter = filter.c_str();
   jsStreamInfo* si = nullptr;
   jsErrCode code{};
   check(js_GetStreamInfo(&si, js_, stream.c_str(), &o, &code), "reading stream " + stream, code);
-  std::uint64_t n = 0;
-  if (si->State.Subjects != nullptr) {
-    for (int i = 0; i < si->State.Subjects->Count; ++i) n += si->State.Subjects->List[i].Msgs;
+  StreamState out;
+  out.last_sequence = si->State.LastSeq;
+  out.bytes = si->State.Bytes;
+  out.messages = si->State.Msgs;
+  if (!filter.empty()) {
+    out.messages = 0;
+    if (si->State.Subjects != nullptr) {
+      for (int i = 0; i < si->State.Subjects->Count; ++i) out.messages += si->State.Subjects->List[i].Msgs;
+    }
   }
   jsStreamInfo_Destroy(si);
-  return n;
+  return out;
 }
 
 bool JetStream::publish(const std::string& subject, std::string_view data, const std::string& msg_id) {

@@ -37,6 +37,12 @@ struct StreamSpec {
   std::chrono::seconds duplicate_window{0};  ///< how long a message id is remembered; 0: the server's (2 min)
 };
 
+struct StreamState {
+  std::uint64_t last_sequence = 0;  ///< 0: empty
+  std::uint64_t bytes = 0;
+  std::uint64_t messages = 0;
+};
+
 /// A message taken from a pull consumer. Owns the client's message until it
 /// is destroyed, so it can be acknowledged later.
 class JetStreamMessage {
@@ -159,12 +165,11 @@ class JetStream {
 
   /// Creates the stream, or updates its subjects and limits when it exists.
   void ensure_stream(const StreamSpec& spec);
+  /// What the stream holds; with `filter`, `messages` counts only those on
+  /// subjects matching it.
+  [[nodiscard]] StreamState state(const std::string& stream, const std::string& filter = {}) const;
   /// The sequence of the stream's last message (0: empty).
-  [[nodiscard]] std::uint64_t last_sequence(const std::string& stream) const;
-  /// The bytes the stream holds.
-  [[nodiscard]] std::uint64_t stream_bytes(const std::string& stream) const;
-  /// How many messages the stream holds on subjects matching `filter`.
-  [[nodiscard]] std::uint64_t messages(const std::string& stream, const std::string& filter) const;
+  [[nodiscard]] std::uint64_t last_sequence(const std::string& stream) const { return state(stream).last_sequence; }
 
   /// Publishes and waits for the stream's acknowledgement. With `msg_id`,
   /// a second message with the same id inside the stream's duplicate window

@@ -149,10 +149,8 @@ class SiteWorker {
     for (auto& m : batch) {
       inventory_.feed_before(inventory.records(), m.stream_sequence(), pipeline_);
       const ingest::Position where{m.subject(), m.stream_sequence()};
-      for_each_record(m.data(), [&](std::string_view record) {
-        pipeline_.feed(record, where);
-        note_time(ingest::peek_event_time(record), m.stream_sequence());
-      });
+      for_each_record(m.data(), [&](std::string_view record) { pipeline_.feed(record, where); });
+      note_time(pipeline_.engine().newest_event(), m.stream_sequence());
       applied_ = m.stream_sequence();
       last_ = std::move(m);
     }
@@ -245,7 +243,8 @@ class SiteWorker {
     inventory_.feed_before(inventory.records(), resume, pipeline_);
   }
 
-  /// One mark a minute of event time: the stream sequence where that minute began.
+  /// One mark a minute of event time: the stream sequence of the message in
+  /// which the newest event time reached that minute.
   void note_time(TimeMs t, std::uint64_t seq) {
     if (t == kNoTime) return;
     const TimeMs minute = t - t % 60'000;

@@ -91,7 +91,7 @@ std::pair<std::uint64_t, double> wait_for_quiet(JetStream& js, Clock::time_point
   auto last_growth = start;
   while (Clock::now() - start < limit) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    const std::uint64_t now = js.messages(StreamLayout::kVerdictsStream, "callroot.verdicts.>");
+    const std::uint64_t now = js.state(StreamLayout::kVerdictsStream, "callroot.verdicts.>").messages;
     if (now != count) {
       count = now;
       last_growth = Clock::now();
@@ -180,7 +180,7 @@ Throughput score_with(unsigned n, const fs::path& routed_store, const fs::path& 
     out.seconds = seconds;
     out.verdicts = count;
     out.peak_rss_mb = stop_all(pids);
-    out.checkpoint_bytes = js.stream_bytes("KV_callroot_checkpoints");
+    out.checkpoint_bytes = js.state("KV_callroot_checkpoints").bytes;
   }
   fs::remove_all(store);
   return out;
@@ -227,7 +227,7 @@ int latency(int n, const fs::path& scratch) {
       {"run", "--nats", server.url(), "--instance", "latency", "--rules", std::string(CALLROOT_DATA_DIR) + "/rules"},
       (scratch / "latency-instance.log").string());
   const auto warm_start = Clock::now();
-  while (js.messages(StreamLayout::kVerdictsStream, "callroot.verdicts.>") < owed && seconds_since(warm_start) < 60) {
+  while (js.state(StreamLayout::kVerdictsStream, "callroot.verdicts.>").messages < owed && seconds_since(warm_start) < 60) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   callroot::runtime::ConsumerSpec spec;
