@@ -20,12 +20,14 @@
 //   reads the same routed stream from a copy of the store made after routing.
 // - reference, same run: `callroot replay DIR/*.jsonl --out /dev/null`, one
 //   process, no broker.
-// - latency: the demo routed, one instance (`--rules data/rules`, as
-//   zmq_latency_bench) scores it; then `--latency` more segments one at a
+// - latency: the demo routed, N instances (`--rules data/rules`, as
+//   zmq_latency_bench) score it; then `--latency` more segments one at a
 //   time (copies of demo segments settled long enough to be scored at
 //   arrival, under new ids), each timed from its publish by the router to
 //   the arrival of its verdict at a consumer of the verdicts stream.
 //   zmq_latency_bench gives the ZeroMQ figure beside it (bench/nats.sh runs both).
+//   With each count of instances in turn; the demo has two sites, so with two
+//   instances each holds one, and with four two of them hold nothing.
 //
 // Usage: nats_bench [--data DIR] [--instances 1,2,4] [--partitions P] [--latency N] [--no-throughput]
 
@@ -204,7 +206,7 @@ std::vector<std::pair<callroot::TimeMs, std::string>> demo_in_time_order() {
   return out;
 }
 
-int latency(int n, const fs::path& scratch) {
+int latency(int n, unsigned instances, const fs::path& scratch) {
   callroot::testing::NatsServer server;
   JetStream js(server.url());
   const StreamLayout layout = callroot::runtime::lay_out_streams(js, StreamLayout::kDefaultPartitions, std::chrono::hours(2));
@@ -223,9 +225,13 @@ int latency(int n, const fs::path& scratch) {
   router.flush();
   js.wait_published();
 
-  const pid_t pid = callroot::bench::start_daemon(
-      {"run", "--nats", server.url(), "--instance", "latency", "--rules", std::string(CALLROOT_DATA_DIR) + "/rules"},
-      (scratch / "latency-instance.log").string());
+  std::vector<pid_t> pids;
+  for (unsigned i = 0; i < instances; ++i) {
+    pids.push_back(callroot::bench::start_daemon(
+        {"run", "--nats", server.url(), "--instance", "latency-" + std::to_string(i), "--lease-ms", "1500", "--rules",
+         std::string(CALLROOT_DATA_DIR) + "/rules"},
+        (scratch / ("latency-instance-" + std::to_string(i) + ".log")).string()));
+  }
   const auto warm_start = Clock::now();
   while (js.state(StreamLayout::kVerdictsStream, "callroot.verdicts.>").messages < owed && seconds_since(warm_start) < 60) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -252,14 +258,13 @@ int latency(int n, const fs::path& scratch) {
     }
     micros.push_back(std::chrono::duration<double, std::micro>(Clock::now() - sent).count());
   }
-  kill(pid, SIGTERM);
-  waitpid(pid, nullptr, 0);
+  stop_all(pids);
   if (micros.empty()) return 1;
   std::sort(micros.begin(), micros.end());
   const auto q = [&](double p) { return micros[std::min(micros.size() - 1, static_cast<std::size_t>(p * micros.size()))]; };
-  std::printf("ingest-to-verdict over NATS JetStream loopback (default rule pack), %zu segments: p50 %.0f us, p90 %.0f us, "
-              "p99 %.0f us, max %.0f us\n",
-              micros.size(), q(0.50), q(0.90), q(0.99), micros.back());
+  std::printf("ingest-to-verdict over NATS JetStream loopback (default rule pack), %u instance(s), %zu segments: p50 %.0f us, "
+              "p90 %.0f us, p99 %.0f us, max %.0f us\n",
+              instances, micros.size(), q(0.50), q(0.90), q(0.99), micros.back());
   return 0;
 }
 
@@ -346,7 +351,10 @@ int main(int argc, char** argv) {
         std::fflush(stdout);
       }
     }
-    if (latency_n > 0) code = latency(latency_n, scratch);
+    // The demo has two sites: with two instances each holds one, with four two are idle.
+    for (const unsigned n : counts) {
+      if (latency_n > 0 && code == 0) code = latency(latency_n, n, scratch);
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "nats_bench: %s\n", e.what());
     code = 1;
