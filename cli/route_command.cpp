@@ -12,7 +12,7 @@ class RouteCommand final : public Command {
   explicit RouteCommand(CLI::App& parent)
       : Command(parent.add_subcommand(
             "route",
-            "Publish records to NATS JetStream by site: callroot.p<k>.site.<site>.<type> (docs/scale-out.md)")) {
+            "Publish records to NATS JetStream by site, in batches to callroot.p<k>.site.<site> (docs/scale-out.md)")) {
     app_->add_option("files", options_.files, "JSON Lines files, merged by event time (\"-\": standard input)")
         ->required();
     app_->add_option("--nats", options_.url, "The NATS server")->capture_default_str();

@@ -5,12 +5,12 @@
 
 #include <algorithm>
 #include <charconv>
+#include <condition_variable>
 #include <deque>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <map>
-#include <condition_variable>
 #include <mutex>
 #include <random>
 #include <set>
@@ -134,11 +134,7 @@ class SiteWorker {
   [[nodiscard]] const std::string& site() const noexcept { return site_; }
   /// Records are known to wait for the site (its last fetch did not take
   /// them all), or its pending segments are due to be scored for want of records.
-  [[nodiscard]] bool due() const {
-    return consumer_->pending() > 0 ||
-           (pipeline_.engine().pending() + pipeline_.engine().held() > 0 &&
-            std::chrono::steady_clock::now() - last_record_ >= options_.idle_flush);
-  }
+  [[nodiscard]] bool due() const { return consumer_->pending() > 0 || idle_flush_due(std::chrono::steady_clock::now()); }
 
   /// Takes what the stream has for the site, in order, the inventory
   /// interleaved by stream sequence. Returns the messages taken.
@@ -157,7 +153,7 @@ class SiteWorker {
     const auto now = std::chrono::steady_clock::now();
     if (!batch.empty()) {
       last_record_ = now;
-    } else if (pipeline_.engine().pending() + pipeline_.engine().held() > 0 && now - last_record_ >= options_.idle_flush) {
+    } else if (idle_flush_due(now)) {
       pipeline_.flush();
       last_record_ = now;
     }
@@ -196,6 +192,11 @@ class SiteWorker {
   [[nodiscard]] const engine::EngineStats& engine_stats() const noexcept { return pipeline_.engine().stats(); }
 
  private:
+  /// Segments wait and no record came for idle_flush: they are scored as the daemon scores them.
+  [[nodiscard]] bool idle_flush_due(std::chrono::steady_clock::time_point now) const {
+    return pipeline_.engine().pending() + pipeline_.engine().held() > 0 && now - last_record_ >= options_.idle_flush;
+  }
+
   /// The checkpoint in the bucket, restored; returns the stream sequence to read from.
   std::uint64_t restore() {
     const auto entry = checkpoints_.get_large(key_value_key(site_));
@@ -546,9 +547,8 @@ int run_nats(const NatsRunOptions& options, std::shared_ptr<spdlog::logger> log,
     std::map<std::string, std::chrono::steady_clock::time_point> free_since;
     auto last_look = std::chrono::steady_clock::now() - options.lease;  // look at once
     bool met_members = false;
-    // Per partition stream with held sites: its last sequence, whether this pass looked, whether it grew.
-    std::map<unsigned, std::pair<std::uint64_t, bool>> partition_seen;
-    std::map<unsigned, bool> grew;
+    // Per partition stream with held sites: its last sequence when last looked at.
+    std::map<unsigned, std::uint64_t> partition_last;
     auto last_checkpoint = std::chrono::steady_clock::now();
     log->info("instance {} on {}: {}", instance, options.url, options.selection.to_string());
     int sig = 0;
@@ -566,7 +566,7 @@ int run_nats(const NatsRunOptions& options, std::shared_ptr<spdlog::logger> log,
       if (now - last_look >= options.lease / 3) {
         last_look = now;
         members.refresh();
-        for (auto& [partition, log] : partition_inventory) log.refresh(std::chrono::milliseconds(0));
+        for (auto& [partition, copy] : partition_inventory) copy.refresh(std::chrono::milliseconds(0));
         for (auto it = held.begin(); it != held.end();) {
           const Member* to = preferred_holder(it->first, members.settled());
           if (to == nullptr || to->name == instance || !it->second->checkpoint()) {
@@ -612,17 +612,15 @@ int run_nats(const NatsRunOptions& options, std::shared_ptr<spdlog::logger> log,
         auto& [site, worker] = *held.begin();
         taken = worker->step(inventory_of(layout->partition_of(site)), std::chrono::milliseconds(50));
       } else if (!held.empty()) {
-        for (auto& [partition, seen] : partition_seen) seen.second = false;
+        std::map<unsigned, bool> grew;  // this pass: each partition stream looked at once
         for (auto& [site, worker] : held) {
           const unsigned partition = layout->partition_of(site);
-          auto& [last, looked] = partition_seen[partition];
-          if (!looked) {
-            const std::uint64_t now_last = js.last_sequence(StreamLayout::partition_stream(partition));
-            looked = true;
-            grew[partition] = now_last != last;
-            last = now_last;
+          const auto [it, first] = grew.try_emplace(partition, false);
+          if (first) {
+            const std::uint64_t last = js.last_sequence(StreamLayout::partition_stream(partition));
+            it->second = std::exchange(partition_last[partition], last) != last;
           }
-          if (grew[partition] || worker->due()) taken += worker->step(inventory_of(partition), std::chrono::milliseconds(0));
+          if (it->second || worker->due()) taken += worker->step(inventory_of(partition), std::chrono::milliseconds(0));
         }
         if (taken == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
       }
