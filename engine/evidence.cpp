@@ -79,25 +79,40 @@ const RoomState* RoomHealthBook::at(ClientId client, TimeMs t) const noexcept {
 
 namespace {
 
-HopEvidence& add_hop(SideEvidence& side, ComponentKind kind, std::uint32_t component, Family family,
-                     std::uint32_t entity) {
-  HopEvidence& hop = side.hops.emplace_back();
-  hop.kind = kind;
-  hop.component = component;
-  hop.family = family;
-  hop.entity = entity;
-  return hop;
-}
+/// A side's hops, written over the previous segment's: a hop's window
+/// statistics (a kilobyte) are all written by the store's window read, so
+/// building each hop afresh only zeroed them to be overwritten.
+class HopList {
+ public:
+  explicit HopList(std::vector<HopEvidence>& hops) noexcept : hops_(hops) {}
+  HopEvidence& add(ComponentKind kind, std::uint32_t component, Family family, std::uint32_t entity) {
+    HopEvidence& hop = used_ < hops_.size() ? hops_[used_] : hops_.emplace_back();
+    ++used_;
+    hop.kind = kind;
+    hop.component = component;
+    hop.family = family;
+    hop.entity = entity;
+    hop.peer = LinkPeer{};
+    hop.faces_up = false;
+    return hop;
+  }
+  /// Drops the hops the previous segment had beyond this one's.
+  void finish() { hops_.resize(used_); }
+
+ private:
+  std::vector<HopEvidence>& hops_;
+  std::size_t used_ = 0;
+};
 
 /// The switch ports of a path, both ends of every link, each owned by the
 /// link's downstream device (SwitchHop::owner).
-void add_switch_hops(SideEvidence& side, const Path& path, const UplinkPorts* uplinks) {
+void add_switch_hops(HopList& list, const Path& path, const UplinkPorts* uplinks) {
   const auto hops = path.switch_hops();
   for (std::size_t i = 0; i < hops.size(); ++i) {
     const SwitchHop& hop = hops[i];
     // The upper end of the link below this switch: the port the path enters by.
     if (hop.port.valid()) {
-      HopEvidence& e = add_hop(side, ComponentKind::kSwitch, hop.owner.value, Family::kSwitchPort, hop.port.value);
+      HopEvidence& e = list.add(ComponentKind::kSwitch, hop.owner.value, Family::kSwitchPort, hop.port.value);
       if (i > 0) {
         e.peer = LinkPeer{LinkPeer::Kind::kSwitch, hops[i - 1].sw.value, uplinks ? uplinks->of(hops[i - 1].sw) : PortId{}};
       } else if (path.ap.valid()) {
@@ -109,7 +124,7 @@ void add_switch_hops(SideEvidence& side, const Path& path, const UplinkPorts* up
     // The lower end of the link above it: this switch's own uplink port.
     const PortId up = uplinks ? uplinks->of(hop.sw) : PortId{};
     if (up.valid() && up != hop.port) {
-      HopEvidence& e = add_hop(side, ComponentKind::kSwitch, hop.sw.value, Family::kSwitchPort, up.value);
+      HopEvidence& e = list.add(ComponentKind::kSwitch, hop.sw.value, Family::kSwitchPort, up.value);
       e.faces_up = true;
       if (i + 1 < hops.size()) {
         e.peer = LinkPeer{LinkPeer::Kind::kSwitch, hops[i + 1].sw.value, hops[i + 1].port};
@@ -131,32 +146,33 @@ void gather_evidence(const CallSegment& segment, TimeWindow window, const Direct
   for (const Side s : {Side::kCaller, Side::kCallee}) {
     SideEvidence& side = ctx.sides[static_cast<std::size_t>(s)];
     side.side = s;
-    side.hops.clear();
     side.room = nullptr;
     side.resolution = topology.resolve(segment.endpoint(s), at, directory);
-    if (!side.resolution.organization) continue;
-    const Path& path = side.resolution.path;
-    if (path.client.valid()) {
-      add_hop(side, ComponentKind::kClient, path.client.value, Family::kWifiClient, path.client.value);
-      add_hop(side, ComponentKind::kClient, path.client.value, Family::kClientDevice,
-              path.client.value);
-      side.room = rooms.at(path.client, at);
-    }
-    if (path.ap.valid()) {
-      // The radio of the client's band; all of the AP's radios when the band is not known.
-      const std::uint8_t band = Directory::band_code(path.band);
-      if (const auto radio = band != 0 ? directory.find_radio(path.ap, band) : std::nullopt) {
-        add_hop(side, ComponentKind::kAp, path.ap.value, Family::kWifiAp, *radio);
-      } else {
-        for (const std::uint32_t r : directory.radios_of(path.ap)) {
-          add_hop(side, ComponentKind::kAp, path.ap.value, Family::kWifiAp, r);
+    HopList list(side.hops);
+    if (side.resolution.organization) {
+      const Path& path = side.resolution.path;
+      if (path.client.valid()) {
+        list.add(ComponentKind::kClient, path.client.value, Family::kWifiClient, path.client.value);
+        list.add(ComponentKind::kClient, path.client.value, Family::kClientDevice, path.client.value);
+        side.room = rooms.at(path.client, at);
+      }
+      if (path.ap.valid()) {
+        // The radio of the client's band; all of the AP's radios when the band is not known.
+        const std::uint8_t band = Directory::band_code(path.band);
+        if (const auto radio = band != 0 ? directory.find_radio(path.ap, band) : std::nullopt) {
+          list.add(ComponentKind::kAp, path.ap.value, Family::kWifiAp, *radio);
+        } else {
+          for (const std::uint32_t r : directory.radios_of(path.ap)) {
+            list.add(ComponentKind::kAp, path.ap.value, Family::kWifiAp, r);
+          }
         }
       }
+      add_switch_hops(list, path, uplinks);
+      for (const LinkId link : path.wan_links()) {
+        list.add(ComponentKind::kWan, link.value, Family::kWanLink, link.value);
+      }
     }
-    add_switch_hops(side, path, uplinks);
-    for (const LinkId link : path.wan_links()) {
-      add_hop(side, ComponentKind::kWan, link.value, Family::kWanLink, link.value);
-    }
+    list.finish();
   }
   // A dozen series of entities spread over the network: cache misses dominate,
   // so ask for all of them before reading any.

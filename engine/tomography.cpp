@@ -5,8 +5,6 @@
 #include <numeric>
 #include <stdexcept>
 
-#include <Eigen/SparseCore>
-
 namespace callroot::engine {
 namespace {
 
@@ -267,36 +265,53 @@ void Tomography::solve_once(std::uint32_t slot, TimeMs now, std::uint64_t previo
   for (const std::uint32_t p : column_keys_) column_of_[p >> 30][p & kMaxFateId] = -1;
   const std::size_t n = column_keys_.size();
 
-  // 3. The routing matrix, column-major: each column lists the rows crossing its key.
-  std::vector<Eigen::Triplet<double, std::int32_t>> triplets;
-  triplets.reserve(entries_.size());
+  // 3. The routing matrix, column-major: each column lists the rows crossing
+  //    its key, in row order, once (a key on both ends' paths is one crossing).
+  //    A 0/1 matrix rebuilt per solve: a counting sort into kept buffers.
+  SolveScratch& sc = scratch_;
+  sc.outer.assign(n + 1, 0);
+  for (const auto& e : entries_) ++sc.outer[e.second + 1];
+  for (std::size_t j = 0; j < n; ++j) sc.outer[j + 1] += sc.outer[j];
+  sc.inner.resize(entries_.size());
+  sc.fill.assign(sc.outer.begin(), sc.outer.end() - 1);
   for (const auto& [r, c] : entries_) {
-    triplets.emplace_back(static_cast<std::int32_t>(r), static_cast<std::int32_t>(c), 1.0);
+    std::uint32_t& at = sc.fill[c];
+    if (at == sc.outer[c] || sc.inner[at - 1] != r) sc.inner[at++] = r;
   }
-  Eigen::SparseMatrix<double, Eigen::ColMajor, std::int32_t> a(static_cast<Eigen::Index>(m),
-                                                                static_cast<Eigen::Index>(n));
-  a.setFromTriplets(triplets.begin(), triplets.end());
-  a.makeCompressed();
-  const std::int32_t* outer = a.outerIndexPtr();
-  const std::int32_t* inner = a.innerIndexPtr();
+  std::uint32_t packed_end = 0;  // squeeze out the room left by repeated crossings
+  for (std::size_t j = 0; j < n; ++j) {
+    const std::uint32_t begin = sc.outer[j];
+    const std::uint32_t count = sc.fill[j] - begin;
+    std::copy(sc.inner.begin() + begin, sc.inner.begin() + begin + count, sc.inner.begin() + packed_end);
+    sc.outer[j] = packed_end;
+    packed_end += count;
+  }
+  sc.outer[n] = packed_end;
+  sc.inner.resize(packed_end);
+  const std::uint32_t* outer = sc.outer.data();
+  const std::uint32_t* inner = sc.inner.data();
   auto nnz = [&](std::size_t j) { return static_cast<std::size_t>(outer[j + 1] - outer[j]); };
 
   // 4. Identical columns cannot be told apart: merge them under one representative.
-  std::vector<std::uint64_t> hash(n);
+  auto& hash = sc.hash;
+  hash.resize(n);
   for (std::size_t j = 0; j < n; ++j) {
     std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ nnz(j);
-    for (std::int32_t i = outer[j]; i < outer[j + 1]; ++i) {
+    for (std::uint32_t i = outer[j]; i < outer[j + 1]; ++i) {
       h = (h ^ static_cast<std::uint64_t>(inner[i])) * 0x100000001B3ULL;
     }
     hash[j] = h;
   }
-  std::vector<std::uint32_t> order(n);
+  auto& order = sc.order;
+  order.resize(n);
   std::iota(order.begin(), order.end(), 0u);
   std::sort(order.begin(), order.end(), [&](std::uint32_t x, std::uint32_t y) {
     return hash[x] != hash[y] ? hash[x] < hash[y] : x < y;
   });
-  std::vector<std::uint32_t> rep(n);
-  std::vector<std::int64_t> twin(n, -1);  // a packed key it is identical to
+  auto& rep = sc.rep;
+  rep.resize(n);
+  auto& twin = sc.twin;
+  twin.assign(n, -1);  // a packed key it is identical to
   for (std::size_t s = 0; s < n;) {
     std::size_t e = s;
     while (e < n && hash[order[e]] == hash[order[s]]) ++e;
@@ -320,38 +335,46 @@ void Tomography::solve_once(std::uint32_t slot, TimeMs now, std::uint64_t previo
 
   // 5. Sequential coordinate-wise descent per metric, warm-started. The most
   //    shared columns go first, so that a shared cause is found before the
-  //    hops below it take its rows' residual piecemeal.
-  std::vector<std::uint32_t> sweep_order(n);
+  //    hops below it take its rows' residual piecemeal. A row whose metric was
+  //    not measured carries no weight: each metric's columns list only the
+  //    measured rows, so the sweeps never touch the others.
+  auto& sweep_order = sc.sweep_order;
+  sweep_order.resize(n);
   std::iota(sweep_order.begin(), sweep_order.end(), 0u);
   std::stable_sort(sweep_order.begin(), sweep_order.end(),
                    [&](std::uint32_t x, std::uint32_t y) { return nnz(x) > nnz(y); });
-  std::array<std::vector<double>, 2> x;
-  std::array<std::vector<double>, 2> weight;  // measured rows per column
+  auto& x = sc.x;
+  auto& weight = sc.weight;  // measured rows per column
   for (std::size_t metric = 0; metric < 2; ++metric) {
-    std::vector<double>& rhs = rhs_[metric];
-    Eigen::VectorXd residual(static_cast<Eigen::Index>(m));
-    Eigen::VectorXd w(static_cast<Eigen::Index>(m));
-    for (std::size_t r = 0; r < m; ++r) {
-      const bool measured_row = !std::isnan(rhs[r]);
-      w[static_cast<Eigen::Index>(r)] = measured_row ? 1.0 : 0.0;
-      residual[static_cast<Eigen::Index>(r)] = measured_row ? rhs[r] : 0.0;
+    const std::vector<double>& rhs = rhs_[metric];
+    auto& residual = sc.residual;
+    residual.resize(m);
+    for (std::size_t r = 0; r < m; ++r) residual[r] = std::isnan(rhs[r]) ? 0.0 : rhs[r];
+    auto& mouter = sc.measured_outer;
+    auto& minner = sc.measured_inner;
+    mouter.resize(n + 1);
+    minner.clear();
+    for (std::size_t j = 0; j < n; ++j) {
+      mouter[j] = static_cast<std::uint32_t>(minner.size());
+      for (std::uint32_t i = outer[j]; i < outer[j + 1]; ++i) {
+        if (!std::isnan(rhs[inner[i]])) minner.push_back(inner[i]);
+      }
     }
+    mouter[n] = static_cast<std::uint32_t>(minner.size());
     auto& xs = x[metric];
     auto& ws = weight[metric];
     xs.assign(n, 0.0);
     ws.assign(n, 0.0);
     for (std::size_t j = 0; j < n; ++j) {
       if (rep[j] != j) continue;
-      double cw = 0;
-      for (std::int32_t i = outer[j]; i < outer[j + 1]; ++i) cw += w[inner[i]];
-      ws[j] = cw;
+      ws[j] = static_cast<double>(mouter[j + 1] - mouter[j]);
       const KeySolution* s = solution(column_keys_[j]);
       if (s != nullptr && previous != 0 && s->solve_id == previous) {
         const float v = metric == 0 ? s->loss : s->jitter;
         if (!std::isnan(v) && v > 0) xs[j] = v;
       }
       if (xs[j] != 0) {
-        for (std::int32_t i = outer[j]; i < outer[j + 1]; ++i) residual[inner[i]] -= w[inner[i]] * xs[j];
+        for (std::uint32_t i = mouter[j]; i < mouter[j + 1]; ++i) residual[minner[i]] -= xs[j];
       }
     }
     for (std::uint32_t sweep = 0; sweep < config_.max_sweeps; ++sweep) {
@@ -360,12 +383,12 @@ void Tomography::solve_once(std::uint32_t slot, TimeMs now, std::uint64_t previo
       for (const std::uint32_t j : sweep_order) {
         if (rep[j] != j || ws[j] == 0) continue;
         double g = 0;
-        for (std::int32_t i = outer[j]; i < outer[j + 1]; ++i) g += w[inner[i]] * residual[inner[i]];
+        for (std::uint32_t i = mouter[j]; i < mouter[j + 1]; ++i) g += residual[minner[i]];
         // The exact minimizer over x_j >= 0 of ||r - a_j (x_j - x)||^2 + l1 x_j + ridge x_j^2.
         const double updated = std::max(0.0, (ws[j] * xs[j] + g - config_.l1 / 2) / (ws[j] + config_.ridge));
         const double delta = updated - xs[j];
         if (delta == 0) continue;
-        for (std::int32_t i = outer[j]; i < outer[j + 1]; ++i) residual[inner[i]] -= w[inner[i]] * delta;
+        for (std::uint32_t i = mouter[j]; i < mouter[j + 1]; ++i) residual[minner[i]] -= delta;
         xs[j] = updated;
         moved = std::max(moved, std::abs(delta));
       }
@@ -404,6 +427,16 @@ std::size_t Tomography::memory_bytes() const noexcept {
   for (const auto& list : column_of_) total += list.capacity() * sizeof(std::int32_t);
   for (const auto& g : residuals_) for (const auto& v : g) total += v.capacity() * sizeof(float);
   for (const auto& r : rhs_) total += r.capacity() * sizeof(double);
+  const SolveScratch& sc = scratch_;
+  for (const auto* v : {&sc.outer, &sc.inner, &sc.fill, &sc.measured_outer, &sc.measured_inner, &sc.order, &sc.rep,
+                        &sc.sweep_order}) {
+    total += v->capacity() * sizeof(std::uint32_t);
+  }
+  total += sc.hash.capacity() * sizeof(std::uint64_t) + sc.twin.capacity() * sizeof(std::int64_t) +
+           sc.residual.capacity() * sizeof(double);
+  for (std::size_t metric = 0; metric < 2; ++metric) {
+    total += (sc.x[metric].capacity() + sc.weight[metric].capacity()) * sizeof(double);
+  }
   return total;
 }
 

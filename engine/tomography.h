@@ -47,7 +47,7 @@
 /// 2005; with the L1 term, Friedman et al. 2010): each step minimizes exactly
 /// over one x_j and projects on x_j >= 0, columns shared by most rows first.
 /// The ridge keeps it strictly convex (one answer). A is a sparse
-/// 0/1 routing matrix (Eigen::SparseMatrix), so a sweep costs O(nnz(A)) = O(m k)
+/// 0/1 routing matrix stored by column, so a sweep costs O(nnz(A)) = O(m k)
 /// for m rows of k keys, against O(m n^2) per active-set change for
 /// Lawson-Hanson on n columns (n is ~1,000 per site once clients are counted).
 /// Warm-started from the last solution, a re-solve takes a few sweeps;
@@ -191,6 +191,16 @@ class Tomography {
   mutable std::vector<std::uint32_t> column_keys_;
   mutable std::vector<std::pair<std::uint32_t, std::uint32_t>> entries_;  // (row, column)
   mutable std::array<std::vector<double>, 2> rhs_;  // [metric][row], NaN when not measured
+  struct SolveScratch {
+    std::vector<std::uint32_t> outer, inner, fill;                // the routing matrix, compressed by column
+    std::vector<std::uint32_t> measured_outer, measured_inner;    // the same, measured rows of one metric
+    std::vector<std::uint64_t> hash;
+    std::vector<std::uint32_t> order, rep, sweep_order;
+    std::vector<std::int64_t> twin;
+    std::vector<double> residual;
+    std::array<std::vector<double>, 2> x, weight;                 // [metric][column]
+  };
+  mutable SolveScratch scratch_;
 };
 
 }  // namespace callroot::engine
