@@ -22,6 +22,21 @@ TEST(PeekEventTime, IgnoresNestedKeysAndKeysInsideStrings) {
             kNine);
 }
 
+TEST(PeekEventTime, TheTypeMayComeAfterTheTimesAndTheFirstOfAKeyWins) {
+  EXPECT_EQ(peek_event_time(R"({"end":"2026-03-02T09:00:00Z","ts":5,"type":"call.segment"})"), kNine);
+  EXPECT_EQ(peek_event_time(R"({"end":5,"ts":"2026-03-02T09:00:00Z","type":"wifi.client"})"), kNine);
+  EXPECT_EQ(peek_event_time(R"({"type":"wifi.client","ts":"2026-03-02T09:00:00Z","ts":5})"), kNine);
+  EXPECT_EQ(peek_record_type(R"({"a":{"type":"x"},"type":"wan.link","type":"y"})"), "wan.link");
+}
+
+TEST(PeekEventTime, EscapedQuotesAndBackslashesInStrings) {
+  // An escaped quote does not end a string; an escaped backslash before a quote does.
+  EXPECT_EQ(peek_event_time(R"({"type":"wifi.client","n":"a\"\"ts\":1,","ts":"2026-03-02T09:00:00Z"})"), kNine);
+  EXPECT_EQ(peek_event_time(R"({"type":"wifi.client","n":"a\\","ts":"2026-03-02T09:00:00Z"})"), kNine);
+  // An odd run escapes the quote: the quotes pair up otherwise and `ts` is no key.
+  EXPECT_EQ(peek_event_time(R"({"type":"wifi.client","n":"a\\\","ts":1})"), kNoTime);
+}
+
 TEST(PeekEventTime, NoTimeForInventoryCloudDocumentsAndBadLines) {
   EXPECT_EQ(peek_event_time(R"({"type":"inventory.site","site":"hq"})"), kNoTime);
   EXPECT_EQ(peek_event_time(R"({"id":"graph-call","endDateTime":"2026-03-02T09:00:00Z"})"), kNoTime);
