@@ -64,5 +64,60 @@ TEST(Tls, AHostNameTheCertificateDoesNotNameIsRefused) {
   EXPECT_EQ(ok.status, 401);  // reached, and without a token
 }
 
+/// An HTTP proxy on 127.0.0.1 that answers every request itself, remembering
+/// the request targets it was asked for (absolute-form: the proxied URL).
+class RecordingProxy {
+ public:
+  RecordingProxy() {
+    server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      std::lock_guard lock(mutex_);
+      targets_.push_back(req.target);
+      res.set_content("{\"via\":\"proxy\"}", "application/json");
+      return httplib::Server::HandlerResponse::Handled;
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ~RecordingProxy() {
+    server_.stop();
+    thread_.join();
+  }
+  [[nodiscard]] std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  [[nodiscard]] std::vector<std::string> targets() {
+    std::lock_guard lock(mutex_);
+    return targets_;
+  }
+
+ private:
+  httplib::Server server_;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::vector<std::string> targets_;
+  int port_ = 0;
+};
+
+TEST(Proxy, TheConfiguredProxyCarriesTheRequestsAndTheEnvironmentsIsIgnored) {
+  RecordingProxy proxy;
+  // A host that does not resolve: only the proxy can answer for it.
+  const std::string target = "http://graph.invalid/v1.0/communications/callRecords";
+  HttpOptions options;
+  options.proxy = proxy.url();
+  HttpClient via(options);
+  const HttpResponse r = via.send({HttpRequest::Method::kGet, target, {}, {}});
+  EXPECT_FALSE(r.transport_failed()) << r.error;
+  EXPECT_EQ(r.body, R"({"via":"proxy"})");
+  EXPECT_EQ(proxy.targets(), std::vector<std::string>{target});
+
+  // Without the option, http_proxy from the environment is not used either:
+  // the request goes straight to a port where nothing listens.
+  ::setenv("http_proxy", proxy.url().c_str(), 1);
+  HttpClient direct(HttpOptions{});
+  const HttpResponse d = direct.send({HttpRequest::Method::kGet, "http://127.0.0.1:1/v1.0/communications/callRecords", {}, {}});
+  ::unsetenv("http_proxy");
+  EXPECT_TRUE(d.transport_failed());
+  EXPECT_EQ(proxy.targets().size(), 1u);
+}
+
 }  // namespace
 }  // namespace callroot::connectors::testing
