@@ -17,21 +17,30 @@ HttpResponse RetryingSender::send(const HttpRequest& request, std::string_view w
     response = http_.send(request);
     ++metrics_.requests_by_status[response.transport_failed() ? 0 : response.status];
     if (!retryable(response) || attempt + 1 == attempts) break;
-    std::chrono::milliseconds wait{};
+    std::chrono::milliseconds delay{};
     if (response.status == 429) {
       ++metrics_.throttled;
-      wait = backoff_.retry_after(response.header("retry-after"), attempt);
-      log_->warn("{}: throttled (429), retrying in {} ms", what, wait.count());
+      delay = backoff_.retry_after(response.header("retry-after"), attempt);
+      log_->warn("{}: throttled (429), retrying in {} ms", what, delay.count());
     } else {
-      wait = backoff_.delay(attempt);
+      delay = backoff_.delay(attempt);
       log_->warn("{}: {}, retrying in {} ms", what,
                  response.transport_failed() ? response.error : "HTTP " + std::to_string(response.status),
-                 wait.count());
+                 delay.count());
     }
+    if (!wait(delay)) break;
     ++metrics_.retries;
-    clock_.sleep_until(clock_.now() + wait);
   }
   return response;
+}
+
+bool RetryingSender::wait(std::chrono::milliseconds delay) {
+  const auto until = clock_.now() + delay;
+  while (clock_.now() < until) {
+    if (stopping_ && stopping_()) return false;
+    clock_.sleep_until(std::min(until, clock_.now() + std::chrono::milliseconds(200)));
+  }
+  return !(stopping_ && stopping_());
 }
 
 HttpResponse AuthorizedClient::get(const std::string& url, std::string_view what) {

@@ -5,6 +5,7 @@
 /// with a new token after a 401. Waits go through the injected Clock, so
 /// tests never sleep.
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -37,20 +38,33 @@ class TokenSource {
 /// endpoint's own requests go through it too). Counts every response in `metrics`.
 class RetryingSender {
  public:
+  /// `stopping`: when it says true, a wait ends early and nothing is sent
+  /// again (a Retry-After of minutes must not hold up SIGTERM); checked
+  /// every 200 ms of a wait.
   RetryingSender(HttpClient& http, Backoff& backoff, runtime::Clock& clock, ConnectorMetrics& metrics,
-                 std::shared_ptr<spdlog::logger> log)
-      : http_(http), backoff_(backoff), clock_(clock), metrics_(metrics), log_(std::move(log)) {}
+                 std::shared_ptr<spdlog::logger> log, std::function<bool()> stopping = {})
+      : http_(http),
+        backoff_(backoff),
+        clock_(clock),
+        metrics_(metrics),
+        log_(std::move(log)),
+        stopping_(std::move(stopping)) {}
 
   /// The first response that is neither a 429 nor a 5xx, or the last one
-  /// when the attempts ran out (a transport failure: `error` set).
+  /// when the attempts ran out or the sender is stopping (a transport
+  /// failure: `error` set).
   HttpResponse send(const HttpRequest& request, std::string_view what);
 
  private:
+  /// Waits `wait` in slices; false when stopping cut it short.
+  bool wait(std::chrono::milliseconds delay);
+
   HttpClient& http_;
   Backoff& backoff_;
   runtime::Clock& clock_;
   ConnectorMetrics& metrics_;
   std::shared_ptr<spdlog::logger> log_;
+  std::function<bool()> stopping_;
 };
 
 class AuthorizedClient {

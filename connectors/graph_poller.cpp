@@ -198,7 +198,7 @@ std::optional<GraphPoller::Fetched> GraphPoller::fetch(const Listed& entry) {
   return out;
 }
 
-PollResult GraphPoller::poll_once() {
+PollResult GraphPoller::poll_once(const std::function<bool()>& stopping) {
   ++metrics_.polls;
   PollResult result;
   std::vector<Listed> listed;
@@ -207,6 +207,7 @@ PollResult GraphPoller::poll_once() {
   std::stable_sort(listed.begin(), listed.end(),
                    [](const Listed& a, const Listed& b) { return a.last_modified < b.last_modified; });
   for (const Listed& entry : listed) {
+    if (stopping && stopping()) break;
     if (!cursor_.wants(entry.id, entry.version)) {
       ++metrics_.records_unchanged;
       continue;
@@ -246,23 +247,25 @@ GraphConnector::GraphConnector(const GraphConfig& config, RecordSink& sink, std:
       clock_(clock),
       http_(config.http),
       backoff_(config.backoff, seed),
-      sender_(http_, backoff_, clock, metrics_, log),
+      sender_(http_, backoff_, clock, metrics_, log, [this] { return stop_ && stop_(); }),
       tokens_(ClientCredentials{config.token_url, config.client_id, config.scope, config.secret},
               sender_, clock, metrics_),
       api_(sender_, tokens_),
       store_(config.cursor_file),
       poller_(config.graph_url, config.overlap, api_, store_, sink, metrics_, std::move(log), std::move(wall)) {}
 
-void GraphConnector::run(const std::function<bool()>& stop, bool once) {
-  while (!stop()) {
+void GraphConnector::run(std::function<bool()> stop, bool once) {
+  stop_ = std::move(stop);
+  while (!stop_()) {
     const auto started = clock_.now();
-    poller_.poll_once();
-    if (once) return;
+    poller_.poll_once(stop_);
+    if (once) break;
     const auto due = started + poll_interval_;
-    while (!stop() && clock_.now() < due) {
+    while (!stop_() && clock_.now() < due) {
       clock_.sleep_until(std::min(due, clock_.now() + std::chrono::milliseconds(200)));
     }
   }
+  stop_ = nullptr;
 }
 
 }  // namespace callroot::connectors

@@ -54,7 +54,9 @@ class GraphPoller {
   GraphPoller(std::string base_url, std::chrono::seconds overlap, AuthorizedClient& api, CursorStore& store,
               RecordSink& sink, ConnectorMetrics& metrics, std::shared_ptr<spdlog::logger> log, WallClock wall);
 
-  PollResult poll_once();
+  /// One poll; `stopping` is asked between records (what was not delivered
+  /// is the next poll's, or the next start's).
+  PollResult poll_once(const std::function<bool()>& stopping = {});
   [[nodiscard]] const Cursor& cursor() const noexcept { return cursor_; }
 
  private:
@@ -92,9 +94,10 @@ class GraphConnector {
                  std::uint64_t seed = std::random_device{}());
 
   PollResult poll_once() { return poller_.poll_once(); }
-  /// Polls every poll_interval until `stop()` says so (checked between
-  /// records and every 200 ms while waiting); one poll when `once`.
-  void run(const std::function<bool()>& stop, bool once);
+  /// Polls every poll_interval until `stop()` says so; one poll when
+  /// `once`. `stop` is asked between records and every 200 ms of any wait
+  /// (between polls, before a retry), so a stop is taken within a request's time.
+  void run(std::function<bool()> stop, bool once);
 
   [[nodiscard]] const ConnectorMetrics& metrics() const noexcept { return metrics_; }
   [[nodiscard]] const Cursor& cursor() const noexcept { return poller_.cursor(); }
@@ -102,6 +105,7 @@ class GraphConnector {
  private:
   std::chrono::seconds poll_interval_;
   runtime::Clock& clock_;
+  std::function<bool()> stop_;  // run()'s, for the sender's waits
   ConnectorMetrics metrics_;
   HttpClient http_;
   Backoff backoff_;

@@ -308,5 +308,33 @@ TEST(GraphPoller, TheCursorForgetsRecordsThatLeftTheWindow) {
   EXPECT_EQ(sink.ids(), (std::vector<std::string>{id(1), id(2)}));
 }
 
+TEST(GraphConnector, RunPollsEveryIntervalUntilStopped) {
+  Harness h("run");
+  h.config.poll_interval = std::chrono::seconds(60);
+  h.emulator.put(record(1));
+  CollectingRecordSink sink;
+  auto c = h.connect(sink);
+  c->run([&] { return c->metrics().polls == 3; }, false);
+  EXPECT_EQ(c->metrics().polls, 3u);
+  EXPECT_DOUBLE_EQ(h.seconds_waited(), 120.0);  // two intervals between three polls
+  EXPECT_EQ(sink.received.size(), 1u);
+  c->run([] { return false; }, true);
+  EXPECT_EQ(c->metrics().polls, 4u);
+}
+
+TEST(GraphConnector, AStopCutsARetryAfterWaitShort) {
+  Harness h("stop");
+  h.emulator.put(record(1));
+  h.emulator.script("/v1.0/communications/callRecords", {429, "", {{"Retry-After", "120"}}});
+  CollectingRecordSink sink;
+  auto c = h.connect(sink);
+  // Stop once the wait has begun, as a SIGTERM during it would.
+  c->run([&] { return h.seconds_waited() >= 1.0; }, false);
+  EXPECT_LT(h.seconds_waited(), 1.5);
+  EXPECT_EQ(c->metrics().throttled, 1u);
+  EXPECT_EQ(c->metrics().retries, 0u);
+  EXPECT_TRUE(sink.received.empty());
+}
+
 }  // namespace
 }  // namespace callroot::connectors::testing
