@@ -5,6 +5,7 @@
 
 #include "cli/command.h"
 #include "connectors/graph_poller.h"
+#include "connectors/metrics_listener.h"
 #include "runtime/signals.h"
 
 namespace callroot::cli {
@@ -27,6 +28,8 @@ class ConnectCommand final : public Command {
     out->excludes(push);
     push->excludes(out);
     graph_->add_flag("--once", once_, "One poll, then exit (cron, tests)");
+    graph_->add_option("--metrics-listen", metrics_listen_,
+                       "Serve the counters for Prometheus on ADDR:PORT/metrics (e.g. 127.0.0.1:9465)");
   }
 
   int run(std::shared_ptr<spdlog::logger> log) override {
@@ -38,8 +41,10 @@ class ConnectCommand final : public Command {
     runtime::SignalWatch signals;
     std::unique_ptr<connectors::GraphConnector> connector;
     std::unique_ptr<connectors::RecordSink> sink;
+    std::unique_ptr<connectors::MetricsListener> listener;
     zmq::context_t context;
     try {
+      if (!metrics_listen_.empty()) listener = std::make_unique<connectors::MetricsListener>(metrics_listen_);
       const connectors::GraphConfig config = connectors::load_graph_config(config_path_);
       if (!out_.empty()) {
         sink = std::make_unique<connectors::JsonlFileSink>(out_);
@@ -54,6 +59,8 @@ class ConnectCommand final : public Command {
     bool stopping = false;
     connector->run(
         [&] {
+          // Asked between records and every 200 ms of a wait: often enough for a scrape.
+          if (listener) listener->publish(connector->metrics(), "graph");
           if (const int sig = signals.poll(); sig == SIGINT || sig == SIGTERM) stopping = true;
           return stopping;
         },
@@ -64,7 +71,7 @@ class ConnectCommand final : public Command {
 
  private:
   CLI::App* graph_ = nullptr;
-  std::string config_path_, out_, push_;
+  std::string config_path_, out_, push_, metrics_listen_;
   bool once_ = false;
 };
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "models/time.h"
 
@@ -31,6 +32,9 @@ struct ConnectorMetrics {
   [[nodiscard]] std::uint64_t requests() const noexcept;
   /// One line: `polls 3, requests 12 (200: 10, 429: 1, 503: 1), retries 2, ...`.
   [[nodiscard]] std::string summary() const;
+  /// The Prometheus text exposition, every series labelled `connector="NAME"`
+  /// (`callroot_connector_requests_total{connector="graph",status="200"}`, ...).
+  [[nodiscard]] std::string prometheus_text(std::string_view connector) const;
 };
 
 }  // namespace callroot::connectors

@@ -10,6 +10,7 @@
 #include <spdlog/sinks/null_sink.h>
 
 #include "harness.h"
+#include "connectors/metrics_listener.h"
 #include "ingest/zmq_source.h"
 #include "models/verdict.h"
 #include "runtime/replay.h"
@@ -88,6 +89,26 @@ TEST(Delivery, ADaemonsPullSocketGetsTheTypeFrameAndTheDocument) {
   EXPECT_FALSE(got.malformed);
   EXPECT_EQ(got.type, "graph.callRecord");
   EXPECT_EQ(json::parse(got.body), record(1).document());
+}
+
+TEST(Metrics, TheListenerServesWhatWasLastPublished) {
+  Harness h("metrics");
+  h.emulator.put(record(1));
+  CollectingRecordSink sink;
+  auto c = h.connect(sink);
+  c->poll_once();
+  MetricsListener listener("127.0.0.1:0");
+  ASSERT_GT(listener.port(), 0);
+  listener.publish(c->metrics(), "graph");
+  HttpClient http(HttpOptions{});
+  const HttpResponse r =
+      http.send({HttpRequest::Method::kGet, "http://127.0.0.1:" + std::to_string(listener.port()) + "/metrics", {}, {}});
+  ASSERT_FALSE(r.transport_failed()) << r.error;
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("callroot_connector_records_delivered_total{connector=\"graph\"} 1\n"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("callroot_connector_requests_total{connector=\"graph\",status=\"200\"} 3\n"), std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find("# TYPE callroot_connector_lag_seconds gauge\n"), std::string::npos);
 }
 
 int run_command(const std::string& args, const std::string& stderr_file) {
