@@ -152,7 +152,7 @@ TEST(ConnectCommand, HelpNamesEveryOption) {
   TempDir dir("cli-help");
   const std::string out = dir.file("help");
   ASSERT_EQ(std::system((std::string(CALLROOT_BINARY) + " connect graph --help > '" + out + "'").c_str()), 0);
-  for (const char* option : {"--config", "--out", "--push", "--once"}) {
+  for (const char* option : {"--config", "--out", "--push", "--once", "--metrics-listen"}) {
     EXPECT_NE(slurp(out).find(option), std::string::npos) << option;
   }
 }
