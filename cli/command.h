@@ -43,6 +43,7 @@ CommandPtr add_simulate_command(CLI::App& parent);
 CommandPtr add_score_command(CLI::App& parent);
 CommandPtr add_report_command(CLI::App& parent);
 CommandPtr add_route_command(CLI::App& parent);
+CommandPtr add_connect_command(CLI::App& parent);
 
 // Options more than one command takes.
 

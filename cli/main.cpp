@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
   CommandPtr commands[] = {add_replay_command(app), add_run_command(app),   add_keygen_command(app),
                            add_privacy_command(app), add_rules_command(app), add_rtp_command(app),
                            add_simulate_command(app), add_score_command(app),
-                           add_report_command(app), add_route_command(app)};
+                           add_report_command(app), add_route_command(app), add_connect_command(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

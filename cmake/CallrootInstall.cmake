@@ -1,12 +1,12 @@
 # The shipped library for embedders: libcallroot.so (soname libcallroot.so.0)
-# made of the objects of models/, ingest/, rules/, engine/ and runtime/, its
+# made of the objects of models/, ingest/, rules/, engine/, runtime/ and connectors/, its
 # headers under include/callroot/, a CMake package exporting callroot::callroot
 # and a pkg-config file. The command goes to bin/, the default rule pack to
 # share/callroot/rules. docs/embedding.md says which headers are stable.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-set(CALLROOT_SHIPPED models ingest rules engine runtime)
+set(CALLROOT_SHIPPED models ingest rules engine runtime connectors)
 
 add_library(callroot_shared SHARED)
 foreach(folder ${CALLROOT_SHIPPED})
@@ -27,7 +27,7 @@ target_compile_features(callroot_shared PUBLIC cxx_std_20)
 target_link_libraries(callroot_shared
   PUBLIC Threads::Threads Boost::boost simdjson::simdjson spdlog::spdlog cppzmq
   PRIVATE nlohmann_json::nlohmann_json Eigen3::Eigen ZLIB::ZLIB PkgConfig::PCAP PkgConfig::SODIUM
-          prometheus-cpp::core civetweb::civetweb-cpp PkgConfig::SYSTEMD PkgConfig::NATS)
+          prometheus-cpp::core civetweb::civetweb-cpp PkgConfig::SYSTEMD PkgConfig::NATS CURL::libcurl)
 add_library(callroot::callroot ALIAS callroot_shared)
 
 # Two components, two Debian packages: `callroot` (the command, the library

@@ -10,11 +10,12 @@ declare -A allowed=(
   [rules]="models"
   [engine]="models rules"
   [runtime]="models ingest rules engine"
+  [connectors]="models ingest rules engine runtime"
   [sim]="models"
   [eval]="models ingest engine"
   [report]="models ingest engine"
   [testing]="models ingest"
-  [cli]="models ingest rules engine runtime sim eval report"
+  [cli]="models ingest rules engine runtime connectors sim eval report"
 )
 bad=0
 for folder in "${!allowed[@]}"; do

@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   prometheus-cpp-dev libcivetweb-dev libsystemd-dev systemd
   libnats-dev nats-server
+  libcurl4-openssl-dev libcpp-httplib-dev openssl
   chromium
   help2man dpkg-dev file
 )
