@@ -8,6 +8,11 @@ namespace {
 bool retryable(const HttpResponse& r) noexcept {
   return r.transport_failed() || r.status == 429 || (r.status >= 500 && r.status <= 599);
 }
+
+/// Zoom's answer when the account's daily quota is spent: waiting it out is
+/// the caller's business (its quota budget holds every request until the
+/// quota resets), not a retry's.
+bool daily_limit(const HttpResponse& r) { return r.status == 429 && r.header("x-ratelimit-type") == "Daily-limit"; }
 }  // namespace
 
 HttpResponse RetryingSender::send(const HttpRequest& request, std::string_view what) {
@@ -16,7 +21,7 @@ HttpResponse RetryingSender::send(const HttpRequest& request, std::string_view w
   for (int attempt = 0; attempt < attempts; ++attempt) {
     response = http_.send(request);
     ++metrics_.requests_by_status[response.transport_failed() ? 0 : response.status];
-    if (!retryable(response) || attempt + 1 == attempts) break;
+    if (!retryable(response) || daily_limit(response) || attempt + 1 == attempts) break;
     std::chrono::milliseconds delay{};
     if (response.status == 429) {
       ++metrics_.throttled;

@@ -69,6 +69,8 @@ Cursor CursorStore::load() const {
     if (!doc.is_object() || doc.value("format", 0) != kFormat) throw std::invalid_argument("not a cursor file");
     cursor.newest_start = time_of(doc, "newest_start");
     cursor.newest_last_modified = time_of(doc, "newest_last_modified");
+    cursor.quota_day = doc.value("quota_day", std::int64_t{0});
+    cursor.quota_spent = doc.value("quota_spent", std::uint32_t{0});
     for (const auto& [id, entry] : doc.at("delivered").items()) {
       cursor.delivered[id] = {entry.at("version").get<std::int64_t>(), time_of(entry, "start")};
     }
@@ -85,6 +87,10 @@ std::string CursorStore::save(const Cursor& cursor) const {
                         {"newest_start", time_text(cursor.newest_start)},
                         {"newest_last_modified", time_text(cursor.newest_last_modified)},
                         {"delivered", nlohmann::json::object()}};
+  if (cursor.quota_day != 0) {
+    doc["quota_day"] = cursor.quota_day;
+    doc["quota_spent"] = cursor.quota_spent;
+  }
   for (const auto& [id, entry] : cursor.delivered) {
     doc["delivered"][id] = {{"version", entry.version}, {"start", time_text(entry.start)}};
   }

@@ -24,6 +24,10 @@ struct Cursor {
   TimeMs newest_start = kNoTime;          ///< of the records delivered
   TimeMs newest_last_modified = kNoTime;  ///< of the records delivered
   std::map<std::string, DeliveredRecord> delivered;
+  /// A daily request quota's count (Zoom's): the UTC day number and the
+  /// requests made on it, so a restart knows its own.
+  std::int64_t quota_day = 0;
+  std::uint32_t quota_spent = 0;
 
   /// Whether `id` at `version` still needs delivering (new, or a later version).
   [[nodiscard]] bool wants(const std::string& id, std::int64_t version) const;

@@ -22,7 +22,13 @@ std::string ConnectorMetrics::summary() const {
       "unchanged {}, failed {}, malformed responses {}, lag {:.1f} s",
       polls, requests(), by_status.empty() ? "none" : by_status, retries, throttled, token_refreshes, records_listed,
       records_fetched, records_delivered, records_unchanged, records_failed, malformed_pages,
-      static_cast<double>(lag_ms) / 1000.0);
+      static_cast<double>(lag_ms) / 1000.0) +
+         (quota_budget == 0 ? std::string()
+                            : fmt::format(", quota {} of {} today, account remaining {}, meetings waiting {}, skipped {}",
+                                          quota_spent, quota_budget,
+                                          account_remaining < 0 ? std::string("unknown")
+                                                                : std::to_string(account_remaining),
+                                          meetings_waiting, meetings_skipped));
 }
 
 std::string ConnectorMetrics::prometheus_text(std::string_view connector) const {
@@ -62,6 +68,24 @@ std::string ConnectorMetrics::prometheus_text(std::string_view connector) const 
   }
   family("callroot_connector_lag_seconds", "gauge", "delivery time minus lastModifiedDateTime of the last record delivered");
   sample("callroot_connector_lag_seconds", static_cast<double>(lag_ms) / 1000.0);
+  if (quota_budget == 0) return out;
+  const Counter gauges[] = {
+      {"callroot_connector_quota_budget", "requests a day the connector may make (the daily limit less the customer's share)",
+       quota_budget},
+      {"callroot_connector_quota_used", "of them made today (UTC)", quota_spent},
+      {"callroot_connector_quota_left", "of them left today", quota_budget > quota_spent ? quota_budget - quota_spent : 0},
+      {"callroot_connector_meetings_waiting", "meetings listed and deferred until the quota allows them", meetings_waiting},
+  };
+  for (const Counter& g : gauges) {
+    family(g.name, "gauge", g.help);
+    sample(g.name, g.value);
+  }
+  family("callroot_connector_meetings_skipped_total", "counter", "meetings given up: still waiting max_age after they ended");
+  sample("callroot_connector_meetings_skipped_total", meetings_skipped);
+  if (account_remaining >= 0) {
+    family("callroot_connector_account_remaining", "gauge", "what the API says the whole account has left of its daily limit");
+    sample("callroot_connector_account_remaining", account_remaining);
+  }
   return out;
 }
 

@@ -26,8 +26,15 @@ struct ConnectorMetrics {
   std::uint64_t records_failed = 0;     ///< not fetched (given up after retries, malformed): tried again next poll
   std::uint64_t malformed_pages = 0;    ///< list or record responses that were not the JSON expected
   std::uint64_t polls = 0;
-  /// Delivery time minus the record's lastModifiedDateTime, of the last one delivered.
+  /// Delivery time minus the record's lastModifiedDateTime (a Zoom meeting's
+  /// end), of the last one delivered.
   DurationMs lag_ms = 0;
+  // A daily request quota (Zoom's); all zero for a connector without one.
+  std::uint64_t quota_budget = 0;       ///< requests a day the connector may make
+  std::uint64_t quota_spent = 0;        ///< of them, today (UTC)
+  std::int64_t account_remaining = -1;  ///< what Zoom says the whole account has left today (-1: not said)
+  std::uint64_t meetings_waiting = 0;   ///< listed, deferred until the quota allows them
+  std::uint64_t meetings_skipped = 0;   ///< given up: still waiting max_age after they ended
 
   [[nodiscard]] std::uint64_t requests() const noexcept;
   /// One line: `polls 3, requests 12 (200: 10, 429: 1, 503: 1), retries 2, ...`.

@@ -4,8 +4,20 @@
 #include <cstdlib>
 
 #include <nlohmann/json.hpp>
+#include <sodium.h>
 
 namespace callroot::connectors {
+namespace {
+
+std::string base64(const std::string& bytes) {
+  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+                    sodium_base64_VARIANT_ORIGINAL);
+  out.resize(out.size() - 1);  // the terminating NUL
+  return out;
+}
+
+}  // namespace
 
 OAuthClientCredentials::OAuthClientCredentials(ClientCredentials credentials, RetryingSender& sender,
                                                runtime::Clock& clock, ConnectorMetrics& metrics)
@@ -30,8 +42,13 @@ TokenResult OAuthClientCredentials::fetch() {
   request.method = HttpRequest::Method::kPost;
   request.url = credentials_.token_url;
   request.headers = {"Content-Type: application/x-www-form-urlencoded", "Accept: application/json"};
-  request.body = "grant_type=client_credentials&client_id=" + form_escape(credentials_.client_id) +
-                 "&client_secret=" + form_escape(secret) + "&scope=" + form_escape(credentials_.scope);
+  if (credentials_.account_id.empty()) {
+    request.body = "grant_type=client_credentials&client_id=" + form_escape(credentials_.client_id) +
+                   "&client_secret=" + form_escape(secret) + "&scope=" + form_escape(credentials_.scope);
+  } else {
+    request.headers.push_back("Authorization: Basic " + base64(credentials_.client_id + ":" + secret));
+    request.body = "grant_type=account_credentials&account_id=" + form_escape(credentials_.account_id);
+  }
   const HttpResponse response = sender_.send(request, "token request");
   // What the endpoint says is quoted; what we sent (the secret) never is.
   const std::string where = "token endpoint " + credentials_.token_url;
@@ -41,13 +58,19 @@ TokenResult OAuthClientCredentials::fetch() {
     std::string reason = "HTTP " + std::to_string(response.status);
     if (doc.is_object() && doc.contains("error") && doc["error"].is_string()) {
       reason += ", " + doc["error"].get<std::string>();
-      if (doc.contains("error_description") && doc["error_description"].is_string()) {
-        const auto description = doc["error_description"].get<std::string>();
-        reason += ": " + description.substr(0, description.find_first_of("\r\n"));
+      // Microsoft explains in error_description, Zoom in reason.
+      for (const char* key : {"error_description", "reason"}) {
+        if (doc.contains(key) && doc[key].is_string()) {
+          const auto description = doc[key].get<std::string>();
+          reason += ": " + description.substr(0, description.find_first_of("\r\n"));
+          break;
+        }
       }
     }
     if (response.status == 400 || response.status == 401) {
-      reason += " (check client_id, the tenant and the client secret; it may have expired)";
+      reason += credentials_.account_id.empty()
+                    ? " (check client_id, the tenant and the client secret; it may have expired)"
+                    : " (check account_id, client_id and the client secret of the Server-to-Server OAuth app)";
     }
     return {{}, where + ": " + reason};
   }
