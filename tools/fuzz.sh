@@ -22,6 +22,7 @@ targets=(
   "fuzz_capture::8192"
   "fuzz_rules::4096"
   "fuzz_state::16384"
+  "fuzz_connectors::4096"
 )
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
