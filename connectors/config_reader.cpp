@@ -83,6 +83,15 @@ std::string ConfigReader::url(const std::string& key, bool required, std::string
   return value;
 }
 
+void ConfigReader::settings(ConnectorSettings& s) {
+  s.poll_interval = std::chrono::seconds(number("poll_interval_s", s.poll_interval.count(), 1, 86'400));
+  s.cursor_file = text("cursor_file", false);
+  s.http.ca_bundle = text("ca_bundle", false);
+  s.http.proxy = url("proxy", false);
+  s.http.timeout = std::chrono::seconds(number("timeout_s", 60, 1, 3600));
+  s.backoff.max_attempts = static_cast<int>(number("max_attempts", s.backoff.max_attempts, 1, 100));
+}
+
 void ConfigReader::reject_unknown() const {
   for (const auto& [key, value] : doc_.items()) {
     if (!seen_.contains(key)) fail(key, "is not a setting of " + what_ + " (docs/connectors.md)");

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "connectors/connector_core.h"
 #include "connectors/secret.h"
 
 namespace callroot::connectors {
@@ -29,6 +30,8 @@ class ConfigReader {
   SecretSource secret();
   /// An http:// or https:// URL, without trailing slashes.
   std::string url(const std::string& key, bool required, std::string fallback = {});
+  /// The keys every connector has (ConnectorSettings).
+  void settings(ConnectorSettings& s);
   void reject_unknown() const;
 
  private:

@@ -6,13 +6,12 @@
 #include <chrono>
 #include <string>
 
-#include "connectors/backoff.h"
-#include "connectors/http_client.h"
+#include "connectors/connector_core.h"
 #include "connectors/secret.h"
 
 namespace callroot::connectors {
 
-struct GraphConfig {
+struct GraphConfig : ConnectorSettings {
   std::string tenant;     ///< directory (tenant) id or domain
   std::string client_id;  ///< the app registration's application (client) id
   SecretSource secret;
@@ -20,14 +19,10 @@ struct GraphConfig {
   std::string graph_url = "https://graph.microsoft.com";
   /// What the token is for; a national cloud's Graph has its own (https://graph.microsoft.us/.default).
   std::string scope = "https://graph.microsoft.com/.default";
-  std::chrono::seconds poll_interval{300};
   /// How far before the newest delivered call's start each poll lists again:
   /// callRecords appear minutes to hours after a call ends, and a long call
   /// that started earlier may appear after a short one that started later.
   std::chrono::seconds overlap{std::chrono::hours(24)};
-  std::string cursor_file;  ///< empty: no resume (every start lists the overlap window again)
-  HttpOptions http;         ///< ca_bundle, proxy, timeout_s
-  BackoffPolicy backoff;    ///< max_attempts
 };
 
 /// Parses and checks `text` (the file's content; `origin` names it in errors).

@@ -243,32 +243,17 @@ PollResult GraphPoller::poll_once(const std::function<bool()>& stopping) {
 
 GraphConnector::GraphConnector(const GraphConfig& config, RecordSink& sink, std::shared_ptr<spdlog::logger> log,
                                runtime::Clock& clock, WallClock wall, std::uint64_t seed)
-    : poll_interval_(config.poll_interval),
-      clock_(clock),
-      http_(config.http),
-      backoff_(config.backoff, seed),
-      sender_(http_, backoff_, clock, metrics_, log, [this] { return stop_ && stop_(); }),
-      tokens_(ClientCredentials{.token_url = config.token_url,
-                                .client_id = config.client_id,
-                                .scope = config.scope,
-                                .secret = config.secret},
-              sender_, clock, metrics_),
-      api_(sender_, tokens_),
-      store_(config.cursor_file),
-      poller_(config.graph_url, config.overlap, api_, store_, sink, metrics_, std::move(log), std::move(wall)) {}
+    : core_(config,
+            ClientCredentials{.token_url = config.token_url,
+                              .client_id = config.client_id,
+                              .scope = config.scope,
+                              .secret = config.secret},
+            log, clock, seed),
+      poller_(config.graph_url, config.overlap, core_.api(), core_.store(), sink, core_.metrics(), std::move(log),
+              std::move(wall)) {}
 
 void GraphConnector::run(std::function<bool()> stop, bool once) {
-  stop_ = std::move(stop);
-  while (!stop_()) {
-    const auto started = clock_.now();
-    poller_.poll_once(stop_);
-    if (once) break;
-    const auto due = started + poll_interval_;
-    while (!stop_() && clock_.now() < due) {
-      clock_.sleep_until(std::min(due, clock_.now() + std::chrono::milliseconds(200)));
-    }
-  }
-  stop_ = nullptr;
+  core_.run(std::move(stop), once, [this](const std::function<bool()>& stopping) { poller_.poll_once(stopping); });
 }
 
 }  // namespace callroot::connectors

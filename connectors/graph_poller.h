@@ -23,6 +23,7 @@
 #include <spdlog/logger.h>
 
 #include "connectors/authorized_client.h"
+#include "connectors/connector_core.h"
 #include "connectors/cursor_store.h"
 #include "connectors/delivery.h"
 #include "connectors/graph_config.h"
@@ -99,20 +100,11 @@ class GraphConnector {
   /// (between polls, before a retry), so a stop is taken within a request's time.
   void run(std::function<bool()> stop, bool once);
 
-  [[nodiscard]] const ConnectorMetrics& metrics() const noexcept { return metrics_; }
+  [[nodiscard]] const ConnectorMetrics& metrics() const noexcept { return core_.metrics(); }
   [[nodiscard]] const Cursor& cursor() const noexcept { return poller_.cursor(); }
 
  private:
-  std::chrono::seconds poll_interval_;
-  runtime::Clock& clock_;
-  std::function<bool()> stop_;  // run()'s, for the sender's waits
-  ConnectorMetrics metrics_;
-  HttpClient http_;
-  Backoff backoff_;
-  RetryingSender sender_;
-  OAuthClientCredentials tokens_;
-  AuthorizedClient api_;
-  CursorStore store_;
+  ConnectorCore core_;
   GraphPoller poller_;
 };
 

@@ -45,12 +45,7 @@ ZoomConfig parse_zoom_config(const std::string& text, const std::string& origin)
 
   c.lookback = std::chrono::hours(r.number("lookback_h", c.lookback.count(), 1, 30 * 24));
   c.max_age = std::chrono::hours(r.number("max_age_h", c.max_age.count(), 1, 180 * 24));
-  c.poll_interval = std::chrono::seconds(r.number("poll_interval_s", c.poll_interval.count(), 1, 86'400));
-  c.cursor_file = r.text("cursor_file", false);
-  c.http.ca_bundle = r.text("ca_bundle", false);
-  c.http.proxy = r.url("proxy", false);
-  c.http.timeout = std::chrono::seconds(r.number("timeout_s", 60, 1, 3600));
-  c.backoff.max_attempts = static_cast<int>(r.number("max_attempts", c.backoff.max_attempts, 1, 100));
+  r.settings(c);
   r.reject_unknown();
   return c;
 }

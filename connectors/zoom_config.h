@@ -6,8 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "connectors/backoff.h"
-#include "connectors/http_client.h"
+#include "connectors/connector_core.h"
 #include "connectors/quota_budget.h"
 #include "connectors/secret.h"
 
@@ -24,7 +23,7 @@ struct MonitoredMeetings {
   bool rooms = true;                      ///< a meeting a Zoom Room joined (`in_room_participants` > 0)
 };
 
-struct ZoomConfig {
+struct ZoomConfig : ConnectorSettings {
   std::string account_id;
   std::string client_id;
   SecretSource secret;
@@ -42,10 +41,6 @@ struct ZoomConfig {
   /// A meeting still waiting for quota this long after it ended is skipped
   /// (and counted): Zoom keeps dashboard data for a limited time.
   std::chrono::hours max_age{7 * 24};
-  std::chrono::seconds poll_interval{300};
-  std::string cursor_file;  ///< empty: no resume
-  HttpOptions http;         ///< ca_bundle, proxy, timeout_s
-  BackoffPolicy backoff;    ///< max_attempts
 };
 
 /// Parses and checks `text` (the file's content; `origin` names it in errors).

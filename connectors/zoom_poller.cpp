@@ -337,34 +337,22 @@ ZoomPollResult ZoomPoller::poll_once(runtime::Clock::time_point deadline, const 
 
 ZoomConnector::ZoomConnector(const ZoomConfig& config, RecordSink& sink, std::shared_ptr<spdlog::logger> log,
                              runtime::Clock& clock, WallClock wall, std::uint64_t seed)
-    : poll_interval_(config.poll_interval),
-      clock_(clock),
-      http_(config.http),
-      backoff_(config.backoff, seed),
-      sender_(http_, backoff_, clock, metrics_, log, [this] { return stop_ && stop_(); }),
-      tokens_(ClientCredentials{.token_url = config.token_url,
-                                .client_id = config.client_id,
-                                .secret = config.secret,
-                                .account_id = config.account_id},
-              sender_, clock, metrics_),
-      api_(sender_, tokens_),
-      store_(config.cursor_file),
-      poller_(config, api_, store_, sink, metrics_, std::move(log), clock, std::move(wall)) {}
+    : core_(config,
+            ClientCredentials{.token_url = config.token_url,
+                              .client_id = config.client_id,
+                              .secret = config.secret,
+                              .account_id = config.account_id},
+            log, clock, seed),
+      poller_(config, core_.api(), core_.store(), sink, core_.metrics(), std::move(log), clock, std::move(wall)) {}
 
-ZoomPollResult ZoomConnector::poll_once() { return poller_.poll_once(clock_.now() + poll_interval_); }
+ZoomPollResult ZoomConnector::poll_once() { return poller_.poll_once(core_.clock().now() + core_.poll_interval()); }
 
 void ZoomConnector::run(std::function<bool()> stop, bool once) {
-  stop_ = std::move(stop);
-  while (!stop_()) {
-    const auto due = clock_.now() + poll_interval_;
-    // Once: what the quota allows now, waiting only for the per-second spacing.
-    poller_.poll_once(due, stop_, once ? std::chrono::milliseconds(1000) : std::chrono::milliseconds::max());
-    if (once) break;
-    while (!stop_() && clock_.now() < due) {
-      clock_.sleep_until(std::min(due, clock_.now() + std::chrono::milliseconds(200)));
-    }
-  }
-  stop_ = nullptr;
+  // Once: what the quota allows now, waiting only for the per-second spacing.
+  const auto max_wait = once ? std::chrono::milliseconds(1000) : std::chrono::milliseconds::max();
+  core_.run(std::move(stop), once, [&](const std::function<bool()>& stopping) {
+    poller_.poll_once(core_.clock().now() + core_.poll_interval(), stopping, max_wait);
+  });
 }
 
 }  // namespace callroot::connectors

@@ -33,6 +33,7 @@
 #include <spdlog/logger.h>
 
 #include "connectors/authorized_client.h"
+#include "connectors/connector_core.h"
 #include "connectors/cursor_store.h"
 #include "connectors/delivery.h"
 #include "connectors/graph_poller.h"
@@ -132,20 +133,11 @@ class ZoomConnector {
   /// asked between meetings and every 200 ms of any wait (for quota, before a
   /// retry, between polls).
   void run(std::function<bool()> stop, bool once);
-  [[nodiscard]] const ConnectorMetrics& metrics() const noexcept { return metrics_; }
+  [[nodiscard]] const ConnectorMetrics& metrics() const noexcept { return core_.metrics(); }
   [[nodiscard]] const ZoomPoller& poller() const noexcept { return poller_; }
 
  private:
-  std::chrono::seconds poll_interval_;
-  runtime::Clock& clock_;
-  std::function<bool()> stop_;  // run()'s, for the sender's waits
-  ConnectorMetrics metrics_;
-  HttpClient http_;
-  Backoff backoff_;
-  RetryingSender sender_;
-  OAuthClientCredentials tokens_;
-  AuthorizedClient api_;
-  CursorStore store_;
+  ConnectorCore core_;
   ZoomPoller poller_;
 };
 

@@ -34,6 +34,23 @@ struct Scripted {
   std::map<std::string, std::string> headers;
 };
 
+/// Answers `req` with the first response queued for a prefix of its path,
+/// if any (the emulators' faults on demand).
+inline bool answer_scripted(std::map<std::string, std::deque<Scripted>>& queued, const httplib::Request& req,
+                            httplib::Response& res) {
+  for (auto& [prefix, queue] : queued) {
+    if (!queue.empty() && req.path.starts_with(prefix)) {
+      const Scripted s = queue.front();
+      queue.pop_front();
+      res.status = s.status;
+      for (const auto& [k, v] : s.headers) res.set_header(k, v);
+      res.set_content(s.body, "application/json");
+      return true;
+    }
+  }
+  return false;
+}
+
 /// One call record as the emulator holds it: the record without sessions,
 /// and its sessions cut into pages (the first comes with the record).
 struct EmulatedRecord {
@@ -171,19 +188,7 @@ class GraphEmulator {
   }
 
   // Under the lock: a queued answer for this path, if any.
-  bool scripted(const httplib::Request& req, httplib::Response& res) {
-    for (auto& [prefix, queue] : scripted_) {
-      if (!queue.empty() && req.path.starts_with(prefix)) {
-        const Scripted s = queue.front();
-        queue.pop_front();
-        res.status = s.status;
-        for (const auto& [k, v] : s.headers) res.set_header(k, v);
-        res.set_content(s.body, "application/json");
-        return true;
-      }
-    }
-    return false;
-  }
+  bool scripted(const httplib::Request& req, httplib::Response& res) { return answer_scripted(scripted_, req, res); }
 
   bool authorized(const httplib::Request& req, httplib::Response& res) {
     const std::string auth = req.get_header_value("Authorization");

@@ -19,7 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "graph_emulator.h"  // Scripted
+#include "graph_emulator.h"  // Scripted, answer_scripted
 
 namespace callroot::connectors::testing {
 
@@ -96,21 +96,6 @@ class ZoomEmulator {
     res.set_content(body.dump(), "application/json");
   }
 
-  // Under the lock.
-  bool scripted(const httplib::Request& req, httplib::Response& res) {
-    for (auto& [prefix, queue] : scripted_) {
-      if (!queue.empty() && req.path.starts_with(prefix)) {
-        const Scripted s = queue.front();
-        queue.pop_front();
-        res.status = s.status;
-        for (const auto& [k, v] : s.headers) res.set_header(k, v);
-        res.set_content(s.body, "application/json");
-        return true;
-      }
-    }
-    return false;
-  }
-
   std::string basic(const std::string& id, const std::string& secret) const {
     const std::string plain = id + ":" + secret;
     std::string out(sodium_base64_ENCODED_LEN(plain.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
@@ -140,7 +125,7 @@ class ZoomEmulator {
     }
     ++api_requests_;
     res.set_header("X-RateLimit-Remaining", std::to_string(remaining - 1));
-    return !scripted(req, res);
+    return !answer_scripted(scripted_, req, res);
   }
 
   void routes() {
