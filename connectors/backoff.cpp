@@ -20,7 +20,11 @@ std::chrono::milliseconds Backoff::retry_after(const std::string& header, int at
   if (const auto [ptr, ec] = std::from_chars(begin, end, seconds); ec != std::errc() || ptr != end || seconds < 0) {
     return std::min(delay(attempt), policy_.max_retry_after);
   }
-  return std::min(std::chrono::milliseconds(std::chrono::seconds(seconds)), policy_.max_retry_after);
+  // Compared in seconds: a huge value would overflow as milliseconds.
+  if (seconds >= std::chrono::duration_cast<std::chrono::seconds>(policy_.max_retry_after).count()) {
+    return policy_.max_retry_after;
+  }
+  return std::chrono::seconds(seconds);
 }
 
 }  // namespace callroot::connectors

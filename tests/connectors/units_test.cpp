@@ -71,6 +71,7 @@ TEST(Backoff, RetryAfterIsTakenInSecondsAndBounded) {
   Backoff b(policy, 1);
   EXPECT_EQ(b.retry_after("30", 0), std::chrono::seconds(30));
   EXPECT_EQ(b.retry_after("86400", 0), std::chrono::seconds(120));
+  EXPECT_EQ(b.retry_after("9223372036854775807", 0), std::chrono::seconds(120));  // no overflow into milliseconds
   // An HTTP date or garbage: the backoff's own wait.
   EXPECT_LE(b.retry_after("Wed, 21 Oct 2015 07:28:00 GMT", 0), policy.base);
   EXPECT_LE(b.retry_after("", 1), 2 * policy.base);
