@@ -104,12 +104,12 @@ nlohmann::json parse_config_object(const std::string& text, const std::string& o
   return doc;
 }
 
-nlohmann::json read_config_object(const std::string& path) {
+std::string read_config_file(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw ConfigError(path + ": cannot be read");
   std::ostringstream text;
   text << in.rdbuf();
-  return parse_config_object(text.str(), path);
+  return text.str();
 }
 
 }  // namespace callroot::connectors

@@ -41,8 +41,8 @@ class ConfigReader {
   std::set<std::string> seen_;
 };
 
-/// The file's JSON object. Throws ConfigError when it cannot be read or is not one.
-nlohmann::json read_config_object(const std::string& path);
+/// The file's text. Throws ConfigError when it cannot be read.
+std::string read_config_file(const std::string& path);
 /// `text` as a JSON object; `origin` names it in the error.
 nlohmann::json parse_config_object(const std::string& text, const std::string& origin);
 

@@ -1,8 +1,5 @@
 #include "connectors/graph_config.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "connectors/config_reader.h"
 
 namespace callroot::connectors {
@@ -23,12 +20,6 @@ GraphConfig parse_graph_config(const std::string& text, const std::string& origi
   return c;
 }
 
-GraphConfig load_graph_config(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ConfigError(path + ": cannot be read");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_graph_config(text.str(), path);
-}
+GraphConfig load_graph_config(const std::string& path) { return parse_graph_config(read_config_file(path), path); }
 
 }  // namespace callroot::connectors

@@ -51,7 +51,7 @@ ZoomConfig parse_zoom_config(const std::string& text, const std::string& origin)
 }
 
 ZoomConfig load_zoom_config(const std::string& path) {
-  return parse_zoom_config(read_config_object(path).dump(), path);
+  return parse_zoom_config(read_config_file(path), path);
 }
 
 }  // namespace callroot::connectors
