@@ -88,12 +88,31 @@ inline EmulatedRecord record(int n, std::int64_t version = 1) {
   return make_record(kFixture, id(n), start(n), modified(n), version);
 }
 
+/// A debug-level logger whose lines the test can read.
+class CapturedLog {
+ public:
+  explicit CapturedLog(const std::string& name)
+      : sink_(std::make_shared<spdlog::sinks::ostream_sink_mt>(text_)),
+        logger(std::make_shared<spdlog::logger>(name, sink_)) {
+    logger->set_level(spdlog::level::debug);
+  }
+  [[nodiscard]] std::string text() const {
+    logger->flush();
+    return text_.str();
+  }
+
+ private:
+  std::ostringstream text_;
+  std::shared_ptr<spdlog::sinks::ostream_sink_mt> sink_;
+
+ public:
+  std::shared_ptr<spdlog::logger> logger;  // after the sink it writes to
+};
+
 class Harness {
  public:
   explicit Harness(const std::string& name, const std::string& cert = {}, const std::string& key = {})
-      : dir(name), emulator(kSecret, cert, key), log_sink_(std::make_shared<spdlog::sinks::ostream_sink_mt>(log_text_)) {
-    log = std::make_shared<spdlog::logger>("connect graph", log_sink_);
-    log->set_level(spdlog::level::debug);
+      : dir(name), emulator(kSecret, cert, key), captured_("connect graph"), log(captured_.logger) {
     write_file(dir.file("secret"), std::string(kSecret) + "\n");
     config.tenant = GraphEmulator::kTenant;
     config.client_id = GraphEmulator::kClientId;
@@ -107,10 +126,7 @@ class Harness {
   std::unique_ptr<GraphConnector> connect(RecordSink& sink) {
     return std::make_unique<GraphConnector>(config, sink, log, clock, [this] { return wall_ms; }, 17);
   }
-  [[nodiscard]] std::string log_text() const {
-    log->flush();
-    return log_text_.str();
-  }
+  [[nodiscard]] std::string log_text() const { return captured_.text(); }
   [[nodiscard]] double seconds_waited() const {
     return std::chrono::duration<double>(clock.now().time_since_epoch()).count();
   }
@@ -120,11 +136,12 @@ class Harness {
   runtime::ManualClock clock;
   TimeMs wall_ms = *parse_rfc3339("2020-02-26T00:00:00Z");
   GraphConfig config;
-  std::shared_ptr<spdlog::logger> log;
 
  private:
-  std::ostringstream log_text_;
-  std::shared_ptr<spdlog::sinks::ostream_sink_mt> log_sink_;
+  CapturedLog captured_;
+
+ public:
+  std::shared_ptr<spdlog::logger> log;
 };
 
 }  // namespace callroot::connectors::testing

@@ -56,9 +56,7 @@ struct PageSink final : RecordSink {
 class ZoomHarness {
  public:
   explicit ZoomHarness(const std::string& name)
-      : dir(name), emulator(kZoomSecret), log_sink_(std::make_shared<spdlog::sinks::ostream_sink_mt>(log_text_)) {
-    log = std::make_shared<spdlog::logger>("connect zoom", log_sink_);
-    log->set_level(spdlog::level::debug);
+      : dir(name), emulator(kZoomSecret), captured_("connect zoom"), log(captured_.logger) {
     write_file(dir.file("secret"), std::string(kZoomSecret) + "\n");
     config.account_id = ZoomEmulator::kAccountId;
     config.client_id = ZoomEmulator::kClientId;
@@ -75,21 +73,19 @@ class ZoomHarness {
       return kNoon + std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch()).count();
     }, 5);
   }
-  [[nodiscard]] std::string log_text() const {
-    log->flush();
-    return log_text_.str();
-  }
+  [[nodiscard]] std::string log_text() const { return captured_.text(); }
   static constexpr TimeMs kNoon = 20'794 * QuotaBudget::kDay + 12 * 3'600'000;  // 2026-12-07T12:00:00Z
 
   TempDir dir;
   ZoomEmulator emulator;
   runtime::ManualClock clock;
   ZoomConfig config;
-  std::shared_ptr<spdlog::logger> log;
 
  private:
-  std::ostringstream log_text_;
-  std::shared_ptr<spdlog::sinks::ostream_sink_mt> log_sink_;
+  CapturedLog captured_;
+
+ public:
+  std::shared_ptr<spdlog::logger> log;
 };
 
 TEST(ZoomConnector, FetchesEachMeetingsQosPagesAndDeliversThemTogetherWithTheMeetingUuid) {
